@@ -1,0 +1,227 @@
+//! The application: routes, middleware, the OpenAPI document and Swagger UI, and the server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::http::error::{ApiError, FieldError, Problem};
+use crate::http::extract::{BodyLimit, path_error};
+use crate::http::observe::{RequestSpan, request_id};
+use crate::http::{AppState, health, organisations, responses};
+use crate::store::Store;
+
+const API_DESCRIPTION: &str = r#"The shared register of the French social and solidarity economy (ESS) for the regional
+Cress (chambres régionales de l'ESS) and their partners.
+
+**Conventions.** JSON with snake_case fields; ids are UUIDs; timestamps RFC 3339 in UTC; dates
+ISO 8601 (`YYYY-MM-DD`).
+
+**Errors** are RFC 9457 problem documents (`application/problem+json`) with `type`, `title`,
+`status`, `detail` and a stable `code`; a 422 lists every failing field in `errors` as
+`{field, code, message}`.
+
+**Lists** answer `{"items": [...], "next_cursor": ...}`. Ask for the next page with
+`cursor=<next_cursor>` and the same filters and `sort`; `next_cursor` is `null` on the last page.
+`limit` is 1 to 200 (default 50).
+
+**Updates** are JSON merge patches: a field left out stays as it is, `null` clears it."#;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cress-api",
+        description = API_DESCRIPTION,
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+    ),
+    tags(
+        (name = "organisations", description = "ESS structures (associations, cooperatives, mutuals, foundations, ESS companies) and the other bodies of the network."),
+        (name = "health", description = "Liveness and readiness, for load balancers and orchestrators."),
+    ),
+    components(schemas(Problem, FieldError), responses(
+        responses::BadRequest,
+        responses::NotFound,
+        responses::Conflict,
+        responses::PayloadTooLarge,
+        responses::UnsupportedMediaType,
+        responses::Unprocessable,
+        responses::InternalError,
+        responses::Unavailable,
+    )),
+)]
+struct ApiDoc;
+
+/// Registers every documented route; the OpenAPI document is collected from these registrations.
+fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.service(scope("/api/v1/organisations").configure(organisations::configure))
+        .service(scope("/health").configure(health::configure))
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> OpenApiDoc {
+    let (_, mut doc) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The OpenAPI document as served and committed: pretty JSON.
+pub fn openapi_json() -> String {
+    openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// Connects, migrates, binds and serves until the process is stopped.
+pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let store = Store::connect(&settings).await?;
+    store.migrate().await?;
+    let listener = TcpListener::bind(settings.bind_address)
+        .with_context(|| format!("cannot listen on BIND_ADDRESS {}", settings.bind_address))?;
+    tracing::info!(
+        address = %settings.bind_address,
+        backend = store.backend(),
+        "serving the API; Swagger UI at http://{}/swagger-ui/",
+        settings.bind_address
+    );
+    run(&settings, store.clone(), listener)?
+        .await
+        .context("the server stopped")?;
+    store.close().await;
+    Ok(())
+}
+
+/// Starts the server on `listener` with an already migrated store; used by `serve` and by tests.
+pub fn run(settings: &Settings, store: Store, listener: TcpListener) -> anyhow::Result<Server> {
+    let doc = openapi();
+    let allowed = web::Data::new(AllowedMethods::from_doc(&doc));
+    let state = web::Data::new(AppState { store });
+    let body_limit = settings.max_body_bytes();
+    let origins = settings.cors_origins.clone();
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .app_data(allowed.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(BodyLimit(body_limit))
+            .app_data(web::PathConfig::default().error_handler(path_error));
+        routes(app)
+            .into_app()
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+            .route("/swagger-ui", web::get().to(|| redirect("/swagger-ui/")))
+            .route("/", web::get().to(|| redirect("/swagger-ui/")))
+            .default_service(web::to(no_route))
+            .wrap(cors(&origins))
+            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .wrap(from_fn(request_id))
+    })
+    .shutdown_timeout(30)
+    .client_request_timeout(Duration::from_secs(30))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn redirect(to: &'static str) -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+/// Cross-origin browser access for the configured origins only.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::LOCATION,
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+}
+
+/// The methods of each documented path, so that a known path with another method is a 405
+/// (with `Allow`) rather than a 404.
+#[derive(Debug, Default)]
+struct AllowedMethods(Vec<(Vec<Option<String>>, Vec<Method>)>);
+
+impl AllowedMethods {
+    fn from_doc(doc: &OpenApiDoc) -> Self {
+        let paths = serde_json::to_value(&doc.paths).unwrap_or_default();
+        let table = paths
+            .get("paths")
+            .or(Some(&paths))
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let segments = path
+                    .split('/')
+                    .map(|s| if s.starts_with('{') { None } else { Some(s.to_owned()) })
+                    .collect();
+                let methods = item
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+                    .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(table)
+    }
+
+    fn for_path(&self, path: &str) -> Option<&[Method]> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(pattern, _)| {
+                pattern.len() == segments.len()
+                    && pattern
+                        .iter()
+                        .zip(&segments)
+                        .all(|(p, s)| p.as_deref().is_none_or(|p| p == *s))
+            })
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// What no route matched: a 405 for a known path, a 404 otherwise.
+async fn no_route(req: HttpRequest, allowed: web::Data<AllowedMethods>) -> Result<HttpResponse, ApiError> {
+    Err(match allowed.for_path(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        },
+        None => ApiError::NotFound(format!("no resource at {}; see /swagger-ui/ for the API", req.path())),
+    })
+}

@@ -1,0 +1,83 @@
+//! Domain values: newtypes that can only hold valid data, and the `Invalid` error their parsers return.
+//!
+//! Every value type follows "parse, don't validate" (STYLE.md §3): a private field, a
+//! `parse(&str) -> Result<Self, Invalid>` constructor that normalises its input, and `as_str()`.
+
+pub mod codes;
+pub mod contact;
+pub mod identifiers;
+pub mod organisation;
+pub mod text;
+
+pub use codes::{CommuneCode, LegalCategoryCode, PostalCode, RegionCode};
+pub use contact::{Email, Phone, WebsiteUrl};
+pub use identifiers::{Rna, Siren, Siret, luhn_valid};
+pub use organisation::{Category, check_legal_category};
+pub use text::{clean_text, search_key};
+
+use std::fmt;
+
+/// Why one value was refused: a stable snake_case `code` clients branch on, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    /// Wrong shape, length or characters.
+    pub const INVALID_FORMAT: &'static str = "invalid_format";
+    /// Well-formed digits whose check digit (Luhn) is wrong.
+    pub const INVALID_CHECKSUM: &'static str = "invalid_checksum";
+    /// Well-formed, but not one of the known codes (e.g. region 05).
+    pub const UNKNOWN_CODE: &'static str = "unknown_code";
+    /// Longer than the field allows.
+    pub const TOO_LONG: &'static str = "too_long";
+    /// Empty once surrounding whitespace is removed.
+    pub const BLANK: &'static str = "blank";
+    /// Contradicts another field of the same record.
+    pub const MISMATCH: &'static str = "mismatch";
+
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Removes every whitespace character, including the no-break spaces French formatting puts
+/// inside numbers ("775 672 272", "356 000 000 00048").
+fn without_whitespace(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// True when `s` is exactly `len` ASCII digits.
+fn is_ascii_digits(s: &str, len: usize) -> bool {
+    s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod test_support {
+    //! Helpers shared by the property tests of every value type.
+    use proptest::prelude::*;
+
+    /// Any string: printable Unicode, any characters including controls, or arbitrary bytes
+    /// decoded lossily as UTF-8.
+    pub fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC*",
+            proptest::collection::vec(any::<u8>(), 0..64)
+                .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+            "(?s).*",
+        ]
+    }
+}

@@ -1,0 +1,332 @@
+//! Every error the API answers, as an RFC 9457 `application/problem+json` body.
+
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+use validator::{ValidationErrors, ValidationErrorsKind};
+
+use crate::store::StoreError;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error answer (RFC 9457). `code` is a stable word that clients can branch on; `errors`
+/// lists every failing field of a 422.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation_failed",
+    "title": "The request is invalid",
+    "status": 422,
+    "detail": "2 fields are invalid: siren, region_code",
+    "code": "validation_failed",
+    "errors": [
+        {"field": "siren", "code": "invalid_checksum", "message": "775672273 fails the SIREN check digit (Luhn)"},
+        {"field": "region_code", "code": "unknown_code", "message": "05 is not a region code"}
+    ]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the kind of problem; the same for every occurrence.
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(minimum = 400, maximum = 599)]
+    pub status: u16,
+    /// What went wrong this time, for a person to read.
+    pub detail: String,
+    /// A stable snake_case word for the kind of problem.
+    pub code: String,
+    /// For 422: one entry per failing field (several per field are possible).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For 409 on a duplicate: the id of the record that already holds the value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub existing_id: Option<uuid::Uuid>,
+}
+
+/// One failing field of a request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as a JSON path from the body's root (`siren`, `organisers[0].role`).
+    pub field: String,
+    /// A stable snake_case word: `required`, `blank`, `too_long`, `invalid_format`,
+    /// `invalid_checksum`, `unknown_code`, `mismatch`, `invalid_type`, `unknown_field`…
+    pub code: String,
+    /// What is wrong and how to mend it, for a person to read.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The failing fields of one request, gathered so that a 422 lists them all at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds the failures `validator` found on a request body (lengths and ranges).
+    pub fn extend_from_validator(&mut self, errors: &ValidationErrors) {
+        collect_validator_errors(errors, "", &mut self.0);
+        self.0.sort_by(|a, b| a.field.cmp(&b.field));
+    }
+}
+
+fn collect_validator_errors(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
+                let message = e
+                    .message
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_else(|| describe_validator_error(e));
+                FieldError::new(&path, validator_code(&e.code), message)
+            })),
+            ValidationErrorsKind::Struct(inner) => collect_validator_errors(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    collect_validator_errors(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// validator's own codes (`length`, `range`) say which rule, not which way it failed.
+fn validator_code(code: &str) -> String {
+    match code {
+        "length" => "too_long".into(),
+        "range" => "out_of_range".into(),
+        other => other.into(),
+    }
+}
+
+fn describe_validator_error(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            _ => "is out of range".into(),
+        },
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// The one error type of the HTTP layer; each variant is one documented status.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request cannot be read (malformed JSON, a bad query parameter or cursor).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 404: nothing at this address.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: Vec<Method> },
+    /// 409: the request conflicts with the current state (a duplicate identifier…).
+    #[error("{detail}")]
+    Conflict {
+        code: &'static str,
+        detail: String,
+        existing_id: Option<uuid::Uuid>,
+    },
+    /// 413: the body is larger than the configured limit.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 415: the body is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: the body is well-formed but some fields break the rules.
+    #[error("the request is invalid")]
+    Invalid(Vec<FieldError>),
+    /// 503: the database does not answer.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// 500: a fault of ours; details go to the log only.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    /// The stable `code` of the problem body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Invalid(_) => "validation_failed",
+            Self::Unavailable => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "The request cannot be read",
+            Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
+            Self::Conflict { .. } => "Conflict with the current state",
+            Self::PayloadTooLarge { .. } => "Request body too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::Invalid(_) => "The request is invalid",
+            Self::Unavailable => "Service unavailable",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                format!("this path answers {}", allow.join(", "))
+            }
+            Self::Invalid(errors) => {
+                let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                fields.dedup();
+                match fields.as_slice() {
+                    [one] => format!("the field {one} is invalid"),
+                    many => format!("{} fields are invalid: {}", many.len(), many.join(", ")),
+                }
+            }
+            Self::Unavailable => "the database does not answer; try again shortly".into(),
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let code = self.code();
+        Problem {
+            problem_type: format!("/problems/{code}"),
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code: code.into(),
+            errors: match self {
+                Self::Invalid(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            existing_id: match self {
+                Self::Conflict { existing_id, .. } => *existing_id,
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(error) = self {
+            tracing::error!(error.chain = format!("{error:#}"), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
+                response.insert_header((header::ALLOW, allow.join(", ")));
+            }
+            Self::Unavailable => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        response.json(self.to_problem())
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::Invalid(errors.0)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(what) => Self::NotFound(format!("no {what} with this id")),
+            StoreError::Duplicate {
+                what,
+                field,
+                value,
+                existing_id,
+            } => Self::Conflict {
+                code: "duplicate",
+                detail: format!("another {what} already has {field} {value}"),
+                existing_id,
+            },
+            StoreError::Contended(what) => Self::Conflict {
+                code: "concurrent_update",
+                detail: format!("the {what} was changed by another request meanwhile; read it again and retry"),
+                existing_id: None,
+            },
+            StoreError::Unavailable(error) => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable
+            }
+            StoreError::Unexpected(error) => Self::Internal(error),
+        }
+    }
+}

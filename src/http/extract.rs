@@ -1,0 +1,173 @@
+//! Request extractors that answer problem+json: JSON bodies and query strings whose errors name
+//! the field at fault, and the handlers for actix's own path and payload errors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use crate::http::error::{ApiError, FieldError};
+
+/// A JSON request body. Accepts `application/json` and any `application/*+json` (such as
+/// `application/merge-patch+json` for PATCH). Unreadable JSON is a 400; JSON of the wrong shape
+/// (a wrong type, an unknown or duplicate field) is a 422 naming the field.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_type = check_json_media_type(req);
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            media_type?;
+            let bytes = body.await.map_err(|error| {
+                if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit }
+                } else {
+                    ApiError::bad_request("unreadable_body", "the request body could not be read")
+                }
+            })?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// The body size limit, shared with actix's `PayloadConfig` so both answer the same.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit(pub usize);
+
+const DEFAULT_BODY_LIMIT: usize = 262_144;
+
+fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with the header Content-Type: application/json".into(),
+        ));
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let is_json = essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"));
+    if is_json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "the body must be JSON (Content-Type: application/json), not {essence}"
+        )))
+    }
+}
+
+/// Parses a JSON body, telling syntax errors (400) from shape errors (422 on a field).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            "the request body is empty; send a JSON object",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        json_error(&path, error.into_inner())
+    })?;
+    deserializer.end().map_err(|error| json_error(".", error))?;
+    Ok(value)
+}
+
+fn json_error(path: &str, error: serde_json::Error) -> ApiError {
+    match error.classify() {
+        serde_json::error::Category::Data => {
+            let message = strip_position(&error.to_string());
+            let (field, code) = field_and_code(path, &message);
+            ApiError::Invalid(vec![FieldError::new(field, code, message)])
+        }
+        _ => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {error}")),
+    }
+}
+
+/// serde_json appends " at line 1 column 7" to its messages: useful for syntax errors, noise for
+/// a field that is already named.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// For errors about a field of an object (unknown or missing), serde's path stops at the object:
+/// name the field itself from the message.
+fn field_and_code(path: &str, message: &str) -> (String, &'static str) {
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let quoted = message.split('`').nth(1).unwrap_or_default();
+    if message.starts_with("unknown field") {
+        (join(quoted), "unknown_field")
+    } else if message.starts_with("missing field") {
+        (join(quoted), "required")
+    } else if message.starts_with("duplicate field") {
+        (join(quoted), "duplicate_field")
+    } else if message.starts_with("unknown variant") {
+        (path.to_owned(), "unknown_value")
+    } else {
+        let field = if path == "." { String::new() } else { path.to_owned() };
+        (field, "invalid_type")
+    }
+}
+
+/// Query-string parameters. A malformed, unknown or repeated parameter is a 400 naming it.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let message = error.into_inner().to_string();
+        let (field, _) = field_and_code(&path, &message);
+        let detail = if field.is_empty() || message.contains(&format!("`{field}`")) {
+            format!("invalid query string: {message}")
+        } else {
+            format!("invalid query parameter {field}: {message}")
+        };
+        ApiError::bad_request("invalid_parameter", detail)
+    })
+}
+
+/// actix's answer to a path segment that does not parse (an id that is not a UUID).
+pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
+    tracing::debug!(error = %error, "path does not parse");
+    ApiError::NotFound(format!(
+        "no resource at {}: ids are UUIDs such as 0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+        req.path()
+    ))
+    .into()
+}

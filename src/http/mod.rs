@@ -1,0 +1,19 @@
+//! The HTTP layer: one module per resource (handlers, request and response bodies), the shared
+//! error type, extractors and pagination.
+
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod observe;
+pub mod organisations;
+pub mod pagination;
+pub mod responses;
+pub mod schemas;
+
+use crate::store::Store;
+
+/// What every handler may use; registered once as `web::Data<AppState>`.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+}

@@ -1,0 +1,636 @@
+//! `/api/v1/organisations`: the ESS structures and the other bodies of the network.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::domain::organisation::{
+    CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX, Violation,
+};
+use crate::domain::text::search_key;
+use crate::http::AppState;
+use crate::http::error::{ApiError, FieldError, FieldErrors};
+use crate::http::extract::{JsonBody, Query};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::responses::{
+    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::http::schemas::RegionCodeSchema;
+use crate::store::organisations::{After, ListOrganisations, Organisation, OrganisationFilter, SortKey};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_organisations)
+        .service(create_organisation)
+        .service(get_organisation)
+        .service(update_organisation)
+        .service(delete_organisation);
+}
+
+/// An organisation of the register.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "name": "Mutuelle solidaire d'Occitanie",
+    "category": "mutual",
+    "is_ess": true,
+    "siren": "775672272",
+    "siret": null,
+    "rna": null,
+    "legal_category_code": "8210",
+    "region_code": "76",
+    "street": "12 rue de la Loge",
+    "postal_code": "34000",
+    "city": "Montpellier",
+    "commune_code": "34172",
+    "website": "https://www.mutuelle-solidaire.example/",
+    "email": "contact@mutuelle-solidaire.example",
+    "phone": "04 67 00 00 00",
+    "description": "Mutuelle santé de l'ESS, partenaire du club des collectivités.",
+    "founded_on": "1947-03-01",
+    "created_at": "2026-11-26T09:30:00Z",
+    "updated_at": "2026-11-26T09:30:00Z",
+    "version": 1
+}))]
+pub struct OrganisationResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub category: Category,
+    /// Whether the organisation belongs to the ESS, derived from its category.
+    pub is_ess: bool,
+    #[schema(pattern = "^[0-9]{9}$")]
+    pub siren: Option<String>,
+    #[schema(pattern = "^[0-9]{14}$")]
+    pub siret: Option<String>,
+    pub rna: Option<String>,
+    #[schema(pattern = "^[1-9][0-9]{3}$")]
+    pub legal_category_code: Option<String>,
+    #[schema(value_type = RegionCodeSchema)]
+    pub region_code: String,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub commune_code: Option<String>,
+    #[schema(format = "uri")]
+    pub website: Option<String>,
+    #[schema(format = Email)]
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub description: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change.
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+impl From<Organisation> for OrganisationResponse {
+    fn from(o: Organisation) -> Self {
+        Self {
+            id: o.id,
+            is_ess: o.category.is_ess(),
+            name: o.name,
+            category: o.category,
+            siren: o.siren,
+            siret: o.siret,
+            rna: o.rna,
+            legal_category_code: o.legal_category_code,
+            region_code: o.region_code,
+            street: o.street,
+            postal_code: o.postal_code,
+            city: o.city,
+            commune_code: o.commune_code,
+            website: o.website,
+            email: o.email,
+            phone: o.phone,
+            description: o.description,
+            founded_on: o.founded_on,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            version: o.version,
+        }
+    }
+}
+
+/// A new organisation. `name`, `category` and `region_code` are required; send `null` or leave
+/// out a field to leave it empty. Spaces around values are trimmed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Mutuelle solidaire d'Occitanie",
+    "category": "mutual",
+    "legal_category_code": "8210",
+    "region_code": "76",
+    "street": "12 rue de la Loge",
+    "postal_code": "34000",
+    "city": "Montpellier",
+    "commune_code": "34172",
+    "website": "https://www.mutuelle-solidaire.example/",
+    "email": "contact@mutuelle-solidaire.example",
+    "phone": "04 67 00 00 00",
+    "description": "Mutuelle santé de l'ESS, partenaire du club des collectivités.",
+    "founded_on": "1947-03-01"
+}))]
+pub struct CreateOrganisationRequest {
+    /// The name, 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = NAME_MAX))]
+    #[serde(default)]
+    pub name: Option<String>,
+    #[schema(required = true, value_type = Category)]
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// SIREN: 9 digits whose last is a Luhn check digit (La Poste's 356000000 included). Unique.
+    #[schema(pattern = "^[0-9]{9}$", example = "775672272")]
+    #[serde(default)]
+    pub siren: Option<String>,
+    /// SIRET: 14 digits, Luhn-checked (La Poste's: digit sum a multiple of 5); starts with the SIREN when both are given. Unique.
+    #[schema(pattern = "^[0-9]{14}$", example = "35600000000048")]
+    #[serde(default)]
+    pub siret: Option<String>,
+    /// RNA number of an association: `W` + digit + letter or digit + 7 digits, or the legacy `0ddd00dddd`. Unique.
+    #[schema(pattern = "^(W[0-9][A-Z0-9][0-9]{7}|0[0-9]{3}00[0-9]{4})$", example = "W751245606")]
+    #[serde(default)]
+    pub rna: Option<String>,
+    /// INSEE legal category (catégorie juridique), 4 digits. Where it settles the legal family
+    /// (92xx and 5195 association, 9300 foundation, 8210/8250/8290/6411 mutual, 5458/5558/5658
+    /// cooperative) the category must agree, except `network`.
+    #[schema(pattern = "^[1-9][0-9]{3}$", example = "9220")]
+    #[serde(default)]
+    pub legal_category_code: Option<String>,
+    #[schema(required = true, value_type = RegionCodeSchema)]
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// Street address, up to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default)]
+    pub street: Option<String>,
+    /// French postal code, 5 digits (Corsica: 20xxx).
+    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// Up to 100 characters.
+    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default)]
+    pub city: Option<String>,
+    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
+    #[schema(
+        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
+        example = "34142"
+    )]
+    #[serde(default)]
+    pub commune_code: Option<String>,
+    /// An http or https URL.
+    #[schema(format = "uri", max_length = 2048, example = "https://www.cress-occitanie.example/")]
+    #[serde(default)]
+    pub website: Option<String>,
+    /// Contact e-mail (confidential).
+    #[schema(format = Email, max_length = 254, example = "contact@cress-occitanie.example")]
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Contact phone (confidential): digits, spaces, `.`, `-`, parentheses, a leading `+`.
+    #[schema(pattern = "^\\+?[0-9 .()-]{6,29}$", example = "+33 4 67 00 00 00")]
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Date of foundation, not in the future.
+    #[schema(example = "2015-06-01")]
+    #[serde(default)]
+    pub founded_on: Option<NaiveDate>,
+}
+
+impl From<CreateOrganisationRequest> for OrganisationDraft {
+    fn from(r: CreateOrganisationRequest) -> Self {
+        Self {
+            name: r.name,
+            category: r.category,
+            siren: r.siren,
+            siret: r.siret,
+            rna: r.rna,
+            legal_category_code: r.legal_category_code,
+            region_code: r.region_code,
+            street: r.street,
+            postal_code: r.postal_code,
+            city: r.city,
+            commune_code: r.commune_code,
+            website: r.website,
+            email: r.email,
+            phone: r.phone,
+            description: r.description,
+            founded_on: r.founded_on,
+        }
+    }
+}
+
+/// Changes to an organisation (JSON merge patch, RFC 7396): a field left out stays as it is;
+/// `null` clears an optional field (`name`, `category` and `region_code` cannot be cleared).
+/// The same rules as on creation apply to the result.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"city": "Lodève", "postal_code": "34700", "commune_code": "34142", "phone": null}))]
+pub struct UpdateOrganisationRequest {
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = NAME_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    #[schema(value_type = Category)]
+    #[serde(default, deserialize_with = "present")]
+    pub category: Option<Option<Category>>,
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{9}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub siren: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{14}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub siret: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^(W[0-9][A-Z0-9][0-9]{7}|0[0-9]{3}00[0-9]{4})$")]
+    #[serde(default, deserialize_with = "present")]
+    pub rna: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub legal_category_code: Option<Option<String>>,
+    #[schema(value_type = RegionCodeSchema)]
+    #[serde(default, deserialize_with = "present")]
+    pub region_code: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub street: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{5}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub postal_code: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub city: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$")]
+    #[serde(default, deserialize_with = "present")]
+    pub commune_code: Option<Option<String>>,
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
+    #[serde(default, deserialize_with = "present")]
+    pub website: Option<Option<String>>,
+    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
+    #[serde(default, deserialize_with = "present")]
+    pub email: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^\\+?[0-9 .()-]{6,29}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub phone: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub founded_on: Option<Option<NaiveDate>>,
+}
+
+/// For PATCH: a field that is present (even as `null`) is `Some`, an absent one stays `None`.
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+impl UpdateOrganisationRequest {
+    /// The organisation as it would be after this patch.
+    fn apply_to(&self, current: &Organisation) -> OrganisationDraft {
+        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
+            match patch {
+                Some(value) => value.clone(),
+                None => current,
+            }
+        }
+        OrganisationDraft {
+            name: pick(&self.name, Some(current.name.clone())),
+            category: pick(&self.category, Some(current.category)),
+            siren: pick(&self.siren, current.siren.clone()),
+            siret: pick(&self.siret, current.siret.clone()),
+            rna: pick(&self.rna, current.rna.clone()),
+            legal_category_code: pick(&self.legal_category_code, current.legal_category_code.clone()),
+            region_code: pick(&self.region_code, Some(current.region_code.clone())),
+            street: pick(&self.street, current.street.clone()),
+            postal_code: pick(&self.postal_code, current.postal_code.clone()),
+            city: pick(&self.city, current.city.clone()),
+            commune_code: pick(&self.commune_code, current.commune_code.clone()),
+            website: pick(&self.website, current.website.clone()),
+            email: pick(&self.email, current.email.clone()),
+            phone: pick(&self.phone, current.phone.clone()),
+            description: pick(&self.description, current.description.clone()),
+            founded_on: pick(&self.founded_on, current.founded_on),
+        }
+    }
+}
+
+/// Checks a draft with `validator`'s shape errors first, then the domain rules; a 422 lists
+/// every failing field once.
+fn check_draft(
+    shape: Result<(), validator::ValidationErrors>,
+    draft: OrganisationDraft,
+) -> Result<NewOrganisation, ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Err(shape) = shape {
+        errors.extend_from_validator(&shape);
+    }
+    let parsed = NewOrganisation::parse(draft, Utc::now().date_naive());
+    if let Err(violations) = &parsed {
+        for Violation { field, invalid } in violations {
+            if !errors.has(field) {
+                errors.push(FieldError::new(*field, invalid.code, invalid.message.clone()));
+            }
+        }
+    }
+    match parsed {
+        Ok(new) if errors.is_empty() => Ok(new),
+        _ => Err(errors.into()),
+    }
+}
+
+/// The orders a list can come in; a leading `-` reverses it. Ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum OrganisationSort {
+    /// By name, ignoring case and accents (the default).
+    #[default]
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    /// Oldest first.
+    #[serde(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[serde(rename = "-created_at")]
+    CreatedAtDesc,
+}
+
+impl OrganisationSort {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+            Self::CreatedAt => "created_at",
+            Self::CreatedAtDesc => "-created_at",
+        }
+    }
+
+    fn key(self) -> (SortKey, bool) {
+        match self {
+            Self::Name => (SortKey::Name, false),
+            Self::NameDesc => (SortKey::Name, true),
+            Self::CreatedAt => (SortKey::CreatedAt, false),
+            Self::CreatedAtDesc => (SortKey::CreatedAt, true),
+        }
+    }
+}
+
+/// Filters, order and page of the organisation list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrganisationsParams {
+    /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// Where to start: the `next_cursor` of the previous page, unchanged.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    /// Only organisations of this region.
+    #[param(value_type = Option<RegionCodeSchema>)]
+    pub region_code: Option<String>,
+    /// Only organisations of this category.
+    pub category: Option<Category>,
+    /// Only ESS organisations (`true`) or only the others (`false`).
+    pub is_ess: Option<bool>,
+    /// Only the organisation with this SIREN.
+    #[param(pattern = "^[0-9]{9}$")]
+    pub siren: Option<String>,
+    /// Words the name contains, ignoring case and accents (`lodeve` finds « Lodève »).
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<OrganisationSort>,
+}
+
+/// One page of organisations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationPage {
+    pub items: Vec<OrganisationResponse>,
+    /// The cursor of the next page, or `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl ListOrganisationsParams {
+    fn into_query(self) -> Result<(ListOrganisations, OrganisationSort), ApiError> {
+        let bad = |name: &str, why: String| {
+            ApiError::bad_request("invalid_parameter", format!("invalid query parameter {name}: {why}"))
+        };
+        let limit = page_limit(self.limit)?;
+        let sort = self.sort.unwrap_or_default();
+        let (key, descending) = sort.key();
+        let after = match &self.cursor {
+            None => None,
+            Some(raw) => {
+                let (value, id) = decode_cursor(raw, sort.as_str())?;
+                Some(match key {
+                    SortKey::Name => After::Name(value, id),
+                    SortKey::CreatedAt => {
+                        let at = DateTime::parse_from_rfc3339(&value).map_err(|_| {
+                            ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
+                        })?;
+                        After::CreatedAt(at.with_timezone(&Utc), id)
+                    }
+                })
+            }
+        };
+        let region_code = match self.region_code {
+            Some(code) => Some(
+                crate::domain::codes::RegionCode::parse(&code)
+                    .map_err(|e| bad("region_code", e.message))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let siren = match self.siren {
+            Some(siren) => Some(
+                crate::domain::identifiers::Siren::parse(&siren)
+                    .map_err(|e| bad("siren", e.message))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let name_contains = match self.q {
+            Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
+            Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
+            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            None => None,
+        };
+        let filter = OrganisationFilter {
+            region_code,
+            category: self.category,
+            is_ess: self.is_ess,
+            siren,
+            name_contains,
+        };
+        Ok((
+            ListOrganisations {
+                filter,
+                sort: key,
+                descending,
+                after,
+                limit: limit + 1,
+            },
+            sort,
+        ))
+    }
+}
+
+/// List organisations.
+///
+/// Filtered by region, category, ESS membership, SIREN and a search in names; sorted by name
+/// (default) or creation date. Pages are keyset-based: follow `next_cursor` until it is `null`.
+#[utoipa::path(
+    tag = "organisations",
+    params(ListOrganisationsParams),
+    responses(
+        (status = 200, description = "One page of organisations.", body = OrganisationPage),
+        (status = 400, response = BadRequest),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("")]
+pub async fn list_organisations(
+    state: web::Data<AppState>,
+    Query(params): Query<ListOrganisationsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (query, sort) = params.into_query()?;
+    let mut rows = state.store.list_organisations(&query).await?;
+    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
+    let next_cursor = if rows.len() > shown {
+        rows.truncate(shown);
+        rows.last().map(|last| match last.position(query.sort) {
+            After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
+            After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
+        })
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(OrganisationResponse::from).collect();
+    Ok(HttpResponse::Ok().json(OrganisationPage { items, next_cursor }))
+}
+
+/// Create an organisation.
+///
+/// Checks every field (SIREN/SIRET check digits, RNA format, region, postal and commune codes,
+/// category against legal category, e-mail, URL, lengths) and lists every failing field in the
+/// 422 answer. A SIREN, SIRET or RNA that another organisation holds is a 409.
+#[utoipa::path(
+    tag = "organisations",
+    request_body(content = CreateOrganisationRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; `Location` is its address.", body = OrganisationResponse,
+            headers(("Location" = String, description = "The address of the new organisation."))),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("")]
+pub async fn create_organisation(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateOrganisationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let new = check_draft(body.validate(), body.into())?;
+    let created = state.store.create_organisation(&new).await?;
+    let location = format!("/api/v1/organisations/{}", created.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(OrganisationResponse::from(created)))
+}
+
+/// Get an organisation.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation's id.")),
+    responses(
+        (status = 200, description = "The organisation.", body = OrganisationResponse),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/{id}")]
+pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let organisation = state.store.get_organisation(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(OrganisationResponse::from(organisation)))
+}
+
+/// Change an organisation.
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`): fields left out
+/// stay as they are, `null` clears an optional field. The result must pass the same checks as a
+/// creation.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation's id.")),
+    request_body(content(
+        (UpdateOrganisationRequest = "application/merge-patch+json"),
+        (UpdateOrganisationRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The organisation as changed.", body = OrganisationResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[patch("/{id}")]
+pub async fn update_organisation(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(patch): JsonBody<UpdateOrganisationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = patch.validate();
+    let updated = state
+        .store
+        .update_organisation(id.into_inner(), |current| {
+            check_draft(shape.clone(), patch.apply_to(current))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(OrganisationResponse::from(updated)))
+}
+
+/// Delete an organisation.
+#[utoipa::path(
+    tag = "organisations",
+    params(("id" = Uuid, Path, description = "The organisation's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[delete("/{id}")]
+pub async fn delete_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    state.store.delete_organisation(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

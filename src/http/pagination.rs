@@ -1,0 +1,109 @@
+//! Keyset pagination: page sizes and the opaque cursors that say where the next page starts.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::http::error::ApiError;
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+/// Longest cursor accepted; ours are far shorter.
+const MAX_CURSOR_LEN: usize = 1024;
+
+/// The page size asked for, checked: 1 to 200, 50 when absent.
+pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::bad_request(
+            "invalid_parameter",
+            format!("invalid query parameter limit: {n} is out of range; limit is 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// What a cursor carries: the order it was made for, and the sort value and id of the last item
+/// of the page it follows. Encoded as base64url JSON; clients treat it as opaque.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CursorData {
+    #[serde(rename = "s")]
+    sort: String,
+    #[serde(rename = "k")]
+    key: String,
+    #[serde(rename = "i")]
+    id: Uuid,
+}
+
+/// A cursor for the page after the item with this sort `key` and `id`, in the order `sort`.
+pub fn encode_cursor(sort: &str, key: &str, id: Uuid) -> String {
+    let data = CursorData {
+        sort: sort.to_owned(),
+        key: key.to_owned(),
+        id,
+    };
+    let json = serde_json::to_vec(&data).unwrap_or_default();
+    URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The sort key and id a cursor carries, if it is one of ours and made for the order `sort`.
+pub fn decode_cursor(raw: &str, sort: &str) -> Result<(String, Uuid), ApiError> {
+    let invalid = |why: &str| {
+        ApiError::bad_request(
+            "invalid_cursor",
+            format!("invalid query parameter cursor: {why}; pass next_cursor from the previous page unchanged"),
+        )
+    };
+    if raw.len() > MAX_CURSOR_LEN {
+        return Err(invalid("too long"));
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw.trim_end_matches('='))
+        .map_err(|_| invalid("not a cursor"))?;
+    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid("not a cursor"))?;
+    if data.sort != sort {
+        return Err(invalid(&format!("it was made for sort={}, not sort={sort}", data.sort)));
+    }
+    Ok((data.key, data.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn decode_cursor_refuses_a_cursor_made_for_another_order() {
+        let cursor = encode_cursor("name", "lodeve", Uuid::nil());
+        assert!(decode_cursor(&cursor, "-created_at").is_err());
+        assert_eq!(
+            decode_cursor(&cursor, "name").unwrap(),
+            ("lodeve".to_owned(), Uuid::nil())
+        );
+    }
+
+    #[test]
+    fn page_limit_accepts_1_to_200_only() {
+        assert_eq!(page_limit(None).unwrap(), 50);
+        assert_eq!(page_limit(Some(1)).unwrap(), 1);
+        assert_eq!(page_limit(Some(200)).unwrap(), 200);
+        for bad in [0, -1, 201, i64::MIN, i64::MAX] {
+            assert!(page_limit(Some(bad)).is_err(), "limit {bad} should be refused");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn decode_cursor_never_panics_on_arbitrary_input(raw in ".{0,300}") {
+            let _ = decode_cursor(&raw, "name");
+        }
+
+        #[test]
+        fn cursors_round_trip(key in "\\PC{0,100}", bytes in any::<[u8; 16]>()) {
+            let id = Uuid::from_bytes(bytes);
+            let cursor = encode_cursor("-name", &key, id);
+            prop_assert_eq!(decode_cursor(&cursor, "-name").unwrap(), (key, id));
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The error answers shared by every operation, declared once as OpenAPI response components
+//! (`#/components/responses/…`) with an example that matches what the server sends.
+
+use utoipa::ToResponse;
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, response::Response};
+
+use crate::http::error::{PROBLEM_JSON, Problem};
+
+macro_rules! problem_responses {
+    ($($name:ident => $status:literal, $code:literal, $title:literal, $description:literal, $detail:literal;)*) => {
+        $(
+            #[doc = $description]
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    let example = serde_json::json!({
+                        "type": concat!("/problems/", $code),
+                        "title": $title,
+                        "status": $status,
+                        "detail": $detail,
+                        "code": $code,
+                    });
+                    let example = if $status == 422 { with_field_errors(example) } else { example };
+                    let content = ContentBuilder::new()
+                        .schema(Some(utoipa::openapi::Ref::from_schema_name(<Problem as utoipa::ToSchema>::name())))
+                        .example(Some(example))
+                        .build();
+                    let response = ResponseBuilder::new().description($description).content(PROBLEM_JSON, content).build();
+                    (stringify!($name), RefOr::T(response))
+                }
+            }
+        )*
+
+        /// Every shared response, for the components of the OpenAPI document.
+        pub fn all() -> Vec<(String, RefOr<Response>)> {
+            vec![$({ let (name, response) = $name::response(); (name.to_owned(), response) }),*]
+        }
+    };
+}
+
+fn with_field_errors(mut example: serde_json::Value) -> serde_json::Value {
+    example["errors"] = serde_json::json!([
+        {"field": "siren", "code": "invalid_checksum", "message": "775672273 fails the SIREN check digit (Luhn)"},
+        {"field": "region_code", "code": "unknown_code", "message": "05 is not a region code"}
+    ]);
+    example
+}
+
+problem_responses! {
+    BadRequest => 400, "malformed_json", "The request cannot be read",
+        "The request cannot be read: malformed JSON, or an invalid, unknown or repeated query parameter or cursor.",
+        "the body is not valid JSON: EOF while parsing an object at line 1 column 12";
+    NotFound => 404, "not_found", "Not found",
+        "Nothing at this address: an unknown id, or an id that is not a UUID.",
+        "no organisation with this id";
+    Conflict => 409, "duplicate", "Conflict with the current state",
+        "The request conflicts with the current state, such as an identifier (SIREN, SIRET, RNA) that another record already holds; `existing_id` names that record.",
+        "another organisation already has siren 775672272";
+    PayloadTooLarge => 413, "payload_too_large", "Request body too large",
+        "The body is larger than the server accepts (`MAX_BODY_BYTES`).",
+        "request body larger than 262144 bytes";
+    UnsupportedMediaType => 415, "unsupported_media_type", "Unsupported media type",
+        "The body is not sent as JSON (`Content-Type: application/json`).",
+        "the body must be JSON (Content-Type: application/json), not text/plain";
+    Unprocessable => 422, "validation_failed", "The request is invalid",
+        "Some fields break the rules; `errors` lists every failing field.",
+        "2 fields are invalid: siren, region_code";
+    InternalError => 500, "internal_error", "Internal error",
+        "A fault of the server; it has been logged.",
+        "an unexpected error occurred; it has been logged";
+    Unavailable => 503, "service_unavailable", "Service unavailable",
+        "The database does not answer; retry after the `Retry-After` delay.",
+        "the database does not answer; try again shortly";
+}

@@ -1,0 +1,38 @@
+//! OpenAPI schemas for values that travel as plain strings but have a closed set of values.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::domain::codes::RegionCode;
+
+/// INSEE code of a region (COG since 2016): the 18 regions, each with a Cress.
+pub struct RegionCodeSchema;
+
+impl PartialSchema for RegionCodeSchema {
+    fn schema() -> RefOr<Schema> {
+        let description = RegionCode::ALL
+            .iter()
+            .filter_map(|code| {
+                RegionCode::parse(code)
+                    .ok()
+                    .map(|region| format!("`{code}` {}", region.name()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some(format!("INSEE region code: {description}.")))
+            .enum_values(Some(RegionCode::ALL.to_vec()))
+            .examples(["76"])
+            .into()
+    }
+}
+
+impl ToSchema for RegionCodeSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("RegionCode")
+    }
+}

@@ -1,0 +1,179 @@
+//! The database: one handle over PostgreSQL or SQLite, migrations, and the error type of the
+//! storage layer. Each query is written once (`with_pool!`) and runs on either backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, SubsecRound, Utc};
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
+
+pub mod organisations;
+
+/// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds. The body is
+/// written once and compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both.
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Postgres($pool) => $body,
+            $crate::store::Db::Sqlite($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+/// A connection pool on one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// The register's storage: cheap to clone, shared by every worker.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+impl Store {
+    /// Opens the pool that `DATABASE_URL` names, or the embedded SQLite file when it is unset.
+    /// Connections are opened lazily, so a server can start while its database is still down.
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let max = settings.database_max_connections;
+        let timeout = settings.database_timeout();
+        let db = match &settings.database_url {
+            Some(DatabaseUrl::Postgres(url)) => {
+                let options = PgConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                Db::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(timeout)
+                        .connect_lazy_with(options),
+                )
+            }
+            Some(DatabaseUrl::Sqlite(url)) => {
+                let options = SqliteConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_URL is not a valid SQLite URL")?;
+                Db::Sqlite(sqlite_pool(options, max, timeout))
+            }
+            None => {
+                let path = default_sqlite_path();
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+                }
+                Db::Sqlite(sqlite_pool(SqliteConnectOptions::new().filename(&path), max, timeout))
+            }
+        };
+        Ok(Self { db })
+    }
+
+    /// Applies the migrations of this backend that are not applied yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.db {
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+        }
+        .context("cannot migrate the database (is DATABASE_URL reachable?)")
+    }
+
+    /// `postgres` or `sqlite`, for logs and health answers.
+    pub fn backend(&self) -> &'static str {
+        match &self.db {
+            Db::Postgres(_) => "postgres",
+            Db::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    #[tracing::instrument(skip_all)]
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(&self.db, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))
+            .map_err(|e| classify(e, "database"))
+    }
+
+    /// Closes every connection; pending acquisitions fail.
+    pub async fn close(&self) {
+        with_pool!(&self.db, pool => pool.close().await)
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// WAL lets readers and the writer proceed together; the busy timeout makes concurrent writers
+/// wait for each other instead of failing; SQLite only enforces foreign keys when asked.
+fn sqlite_pool(options: SqliteConnectOptions, max: u32, timeout: Duration) -> SqlitePool {
+    let options = options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(timeout)
+        .foreign_keys(true);
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(timeout)
+        .connect_lazy_with(options)
+}
+
+/// The current time as stored: PostgreSQL keeps microseconds, so SQLite gets no more.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// What can go wrong in the storage layer, in terms the HTTP layer can answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule: `field` holds `value` already, on the record `existing_id` when known.
+    #[error("{what} with this {field} already exists")]
+    Duplicate {
+        what: &'static str,
+        field: &'static str,
+        value: String,
+        existing_id: Option<uuid::Uuid>,
+    },
+    /// The record changed between the read and the write of an update; try again.
+    #[error("{0} was changed concurrently")]
+    Contended(&'static str),
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Turns a driver error into a `StoreError`, by kind rather than by message text (which differs
+/// between the two backends).
+pub(crate) fn classify(err: sqlx::Error, what: &'static str) -> StoreError {
+    match err {
+        sqlx::Error::RowNotFound => StoreError::NotFound(what),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
+            StoreError::Unavailable(err)
+        }
+        sqlx::Error::Database(ref db) if is_unavailable(db.as_ref()) => StoreError::Unavailable(err),
+        other => StoreError::Unexpected(anyhow::Error::new(other).context(format!("query on {what}"))),
+    }
+}
+
+/// Errors meaning "the server is going away or refusing work", not "your query is wrong".
+/// PostgreSQL SQLSTATE classes: 08 connection exception, 57P operator intervention (shutdown),
+/// 53 insufficient resources. SQLite: busy or locked (primary codes 5 and 6) after the busy timeout.
+fn is_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    let Some(code) = db.code() else { return false };
+    if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+        code.starts_with("08") || code.starts_with("57P") || code.starts_with("53")
+    } else {
+        code.parse::<i32>()
+            .is_ok_and(|extended| matches!(extended & 0xff, 5 | 6))
+    }
+}

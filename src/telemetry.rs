@@ -1,0 +1,22 @@
+//! Tracing: one subscriber for the process, human-readable or JSON lines.
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::config::LogFormat;
+
+/// What is logged when `RUST_LOG` is unset.
+const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
+
+/// Installs the global subscriber; `RUST_LOG` overrides the default filter. Safe to call twice.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_current_span(true).with_span_list(false))
+            .try_init(),
+        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+    };
+}

@@ -1,0 +1,298 @@
+//! The test harness: the real server on a random port against an isolated, migrated database,
+//! on SQLite always and on PostgreSQL when `TEST_DATABASE_URL` is set.
+
+use std::net::TcpListener;
+use std::sync::Once;
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::sync::OnceCell;
+
+use cress_api::config::{DatabaseUrl, LogFormat, Settings};
+use cress_api::store::Store;
+
+/// The backend a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An origin the test servers allow for CORS.
+pub const ALLOWED_ORIGIN: &str = "https://app.cress-occitanie.example";
+/// The body limit of the test servers, small so that 413 is cheap to provoke.
+pub const BODY_LIMIT: u64 = 64 * 1024;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub database_url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Runs one scenario on both backends: `name::sqlite` always, `name::postgres` when
+/// `TEST_DATABASE_URL` is set (it says so and passes otherwise; CI sets it).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn scenario($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test]
+                async fn sqlite() {
+                    scenario($crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    match $crate::helpers::TestApp::spawn_postgres().await {
+                        Some(app) => scenario(app).await,
+                        None => eprintln!("TEST_DATABASE_URL is unset: PostgreSQL variant not run"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder can be created");
+                let url = format!("sqlite://{}", dir.path().join("cress.db").display());
+                Self::start(Backend::Sqlite, url, Some(dir)).await
+            }
+            Backend::Postgres => Self::spawn_postgres().await.expect("TEST_DATABASE_URL is set"),
+        }
+    }
+
+    /// A server on a fresh PostgreSQL schema, or `None` when `TEST_DATABASE_URL` is unset.
+    pub async fn spawn_postgres() -> Option<Self> {
+        let base = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let url = fresh_postgres_schema(&base).await;
+        Some(Self::start(Backend::Postgres, url, None).await)
+    }
+
+    async fn start(backend: Backend, database_url: String, dir: Option<tempfile::TempDir>) -> Self {
+        init_test_logs();
+        let settings = settings_for(&database_url);
+        let store = Store::connect(&settings).await.expect("the test database connects");
+        store.migrate().await.expect("the test database migrates");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("a bound address").port();
+        let server = cress_api::run(&settings, store, listener).expect("the server starts");
+        tokio::spawn(server);
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+            backend,
+            database_url,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Sends a raw body with the given content type (or none).
+    pub async fn send_raw(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Response {
+        let mut request = self.client.request(method, self.url(path)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    /// Creates an organisation and returns its JSON, failing the test if it is not created.
+    pub async fn create_organisation(&self, body: Value) -> Value {
+        let response = self.post_json("/api/v1/organisations", &body).await;
+        let status = response.status();
+        let json: Value = response.json().await.expect("a JSON body");
+        assert_eq!(status, StatusCode::CREATED, "creating {body} answered {json}");
+        json
+    }
+
+    /// Every organisation, following the cursors of `path` (which has a query string).
+    pub async fn all_pages(&self, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut next = path.to_owned();
+        for _ in 0..1000 {
+            let page = json_of(self.get(&next).await, StatusCode::OK).await;
+            items.extend(page["items"].as_array().expect("items is an array").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(cursor) => next = format!("{path}&cursor={cursor}"),
+                None => return items,
+            }
+        }
+        panic!("more than 1000 pages for {path}");
+    }
+
+    /// How many organisations exist, read through the API.
+    pub async fn organisation_count(&self) -> usize {
+        self.all_pages("/api/v1/organisations?limit=200").await.len()
+    }
+}
+
+/// The body of a response that must have `status`, with the status checked first.
+pub async fn json_of(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let url = response.url().clone();
+    let text = response.text().await.expect("a body");
+    assert_eq!(actual, status, "{url} answered {actual} with {text}");
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{url} answered a body that is not JSON: {text}"))
+}
+
+/// Checks that `response` is an RFC 9457 problem with this status and code, and returns it.
+pub async fn problem_of(response: Response, status: StatusCode, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = json_of(response, status).await;
+    assert_eq!(
+        content_type, "application/problem+json",
+        "problem content type for {body}"
+    );
+    assert_eq!(body["status"], json!(status.as_u16()), "status member of {body}");
+    assert_eq!(body["code"], json!(code), "code of {body}");
+    assert_eq!(body["type"], json!(format!("/problems/{code}")), "type of {body}");
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "title of {body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "detail of {body}"
+    );
+    body
+}
+
+/// The fields listed in a 422 problem, in order.
+pub fn failing_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A valid organisation body; `overrides` replaces or adds fields.
+pub fn organisation(name: &str, overrides: Value) -> Value {
+    let mut body = json!({"name": name, "category": "association", "region_code": "76"});
+    if let (Some(body), Some(overrides)) = (body.as_object_mut(), overrides.as_object()) {
+        for (key, value) in overrides {
+            body.insert(key.clone(), value.clone());
+        }
+    }
+    body
+}
+
+pub fn settings_for(database_url: &str) -> Settings {
+    let database_url = if database_url.starts_with("postgres") {
+        DatabaseUrl::Postgres(database_url.into())
+    } else {
+        DatabaseUrl::Sqlite(database_url.into())
+    };
+    Settings {
+        bind_address: "127.0.0.1:0".parse().expect("a socket address"),
+        database_url: Some(database_url),
+        database_max_connections: 4,
+        database_timeout_seconds: 5,
+        log_format: LogFormat::Pretty,
+        max_body_bytes: BODY_LIMIT,
+        cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+    }
+}
+
+fn init_test_logs() {
+    static LOGS: Once = Once::new();
+    LOGS.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            cress_api::telemetry::init(LogFormat::Pretty);
+        }
+    });
+}
+
+/// Creates a schema of its own for one test and returns a URL whose connections use it. Test
+/// schemas are named `t_<unix seconds>_<random>`; those over an hour old are dropped first.
+async fn fresh_postgres_schema(base: &str) -> String {
+    static CLEANED: OnceCell<()> = OnceCell::const_new();
+    let mut admin = sqlx::PgConnection::connect(base)
+        .await
+        .expect("TEST_DATABASE_URL connects");
+    CLEANED
+        .get_or_init(|| async {
+            let now = chrono::Utc::now().timestamp();
+            let old: Vec<String> =
+                sqlx::query_scalar(r"select nspname::text from pg_namespace where nspname ~ '^t_[0-9]+_[0-9a-f]+$'")
+                    .fetch_all(&mut admin)
+                    .await
+                    .unwrap_or_default();
+            for schema in old {
+                let created: i64 = schema.split('_').nth(1).and_then(|s| s.parse().ok()).unwrap_or(now);
+                if now - created > 3600 {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        r#"drop schema if exists "{schema}" cascade"#
+                    )))
+                    .execute(&mut admin)
+                    .await;
+                }
+            }
+        })
+        .await;
+    let schema = format!("t_{}_{}", chrono::Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+    sqlx::query(sqlx::AssertSqlSafe(format!(r#"create schema "{schema}""#)))
+        .execute(&mut admin)
+        .await
+        .expect("a test schema can be created");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}

@@ -1,0 +1,311 @@
+//! `/api/v1/organisations`: create, read, list, change and delete, with the rules of domain.md.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{failing_fields, json_of, organisation, problem_of};
+use crate::on_both_backends;
+
+on_both_backends! {
+    async fn create_returns_201_with_location_and_normalised_fields_when_the_body_is_valid(app: TestApp) {
+        let body = json!({
+            "name": "  Mutuelle solidaire d'Occitanie  ",
+            "category": "mutual",
+            "siren": "775 672 272",
+            "siret": "77567227200017",
+            "legal_category_code": "8210",
+            "region_code": "76",
+            "street": "12 rue de la Loge",
+            "postal_code": "34000",
+            "city": "Montpellier",
+            "commune_code": "34172",
+            "website": "https://www.mutuelle-solidaire.example",
+            "email": "contact@Mutuelle-Solidaire.EXAMPLE",
+            "phone": "04 67 00 00 00",
+            "description": "Mutuelle santé de l'ESS.",
+            "founded_on": "1947-03-01"
+        });
+
+        let response = app.post_json("/api/v1/organisations", &body).await;
+
+        let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        let created = json_of(response, StatusCode::CREATED).await;
+        let id = created["id"].as_str().expect("an id");
+        assert_eq!(location.as_deref(), Some(format!("/api/v1/organisations/{id}").as_str()));
+        assert_eq!(created["name"], "Mutuelle solidaire d'Occitanie", "name is trimmed");
+        assert_eq!(created["siren"], "775672272", "spaces are removed from a SIREN");
+        assert_eq!(created["email"], "contact@mutuelle-solidaire.example", "the e-mail domain is lower-cased");
+        assert_eq!(created["website"], "https://www.mutuelle-solidaire.example/");
+        assert_eq!(created["is_ess"], true, "a mutual belongs to the ESS");
+        assert_eq!(created["version"], 1);
+        assert_eq!(created["founded_on"], "1947-03-01");
+        assert_eq!(created["created_at"], created["updated_at"]);
+        let read = json_of(app.get(&format!("/api/v1/organisations/{id}")).await, StatusCode::OK).await;
+        assert_eq!(read, created, "what is read back is what creation answered");
+    }
+
+    async fn create_accepts_the_identifiers_of_domain_md_when_they_are_valid(app: TestApp) {
+        let cases = [
+            (json!({"siren": "775672272"}), "SIREN 775672272"),
+            (json!({"siren": "356000000", "siret": "35600000000048", "category": "company"}), "La Poste and its head office"),
+            (json!({"siren": "732829320"}), "SIREN 732829320"),
+            (json!({"rna": "W751245606"}), "RNA W751245606"),
+            (json!({"rna": "0653005592"}), "legacy RNA 0653005592"),
+            (json!({"postal_code": "20167", "commune_code": "2A004", "region_code": "94"}), "Corsica"),
+        ];
+        for (index, (fields, what)) in cases.into_iter().enumerate() {
+            let response = app.post_json("/api/v1/organisations", &organisation(&format!("Org {index}"), fields)).await;
+            assert_eq!(response.status(), StatusCode::CREATED, "{what} should be accepted: {}", response.text().await.unwrap());
+        }
+    }
+
+    async fn create_returns_422_with_the_rule_broken_when_a_field_is_invalid(app: TestApp) {
+        let cases = [
+            (json!({"siren": "123456789"}), "siren", "invalid_checksum", "SIREN failing Luhn"),
+            (json!({"siren": "12345678"}), "siren", "invalid_format", "8-digit SIREN"),
+            (json!({"siren": "7756722720"}), "siren", "invalid_format", "10-digit SIREN"),
+            (json!({"siret": "77567227200018"}), "siret", "invalid_checksum", "SIRET failing Luhn"),
+            (json!({"siret": "35600000000000"}), "siret", "invalid_checksum", "La Poste SIRET whose digit sum is not a multiple of 5"),
+            (json!({"siren": "732829320", "siret": "77567227200017"}), "siret", "mismatch", "SIRET of another SIREN"),
+            (json!({"rna": "W75124560"}), "rna", "invalid_format", "RNA too short"),
+            (json!({"rna": "X751245606"}), "rna", "invalid_format", "RNA not starting with W"),
+            (json!({"region_code": "05"}), "region_code", "unknown_code", "region 05 does not exist"),
+            (json!({"region_code": "21"}), "region_code", "unknown_code", "pre-2016 region"),
+            (json!({"region_code": null}), "region_code", "required", "region cleared"),
+            (json!({"postal_code": "2A004"}), "postal_code", "invalid_format", "Corsican postal codes are 20xxx"),
+            (json!({"postal_code": "3400"}), "postal_code", "invalid_format", "4-digit postal code"),
+            (json!({"commune_code": "3414"}), "commune_code", "invalid_format", "4-character commune code"),
+            (json!({"legal_category_code": "92"}), "legal_category_code", "invalid_format", "2-digit legal category"),
+            (json!({"legal_category_code": "9300"}), "category", "mismatch", "a foundation code on an association"),
+            (json!({"email": "contact.example.org"}), "email", "invalid_format", "e-mail without @"),
+            (json!({"website": "javascript:alert(1)"}), "website", "invalid_format", "website that is not http(s)"),
+            (json!({"phone": "call me"}), "phone", "invalid_format", "phone with letters"),
+            (json!({"name": "   "}), "name", "blank", "blank name"),
+            (json!({"name": "x".repeat(201)}), "name", "too_long", "name over 200 characters"),
+            (json!({"description": "x".repeat(5001)}), "description", "too_long", "description over 5000 characters"),
+            (json!({"city": "Lod\u{0}ève"}), "city", "invalid_format", "NUL byte in a city"),
+            (json!({"founded_on": "2999-01-01"}), "founded_on", "in_future", "founded in the future"),
+            (json!({"category": "club"}), "category", "unknown_value", "unknown category"),
+            (json!({"founded_on": "01/02/2003"}), "founded_on", "invalid_type", "French date format"),
+        ];
+        for (fields, field, code, what) in cases {
+            let response = app.post_json("/api/v1/organisations", &organisation("Association test", fields)).await;
+
+            let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            let errors = problem["errors"].as_array().expect("errors listed");
+            assert!(
+                errors.iter().any(|e| e["field"] == field && e["code"] == code && e["message"].as_str().is_some_and(|m| !m.is_empty())),
+                "{what}: expected {field}/{code} in {problem}"
+            );
+        }
+        assert_eq!(app.organisation_count().await, 0, "nothing invalid was stored");
+    }
+
+    async fn create_returns_422_listing_every_failing_field_when_several_are_invalid(app: TestApp) {
+        let body = json!({"name": "", "siren": "123456789", "email": "nope", "region_code": "99"});
+
+        let response = app.post_json("/api/v1/organisations", &body).await;
+
+        let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let mut fields = failing_fields(&problem);
+        fields.sort();
+        assert_eq!(fields, ["category", "email", "name", "region_code", "siren"], "in {problem}");
+    }
+
+    async fn create_accepts_a_network_with_an_association_legal_category(app: TestApp) {
+        let body = organisation("Cress Occitanie", json!({"category": "network", "legal_category_code": "9220"}));
+
+        let created = app.create_organisation(body).await;
+
+        assert_eq!(created["is_ess"], false, "a network is not itself counted in the ESS");
+    }
+
+    async fn create_returns_409_naming_the_holder_when_the_siren_is_taken(app: TestApp) {
+        let first = app.create_organisation(organisation("Première", json!({"siren": "775672272"}))).await;
+
+        let response = app.post_json("/api/v1/organisations", &organisation("Seconde", json!({"siren": "775672272"}))).await;
+
+        let problem = problem_of(response, StatusCode::CONFLICT, "duplicate").await;
+        assert_eq!(problem["existing_id"], first["id"], "in {problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("775672272"), "detail names the SIREN: {problem}");
+        assert_eq!(app.organisation_count().await, 1);
+    }
+
+    async fn create_returns_409_when_the_siret_or_rna_is_taken(app: TestApp) {
+        app.create_organisation(organisation("A", json!({"siret": "77567227200017", "rna": "W751245606"}))).await;
+
+        for (fields, what) in [(json!({"siret": "77567227200017"}), "siret"), (json!({"rna": "W751245606"}), "rna")] {
+            let response = app.post_json("/api/v1/organisations", &organisation("B", fields)).await;
+            let problem = problem_of(response, StatusCode::CONFLICT, "duplicate").await;
+            assert!(problem["detail"].as_str().unwrap().contains(what), "detail names the {what}: {problem}");
+        }
+        assert_eq!(app.organisation_count().await, 1);
+    }
+
+    async fn get_returns_404_problem_when_the_organisation_does_not_exist(app: TestApp) {
+        let response = app.get("/api/v1/organisations/0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11").await;
+
+        problem_of(response, StatusCode::NOT_FOUND, "not_found").await;
+    }
+
+    async fn update_changes_only_the_fields_sent_and_clears_the_null_ones(app: TestApp) {
+        let created = app
+            .create_organisation(organisation("Mairie de Lodève", json!({
+                "category": "local_authority", "phone": "04 67 88 86 00", "city": "Lodeve", "siren": "732829320"
+            })))
+            .await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+
+        let response = app.patch_json(&path, &json!({"city": "Lodève", "commune_code": "34142", "phone": null})).await;
+
+        let updated = json_of(response, StatusCode::OK).await;
+        assert_eq!(updated["city"], "Lodève");
+        assert_eq!(updated["commune_code"], "34142");
+        assert_eq!(updated["phone"], Value::Null, "null clears");
+        assert_eq!(updated["siren"], "732829320", "absent stays");
+        assert_eq!(updated["name"], "Mairie de Lodève", "absent stays");
+        assert_eq!(updated["version"], 2);
+        assert_eq!(updated["created_at"], created["created_at"]);
+        assert_ne!(updated["updated_at"], created["updated_at"]);
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, updated);
+    }
+
+    async fn update_accepts_merge_patch_json(app: TestApp) {
+        let created = app.create_organisation(organisation("Asso", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+
+        let response = app
+            .send_raw(reqwest::Method::PATCH, &path, Some("application/merge-patch+json"), r#"{"city":"Sète"}"#.as_bytes().to_vec())
+            .await;
+
+        assert_eq!(json_of(response, StatusCode::OK).await["city"], "Sète");
+    }
+
+    async fn update_returns_422_and_changes_nothing_when_the_result_breaks_a_rule(app: TestApp) {
+        let created = app
+            .create_organisation(organisation("Asso", json!({"siren": "775672272", "legal_category_code": "9220"})))
+            .await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+        let cases = [
+            (json!({"name": null}), "name", "a required field cannot be cleared"),
+            (json!({"category": null}), "category", "a required field cannot be cleared"),
+            (json!({"siret": "73282932000074"}), "siret", "a SIRET of another SIREN than the stored one"),
+            (json!({"category": "cooperative"}), "category", "a category the stored legal category contradicts"),
+            (json!({"siren": "123"}), "siren", "a malformed SIREN"),
+            (json!({"nmae": "typo"}), "nmae", "an unknown field"),
+        ];
+        for (patch, field, what) in cases {
+            let response = app.patch_json(&path, &patch).await;
+            let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert!(failing_fields(&problem).contains(&field.to_owned()), "{what}: {field} not listed in {problem}");
+        }
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, created, "nothing changed");
+    }
+
+    async fn update_returns_409_when_the_new_siren_belongs_to_another_organisation(app: TestApp) {
+        let holder = app.create_organisation(organisation("A", json!({"siren": "775672272"}))).await;
+        let other = app.create_organisation(organisation("B", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", other["id"].as_str().unwrap());
+
+        let response = app.patch_json(&path, &json!({"siren": "775672272"})).await;
+
+        let problem = problem_of(response, StatusCode::CONFLICT, "duplicate").await;
+        assert_eq!(problem["existing_id"], holder["id"]);
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, other, "nothing changed");
+    }
+
+    async fn update_keeps_every_change_when_requests_run_concurrently(app: TestApp) {
+        let created = app.create_organisation(organisation("Concurrente", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+        let fields = ["street", "city", "description", "phone"];
+        let values = ["1 place de la République", "Béziers", "Changée en parallèle", "04 67 00 00 01"];
+
+        let patches: Vec<Value> = fields.iter().zip(values).map(|(field, value)| json!({ *field: value })).collect();
+
+        let responses = futures_util::future::join_all(patches.iter().map(|patch| app.patch_json(&path, patch))).await;
+
+        for response in responses {
+            let status = response.status();
+            assert!(status == StatusCode::OK || status == StatusCode::CONFLICT, "unexpected {status}");
+        }
+        let stored = json_of(app.get(&path).await, StatusCode::OK).await;
+        let applied = fields.iter().zip(values).filter(|(field, value)| stored[**field] == *value).count();
+        assert_eq!(stored["version"].as_i64().unwrap(), 1 + applied as i64, "every applied change counted once: {stored}");
+    }
+
+    async fn delete_returns_204_then_the_organisation_is_gone(app: TestApp) {
+        let created = app.create_organisation(organisation("Éphémère", json!({"siren": "775672272"}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+
+        let response = app.delete(&path).await;
+
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        problem_of(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
+        problem_of(app.delete(&path).await, StatusCode::NOT_FOUND, "not_found").await;
+        app.create_organisation(organisation("Reprise", json!({"siren": "775672272"}))).await;
+    }
+
+    async fn list_pages_through_every_organisation_once_in_name_order_ignoring_accents(app: TestApp) {
+        let names = ["Zèbre solidaire", "économie partagée", "Atelier", "Ébène", "Dune", "Fabrique", "atelier bis"];
+        for name in names {
+            app.create_organisation(organisation(name, json!({}))).await;
+        }
+
+        let items = app.all_pages("/api/v1/organisations?limit=2").await;
+
+        let listed: Vec<&str> = items.iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(listed, ["Atelier", "atelier bis", "Dune", "Ébène", "économie partagée", "Fabrique", "Zèbre solidaire"]);
+        let reversed = app.all_pages("/api/v1/organisations?limit=3&sort=-name").await;
+        let mut expected = listed.clone();
+        expected.reverse();
+        assert_eq!(reversed.iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), expected);
+    }
+
+    async fn list_sorts_by_creation_both_ways_with_stable_pages(app: TestApp) {
+        let mut ids = Vec::new();
+        for index in 0..5 {
+            ids.push(app.create_organisation(organisation(&format!("Org {index}"), json!({}))).await["id"].clone());
+        }
+
+        let oldest_first = app.all_pages("/api/v1/organisations?limit=2&sort=created_at").await;
+        let newest_first = app.all_pages("/api/v1/organisations?limit=2&sort=-created_at").await;
+
+        assert_eq!(oldest_first.iter().map(|o| o["id"].clone()).collect::<Vec<_>>(), ids);
+        ids.reverse();
+        assert_eq!(newest_first.iter().map(|o| o["id"].clone()).collect::<Vec<_>>(), ids);
+    }
+
+    async fn list_filters_by_region_category_is_ess_siren_and_search(app: TestApp) {
+        app.create_organisation(organisation("Mairie de Lodève", json!({"category": "local_authority", "city": "Lodève"}))).await;
+        app.create_organisation(organisation("Lodève Solidaire", json!({"siren": "775672272"}))).await;
+        app.create_organisation(organisation("Scop de Rennes", json!({"category": "cooperative", "region_code": "53"}))).await;
+        app.create_organisation(organisation("Cress Bretagne", json!({"category": "network", "region_code": "53"}))).await;
+        let names = |items: Vec<Value>| {
+            let mut names: Vec<String> = items.iter().map(|o| o["name"].as_str().unwrap().to_owned()).collect();
+            names.sort();
+            names
+        };
+
+        assert_eq!(names(app.all_pages("/api/v1/organisations?region_code=53").await), ["Cress Bretagne", "Scop de Rennes"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?category=cooperative").await), ["Scop de Rennes"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?is_ess=true").await), ["Lodève Solidaire", "Scop de Rennes"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?is_ess=false").await), ["Cress Bretagne", "Mairie de Lodève"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?siren=775672272").await), ["Lodève Solidaire"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?q=lodeve").await), ["Lodève Solidaire", "Mairie de Lodève"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?q=LODÈVE%20sol").await), ["Lodève Solidaire"]);
+        assert_eq!(names(app.all_pages("/api/v1/organisations?q=lodeve&region_code=53").await), Vec::<String>::new());
+        assert_eq!(names(app.all_pages("/api/v1/organisations?q=%25").await).len(), 4, "a q of punctuation only filters nothing");
+    }
+
+    async fn list_returns_400_when_the_cursor_was_made_for_another_order(app: TestApp) {
+        for index in 0..3 {
+            app.create_organisation(organisation(&format!("Org {index}"), json!({}))).await;
+        }
+        let page = json_of(app.get("/api/v1/organisations?limit=1&sort=name").await, StatusCode::OK).await;
+        let cursor = page["next_cursor"].as_str().expect("a next page");
+
+        let response = app.get(&format!("/api/v1/organisations?limit=1&sort=-created_at&cursor={cursor}")).await;
+
+        problem_of(response, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    }
+}
