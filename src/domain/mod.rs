@@ -17,6 +17,29 @@ pub use text::{clean_text, search_key};
 
 use std::fmt;
 
+/// `AsRef<str>` for the value types, so that storage code can take any of them as text.
+macro_rules! as_ref_str {
+    ($($name:ty),*) => {
+        $(impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        })*
+    };
+}
+as_ref_str!(
+    Siren,
+    Siret,
+    Rna,
+    RegionCode,
+    PostalCode,
+    CommuneCode,
+    LegalCategoryCode,
+    Email,
+    WebsiteUrl,
+    Phone
+);
+
 /// Why one value was refused: a stable snake_case `code` clients branch on, and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {

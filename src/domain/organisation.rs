@@ -138,6 +138,14 @@ pub fn check_legal_category(category: Category, code: &LegalCategoryCode) -> Res
     }
 }
 
+impl TryFrom<String> for Category {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| format!("unknown organisation category {value:?}"))
+    }
+}
+
 /// What a request says an organisation should be, before any check: the body of a create, or the
 /// current organisation with a PATCH laid over it. `None` means absent or cleared.
 #[derive(Debug, Clone, Default)]

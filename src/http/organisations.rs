@@ -20,7 +20,9 @@ use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
 use crate::http::schemas::RegionCodeSchema;
-use crate::store::organisations::{After, ListOrganisations, Organisation, OrganisationFilter, SortKey};
+use crate::store::organisations::{
+    After, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organisations)
@@ -90,25 +92,26 @@ pub struct OrganisationResponse {
 
 impl From<Organisation> for OrganisationResponse {
     fn from(o: Organisation) -> Self {
+        let f = o.fields;
         Self {
             id: o.id,
-            is_ess: o.category.is_ess(),
-            name: o.name,
-            category: o.category,
-            siren: o.siren,
-            siret: o.siret,
-            rna: o.rna,
-            legal_category_code: o.legal_category_code,
-            region_code: o.region_code,
-            street: o.street,
-            postal_code: o.postal_code,
-            city: o.city,
-            commune_code: o.commune_code,
-            website: o.website,
-            email: o.email,
-            phone: o.phone,
-            description: o.description,
-            founded_on: o.founded_on,
+            is_ess: f.category.is_ess(),
+            name: f.name,
+            category: f.category,
+            siren: f.siren,
+            siret: f.siret,
+            rna: f.rna,
+            legal_category_code: f.legal_category_code,
+            region_code: f.region_code,
+            street: f.street,
+            postal_code: f.postal_code,
+            city: f.city,
+            commune_code: f.commune_code,
+            website: f.website,
+            email: f.email,
+            phone: f.phone,
+            description: f.description,
+            founded_on: f.founded_on,
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,
@@ -300,7 +303,7 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> R
 
 impl UpdateOrganisationRequest {
     /// The organisation as it would be after this patch.
-    fn apply_to(&self, current: &Organisation) -> OrganisationDraft {
+    fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
         fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
             match patch {
                 Some(value) => value.clone(),
@@ -612,7 +615,7 @@ pub async fn update_organisation(
     let updated = state
         .store
         .update_organisation(id.into_inner(), |current| {
-            check_draft(shape.clone(), patch.apply_to(current))
+            check_draft(shape.clone(), patch.apply_to(&current.fields))
         })
         .await?;
     Ok(HttpResponse::Ok().json(OrganisationResponse::from(updated)))

@@ -9,10 +9,21 @@ use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
 
 /// An organisation as stored, with its bookkeeping fields.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Organisation {
     pub id: Uuid,
+    #[sqlx(flatten)]
+    pub fields: OrganisationFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of an organisation, in their stored form.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct OrganisationFields {
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub category: Category,
     pub siren: Option<String>,
     pub siret: Option<String>,
@@ -28,67 +39,35 @@ pub struct Organisation {
     pub phone: Option<String>,
     pub description: Option<String>,
     pub founded_on: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct OrganisationRow {
-    id: Uuid,
-    name: String,
-    category: String,
-    siren: Option<String>,
-    siret: Option<String>,
-    rna: Option<String>,
-    legal_category_code: Option<String>,
-    region_code: String,
-    street: Option<String>,
-    postal_code: Option<String>,
-    city: Option<String>,
-    commune_code: Option<String>,
-    website: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    description: Option<String>,
-    founded_on: Option<NaiveDate>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    version: i64,
-}
-
-impl TryFrom<OrganisationRow> for Organisation {
-    type Error = StoreError;
-
-    fn try_from(row: OrganisationRow) -> Result<Self, StoreError> {
-        let category = Category::parse(&row.category)
-            .ok_or_else(|| anyhow::anyhow!("organisation {} has an unknown category {:?}", row.id, row.category))?;
-        Ok(Self {
-            id: row.id,
-            name: row.name,
-            category,
-            siren: row.siren,
-            siret: row.siret,
-            rna: row.rna,
-            legal_category_code: row.legal_category_code,
-            region_code: row.region_code,
-            street: row.street,
-            postal_code: row.postal_code,
-            city: row.city,
-            commune_code: row.commune_code,
-            website: row.website,
-            email: row.email,
-            phone: row.phone,
-            description: row.description,
-            founded_on: row.founded_on,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
-        })
+impl From<&NewOrganisation> for OrganisationFields {
+    fn from(new: &NewOrganisation) -> Self {
+        fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+            value.as_ref().map(|v| v.as_ref().to_owned())
+        }
+        Self {
+            name: new.name.clone(),
+            category: new.category,
+            siren: text(&new.siren),
+            siret: text(&new.siret),
+            rna: text(&new.rna),
+            legal_category_code: text(&new.legal_category_code),
+            region_code: new.region_code.as_str().to_owned(),
+            street: new.street.clone(),
+            postal_code: text(&new.postal_code),
+            city: new.city.clone(),
+            commune_code: text(&new.commune_code),
+            website: text(&new.website),
+            email: text(&new.email),
+            phone: text(&new.phone),
+            description: new.description.clone(),
+            founded_on: new.founded_on,
+        }
     }
 }
 
-/// The columns of `OrganisationRow`, in one place for every query.
+/// The columns of `Organisation`, in one place for every query.
 macro_rules! columns {
     () => {
         "id, name, category, siren, siret, rna, legal_category_code, region_code, street, \
@@ -137,7 +116,7 @@ impl Organisation {
     /// The value of the sort key of this organisation, where the next page starts.
     pub fn position(&self, sort: SortKey) -> After {
         match sort {
-            SortKey::Name => After::Name(search_key(&self.name), self.id),
+            SortKey::Name => After::Name(search_key(&self.fields.name), self.id),
             SortKey::CreatedAt => After::CreatedAt(self.created_at, self.id),
         }
     }
@@ -148,16 +127,17 @@ impl Store {
     pub async fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
+        let fields = OrganisationFields::from(new);
         let inserted = with_pool!(self.db(), pool => {
             bind_fields(
-                sqlx::query_as::<_, OrganisationRow>(concat!(
-                    "insert into organisations (name, name_search, category, siren, siret, rna, \
+                sqlx::query_as::<_, Organisation>(concat!(
+                    "insert into organisations (name_search, name, category, siren, siret, rna, \
                      legal_category_code, region_code, street, postal_code, city, commune_code, \
                      website, email, phone, description, founded_on, id, created_at, updated_at, version) \
                      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
                      $18, $19, $19, 1) returning ", columns!()
                 )),
-                new,
+                &fields,
             )
             .bind(id)
             .bind(at)
@@ -165,27 +145,27 @@ impl Store {
             .await
         });
         match inserted {
-            Ok(row) => row.try_into(),
-            Err(error) => Err(self.explain_duplicate(error, new, None).await),
+            Ok(organisation) => Ok(organisation),
+            Err(error) => Err(self.explain_duplicate(error, &fields, None).await),
         }
     }
 
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn get_organisation(&self, id: Uuid) -> Result<Organisation, StoreError> {
         let row = with_pool!(self.db(), pool => {
-            sqlx::query_as::<_, OrganisationRow>(concat!("select ", columns!(), " from organisations where id = $1"))
+            sqlx::query_as::<_, Organisation>(concat!("select ", columns!(), " from organisations where id = $1"))
                 .bind(id)
                 .fetch_optional(pool)
                 .await
         })
         .map_err(|e| classify(e, "organisation"))?;
-        row.ok_or(StoreError::NotFound("organisation"))?.try_into()
+        row.ok_or(StoreError::NotFound("organisation"))
     }
 
     /// One page of organisations; cost depends on the page size, not on how deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_organisations(&self, query: &ListOrganisations) -> Result<Vec<Organisation>, StoreError> {
-        let rows = with_pool!(self.db(), pool => {
+        with_pool!(self.db(), pool => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where true"));
             let filter = &query.filter;
             if let Some(region) = &filter.region_code {
@@ -227,10 +207,9 @@ impl Store {
                 None => {}
             }
             sql.push(format_args!(" order by {column} {direction}, id {direction} limit ")).push_bind(query.limit);
-            sql.build_query_as::<OrganisationRow>().fetch_all(pool).await
+            sql.build_query_as::<Organisation>().fetch_all(pool).await
         })
-        .map_err(|e| classify(e, "organisation"))?;
-        rows.into_iter().map(Organisation::try_from).collect()
+        .map_err(|e| classify(e, "organisation"))
     }
 
     /// Reads the organisation, lets `change` compute its new content from the current one, and
@@ -246,17 +225,21 @@ impl Store {
         for _ in 0..ATTEMPTS {
             let current = self.get_organisation(id).await?;
             let new = change(&current)?;
+            let fields = OrganisationFields::from(&new);
+            if fields == current.fields {
+                return Ok(current);
+            }
             let updated = with_pool!(self.db(), pool => {
                 bind_fields(
-                    sqlx::query_as::<_, OrganisationRow>(concat!(
-                        "update organisations set name = $1, name_search = $2, category = $3, siren = $4, \
+                    sqlx::query_as::<_, Organisation>(concat!(
+                        "update organisations set name_search = $1, name = $2, category = $3, siren = $4, \
                          siret = $5, rna = $6, legal_category_code = $7, region_code = $8, street = $9, \
                          postal_code = $10, city = $11, commune_code = $12, website = $13, email = $14, \
                          phone = $15, description = $16, founded_on = $17, updated_at = $19, \
                          version = version + 1 \
                          where id = $18 and version = $20 returning ", columns!()
                     )),
-                    &new,
+                    &fields,
                 )
                 .bind(id)
                 .bind(now())
@@ -265,9 +248,9 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Some(row)) => return Ok(row.try_into()?),
+                Ok(Some(updated)) => return Ok(updated),
                 Ok(None) => continue,
-                Err(error) => return Err(self.explain_duplicate(error, &new, Some(id)).await.into()),
+                Err(error) => return Err(self.explain_duplicate(error, &fields, Some(id)).await.into()),
             }
         }
         Err(StoreError::Contended("organisation").into())
@@ -288,16 +271,17 @@ impl Store {
 
     /// After a unique violation, finds which identifier is taken and by whom. SQLite does not
     /// name the violated constraint, so both backends ask the table.
-    async fn explain_duplicate(&self, error: sqlx::Error, new: &NewOrganisation, exclude: Option<Uuid>) -> StoreError {
+    async fn explain_duplicate(
+        &self,
+        error: sqlx::Error,
+        new: &OrganisationFields,
+        exclude: Option<Uuid>,
+    ) -> StoreError {
         let is_duplicate = matches!(&error, sqlx::Error::Database(db) if db.is_unique_violation());
         if !is_duplicate {
             return classify(error, "organisation");
         }
-        let identifiers = [
-            ("siren", new.siren.as_ref().map(|v| v.as_str().to_owned())),
-            ("siret", new.siret.as_ref().map(|v| v.as_str().to_owned())),
-            ("rna", new.rna.as_ref().map(|v| v.as_str().to_owned())),
-        ];
+        let identifiers = [("siren", &new.siren), ("siret", &new.siret), ("rna", &new.rna)];
         for (field, value) in identifiers {
             let Some(value) = value else { continue };
             let holder = with_pool!(self.db(), pool => {
@@ -306,14 +290,14 @@ impl Store {
                     "siret" => "select id from organisations where siret = $1",
                     _ => "select id from organisations where rna = $1",
                 };
-                sqlx::query_scalar::<_, Uuid>(sql).bind(value.clone()).fetch_optional(pool).await
+                sqlx::query_scalar::<_, Uuid>(sql).bind(value.as_str()).fetch_optional(pool).await
             });
             match holder {
                 Ok(Some(existing)) if Some(existing) != exclude => {
                     return StoreError::Duplicate {
                         what: "organisation",
                         field,
-                        value,
+                        value: value.clone(),
                         existing_id: Some(existing),
                     };
                 }
@@ -333,7 +317,7 @@ impl Store {
 /// Binds `$1…$17`, the writable fields, in the order of the insert and update statements.
 fn bind_fields<'q, DB, O>(
     query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    new: &NewOrganisation,
+    fields: &OrganisationFields,
 ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
 where
     DB: sqlx::Database,
@@ -341,25 +325,25 @@ where
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let text = |value: Option<&str>| value.map(str::to_owned);
+    let f = fields.clone();
     query
-        .bind(new.name.clone())
-        .bind(search_key(&new.name))
-        .bind(new.category.as_str().to_owned())
-        .bind(text(new.siren.as_ref().map(|v| v.as_str())))
-        .bind(text(new.siret.as_ref().map(|v| v.as_str())))
-        .bind(text(new.rna.as_ref().map(|v| v.as_str())))
-        .bind(text(new.legal_category_code.as_ref().map(|v| v.as_str())))
-        .bind(new.region_code.as_str().to_owned())
-        .bind(new.street.clone())
-        .bind(text(new.postal_code.as_ref().map(|v| v.as_str())))
-        .bind(new.city.clone())
-        .bind(text(new.commune_code.as_ref().map(|v| v.as_str())))
-        .bind(text(new.website.as_ref().map(|v| v.as_str())))
-        .bind(text(new.email.as_ref().map(|v| v.as_str())))
-        .bind(text(new.phone.as_ref().map(|v| v.as_str())))
-        .bind(new.description.clone())
-        .bind(new.founded_on)
+        .bind(search_key(&f.name))
+        .bind(f.name)
+        .bind(f.category.as_str().to_owned())
+        .bind(f.siren)
+        .bind(f.siret)
+        .bind(f.rna)
+        .bind(f.legal_category_code)
+        .bind(f.region_code)
+        .bind(f.street)
+        .bind(f.postal_code)
+        .bind(f.city)
+        .bind(f.commune_code)
+        .bind(f.website)
+        .bind(f.email)
+        .bind(f.phone)
+        .bind(f.description)
+        .bind(f.founded_on)
 }
 
 /// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally.

@@ -170,6 +170,15 @@ on_both_backends! {
         assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, updated);
     }
 
+    async fn update_keeps_the_version_when_the_patch_changes_nothing(app: TestApp) {
+        let created = app.create_organisation(organisation("Asso", json!({"city": "Sète"}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+
+        let response = app.patch_json(&path, &json!({"city": " Sète ", "name": "Asso"})).await;
+
+        assert_eq!(json_of(response, StatusCode::OK).await, created, "same values after trimming: no change");
+    }
+
     async fn update_accepts_merge_patch_json(app: TestApp) {
         let created = app.create_organisation(organisation("Asso", json!({}))).await;
         let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
