@@ -19,7 +19,7 @@ use crate::config::Settings;
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::extract::{BodyLimit, path_error};
 use crate::http::observe::{RequestSpan, request_id};
-use crate::http::{AppState, health, organisations, responses};
+use crate::http::{AppState, clubs, esus, events, health, organisations, responses, sponsorships};
 use crate::store::Store;
 
 const API_DESCRIPTION: &str = r#"The shared register of the French social and solidarity economy (ESS) for the regional
@@ -47,6 +47,10 @@ ISO 8601 (`YYYY-MM-DD`).
     ),
     tags(
         (name = "organisations", description = "ESS structures (associations, cooperatives, mutuals, foundations, ESS companies) and the other bodies of the network."),
+        (name = "esus", description = "ESUS accreditations (agrément « Entreprise solidaire d'utilité sociale »): applied, granted or refused, withdrawn; a granted one whose validity has ended reads as expired."),
+        (name = "clubs", description = "Clubs run by a Cress, such as its club of local authorities for the ESS, and their members."),
+        (name = "events", description = "Meetings, conferences, webinars and trainings, with their organisers and themes."),
+        (name = "sponsorships", description = "Patronage (mécénat) in money, in kind or in skills, and commercial sponsorship (parrainage)."),
         (name = "health", description = "Liveness and readiness, for load balancers and orchestrators."),
     ),
     components(schemas(Problem, FieldError), responses(
@@ -72,8 +76,15 @@ where
             InitError = (),
         >,
 {
-    app.service(scope("/api/v1/organisations").configure(organisations::configure))
-        .service(scope("/health").configure(health::configure))
+    app.service(
+        scope("/api/v1")
+            .configure(organisations::configure)
+            .configure(esus::configure)
+            .configure(clubs::configure)
+            .configure(events::configure)
+            .configure(sponsorships::configure),
+    )
+    .service(scope("/health").configure(health::configure))
 }
 
 /// The OpenAPI document of the API.

@@ -4,7 +4,7 @@ create table organisations (
     id                  uuid primary key,
     name                text not null,
     -- name folded for search and sorting: lower case, no accents (computed in Rust)
-    name_search         text not null,
+    name_search         text collate "C" not null,
     category            text not null check (category in ('association', 'cooperative', 'mutual',
                             'foundation', 'ess_company', 'local_authority', 'network',
                             'public_body', 'company')),

@@ -88,6 +88,53 @@ fn is_ascii_digits(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// One rule a request breaks: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: &'static str,
+    pub invalid: Invalid,
+}
+
+/// The violations found so far while parsing a draft, so that all of them are reported at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// The value when `result` is `Ok`; otherwise records why `field` failed.
+    pub fn check<T>(&mut self, field: &'static str, result: Result<T, Invalid>) -> Option<T> {
+        result.map_err(|invalid| self.0.push(Violation { field, invalid })).ok()
+    }
+
+    /// Records a failure of `field` found by a rule between fields.
+    pub fn refuse(&mut self, field: &'static str, invalid: Invalid) {
+        self.0.push(Violation { field, invalid });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.0
+    }
+}
+
+/// The failure of a required field that is absent or null.
+pub fn missing() -> Invalid {
+    Invalid::new("required", "this field is required and cannot be null")
+}
+
+/// A required text value.
+pub fn required(value: Option<String>) -> Result<String, Invalid> {
+    value.ok_or_else(missing)
+}
+
+/// An absent (or null) value stays absent; a present one must parse: send null, not "", to
+/// leave a field empty.
+pub fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
+    value.map(|raw| parse(&raw)).transpose()
+}
+
 #[cfg(test)]
 mod test_support {
     //! Helpers shared by the property tests of every value type.

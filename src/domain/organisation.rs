@@ -3,7 +3,7 @@
 use chrono::Datelike;
 
 use super::{
-    CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, WebsiteUrl,
+    CommuneCode, Email, Invalid, LegalCategoryCode, Violation, Violations, missing, optional, required, Phone, PostalCode, RegionCode, Rna, Siren, Siret, WebsiteUrl,
     clean_text,
 };
 
@@ -196,13 +196,6 @@ pub const STREET_MAX: u64 = 300;
 pub const CITY_MAX: u64 = 100;
 pub const DESCRIPTION_MAX: u64 = 5000;
 
-/// One rule a draft breaks: which field, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub field: &'static str,
-    pub invalid: Invalid,
-}
-
 impl NewOrganisation {
     /// Checks every field of the draft, then the rules between fields, and reports every
     /// violation at once. `today` bounds `founded_on`.
@@ -267,7 +260,7 @@ impl NewOrganisation {
             v.check("category", check_legal_category(category, code));
         }
         match (name, category, region_code) {
-            (Some(name), Some(category), Some(region_code)) if v.0.is_empty() => Ok(Self {
+            (Some(name), Some(category), Some(region_code)) if v.is_empty() => Ok(Self {
                 name,
                 category,
                 siren,
@@ -285,37 +278,9 @@ impl NewOrganisation {
                 description,
                 founded_on,
             }),
-            _ => Err(v.0),
+            _ => Err(v.into_vec()),
         }
     }
-}
-
-/// The violations found so far while parsing a draft.
-#[derive(Default)]
-struct Violations(Vec<Violation>);
-
-impl Violations {
-    /// The value when `result` is `Ok`; otherwise records why `field` failed.
-    fn check<T>(&mut self, field: &'static str, result: Result<T, Invalid>) -> Option<T> {
-        result.map_err(|invalid| self.0.push(Violation { field, invalid })).ok()
-    }
-}
-
-fn missing() -> Invalid {
-    Invalid {
-        code: "required",
-        message: "this field is required and cannot be null".into(),
-    }
-}
-
-fn required(value: Option<String>) -> Result<String, Invalid> {
-    value.ok_or_else(missing)
-}
-
-/// An absent (or null) value stays absent; a present one must parse: send null, not "", to
-/// leave a field empty.
-fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
-    value.map(|raw| parse(&raw)).transpose()
 }
 
 fn founded_on(date: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> Result<Option<chrono::NaiveDate>, Invalid> {

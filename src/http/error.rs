@@ -190,6 +190,11 @@ impl ApiError {
         }
     }
 
+    /// 400 for a query parameter that does not parse or is out of range.
+    pub fn invalid_parameter(name: &str, why: impl std::fmt::Display) -> Self {
+        Self::bad_request("invalid_parameter", format!("invalid query parameter {name}: {why}"))
+    }
+
     pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
     }
@@ -297,6 +302,29 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The answer to a request body: `validator`'s shape errors (lengths, ranges) and the domain's
+/// violations together, each field listed once, or the parsed value when there are none.
+pub fn checked<T>(
+    shape: Result<(), ValidationErrors>,
+    parsed: Result<T, Vec<crate::domain::Violation>>,
+) -> Result<T, ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Err(shape) = shape {
+        errors.extend_from_validator(&shape);
+    }
+    if let Err(violations) = &parsed {
+        for violation in violations {
+            if !errors.has(violation.field) {
+                errors.push(FieldError::new(violation.field, violation.invalid.code, violation.invalid.message.clone()));
+            }
+        }
+    }
+    match parsed {
+        Ok(value) if errors.is_empty() => Ok(value),
+        _ => Err(errors.into()),
+    }
+}
+
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         Self::Invalid(errors.0)
@@ -317,6 +345,12 @@ impl From<StoreError> for ApiError {
                 detail: format!("another {what} already has {field} {value}"),
                 existing_id,
             },
+            StoreError::InUse { what, detail } => Self::Conflict {
+                code: "in_use",
+                detail: format!("this {what} cannot be deleted: it is still referenced by {detail}"),
+                existing_id: None,
+            },
+            StoreError::Conflict { code, detail } => Self::Conflict { code, detail, existing_id: None },
             StoreError::Contended(what) => Self::Conflict {
                 code: "concurrent_update",
                 detail: format!("the {what} was changed by another request meanwhile; read it again and retry"),

@@ -135,6 +135,14 @@ fn field_and_code(path: &str, message: &str) -> (String, &'static str) {
     }
 }
 
+/// For PATCH bodies (`#[serde(default, deserialize_with = "present")]` on an
+/// `Option<Option<T>>`): a field that is present, even as `null`, is `Some`; an absent one `None`.
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
 /// Query-string parameters. A malformed, unknown or repeated parameter is a 400 naming it.
 pub struct Query<T>(pub T);
 

@@ -1,7 +1,10 @@
 //! The HTTP layer: one module per resource (handlers, request and response bodies), the shared
 //! error type, extractors and pagination.
 
+pub mod clubs;
 pub mod error;
+pub mod esus;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod observe;
@@ -9,6 +12,7 @@ pub mod organisations;
 pub mod pagination;
 pub mod responses;
 pub mod schemas;
+pub mod sponsorships;
 
 use crate::store::Store;
 

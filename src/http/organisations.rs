@@ -3,18 +3,18 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::domain::organisation::{
-    CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX, Violation,
+    CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
 };
 use crate::domain::text::search_key;
 use crate::http::AppState;
-use crate::http::error::{ApiError, FieldError, FieldErrors};
-use crate::http::extract::{JsonBody, Query};
+use crate::http::error::{ApiError, checked};
+use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
@@ -296,11 +296,6 @@ pub struct UpdateOrganisationRequest {
     pub founded_on: Option<Option<NaiveDate>>,
 }
 
-/// For PATCH: a field that is present (even as `null`) is `Some`, an absent one stays `None`.
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 impl UpdateOrganisationRequest {
     /// The organisation as it would be after this patch.
     fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
@@ -331,28 +326,9 @@ impl UpdateOrganisationRequest {
     }
 }
 
-/// Checks a draft with `validator`'s shape errors first, then the domain rules; a 422 lists
-/// every failing field once.
-fn check_draft(
-    shape: Result<(), validator::ValidationErrors>,
-    draft: OrganisationDraft,
-) -> Result<NewOrganisation, ApiError> {
-    let mut errors = FieldErrors::default();
-    if let Err(shape) = shape {
-        errors.extend_from_validator(&shape);
-    }
-    let parsed = NewOrganisation::parse(draft, Utc::now().date_naive());
-    if let Err(violations) = &parsed {
-        for Violation { field, invalid } in violations {
-            if !errors.has(field) {
-                errors.push(FieldError::new(*field, invalid.code, invalid.message.clone()));
-            }
-        }
-    }
-    match parsed {
-        Ok(new) if errors.is_empty() => Ok(new),
-        _ => Err(errors.into()),
-    }
+/// Checks a draft: `validator`'s shape errors, then the domain rules.
+fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: OrganisationDraft) -> Result<NewOrganisation, ApiError> {
+    checked(shape, NewOrganisation::parse(draft, Utc::now().date_naive()))
 }
 
 /// The orders a list can come in; a leading `-` reverses it. Ties are broken by id.
@@ -431,9 +407,7 @@ pub struct OrganisationPage {
 
 impl ListOrganisationsParams {
     fn into_query(self) -> Result<(ListOrganisations, OrganisationSort), ApiError> {
-        let bad = |name: &str, why: String| {
-            ApiError::bad_request("invalid_parameter", format!("invalid query parameter {name}: {why}"))
-        };
+        let bad = |name: &str, why: String| ApiError::invalid_parameter(name, why);
         let limit = page_limit(self.limit)?;
         let sort = self.sort.unwrap_or_default();
         let (key, descending) = sort.key();
@@ -510,7 +484,7 @@ impl ListOrganisationsParams {
         (status = 503, response = Unavailable),
     )
 )]
-#[get("")]
+#[get("/organisations")]
 pub async fn list_organisations(
     state: web::Data<AppState>,
     Query(params): Query<ListOrganisationsParams>,
@@ -551,7 +525,7 @@ pub async fn list_organisations(
         (status = 503, response = Unavailable),
     )
 )]
-#[post("")]
+#[post("/organisations")]
 pub async fn create_organisation(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateOrganisationRequest>,
@@ -575,7 +549,7 @@ pub async fn create_organisation(
         (status = 503, response = Unavailable),
     )
 )]
-#[get("/{id}")]
+#[get("/organisations/{id}")]
 pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let organisation = state.store.get_organisation(id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(OrganisationResponse::from(organisation)))
@@ -605,7 +579,7 @@ pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -
         (status = 503, response = Unavailable),
     )
 )]
-#[patch("/{id}")]
+#[patch("/organisations/{id}")]
 pub async fn update_organisation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
@@ -632,7 +606,7 @@ pub async fn update_organisation(
         (status = 503, response = Unavailable),
     )
 )]
-#[delete("/{id}")]
+#[delete("/organisations/{id}")]
 pub async fn delete_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     state.store.delete_organisation(id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,14 +5,19 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
 
+pub mod clubs;
+pub mod esus;
+pub mod events;
 pub mod organisations;
+pub mod references;
+pub mod sponsorships;
 
 /// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds. The body is
 /// written once and compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both.
@@ -130,6 +135,11 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// Today's date, for the rules that depend on it (an accreditation expires, a member leaves).
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
 /// What can go wrong in the storage layer, in terms the HTTP layer can answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -143,6 +153,13 @@ pub enum StoreError {
         value: String,
         existing_id: Option<uuid::Uuid>,
     },
+    /// The record is still referenced (`detail` says by what), so it cannot be deleted.
+    #[error("{what} is still referenced: {detail}")]
+    InUse { what: &'static str, detail: String },
+    /// The request breaks a rule that depends on the stored state (an illegal status change, a
+    /// second open accreditation…): `code` is the problem code, `detail` says why.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
     /// The record changed between the read and the write of an update; try again.
     #[error("{0} was changed concurrently")]
     Contended(&'static str),

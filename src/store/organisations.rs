@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, with_pool};
+use super::{Store, StoreError, classify, now, references, with_pool};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
 
@@ -256,17 +256,10 @@ impl Store {
         Err(StoreError::Contended("organisation").into())
     }
 
+    /// Deletes an organisation that nothing references (`InUse` names what still does).
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn delete_organisation(&self, id: Uuid) -> Result<(), StoreError> {
-        let result = with_pool!(self.db(), pool => {
-            sqlx::query("delete from organisations where id = $1").bind(id).execute(pool).await.map(|r| r.rows_affected())
-        })
-        .map_err(|e| classify(e, "organisation"))?;
-        if result == 0 {
-            Err(StoreError::NotFound("organisation"))
-        } else {
-            Ok(())
-        }
+        self.delete_row("organisation", "delete from organisations where id = $1", id, references::ORGANISATION).await
     }
 
     /// After a unique violation, finds which identifier is taken and by whom. SQLite does not

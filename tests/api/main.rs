@@ -3,8 +3,12 @@
 mod helpers;
 
 mod cli;
+mod clubs;
 mod errors;
+mod esus;
+mod events;
 mod health;
 mod openapi;
 mod organisations;
 mod schema;
+mod sponsorships;

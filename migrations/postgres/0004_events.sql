@@ -1,0 +1,51 @@
+-- Events: meetings, conferences, webinars, trainings. Times are stored in UTC; time_zone is the
+-- IANA zone they are shown in.
+create table events (
+    id            uuid primary key,
+    title         text not null,
+    -- title folded for search (computed in Rust)
+    title_search  text collate "C" not null,
+    description   text,
+    kind          text not null check (kind in ('meeting', 'conference', 'webinar', 'training', 'other')),
+    status        text not null check (status in ('draft', 'published', 'cancelled')),
+    starts_at     timestamptz not null,
+    ends_at       timestamptz not null,
+    time_zone     text not null,
+    online        boolean not null,
+    online_url    text,
+    venue         text,
+    street        text,
+    postal_code   text,
+    city          text,
+    commune_code  text,
+    region_code   text,
+    club_id       uuid references clubs (id),
+    capacity      bigint,
+    attendance    bigint,
+    created_at    timestamptz not null,
+    updated_at    timestamptz not null,
+    version       bigint not null
+);
+
+create index events_starts_idx on events (starts_at, id);
+create index events_region_starts_idx on events (region_code, starts_at, id);
+create index events_status_starts_idx on events (status, starts_at, id);
+create index events_club_idx on events (club_id);
+
+-- Organisers are part of their event: deleting the event deletes them.
+create table event_organisers (
+    event_id        uuid not null references events (id) on delete cascade,
+    organisation_id uuid not null references organisations (id),
+    role            text not null check (role in ('organiser', 'co_organiser', 'partner')),
+    primary key (event_id, organisation_id)
+);
+
+create index event_organisers_organisation_idx on event_organisers (organisation_id, event_id);
+
+create table event_themes (
+    event_id uuid not null references events (id) on delete cascade,
+    theme    text not null,
+    primary key (event_id, theme)
+);
+
+create index event_themes_theme_idx on event_themes (theme, event_id);

@@ -1,0 +1,105 @@
+//! What may hold a record, so that deleting a referenced record is refused with a 409 naming
+//! its holders instead of cascading silently. The database enforces it (foreign keys without
+//! cascade); these queries only describe it.
+
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, with_pool};
+
+/// One kind of holder: a query counting the rows that reference the id `$1`, and how to name
+/// one and several of them.
+pub struct Reference {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub count_sql: &'static str,
+}
+
+const fn reference(one: &'static str, many: &'static str, count_sql: &'static str) -> Reference {
+    Reference { one, many, count_sql }
+}
+
+/// What may reference an organisation.
+pub const ORGANISATION: &[Reference] = &[
+    reference(
+        "ESUS accreditation",
+        "ESUS accreditations",
+        "select count(*) from esus_accreditations where organisation_id = $1",
+    ),
+    reference("club membership", "club memberships", "select count(*) from club_members where organisation_id = $1"),
+    reference("club it hosts", "clubs it hosts", "select count(*) from clubs where host_organisation_id = $1"),
+    reference(
+        "event it organises",
+        "events it organises",
+        "select count(*) from event_organisers where organisation_id = $1",
+    ),
+    reference(
+        "sponsorship it gives",
+        "sponsorships it gives",
+        "select count(*) from sponsorships where sponsor_id = $1",
+    ),
+    reference(
+        "sponsorship it receives",
+        "sponsorships it receives",
+        "select count(*) from sponsorships where beneficiary_organisation_id = $1",
+    ),
+];
+
+/// What may reference a club.
+pub const CLUB: &[Reference] = &[
+    reference("member", "members", "select count(*) from club_members where club_id = $1"),
+    reference("event", "events", "select count(*) from events where club_id = $1"),
+    reference("sponsorship", "sponsorships", "select count(*) from sponsorships where beneficiary_club_id = $1"),
+];
+
+/// What may reference an event (its organisers and themes are part of it, deleted with it).
+pub const EVENT: &[Reference] = &[reference(
+    "sponsorship",
+    "sponsorships",
+    "select count(*) from sponsorships where beneficiary_event_id = $1",
+)];
+
+impl Store {
+    /// Runs `delete_sql` (which deletes the row with id `$1`): `NotFound` when there is none,
+    /// `InUse` naming the holders when a foreign key refuses it.
+    pub(crate) async fn delete_row(
+        &self,
+        what: &'static str,
+        delete_sql: &'static str,
+        id: Uuid,
+        holders: &[Reference],
+    ) -> Result<(), StoreError> {
+        let deleted = with_pool!(self.db(), pool => {
+            sqlx::query(delete_sql).bind(id).execute(pool).await.map(|r| r.rows_affected())
+        });
+        match deleted {
+            Ok(0) => Err(StoreError::NotFound(what)),
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(StoreError::InUse {
+                what,
+                detail: self.describe_holders(id, holders).await?,
+            }),
+            Err(error) => Err(classify(error, what)),
+        }
+    }
+
+    /// "2 ESUS accreditations and 1 club membership".
+    async fn describe_holders(&self, id: Uuid, holders: &[Reference]) -> Result<String, StoreError> {
+        let mut parts = Vec::new();
+        for holder in holders {
+            let count: i64 = with_pool!(self.db(), pool => {
+                sqlx::query_scalar(holder.count_sql).bind(id).fetch_one(pool).await
+            })
+            .map_err(|e| classify(e, "reference"))?;
+            match count {
+                0 => {}
+                1 => parts.push(format!("1 {}", holder.one)),
+                n => parts.push(format!("{n} {}", holder.many)),
+            }
+        }
+        Ok(match parts.as_slice() {
+            [] => "another record".to_owned(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        })
+    }
+}
