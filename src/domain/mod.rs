@@ -131,7 +131,10 @@ pub fn required(value: Option<String>) -> Result<String, Invalid> {
 
 /// An absent (or null) value stays absent; a present one must parse: send null, not "", to
 /// leave a field empty.
-pub fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
+pub fn optional<T>(
+    value: Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
     value.map(|raw| parse(&raw)).transpose()
 }
 

@@ -327,7 +327,10 @@ impl UpdateOrganisationRequest {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
-fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: OrganisationDraft) -> Result<NewOrganisation, ApiError> {
+fn check_draft(
+    shape: Result<(), validator::ValidationErrors>,
+    draft: OrganisationDraft,
+) -> Result<NewOrganisation, ApiError> {
     checked(shape, NewOrganisation::parse(draft, Utc::now().date_naive()))
 }
 
@@ -389,7 +392,8 @@ pub struct ListOrganisationsParams {
     /// Only the organisation with this SIREN.
     #[param(pattern = "^[0-9]{9}$")]
     pub siren: Option<String>,
-    /// Words the name contains, ignoring case and accents (`lodeve` finds « Lodève »).
+    /// Words the name contains, ignoring case, accents and punctuation (`lodeve` finds « Lodève »);
+    /// at least one letter or digit.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// Order of the list.
@@ -447,7 +451,10 @@ impl ListOrganisationsParams {
         let name_contains = match self.q {
             Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
             Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
-            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            Some(q) => match search_key(&q) {
+                key if key.is_empty() => return Err(bad("q", "it needs at least one letter or digit".into())),
+                key => Some(key),
+            },
             None => None,
         };
         let filter = OrganisationFilter {

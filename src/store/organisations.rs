@@ -259,7 +259,13 @@ impl Store {
     /// Deletes an organisation that nothing references (`InUse` names what still does).
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn delete_organisation(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("organisation", "delete from organisations where id = $1", id, references::ORGANISATION).await
+        self.delete_row(
+            "organisation",
+            "delete from organisations where id = $1",
+            id,
+            references::ORGANISATION,
+        )
+        .await
     }
 
     /// After a unique violation, finds which identifier is taken and by whom. SQLite does not
