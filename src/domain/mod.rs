@@ -3,6 +3,7 @@
 //! Every value type follows "parse, don't validate" (STYLE.md §3): a private field, a
 //! `parse(&str) -> Result<Self, Invalid>` constructor that normalises its input, and `as_str()`.
 
+pub mod club;
 pub mod codes;
 pub mod contact;
 pub mod identifiers;
