@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod contact;
+pub mod event;
 pub mod identifiers;
 pub mod organisation;
 pub mod text;
