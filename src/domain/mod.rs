@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod contact;
+pub mod esus;
 pub mod identifiers;
 pub mod organisation;
 pub mod text;
