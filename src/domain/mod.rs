@@ -6,6 +6,7 @@
 pub mod club;
 pub mod codes;
 pub mod contact;
+pub mod esus;
 pub mod event;
 pub mod identifiers;
 pub mod organisation;

@@ -40,6 +40,7 @@ on_both_backends! {
         assert_eq!(created["version"], 1);
         assert_eq!(created["founded_on"], "1947-03-01");
         assert_eq!(created["created_at"], created["updated_at"]);
+        assert_eq!(created["esus"], Value::Null, "no ESUS accreditation yet");
         let read = json_of(app.get(&format!("/api/v1/organisations/{id}")).await, StatusCode::OK).await;
         assert_eq!(read, created, "what is read back is what creation answered");
     }
