@@ -67,7 +67,7 @@ ISO 8601 (`YYYY-MM-DD`).
 struct ApiDoc;
 
 /// Registers every documented route; the OpenAPI document is collected from these registrations.
-fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+pub(crate) fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
 where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,

@@ -17,7 +17,7 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Serve the HTTP API (the default): migrates the database first.
     Serve,
@@ -25,4 +25,11 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document as JSON, then exit (no database needed).
     Openapi,
+    /// Load a data set into the database (migrating it first), then exit.
+    Seed {
+        /// The demo data set: the Cress Occitanie, its club of local authorities, events,
+        /// ESUS accreditations and a mutual's sponsorships. Running it twice adds nothing.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
 }

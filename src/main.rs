@@ -44,6 +44,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Seed { .. } => {
+            telemetry::init(settings.log_format);
+            let store = Store::connect(&settings).await?;
+            store.migrate().await?;
+            let report = cress_api::seed::demo(store.clone()).await?;
+            println!(
+                "demo data loaded: {} records created, {} already there ({})",
+                report.created,
+                report.existing,
+                store.backend()
+            );
+            store.close().await;
+            Ok(())
+        }
         Command::Serve => {
             telemetry::init(settings.log_format);
             cress_api::app::serve(settings).await
