@@ -238,7 +238,7 @@ mod tests {
     }
 
     fn fields(violations: &[Violation]) -> Vec<(&str, &str)> {
-        violations.iter().map(|v| (v.field, v.invalid.code)).collect()
+        violations.iter().map(|v| (v.field.as_ref(), v.invalid.code)).collect()
     }
 
     #[test]

@@ -786,7 +786,11 @@ mod tests {
 
     fn failures(draft: AccreditationDraft, founded_on: Option<NaiveDate>) -> Vec<(&'static str, &'static str)> {
         let violations = NewAccreditation::parse(draft, &context(founded_on)).expect_err("the draft is invalid");
-        violations.iter().map(|v| (v.field, v.invalid.code)).collect()
+        let name = |field: &std::borrow::Cow<'static, str>| match field {
+            std::borrow::Cow::Borrowed(name) => *name,
+            std::borrow::Cow::Owned(path) => panic!("accreditation fields are plain names, not {path}"),
+        };
+        violations.iter().map(|v| (name(&v.field), v.invalid.code)).collect()
     }
 
     #[test]

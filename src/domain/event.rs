@@ -7,7 +7,9 @@ use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::organisation::{CITY_MAX, STREET_MAX};
-use super::{CommuneCode, Invalid, PostalCode, RegionCode, Violation, WebsiteUrl, clean_text, missing, optional};
+use super::{
+    CommuneCode, Invalid, PostalCode, RegionCode, Violation, Violations, WebsiteUrl, clean_text, missing, optional,
+};
 
 /// Longest accepted lengths and counts.
 pub const TITLE_MAX: u64 = 200;
@@ -247,50 +249,6 @@ pub fn format_instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// One rule a request breaks. Unlike [`Violation`], the field may be a path into a list
-/// (`organisers[2].role`, `themes[0]`), so it is an owned string.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventViolation {
-    pub field: String,
-    pub invalid: Invalid,
-}
-
-impl From<Violation> for EventViolation {
-    fn from(v: Violation) -> Self {
-        Self {
-            field: v.field.to_owned(),
-            invalid: v.invalid,
-        }
-    }
-}
-
-/// The violations found so far, so that every failing field is reported at once.
-#[derive(Debug, Default)]
-struct Violations(Vec<EventViolation>);
-
-impl Violations {
-    fn check<T>(&mut self, field: impl Into<String>, result: Result<T, Invalid>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(invalid) => {
-                self.refuse(field, invalid);
-                None
-            }
-        }
-    }
-
-    fn refuse(&mut self, field: impl Into<String>, invalid: Invalid) {
-        self.0.push(EventViolation {
-            field: field.into(),
-            invalid,
-        });
-    }
-
-    fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|v| v.field == field)
-    }
-}
-
 /// An organisation taking part in an event, as a request gives it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OrganiserDraft {
@@ -364,7 +322,7 @@ impl NewEvent {
     /// Checks every field of the draft, then the rules between fields, and reports every
     /// violation at once. `now` decides whether the event has ended (attendance is reported
     /// after the event only).
-    pub fn parse(draft: EventDraft, now: DateTime<Utc>) -> Result<Self, Vec<EventViolation>> {
+    pub fn parse(draft: EventDraft, now: DateTime<Utc>) -> Result<Self, Vec<Violation>> {
         let mut v = Violations::default();
         let text = |max: u64, label: &'static str| move |s: &str| clean_text(s, max as usize, label);
 
@@ -581,7 +539,7 @@ fn organisers(raw: Vec<OrganiserDraft>, v: &mut Violations) -> Vec<Organiser> {
     let mut seen: Vec<(Uuid, usize)> = Vec::with_capacity(raw.len());
     for (index, draft) in raw.into_iter().enumerate() {
         let id_field = format!("organisers[{index}].organisation_id");
-        let organisation_id = v.check(&*id_field, draft.organisation_id.ok_or_else(missing));
+        let organisation_id = v.check(id_field.clone(), draft.organisation_id.ok_or_else(missing));
         let role = v.check(format!("organisers[{index}].role"), draft.role.ok_or_else(missing));
         if let Some(id) = organisation_id {
             if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id) {
@@ -636,7 +594,10 @@ mod tests {
 
     fn refused(draft: EventDraft) -> Vec<(String, &'static str)> {
         let violations = NewEvent::parse(draft, now()).expect_err("refused");
-        violations.into_iter().map(|v| (v.field, v.invalid.code)).collect()
+        violations
+            .into_iter()
+            .map(|v| (v.field.into_owned(), v.invalid.code))
+            .collect()
     }
 
     fn id(n: u128) -> Uuid {
@@ -798,7 +759,7 @@ mod tests {
         let violations = NewEvent::parse(future, now()).expect_err("not ended");
         assert_eq!(violations.len(), 1);
         assert_eq!(
-            (violations[0].field.as_str(), violations[0].invalid.code),
+            (violations[0].field.as_ref(), violations[0].invalid.code),
             ("attendance", "in_future")
         );
         assert!(

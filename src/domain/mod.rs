@@ -18,6 +18,7 @@ pub use identifiers::{Rna, Siren, Siret, luhn_valid};
 pub use organisation::{Category, check_legal_category};
 pub use text::{clean_text, search_key};
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// `AsRef<str>` for the value types, so that storage code can take any of them as text.
@@ -91,10 +92,11 @@ fn is_ascii_digits(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// One rule a request breaks: which field, and why.
+/// One rule a request breaks: which field (a name, or a path into a list such as
+/// `organisers[2].role`), and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    pub field: &'static str,
+    pub field: Cow<'static, str>,
     pub invalid: Invalid,
 }
 
@@ -104,13 +106,21 @@ pub struct Violations(Vec<Violation>);
 
 impl Violations {
     /// The value when `result` is `Ok`; otherwise records why `field` failed.
-    pub fn check<T>(&mut self, field: &'static str, result: Result<T, Invalid>) -> Option<T> {
-        result.map_err(|invalid| self.0.push(Violation { field, invalid })).ok()
+    pub fn check<T>(&mut self, field: impl Into<Cow<'static, str>>, result: Result<T, Invalid>) -> Option<T> {
+        result.map_err(|invalid| self.refuse(field, invalid)).ok()
     }
 
     /// Records a failure of `field` found by a rule between fields.
-    pub fn refuse(&mut self, field: &'static str, invalid: Invalid) {
-        self.0.push(Violation { field, invalid });
+    pub fn refuse(&mut self, field: impl Into<Cow<'static, str>>, invalid: Invalid) {
+        self.0.push(Violation {
+            field: field.into(),
+            invalid,
+        });
+    }
+
+    /// Whether `field` has failed already.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|v| v.field == field)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -459,8 +459,8 @@ mod tests {
         }
     }
 
-    fn fields(violations: &[Violation]) -> Vec<&'static str> {
-        violations.iter().map(|v| v.field).collect()
+    fn fields(violations: &[Violation]) -> Vec<&str> {
+        violations.iter().map(|v| v.field.as_ref()).collect()
     }
 
     #[test]

@@ -314,9 +314,9 @@ pub fn checked<T>(
     }
     if let Err(violations) = &parsed {
         for violation in violations {
-            if !errors.has(violation.field) {
+            if !errors.has(&violation.field) {
                 errors.push(FieldError::new(
-                    violation.field,
+                    violation.field.clone(),
                     violation.invalid.code,
                     violation.invalid.message.clone(),
                 ));

@@ -9,13 +9,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::domain::event::{
-    DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, EventViolation, NewEvent, OrganiserDraft, OrganiserRole,
-    TITLE_MAX, Theme, VENUE_MAX, format_instant,
+    DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
+    VENUE_MAX, format_instant,
 };
 use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
-use crate::http::error::{ApiError, FieldError, FieldErrors};
+use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::http::responses::{
@@ -457,25 +457,8 @@ impl UpdateEventRequest {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules, every failing field once.
-// `error::checked` takes the shared `Violation`, whose field is a `&'static str`; event fields
-// can be list paths (`organisers[2].role`), hence this variant for `EventViolation`.
 fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: EventDraft) -> Result<NewEvent, ApiError> {
-    let parsed = NewEvent::parse(draft, crate::store::now());
-    let mut errors = FieldErrors::default();
-    if let Err(shape) = shape {
-        errors.extend_from_validator(&shape);
-    }
-    if let Err(violations) = &parsed {
-        for EventViolation { field, invalid } in violations {
-            if !errors.has(field) {
-                errors.push(FieldError::new(field, invalid.code, invalid.message.clone()));
-            }
-        }
-    }
-    match parsed {
-        Ok(new) if errors.is_empty() => Ok(new),
-        _ => Err(errors.into()),
-    }
+    checked(shape, NewEvent::parse(draft, crate::store::now()))
 }
 
 impl From<MissingReferences> for ApiError {

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, references, with_pool};
+use super::{Store, StoreError, classify, like_pattern, now, references, with_pool};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -543,19 +543,4 @@ where
         .bind(f.host_organisation_id)
         .bind(f.description)
         .bind(f.audience)
-}
-
-/// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally. (The same
-/// as the organisations' one, which is private to their module.)
-fn like_pattern(key: &str) -> String {
-    let mut pattern = String::with_capacity(key.len() + 2);
-    pattern.push('%');
-    for c in key.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, references, with_pool};
+use super::{Store, StoreError, classify, like_pattern, now, references, with_pool};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -558,20 +558,4 @@ impl Store {
             Err(MissingReferences(missing).into())
         }
     }
-}
-
-/// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally.
-// The same as the organisations store's; kept here rather than shared, since that file is not
-// this resource's to change.
-fn like_pattern(key: &str) -> String {
-    let mut pattern = String::with_capacity(key.len() + 2);
-    pattern.push('%');
-    for c in key.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }

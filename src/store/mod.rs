@@ -140,6 +140,21 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// A LIKE pattern matching `key` anywhere (with `escape '\'`), LIKE's own wildcards taken
+/// literally: the one search of every list (`q`) on a folded column.
+pub(crate) fn like_pattern(key: &str) -> String {
+    let mut pattern = String::with_capacity(key.len() + 2);
+    pattern.push('%');
+    for c in key.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// What can go wrong in the storage layer, in terms the HTTP layer can answer.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

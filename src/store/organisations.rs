@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, references, today, with_pool};
+use super::{Store, StoreError, classify, like_pattern, now, references, today, with_pool};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
@@ -392,18 +392,4 @@ where
         .bind(f.phone)
         .bind(f.description)
         .bind(f.founded_on)
-}
-
-/// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally.
-fn like_pattern(key: &str) -> String {
-    let mut pattern = String::with_capacity(key.len() + 2);
-    pattern.push('%');
-    for c in key.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
