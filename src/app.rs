@@ -248,6 +248,7 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::ETAG,
             header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)

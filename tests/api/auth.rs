@@ -537,6 +537,18 @@ on_both_backends! {
         assert_eq!(claims["sub"], client_id.as_str());
     }
 
+    async fn organisation_delete_returns_409_naming_the_partner_accounts_that_hold_it(app: TestApp) {
+        let org = app.create_organisation(organisation("Mutuelle solidaire", json!({"category": "mutual"}))).await;
+        create_user(&app, json!({"email": "p@mutuelle.example", "password": PASSWORD, "role": "partner", "organisation_id": org["id"]})).await;
+        create_client(&app, json!({"name": "SI", "role": "partner", "organisation_id": org["id"]})).await;
+
+        let response = app.delete(&format!("/api/v1/organisations/{}", org["id"].as_str().unwrap_or_default())).await;
+
+        let problem = problem_of(response, StatusCode::CONFLICT, "in_use").await;
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("1 partner user account") && detail.contains("1 partner API client"), "{detail}");
+    }
+
     async fn first_start_creates_the_admin_of_admin_email_only_when_there_is_no_user(app: TestApp) {
         let mut settings = crate::helpers::settings_for(&app.database_url);
         settings.auth.admin_email = Some("Root@Cress.example".into());
