@@ -10,6 +10,31 @@
 //! | cress_manager (`region`) | as viewer, plus everything confidential in its region | organisations, accreditations, clubs, events and sponsorships of its region |
 //! | admin | everything | everything, users and API clients included |
 
+//!
+//! How a handler asks (the `Caller` extractor comes first in its arguments):
+//!
+//! ```text
+//! // read one record: 401 for anonymous callers when the record is not public, never 403
+//! let event = state.store.get_event(id).await?;
+//! policy::require(&caller, Action::Read, &Target::event(event.region_code.as_deref(), event.is_published()))?;
+//! let full = policy::sees_confidential(&caller, event.region_code.as_deref(), None);
+//!
+//! // create: describe the record as the body would make it (mass assignment is refused here)
+//! policy::require(&caller, Action::Create, &Target::sponsorship(new.sponsor_id, Some(region), new.public))?;
+//!
+//! // update: the record as it is and as it would be, so that nobody moves it out of scope
+//! policy::require_change(&caller, &Target::organisation(id, &current.region_code),
+//!                        &Target::organisation(id, new.region_code.as_str()))?;
+//!
+//! // list: the scope becomes SQL conditions; confidential fields are decided row by row
+//! let scope = policy::list_scope(&caller, Kind::Event)?;
+//! if scope.public_only { sql.push(" and status = 'published'"); }
+//! let items = rows.into_iter().map(|row| {
+//!     let full = scope.sees_confidential(row.region_code.as_deref(), None);
+//!     EventResponse::from_row(row, full)
+//! });
+//! ```
+
 use uuid::Uuid;
 
 use crate::auth::caller::Caller;

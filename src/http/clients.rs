@@ -24,7 +24,7 @@ use crate::http::responses::{
     UnsupportedMediaType,
 };
 use crate::http::schemas::RegionCodeSchema;
-use crate::http::users::{check_role, role_columns};
+use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
 use crate::store::Store;
 use crate::store::clients::{ApiClient, ApiClientFields, ListApiClients};
 
@@ -376,48 +376,36 @@ pub async fn update_client(
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Update, &Target::api_clients())?;
     let id = id.into_inner();
-    let current = state.store.get_api_client(id).await?;
-    let mut errors = Vec::new();
-    let name = match patch.name {
-        Some(name) => check_name(name, &mut errors),
-        None => Some(current.fields.name.clone()),
+    let mut checked = Vec::new();
+    let role_patch = RolePatch {
+        role: patch.role,
+        region_code: patch.region_code.clone(),
+        organisation_id: patch.organisation_id,
     };
-    let role_changes = patch.role.is_some();
-    let role_name = patch.role.unwrap_or(Some(current.fields.role));
-    let region_code = match patch.region_code {
-        Some(region) => region,
-        None if role_changes => None,
-        None => current.fields.region_code.clone(),
+    role_patch.check_organisation(&state, &mut checked).await?;
+    // Computed from the client as read by the compare-and-set update.
+    let change = |current: &ApiClient| -> Result<ApiClientFields, ApiError> {
+        let mut errors = checked.clone();
+        let name = match patch.name.clone() {
+            Some(name) => check_name(name, &mut errors),
+            None => Some(current.fields.name.clone()),
+        };
+        let f = &current.fields;
+        let role = role_patch.apply(f.role, &f.region_code, f.organisation_id, &mut errors);
+        let active = patched_active(patch.active, f.active, &mut errors);
+        let (Some(name), Some(role), Some(active), true) = (name, role, active, errors.is_empty()) else {
+            return Err(ApiError::Invalid(errors));
+        };
+        let (role, region_code, organisation_id) = role_columns(&role);
+        Ok(ApiClientFields {
+            name,
+            role,
+            region_code,
+            organisation_id,
+            active,
+        })
     };
-    let organisation_id = match patch.organisation_id {
-        Some(org) => org,
-        None if role_changes => None,
-        None => current.fields.organisation_id,
-    };
-    let role = check_role(&state, role_name, region_code, organisation_id, &mut errors).await?;
-    let active = match patch.active {
-        Some(Some(active)) => Some(active),
-        Some(None) => {
-            errors.push(FieldError::new("active", "required", "active cannot be null"));
-            None
-        }
-        None => Some(current.fields.active),
-    };
-    let (Some(name), Some(role), Some(active)) = (name, role, active) else {
-        return Err(ApiError::Invalid(errors));
-    };
-    let (role, region_code, organisation_id) = role_columns(&role);
-    let fields = ApiClientFields {
-        name,
-        role,
-        region_code,
-        organisation_id,
-        active,
-    };
-    let updated = state
-        .store
-        .update_api_client(id, |_| Ok::<_, ApiError>(fields.clone()))
-        .await?;
+    let updated = state.store.update_api_client(id, change).await?;
     tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client changed");
     Ok(HttpResponse::Ok().json(ApiClientResponse::from(updated)))
 }

@@ -172,36 +172,112 @@ pub(crate) async fn check_role(
     organisation_id: Option<Uuid>,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<Role>, ApiError> {
+    check_organisation(state, organisation_id, errors).await?;
+    Ok(parse_role(role, region_code, organisation_id, errors))
+}
+
+/// A role with its scope, or `None` with the failing field in `errors` (a field that already
+/// failed is not listed twice).
+fn parse_role(
+    role: Option<RoleName>,
+    region_code: Option<String>,
+    organisation_id: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> Option<Role> {
     let Some(name) = role else {
         errors.push(FieldError::new(
             "role",
             "required",
             "this field is required and cannot be null",
         ));
-        return Ok(None);
+        return None;
     };
-    let role = match Role::from_parts(name, region_code.as_deref(), organisation_id) {
-        Ok(role) => role,
+    match Role::from_parts(name, region_code.as_deref(), organisation_id) {
+        Ok(role) if errors.iter().all(|e| e.field != "organisation_id") => Some(role),
+        Ok(_) => None,
         Err(error) => {
-            errors.push(FieldError::new(error.field(), error.code(), error.to_string()));
-            return Ok(None);
-        }
-    };
-    if let Role::Partner { org } = role {
-        match state.store.get_organisation(org).await {
-            Ok(_) => {}
-            Err(StoreError::NotFound(_)) => {
-                errors.push(FieldError::new(
-                    "organisation_id",
-                    "not_found",
-                    format!("no organisation has the id {org}"),
-                ));
-                return Ok(None);
+            if errors.iter().all(|e| e.field != error.field()) {
+                errors.push(FieldError::new(error.field(), error.code(), error.to_string()));
             }
-            Err(error) => return Err(error.into()),
+            None
         }
     }
-    Ok(Some(role))
+}
+
+/// A reference to an organisation that does not exist is a 422 on `organisation_id`.
+async fn check_organisation(
+    state: &AppState,
+    organisation_id: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ApiError> {
+    let Some(org) = organisation_id else { return Ok(()) };
+    match state.store.get_organisation(org).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound(_)) => {
+            errors.push(FieldError::new(
+                "organisation_id",
+                "not_found",
+                format!("no organisation has the id {org}"),
+            ));
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The role part of a merge patch of an account.
+#[derive(Debug, Clone)]
+pub(crate) struct RolePatch {
+    pub role: Option<Option<RoleName>>,
+    pub region_code: Option<Option<String>>,
+    pub organisation_id: Option<Option<Uuid>>,
+}
+
+impl RolePatch {
+    /// Checks, before the update, that an organisation the patch names exists.
+    pub(crate) async fn check_organisation(
+        &self,
+        state: &AppState,
+        errors: &mut Vec<FieldError>,
+    ) -> Result<(), ApiError> {
+        check_organisation(state, self.organisation_id.flatten(), errors).await
+    }
+
+    /// The role and scope after the patch. A change of role drops the old scope unless a new
+    /// one is sent with it.
+    pub(crate) fn apply(
+        &self,
+        role: RoleName,
+        region_code: &Option<String>,
+        organisation_id: Option<Uuid>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<Role> {
+        let role_changes = self.role.is_some();
+        let name = self.role.unwrap_or(Some(role));
+        let region_code = match &self.region_code {
+            Some(region) => region.clone(),
+            None if role_changes => None,
+            None => region_code.clone(),
+        };
+        let organisation_id = match self.organisation_id {
+            Some(org) => org,
+            None if role_changes => None,
+            None => organisation_id,
+        };
+        parse_role(name, region_code, organisation_id, errors)
+    }
+}
+
+/// The active flag after a merge patch: it cannot be null.
+pub(crate) fn patched_active(patch: Option<Option<bool>>, current: bool, errors: &mut Vec<FieldError>) -> Option<bool> {
+    match patch {
+        Some(Some(active)) => Some(active),
+        Some(None) => {
+            errors.push(FieldError::new("active", "required", "active cannot be null"));
+            None
+        }
+        None => Some(current),
+    }
 }
 
 /// The stored columns of a role with its scope.
@@ -430,66 +506,57 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Update, &Target::users())?;
     let id = id.into_inner();
-    let current = state.store.get_user(id).await?;
-    let mut errors = Vec::new();
-    let email = match patch.email {
-        Some(email) => check_email(email, &mut errors),
-        None => Some(current.fields.email.clone()),
+    let before = state.store.get_user(id).await?;
+    let mut checked = Vec::new();
+    let role_patch = RolePatch {
+        role: patch.role,
+        region_code: patch.region_code.clone(),
+        organisation_id: patch.organisation_id,
     };
-    let password = match patch.password {
-        Some(password) => check_password(password, &mut errors).map(Some),
-        None => Some(None),
-    };
-    // A change of role drops the old scope unless a new one is sent with it.
-    let role_changes = patch.role.is_some();
-    let role_name = patch.role.unwrap_or(Some(current.fields.role));
-    let region_code = match patch.region_code {
-        Some(region) => region,
-        None if role_changes => None,
-        None => current.fields.region_code.clone(),
-    };
-    let organisation_id = match patch.organisation_id {
-        Some(org) => org,
-        None if role_changes => None,
-        None => current.fields.organisation_id,
-    };
-    let role = check_role(&state, role_name, region_code, organisation_id, &mut errors).await?;
-    let active = match patch.active {
-        Some(Some(active)) => Some(active),
-        Some(None) => {
-            errors.push(FieldError::new("active", "required", "active cannot be null"));
-            None
-        }
-        None => Some(current.fields.active),
-    };
-    let (Some(email), Some(password), Some(role), Some(active)) = (email, password, role, active) else {
-        return Err(ApiError::Invalid(errors));
-    };
-    let (role, region_code, organisation_id) = role_columns(&role);
-    let fields = UserFields {
-        email,
-        role,
-        region_code,
-        organisation_id,
-        active,
-    };
-    let stays_admin = fields.role == RoleName::Admin && fields.active;
-    if !stays_admin {
-        refuse_losing_the_last_admin(&state, &current).await?;
-    }
-    let password_hash = match password {
-        Some(password) => Some(hash_password(&state, password).await?),
+    role_patch.check_organisation(&state, &mut checked).await?;
+    let password = match patch.password.clone() {
+        Some(password) => check_password(password, &mut checked),
         None => None,
     };
-    let change = UserChange { fields, password_hash };
-    let updated = state
-        .store
-        .update_user(id, |_| Ok::<_, ApiError>(change.clone()))
-        .await?;
-    let ends_sessions = change.password_hash.is_some()
-        || updated.fields.role != current.fields.role
-        || updated.fields.region_code != current.fields.region_code
-        || updated.fields.organisation_id != current.fields.organisation_id
+    let password_hash = match password {
+        Some(password) if checked.is_empty() => Some(hash_password(&state, password).await?),
+        _ => None,
+    };
+    // Computed from the user as read by the compare-and-set update, so that a concurrent
+    // change is never overwritten unseen.
+    let change = |current: &User| -> Result<UserChange, ApiError> {
+        let mut errors = checked.clone();
+        let email = match patch.email.clone() {
+            Some(email) => check_email(email, &mut errors),
+            None => Some(current.fields.email.clone()),
+        };
+        let f = &current.fields;
+        let role = role_patch.apply(f.role, &f.region_code, f.organisation_id, &mut errors);
+        let active = patched_active(patch.active, f.active, &mut errors);
+        let (Some(email), Some(role), Some(active), true) = (email, role, active, errors.is_empty()) else {
+            return Err(ApiError::Invalid(errors));
+        };
+        let (role, region_code, organisation_id) = role_columns(&role);
+        Ok(UserChange {
+            fields: UserFields {
+                email,
+                role,
+                region_code,
+                organisation_id,
+                active,
+            },
+            password_hash: password_hash.clone(),
+        })
+    };
+    let after = change(&before)?;
+    if after.fields.role != RoleName::Admin || !after.fields.active {
+        refuse_losing_the_last_admin(&state, &before).await?;
+    }
+    let updated = state.store.update_user(id, change).await?;
+    let ends_sessions = password_hash.is_some()
+        || updated.fields.role != before.fields.role
+        || updated.fields.region_code != before.fields.region_code
+        || updated.fields.organisation_id != before.fields.organisation_id
         || !updated.fields.active;
     if ends_sessions {
         state.store.revoke_user_refresh_tokens(id).await?;

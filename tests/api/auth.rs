@@ -537,6 +537,34 @@ on_both_backends! {
         assert_eq!(claims["sub"], client_id.as_str());
     }
 
+    async fn clients_update_follows_merge_patch_rules_and_checks_the_scope(app: TestApp) {
+        let (_, _, created) = create_client(&app, json!({"name": "SI", "role": "cress_manager", "region_code": "76"})).await;
+        let path = format!("{CLIENTS}/{}", created["id"].as_str().unwrap_or_default());
+        let patch = |body: Value| {
+            let path = path.clone();
+            let token = admin(&app);
+            let app = &app;
+            async move { send_as(app, reqwest::Method::PATCH, &path, &token, Some(&body)).await }
+        };
+
+        let same = json_of(patch(json!({"name": "SI"})).await, StatusCode::OK).await;
+        let viewer = json_of(patch(json!({"role": "viewer"})).await, StatusCode::OK).await;
+        let unknown = patch(json!({"role": "partner", "organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "name": " "})).await;
+        let null_active = patch(json!({"active": null})).await;
+
+        assert_eq!(same["version"], 1, "a patch that changes nothing keeps the version");
+        assert_eq!(viewer["role"], "viewer");
+        assert_eq!(viewer["region_code"], Value::Null, "a new role drops the old scope");
+        assert_eq!(viewer["version"], 2);
+        let problem = problem_of(unknown, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let mut fields = failing_fields(&problem);
+        fields.sort();
+        assert_eq!(fields, ["name", "organisation_id"], "{problem}");
+        problem_of(null_active, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let read = json_of(get_as(&app, &path, &admin(&app)).await, StatusCode::OK).await;
+        assert_eq!(read, viewer, "refused patches changed nothing");
+    }
+
     async fn organisation_delete_returns_409_naming_the_partner_accounts_that_hold_it(app: TestApp) {
         let org = app.create_organisation(organisation("Mutuelle solidaire", json!({"category": "mutual"}))).await;
         create_user(&app, json!({"email": "p@mutuelle.example", "password": PASSWORD, "role": "partner", "organisation_id": org["id"]})).await;
