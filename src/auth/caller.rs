@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::auth::role::Role;
 use crate::auth::tokens::Principal;
@@ -62,7 +62,12 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
     match state.auth.keys.verify(token) {
-        Ok(principal) => Ok(Caller::Authenticated(principal)),
+        Ok(principal) => {
+            if let Some(span) = req.extensions().get::<tracing_actix_web::RootSpan>() {
+                span.record("caller", principal.subject.as_str());
+            }
+            Ok(Caller::Authenticated(principal))
+        }
         Err(error) => {
             tracing::debug!(reason = %error, "bearer token refused");
             Err(ApiError::InvalidToken(error.to_string()))
