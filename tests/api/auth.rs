@@ -793,3 +793,67 @@ on_both_backends! {
         json_of(response, StatusCode::OK).await;
     }
 }
+
+#[tokio::test]
+async fn serve_creates_the_admin_of_admin_email_on_a_first_start_and_logs_that_it_generated_a_secret() {
+    // Arrange
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cress-api"));
+    command.current_dir(dir.path()).arg("serve");
+    for name in BINARY_SETTINGS {
+        command.env_remove(name);
+    }
+    let log = std::fs::File::create(dir.path().join("serve.log")).expect("a log file");
+    let mut server = command
+        .env("BIND_ADDRESS", format!("127.0.0.1:{port}"))
+        .env("ADMIN_EMAIL", "Root@Cress.example")
+        .env("ADMIN_PASSWORD", PASSWORD)
+        .env("PASSWORD_HASH_MEMORY_KIB", "8")
+        .env("PASSWORD_HASH_ITERATIONS", "1")
+        .env("LOG_FORMAT", "json")
+        .stdout(log)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    // Act
+    let mut answer = None;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let login = client
+            .post(format!("{base}{TOKEN}"))
+            .json(&json!({"email": "root@cress.example", "password": PASSWORD}))
+            .send()
+            .await;
+        if let Ok(response) = login {
+            answer = Some(response);
+            break;
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    // Assert
+    let body = json_of(answer.expect("the server answered within 10 s"), StatusCode::OK).await;
+    let claims: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                body["access_token"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .split('.')
+                    .nth(1)
+                    .unwrap_or_default(),
+            )
+            .expect("base64"),
+    )
+    .expect("JSON claims");
+    assert_eq!(claims["role"], "admin");
+    let log = std::fs::read_to_string(dir.path().join("serve.log")).expect("the log");
+    assert!(log.contains("generated a random token signing secret"), "{log}");
+    assert!(dir.path().join("data").join("cress.db.jwt-secret").is_file());
+}
