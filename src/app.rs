@@ -10,16 +10,22 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::Auth;
 use crate::config::Settings;
 use crate::http::error::{ApiError, FieldError, Problem, problem_for_every_error};
 use crate::http::extract::{BodyLimit, path_error};
 use crate::http::observe::{RequestSpan, request_id};
-use crate::http::{AppState, clubs, esus, events, health, organisations, responses, sponsorships};
+use crate::http::{
+    AppState, auth, clients, clubs, esus, events, health, organisations, responses, sponsorships, users,
+};
 use crate::store::Store;
 
 const API_DESCRIPTION: &str = r#"The shared register of the French social and solidarity economy (ESS) for the regional
@@ -36,7 +42,13 @@ ISO 8601 (`YYYY-MM-DD`).
 `cursor=<next_cursor>` and the same filters and `sort`; `next_cursor` is `null` on the last page.
 `limit` is 1 to 200 (default 50).
 
-**Updates** are JSON merge patches: a field left out stays as it is, `null` clears it."#;
+**Updates** are JSON merge patches: a field left out stays as it is, `null` clears it.
+
+**Authentication.** Send `Authorization: Bearer <access token>`. People get a token from
+`POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, scheme
+`oauth2`, password flow, e-mail as username); machine clients with the OAuth 2.0
+client-credentials grant. A request without a token is anonymous; a refused token is a 401 with
+`WWW-Authenticate: Bearer error="invalid_token"`, a role that may not act a 403."#;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -51,20 +63,64 @@ ISO 8601 (`YYYY-MM-DD`).
         (name = "clubs", description = "Clubs run by a Cress, such as its club of local authorities for the ESS, and their members."),
         (name = "events", description = "Meetings, conferences, webinars and trainings, with their organisers and themes."),
         (name = "sponsorships", description = "Patronage (mécénat) in money, in kind or in skills, and commercial sponsorship (parrainage)."),
+        (name = "auth", description = "Access tokens for people (e-mail and password, with refresh tokens) and machine clients (OAuth 2.0 client credentials)."),
+        (name = "users", description = "People's accounts, with a role and its scope; administrators only."),
+        (name = "clients", description = "Machine clients (partner information systems) and their credentials; administrators only."),
         (name = "health", description = "Liveness and readiness, for load balancers and orchestrators."),
     ),
+    modifiers(&SecuritySchemes),
     components(schemas(Problem, FieldError), responses(
         responses::BadRequest,
+        responses::Unauthorized,
+        responses::Forbidden,
         responses::NotFound,
         responses::Conflict,
         responses::PayloadTooLarge,
         responses::UnsupportedMediaType,
         responses::Unprocessable,
+        responses::TooManyRequests,
         responses::InternalError,
         responses::Unavailable,
     )),
 )]
 struct ApiDoc;
+
+/// The token URL of the OAuth 2.0 flows, relative to the server so that Swagger UI calls the
+/// server it was loaded from.
+const TOKEN_URL: &str = "/api/v1/auth/token";
+
+/// `bearer`: a JWT sent as `Authorization: Bearer`. `oauth2`: the same tokens, obtained by
+/// Swagger UI's Authorize dialog with the password flow (people) or client credentials
+/// (machine clients).
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from POST /api/v1/auth/token (or `cress-api token`), sent as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [
+                    Flow::Password(Password::new(TOKEN_URL, Scopes::new())),
+                    Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, Scopes::new())),
+                ],
+                "People: the password flow with their e-mail as username (leave client id and secret empty). Machine clients: client credentials.",
+            )),
+        );
+    }
+}
 
 /// Registers every documented route; the OpenAPI document is collected from these registrations.
 pub(crate) fn routes<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
@@ -82,7 +138,10 @@ where
             .configure(esus::configure)
             .configure(clubs::configure)
             .configure(events::configure)
-            .configure(sponsorships::configure),
+            .configure(sponsorships::configure)
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(clients::configure),
     )
     .service(scope("/health").configure(health::configure))
 }
@@ -101,8 +160,11 @@ pub fn openapi_json() -> String {
 
 /// Connects, migrates, binds and serves until the process is stopped.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Keys first: a bad JWT setting stops the start before anything else happens.
+    let auth = Auth::load(&settings)?;
     let store = Store::connect(&settings).await?;
     store.migrate().await?;
+    crate::auth::accounts::bootstrap_admin(&store, &auth.passwords, &settings).await?;
     let listener = TcpListener::bind(settings.bind_address)
         .with_context(|| format!("cannot listen on BIND_ADDRESS {}", settings.bind_address))?;
     tracing::info!(
@@ -111,18 +173,27 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         "serving the API; Swagger UI at http://{}/swagger-ui/",
         settings.bind_address
     );
-    run(&settings, store.clone(), listener)?
+    run_with(&settings, store.clone(), auth, listener)?
         .await
         .context("the server stopped")?;
     store.close().await;
     Ok(())
 }
 
-/// Starts the server on `listener` with an already migrated store; used by `serve` and by tests.
+/// Starts the server on `listener` with an already migrated store; used by tests. The token
+/// keys are loaded (or generated) from the settings.
 pub fn run(settings: &Settings, store: Store, listener: TcpListener) -> anyhow::Result<Server> {
+    run_with(settings, store, Auth::load(settings)?, listener)
+}
+
+/// Starts the server with keys already loaded.
+pub fn run_with(settings: &Settings, store: Store, auth: Auth, listener: TcpListener) -> anyhow::Result<Server> {
     let doc = openapi();
     let allowed = web::Data::new(AllowedMethods::from_doc(&doc));
-    let state = web::Data::new(AppState { store });
+    let state = web::Data::new(AppState {
+        store,
+        auth: std::sync::Arc::new(auth),
+    });
     let body_limit = settings.max_body_bytes();
     let origins = settings.cors_origins.clone();
     let server = HttpServer::new(move || {
@@ -177,6 +248,7 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::ETAG,
             header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)

@@ -1,7 +1,9 @@
 //! The command line: subcommands and their dispatch.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
 
+use crate::auth::role::RoleName;
 use crate::config::Settings;
 
 /// The shared register of the social and solidarity economy (ESS) for the regional Cress.
@@ -32,4 +34,71 @@ pub enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Print an access token signed with the configured key, for operators and scripts.
+    Token(TokenArgs),
+    /// Manage people's accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage machine clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+/// The role and scope of a token or an account.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct RoleArgs {
+    /// viewer, partner (needs --org), cress_manager (needs --region) or admin.
+    #[arg(long, value_enum)]
+    pub role: RoleName,
+    /// The INSEE region code of a cress_manager, such as 76.
+    #[arg(long, value_name = "CODE")]
+    pub region: Option<String>,
+    /// The organisation id of a partner.
+    #[arg(long, value_name = "ID")]
+    pub org: Option<Uuid>,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+    /// Lifetime in seconds (default: ACCESS_TOKEN_TTL_SECONDS).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub ttl: Option<u64>,
+    /// The `sub` claim: who the token is for.
+    #[arg(long, value_name = "NAME", default_value = "cress-api-cli")]
+    pub sub: String,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create a user. The password comes from standard input (`--password-stdin`) or from the
+    /// environment variable CRESS_PASSWORD, never from the command line.
+    Create(UserCreateArgs),
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct UserCreateArgs {
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub role: RoleArgs,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum ClientCommand {
+    /// Create a machine client; prints its client id and secret, shown this once.
+    Create(ClientCreateArgs),
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct ClientCreateArgs {
+    /// What the client is, such as "SI de la Mutuelle solidaire".
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub role: RoleArgs,
 }

@@ -49,6 +49,129 @@ pub struct Settings {
     #[arg(long, global = true, env = "CORS_ORIGINS", value_name = "CORS_ORIGINS", value_delimiter = ',',
           value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
+
+    /// How tokens are signed and checked, accounts bootstrapped and logins limited.
+    #[command(flatten)]
+    pub auth: AuthSettings,
+}
+
+/// Token signing, accounts and login limits.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AuthSettings {
+    /// HS256 signing secret, at least 32 bytes. Unset (and no key files): a random secret is
+    /// generated on first start and kept beside the SQLite file (`data/` on PostgreSQL).
+    #[arg(long, global = true, env = "JWT_SECRET", value_name = "JWT_SECRET", hide_env_values = true,
+          value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+
+    /// PEM file of the private key that signs tokens (Ed25519 for EdDSA, or RSA for RS256),
+    /// instead of `JWT_SECRET`. Its `kid` is the file name up to its first dot.
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_PRIVATE_KEY_FILE",
+        value_name = "JWT_PRIVATE_KEY_FILE"
+    )]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// Comma-separated PEM files of the public keys that verify tokens (the signing key's own
+    /// public key among them; older ones during a rotation). Each `kid` is its file name up to
+    /// its first dot.
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_PUBLIC_KEY_FILES",
+        value_name = "JWT_PUBLIC_KEY_FILES",
+        value_delimiter = ','
+    )]
+    pub jwt_public_key_files: Vec<PathBuf>,
+
+    /// The `iss` claim of the tokens this service issues and accepts.
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_ISSUER",
+        value_name = "JWT_ISSUER",
+        default_value = "cress-api"
+    )]
+    pub jwt_issuer: String,
+
+    /// The `aud` claim of the tokens this service issues and accepts.
+    #[arg(
+        long,
+        global = true,
+        env = "JWT_AUDIENCE",
+        value_name = "JWT_AUDIENCE",
+        default_value = "cress-api"
+    )]
+    pub jwt_audience: String,
+
+    /// Lifetime of access tokens, in seconds (60 to 86400).
+    #[arg(long, global = true, env = "ACCESS_TOKEN_TTL_SECONDS", value_name = "ACCESS_TOKEN_TTL_SECONDS",
+          default_value_t = 900, value_parser = clap::value_parser!(u64).range(60..=86_400))]
+    pub access_token_ttl_seconds: u64,
+
+    /// Lifetime of refresh tokens, in seconds (300 to 31536000; default 14 days).
+    #[arg(long, global = true, env = "REFRESH_TOKEN_TTL_SECONDS", value_name = "REFRESH_TOKEN_TTL_SECONDS",
+          default_value_t = 1_209_600, value_parser = clap::value_parser!(u64).range(300..=31_536_000))]
+    pub refresh_token_ttl_seconds: u64,
+
+    /// E-mail of the administrator created on a start that finds no user at all.
+    #[arg(long, global = true, env = "ADMIN_EMAIL", value_name = "ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    /// Password of that first administrator (at least 12 characters).
+    #[arg(long, global = true, env = "ADMIN_PASSWORD", value_name = "ADMIN_PASSWORD", hide_env_values = true,
+          value_parser = parse_secret)]
+    pub admin_password: Option<SecretString>,
+
+    /// Failed logins allowed per account within the window, then 429 (counted per instance).
+    #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+          default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub login_max_failures_per_account: u32,
+
+    /// Failed logins allowed per client IP address within the window, then 429 (per instance).
+    #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_IP", value_name = "LOGIN_MAX_FAILURES_PER_IP",
+          default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub login_max_failures_per_ip: u32,
+
+    /// The window over which failed logins are counted, in seconds.
+    #[arg(long, global = true, env = "LOGIN_FAILURE_WINDOW_SECONDS", value_name = "LOGIN_FAILURE_WINDOW_SECONDS",
+          default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub login_failure_window_seconds: u64,
+
+    /// Memory cost of argon2id password hashes, in KiB (OWASP: 19456). Lower only in tests.
+    #[arg(long, global = true, env = "PASSWORD_HASH_MEMORY_KIB", value_name = "PASSWORD_HASH_MEMORY_KIB",
+          default_value_t = 19_456, value_parser = clap::value_parser!(u32).range(8..=4_194_304))]
+    pub password_hash_memory_kib: u32,
+
+    /// Iterations of argon2id password hashes (OWASP: 2). Lower only in tests.
+    #[arg(long, global = true, env = "PASSWORD_HASH_ITERATIONS", value_name = "PASSWORD_HASH_ITERATIONS",
+          default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub password_hash_iterations: u32,
+}
+
+impl AuthSettings {
+    /// Settings signing with `secret` (HS256), cheap password hashes and the default limits:
+    /// for tests and tools that build settings in code rather than from the environment.
+    pub fn with_secret(secret: &str) -> Self {
+        Self {
+            jwt_secret: Some(secret.into()),
+            jwt_private_key_file: None,
+            jwt_public_key_files: Vec::new(),
+            jwt_issuer: "cress-api".into(),
+            jwt_audience: "cress-api".into(),
+            access_token_ttl_seconds: 900,
+            refresh_token_ttl_seconds: 1_209_600,
+            admin_email: None,
+            admin_password: None,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_ip: 20,
+            login_failure_window_seconds: 900,
+            password_hash_memory_kib: 8,
+            password_hash_iterations: 1,
+        }
+    }
 }
 
 impl Settings {
@@ -89,6 +212,11 @@ fn parse_database_url(raw: &str) -> Result<DatabaseUrl, String> {
     } else {
         Err("expected a postgres://… or sqlite:… URL".into())
     }
+}
+
+/// A secret value; checked where it is used, so that a refusal never echoes it.
+fn parse_secret(raw: &str) -> Result<SecretString, String> {
+    Ok(raw.into())
 }
 
 fn parse_origin(raw: &str) -> Result<String, String> {

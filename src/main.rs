@@ -5,8 +5,18 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cress_api::cli::{Cli, Command};
+use std::io::BufRead;
+
+use anyhow::Context;
+use secrecy::SecretString;
+
+use cress_api::auth::accounts;
+use cress_api::auth::password::Passwords;
+use cress_api::auth::{Keys, Role};
+use cress_api::cli::{Cli, ClientCommand, Command, RoleArgs, UserCommand};
+use cress_api::config::Settings;
 use cress_api::store::Store;
+use cress_api::store::clients::ApiClientFields;
 use cress_api::telemetry;
 
 #[tokio::main]
@@ -19,10 +29,14 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return report_usage_error(&error),
     };
+    // Commands that log to stderr would print the error twice.
+    let logs_to_stderr = matches!(cli.command, Some(Command::Token(_)));
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error.chain = format!("{error:#}"), "cress-api stopped");
+            if !logs_to_stderr {
+                tracing::error!(error.chain = format!("{error:#}"), "cress-api stopped");
+            }
             eprintln!("cress-api: {error:#}");
             ExitCode::FAILURE
         }
@@ -48,7 +62,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format);
             let store = Store::connect(&settings).await?;
             store.migrate().await?;
-            let report = cress_api::seed::demo(store.clone()).await?;
+            let auth = cress_api::auth::Auth::load(&settings)?;
+            let report = cress_api::seed::demo(store.clone(), auth).await?;
             println!(
                 "demo data loaded: {} records created, {} already there ({})",
                 report.created,
@@ -62,7 +77,97 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(settings.log_format);
             cress_api::app::serve(settings).await
         }
+        Command::Token(args) => {
+            // Logs go to stderr here, so that stdout holds the token alone.
+            telemetry::init_stderr(settings.log_format);
+            let role = role_of(&args.role)?;
+            let keys = Keys::load(&settings)?;
+            let ttl = args.ttl.unwrap_or(settings.auth.access_token_ttl_seconds);
+            let token = keys.sign(&keys.claims_for(&args.sub, &role, ttl))?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            telemetry::init(settings.log_format);
+            let role = role_of(&args.role)?;
+            let password = read_password(args.password_stdin)?;
+            let store = open_store(&settings).await?;
+            let passwords = Passwords::new(&settings.auth)?;
+            let user = accounts::create_user(&store, &passwords, &args.email, &password, &role).await;
+            store.close().await;
+            let user = user?;
+            println!("created user {} ({}, {})", user.id, user.fields.email, user.fields.role);
+            Ok(())
+        }
+        Command::Client(ClientCommand::Create(args)) => {
+            telemetry::init(settings.log_format);
+            let role = role_of(&args.role)?;
+            let name = cress_api::domain::text::clean_text(&args.name, cress_api::http::clients::NAME_MAX, "--name")
+                .map_err(|invalid| anyhow::anyhow!("{}", invalid.message))?;
+            let store = open_store(&settings).await?;
+            let created = create_client(&store, name, &role).await;
+            store.close().await;
+            let (client, secret) = created?;
+            println!("client_id={}", client.client_id);
+            println!("client_secret={secret}");
+            eprintln!("Keep the secret now: it is stored as a digest and cannot be shown again.");
+            Ok(())
+        }
     }
+}
+
+fn role_of(args: &RoleArgs) -> anyhow::Result<Role> {
+    Role::from_parts(args.role, args.region.as_deref(), args.org).map_err(|e| anyhow::anyhow!("{e} (--region, --org)"))
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect(settings).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn create_client(
+    store: &Store,
+    name: String,
+    role: &Role,
+) -> anyhow::Result<(cress_api::store::clients::ApiClient, String)> {
+    if let Role::Partner { org } = role {
+        store
+            .get_organisation(*org)
+            .await
+            .with_context(|| format!("--org {org}: no such organisation"))?;
+    }
+    let fields = ApiClientFields {
+        name,
+        role: role.name(),
+        region_code: role.region().map(|r| r.as_str().to_owned()),
+        organisation_id: role.org(),
+        active: true,
+    };
+    cress_api::http::clients::create_api_client(store, &fields)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the client: {e}"))
+}
+
+/// The new user's password: the first line of standard input, or CRESS_PASSWORD. Never an
+/// argument, which other users of the machine could read in the process list.
+fn read_password(from_stdin: bool) -> anyhow::Result<SecretString> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        std::env::var("CRESS_PASSWORD").map_err(|_| {
+            anyhow::anyhow!("give the password with --password-stdin or the environment variable CRESS_PASSWORD")
+        })?
+    };
+    if password.is_empty() {
+        anyhow::bail!("the password is empty");
+    }
+    Ok(SecretString::from(password))
 }
 
 /// Reads `.env` when there is one; a malformed file is an error, a missing one is not.

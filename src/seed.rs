@@ -16,6 +16,9 @@ use anyhow::{anyhow, bail};
 use serde_json::{Value, json};
 use utoipa_actix_web::AppExt;
 
+use std::sync::Arc;
+
+use crate::auth::{Auth, Role};
 use crate::http::AppState;
 use crate::http::extract::BodyLimit;
 use crate::store::Store;
@@ -27,17 +30,14 @@ pub struct SeedReport {
     pub existing: usize,
 }
 
-/// Loads the demo data set; records that are already there are left as they are.
-pub async fn demo(store: Store) -> anyhow::Result<SeedReport> {
-    let app = App::new()
-        .into_utoipa_app()
-        .app_data(web::Data::new(AppState { store }))
-        .app_data(BodyLimit(1 << 20));
+/// Loads the demo data set; records that are already there are left as they are. The records
+/// are written as an administrator, with a token minted for the run.
+pub async fn demo(store: Store, auth: Auth) -> anyhow::Result<SeedReport> {
+    let (token, _) = auth.access_token("cress-api-seed", &Role::Admin)?;
+    let state = AppState { store, auth: Arc::new(auth) };
+    let app = App::new().into_utoipa_app().app_data(web::Data::new(state)).app_data(BodyLimit(1 << 20));
     let service = actix_web::test::init_service(crate::app::routes(app).into_app()).await;
-    let mut seed = Seeder {
-        service: &service,
-        report: SeedReport::default(),
-    };
+    let mut seed = Seeder { service: &service, bearer: format!("Bearer {token}"), report: SeedReport::default() };
 
     let cress = seed
         .organisation(json!({
@@ -256,6 +256,7 @@ pub async fn demo(store: Store) -> anyhow::Result<SeedReport> {
 
 struct Seeder<'a, S> {
     service: &'a S,
+    bearer: String,
     report: SeedReport,
 }
 
@@ -265,7 +266,10 @@ where
     B: MessageBody,
 {
     async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<(StatusCode, Value)> {
-        let mut request = TestRequest::default().method(method.clone()).uri(path);
+        let mut request = TestRequest::default()
+            .method(method.clone())
+            .uri(path)
+            .insert_header((actix_web::http::header::AUTHORIZATION, self.bearer.as_str()));
         if let Some(body) = body {
             request = request.set_json(body);
         }

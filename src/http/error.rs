@@ -8,6 +8,9 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::store::StoreError;
 
+/// The realm named in `WWW-Authenticate` challenges.
+pub const REALM: &str = "cress-api";
+
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -44,6 +47,10 @@ pub struct Problem {
     /// For 409 on a duplicate: the id of the record that already holds the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<uuid::Uuid>,
+    /// On the token endpoint: the OAuth 2.0 error code (RFC 6749 §5.2), such as
+    /// `invalid_grant`, `invalid_client`, `invalid_request` or `unsupported_grant_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One failing field of a request body.
@@ -152,6 +159,15 @@ pub enum ApiError {
     /// 400: the request cannot be read (malformed JSON, a bad query parameter or cursor).
     #[error("{detail}")]
     BadRequest { code: &'static str, detail: String },
+    /// 401: the operation needs a login and the request carries no credentials.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 401: the bearer token was refused (malformed, badly signed, expired…); the text says why.
+    #[error("{0}")]
+    InvalidToken(String),
+    /// 403: the caller is known but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: nothing at this address.
     #[error("{0}")]
     NotFound(String),
@@ -171,6 +187,18 @@ pub enum ApiError {
     /// 415: the body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// 429: too many failed attempts; try again after `retry_after` seconds.
+    #[error("{detail}")]
+    TooManyRequests { retry_after: u64, detail: String },
+    /// An OAuth 2.0 error of the token endpoint (RFC 6749 §5.2): `error` is the OAuth code,
+    /// also used as the problem code. `basic` asks for HTTP Basic client authentication.
+    #[error("{detail}")]
+    OAuth {
+        status: StatusCode,
+        error: &'static str,
+        detail: String,
+        basic: bool,
+    },
     /// 422: the body is well-formed but some fields break the rules.
     #[error("the request is invalid")]
     Invalid(Vec<FieldError>),
@@ -203,6 +231,11 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::Unauthenticated(_) => "unauthenticated",
+            Self::InvalidToken(_) => "invalid_token",
+            Self::Forbidden(_) => "forbidden",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::OAuth { error, .. } => error,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -216,6 +249,12 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "The request cannot be read",
+            Self::Unauthenticated(_) => "Authentication required",
+            Self::InvalidToken(_) => "Invalid token",
+            Self::Forbidden(_) => "Forbidden",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::OAuth { status, .. } if *status == StatusCode::UNAUTHORIZED => "Authentication failed",
+            Self::OAuth { .. } => "The token request cannot be granted",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict { .. } => "Conflict with the current state",
@@ -263,6 +302,10 @@ impl ApiError {
                 Self::Conflict { existing_id, .. } => *existing_id,
                 _ => None,
             },
+            error: match self {
+                Self::OAuth { error, .. } => Some((*error).to_owned()),
+                _ => None,
+            },
         }
     }
 }
@@ -271,6 +314,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated(_) | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::OAuth { status, .. } => *status,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -295,6 +342,24 @@ impl ResponseError for ApiError {
             }
             Self::Unavailable => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"{REALM}\"")));
+            }
+            Self::InvalidToken(reason) => {
+                // The reason is one of our own sentences (no quote, no backslash): safe to quote.
+                let reason = reason.replace(['"', '\\'], "'");
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{reason}\""),
+                ));
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            Self::OAuth { status, basic, .. } if *status == StatusCode::UNAUTHORIZED => {
+                let scheme = if *basic { "Basic" } else { "Bearer" };
+                response.insert_header((header::WWW_AUTHENTICATE, format!("{scheme} realm=\"{REALM}\"")));
             }
             _ => {}
         }
@@ -466,6 +531,7 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
         code: code.to_owned(),
         errors: Vec::new(),
         existing_id: None,
+        error: None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The HTTP layer: one module per resource (handlers, request and response bodies), the shared
 //! error type, extractors and pagination.
 
+pub mod auth;
+pub mod clients;
 pub mod clubs;
 pub mod error;
 pub mod esus;
@@ -13,6 +15,9 @@ pub mod pagination;
 pub mod responses;
 pub mod schemas;
 pub mod sponsorships;
+pub mod users;
+
+use std::sync::Arc;
 
 use crate::store::Store;
 
@@ -20,4 +25,6 @@ use crate::store::Store;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    /// Token keys, password hashing and login limits (see `crate::auth`).
+    pub auth: Arc<crate::auth::Auth>,
 }

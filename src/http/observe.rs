@@ -64,6 +64,8 @@ impl RootSpanBuilder for RequestSpan {
             request_id = %request_id,
             method = %request.method(),
             route = %route,
+            // the `sub` of an authenticated caller (a user id or a client id), set by `Caller`
+            caller = tracing::field::Empty,
         )
     }
 

@@ -51,6 +51,12 @@ problem_responses! {
     BadRequest => 400, "malformed_json", "The request cannot be read",
         "The request cannot be read: malformed JSON, or an invalid, unknown or repeated query parameter or cursor.",
         "the body is not valid JSON: EOF while parsing an object at line 1 column 12";
+    Unauthorized => 401, "invalid_token", "Invalid token",
+        "No valid credentials: the operation needs a login (`unauthenticated`), or the bearer token was refused (`invalid_token`: malformed, badly signed, expired, not yet valid, for another issuer or audience, with an unknown role or without its scope). `WWW-Authenticate: Bearer` says why; on the token endpoint, a refused login or grant (`invalid_grant`, `invalid_client`, with an `error` member).",
+        "the token has expired";
+    Forbidden => 403, "forbidden", "Forbidden",
+        "The caller is known but its role does not allow this operation on this record.",
+        "only administrators may read users";
     NotFound => 404, "not_found", "Not found",
         "Nothing at this address: an unknown id, or an id that is not a UUID.",
         "no organisation with this id";
@@ -66,6 +72,9 @@ problem_responses! {
     Unprocessable => 422, "validation_failed", "The request is invalid",
         "Some fields break the rules; `errors` lists every failing field.",
         "2 fields are invalid: siren, region_code";
+    TooManyRequests => 429, "too_many_requests", "Too many requests",
+        "Too many failed logins for this account or from this address; retry after `Retry-After` seconds.",
+        "too many failed logins; try again in 840 seconds";
     InternalError => 500, "internal_error", "Internal error",
         "A fault of the server; it has been logged.",
         "an unexpected error occurred; it has been logged";

@@ -12,12 +12,15 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
 
+pub mod clients;
 pub mod clubs;
 pub mod esus;
 pub mod events;
 pub mod organisations;
 pub mod references;
 pub mod sponsorships;
+pub mod tokens;
+pub mod users;
 
 /// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds. The body is
 /// written once and compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both.

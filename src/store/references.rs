@@ -50,6 +50,16 @@ pub const ORGANISATION: &[Reference] = &[
         "sponsorships it receives",
         "select count(*) from sponsorships where beneficiary_organisation_id = $1",
     ),
+    reference(
+        "partner user account",
+        "partner user accounts",
+        "select count(*) from users where organisation_id = $1",
+    ),
+    reference(
+        "partner API client",
+        "partner API clients",
+        "select count(*) from api_clients where organisation_id = $1",
+    ),
 ];
 
 /// What may reference a club.

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use tokio::sync::OnceCell;
 
-use cress_api::config::{DatabaseUrl, LogFormat, Settings};
+use cress_api::auth::{Keys, Role};
+use cress_api::config::{AuthSettings, DatabaseUrl, LogFormat, Settings};
 use cress_api::store::Store;
 
 /// The backend a test runs on.
@@ -21,6 +22,8 @@ pub enum Backend {
 
 /// An origin the test servers allow for CORS.
 pub const ALLOWED_ORIGIN: &str = "https://app.cress-occitanie.example";
+/// The token signing secret of the test servers (HS256).
+pub const TEST_JWT_SECRET: &str = "a test secret that is long enough for HS256 tokens";
 /// The body limit of the test servers, small so that 413 is cheap to provoke.
 pub const BODY_LIMIT: u64 = 64 * 1024;
 
@@ -99,6 +102,12 @@ impl TestApp {
             database_url,
             _dir: dir,
         }
+    }
+
+    /// A valid access token for `role`, signed with the test servers' key.
+    pub fn token_for(&self, role: &Role) -> String {
+        let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
+        keys.sign(&keys.claims_for("test", role, 600)).expect("a token")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -249,6 +258,7 @@ pub fn settings_for(database_url: &str) -> Settings {
         log_format: LogFormat::Pretty,
         max_body_bytes: BODY_LIMIT,
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+        auth: AuthSettings::with_secret(TEST_JWT_SECRET),
     }
 }
 

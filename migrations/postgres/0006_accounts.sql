@@ -1,0 +1,58 @@
+-- Accounts: people (users) and machine clients (api_clients), each with a role and the scope of
+-- that role, and the refresh tokens of people. Secrets are stored hashed only: passwords with
+-- argon2id, client secrets and refresh tokens (256-bit random values) with SHA-256.
+create table users (
+    id              uuid primary key,
+    -- lower-cased in Rust, so that the unique index is case-insensitive
+    email           text not null,
+    password_hash   text not null,
+    role            text not null check (role in ('viewer', 'partner', 'cress_manager', 'admin')),
+    region_code     text,
+    organisation_id uuid references organisations (id),
+    active          boolean not null,
+    created_at      timestamptz not null,
+    updated_at      timestamptz not null,
+    version         bigint not null,
+    check ((region_code is not null) = (role = 'cress_manager')),
+    check ((organisation_id is not null) = (role = 'partner'))
+);
+
+create unique index users_email_key on users (email);
+create index users_organisation_idx on users (organisation_id);
+
+create table api_clients (
+    id              uuid primary key,
+    client_id       text not null,
+    secret_hash     text not null,
+    name            text not null,
+    role            text not null check (role in ('viewer', 'partner', 'cress_manager', 'admin')),
+    region_code     text,
+    organisation_id uuid references organisations (id),
+    active          boolean not null,
+    created_at      timestamptz not null,
+    updated_at      timestamptz not null,
+    version         bigint not null,
+    check ((region_code is not null) = (role = 'cress_manager')),
+    check ((organisation_id is not null) = (role = 'partner'))
+);
+
+create unique index api_clients_client_id_key on api_clients (client_id);
+create index api_clients_name_idx on api_clients (name, id);
+create index api_clients_organisation_idx on api_clients (organisation_id);
+
+-- One row per refresh token issued; a login starts a family, each refresh adds a row to it.
+-- A token is used once (used_at); presenting a used one again revokes its whole family.
+create table refresh_tokens (
+    id          uuid primary key,
+    family_id   uuid not null,
+    user_id     uuid not null references users (id) on delete cascade,
+    token_hash  text not null,
+    expires_at  timestamptz not null,
+    used_at     timestamptz,
+    revoked_at  timestamptz,
+    created_at  timestamptz not null
+);
+
+create unique index refresh_tokens_hash_key on refresh_tokens (token_hash);
+create index refresh_tokens_family_idx on refresh_tokens (family_id);
+create index refresh_tokens_user_idx on refresh_tokens (user_id);

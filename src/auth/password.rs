@@ -1,0 +1,137 @@
+//! Passwords (argon2id) and the random secrets of machine clients and refresh tokens.
+
+use anyhow::Context;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::config::AuthSettings;
+
+/// Shortest password accepted for a person.
+pub const PASSWORD_MIN_CHARS: usize = 12;
+/// Longest password accepted: enough for any passphrase, short enough to hash quickly.
+pub const PASSWORD_MAX_CHARS: usize = 256;
+
+/// Hashes and checks passwords with argon2id at the configured cost. Holds a hash of a random
+/// password, checked when the e-mail is unknown, so that an unknown e-mail and a wrong
+/// password take about the same time.
+#[derive(Clone)]
+pub struct Passwords {
+    params: Params,
+    dummy_hash: String,
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Passwords")
+            .field("m_cost", &self.params.m_cost())
+            .field("t_cost", &self.params.t_cost())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Passwords {
+    pub fn new(settings: &AuthSettings) -> anyhow::Result<Self> {
+        let params = Params::new(
+            settings.password_hash_memory_kib,
+            settings.password_hash_iterations,
+            1,
+            None,
+        )
+        .map_err(|e| anyhow::anyhow!("PASSWORD_HASH_MEMORY_KIB or PASSWORD_HASH_ITERATIONS is out of range: {e}"))?;
+        let mut passwords = Self {
+            params,
+            dummy_hash: String::new(),
+        };
+        passwords.dummy_hash = passwords.hash(&SecretString::from(random_token()))?;
+        Ok(passwords)
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// The PHC string (`$argon2id$v=19$m=…`) of a password, with a fresh random salt.
+    pub fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
+        let hash = self
+            .argon2()
+            .hash_password(password.expose_secret().as_bytes())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("cannot hash the password")?;
+        Ok(hash.to_string())
+    }
+
+    /// Whether `password` matches `hash` (its own parameters apply). `None`: the account does
+    /// not exist, and the dummy hash is checked instead so that the answer takes as long.
+    pub fn verify(&self, password: &SecretString, hash: Option<&str>) -> bool {
+        let matches = self
+            .argon2()
+            .verify_password(password.expose_secret().as_bytes(), hash.unwrap_or(&self.dummy_hash))
+            .is_ok();
+        matches && hash.is_some()
+    }
+}
+
+/// `N` bytes from the operating system's generator (through rand's thread generator, a CSPRNG
+/// seeded from it).
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    rand::fill(&mut bytes[..]);
+    bytes
+}
+
+/// A random 256-bit secret as 43 URL-safe characters: client secrets, refresh tokens.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+}
+
+/// The stored form of a high-entropy secret (client secret, refresh token): SHA-256, hex.
+/// A slow hash protects guessable passwords; a 256-bit random secret cannot be guessed, and a
+/// fast hash lets it be looked up by its hash.
+pub fn secret_digest(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two strings in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passwords() -> Passwords {
+        Passwords::new(&AuthSettings::with_secret("unused")).unwrap()
+    }
+
+    #[test]
+    fn hash_then_verify_accepts_the_password_and_refuses_others() {
+        let passwords = passwords();
+        let hash = passwords.hash(&SecretString::from("correct horse battery")).unwrap();
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(passwords.verify(&SecretString::from("correct horse battery"), Some(&hash)));
+        assert!(!passwords.verify(&SecretString::from("correct horse batterz"), Some(&hash)));
+    }
+
+    #[test]
+    fn verify_refuses_an_unknown_account_even_with_the_dummy_password() {
+        let passwords = passwords();
+        assert!(!passwords.verify(&SecretString::from("anything at all"), None));
+    }
+
+    #[test]
+    fn random_tokens_differ_and_digests_are_stable() {
+        let (a, b) = (random_token(), random_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_eq!(secret_digest("abc"), secret_digest("abc"));
+        assert_eq!(secret_digest("abc").len(), 64);
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "ab"));
+    }
+}

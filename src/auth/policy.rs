@@ -1,0 +1,557 @@
+//! The one place that decides who may do what (DESIGN.md, "Roles"). Handlers describe the
+//! record they touch as a `Target` and ask `require`; lists ask `list_scope` and turn it into
+//! SQL; responses ask `sees_confidential` before showing contact details, amounts and notes.
+//!
+//! | role | may read | may write |
+//! |---|---|---|
+//! | anonymous | public data: organisations' public profile, clubs, published events, public sponsorships without amounts | nothing |
+//! | viewer | all non-confidential data everywhere | nothing |
+//! | partner (`org`) | as viewer, plus its own sponsorships in full | its own organisation's profile; sponsorships where it is the sponsor |
+//! | cress_manager (`region`) | as viewer, plus everything confidential in its region | organisations, accreditations, clubs, events and sponsorships of its region |
+//! | admin | everything | everything, users and API clients included |
+
+//!
+//! How a handler asks (the `Caller` extractor comes first in its arguments):
+//!
+//! ```text
+//! // read one record: 401 for anonymous callers when the record is not public, never 403
+//! let event = state.store.get_event(id).await?;
+//! policy::require(&caller, Action::Read, &Target::event(event.region_code.as_deref(), event.is_published()))?;
+//! let full = policy::sees_confidential(&caller, event.region_code.as_deref(), None);
+//!
+//! // create: describe the record as the body would make it (mass assignment is refused here)
+//! policy::require(&caller, Action::Create, &Target::sponsorship(new.sponsor_id, Some(region), new.public))?;
+//!
+//! // update: the record as it is and as it would be, so that nobody moves it out of scope
+//! policy::require_change(&caller, &Target::organisation(id, &current.region_code),
+//!                        &Target::organisation(id, new.region_code.as_str()))?;
+//!
+//! // list: the scope becomes SQL conditions; confidential fields are decided row by row
+//! let scope = policy::list_scope(&caller, Kind::Event)?;
+//! if scope.public_only { sql.push(" and status = 'published'"); }
+//! let items = rows.into_iter().map(|row| {
+//!     let full = scope.sees_confidential(row.region_code.as_deref(), None);
+//!     EventResponse::from_row(row, full)
+//! });
+//! ```
+
+use uuid::Uuid;
+
+use crate::auth::caller::Caller;
+use crate::auth::role::Role;
+use crate::http::error::ApiError;
+
+/// What a caller wants to do with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Delete,
+}
+
+/// The kinds of record the policy knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Organisation,
+    Accreditation,
+    Club,
+    Event,
+    Sponsorship,
+    User,
+    ApiClient,
+}
+
+impl Kind {
+    /// Users and API clients: the administrators' business only.
+    fn is_account(self) -> bool {
+        matches!(self, Self::User | Self::ApiClient)
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Self::Organisation => "organisations",
+            Self::Accreditation => "ESUS accreditations",
+            Self::Club => "clubs",
+            Self::Event => "events",
+            Self::Sponsorship => "sponsorships",
+            Self::User => "users",
+            Self::ApiClient => "API clients",
+        }
+    }
+}
+
+/// The record an action is about, as the policy needs to see it. For a creation, describe the
+/// record to be created; for an update, ask twice: for the record as it is and as it would be
+/// (`require_change`), so that nobody moves a record out of their own scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub kind: Kind,
+    /// The region the record belongs to: an organisation's or club's own region, an event's
+    /// region, an accreditation's organisation's region, a sponsorship's beneficiary's region.
+    pub region: Option<String>,
+    /// The organisation the record belongs to: the organisation itself, the organisation of an
+    /// accreditation, the sponsor of a sponsorship.
+    pub organisation: Option<Uuid>,
+    /// Whether anonymous callers may read it at all: organisations and clubs always, events
+    /// once published, sponsorships marked public; never accreditations or accounts.
+    pub public: bool,
+}
+
+impl Target {
+    pub fn organisation(id: Uuid, region: &str) -> Self {
+        Self {
+            kind: Kind::Organisation,
+            region: Some(region.to_owned()),
+            organisation: Some(id),
+            public: true,
+        }
+    }
+
+    /// An ESUS accreditation of the organisation `organisation_id` of region `region`.
+    pub fn accreditation(organisation_id: Uuid, region: &str) -> Self {
+        Self {
+            kind: Kind::Accreditation,
+            region: Some(region.to_owned()),
+            organisation: Some(organisation_id),
+            public: false,
+        }
+    }
+
+    pub fn club(region: &str) -> Self {
+        Self {
+            kind: Kind::Club,
+            region: Some(region.to_owned()),
+            organisation: None,
+            public: true,
+        }
+    }
+
+    /// An event; one without a region can be changed by administrators only.
+    pub fn event(region: Option<&str>, published: bool) -> Self {
+        Self {
+            kind: Kind::Event,
+            region: region.map(str::to_owned),
+            organisation: None,
+            public: published,
+        }
+    }
+
+    /// A sponsorship given by `sponsor_id` to a beneficiary of region `region`.
+    pub fn sponsorship(sponsor_id: Uuid, region: Option<&str>, public: bool) -> Self {
+        Self {
+            kind: Kind::Sponsorship,
+            region: region.map(str::to_owned),
+            organisation: Some(sponsor_id),
+            public,
+        }
+    }
+
+    pub fn users() -> Self {
+        Self::account(Kind::User)
+    }
+
+    pub fn api_clients() -> Self {
+        Self::account(Kind::ApiClient)
+    }
+
+    fn account(kind: Kind) -> Self {
+        Self {
+            kind,
+            region: None,
+            organisation: None,
+            public: false,
+        }
+    }
+
+    fn in_region(&self, region: &str) -> bool {
+        self.region.as_deref() == Some(region)
+    }
+
+    fn of_organisation(&self, org: Uuid) -> bool {
+        self.organisation == Some(org)
+    }
+}
+
+/// Whether `caller` may do `action` on `target`: `Ok`, or the answer to give, 401 for an
+/// anonymous caller (logging in may help) and 403 for the others.
+pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), ApiError> {
+    let Some(role) = caller.role() else {
+        return if action == Action::Read && target.public && !target.kind.is_account() {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthenticated(format!(
+                "log in to {} {}: send Authorization: Bearer <token> (see POST /api/v1/auth/token)",
+                verb(action),
+                target.kind.plural()
+            )))
+        };
+    };
+    if allows(role, action, target) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(refusal(role, action, target)))
+    }
+}
+
+/// For an update: the caller must be allowed to change the record as it is, and as it would
+/// be, so that a Cress manager cannot move an organisation to another region, nor a partner
+/// hand its sponsorship to another sponsor.
+pub fn require_change(caller: &Caller, before: &Target, after: &Target) -> Result<(), ApiError> {
+    require(caller, Action::Update, before)?;
+    require(caller, Action::Update, after)
+}
+
+fn allows(role: &Role, action: Action, target: &Target) -> bool {
+    if let Role::Admin = role {
+        return true;
+    }
+    if target.kind.is_account() {
+        return false;
+    }
+    if action == Action::Read {
+        return true;
+    }
+    match role {
+        Role::Admin => true,
+        Role::Viewer => false,
+        Role::Partner { org } => match target.kind {
+            Kind::Organisation => action == Action::Update && target.of_organisation(*org),
+            Kind::Sponsorship => target.of_organisation(*org),
+            _ => false,
+        },
+        Role::CressManager { region } => target.in_region(region.as_str()),
+    }
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Read => "read",
+        Action::Create => "create",
+        Action::Update => "change",
+        Action::Delete => "delete",
+    }
+}
+
+fn refusal(role: &Role, action: Action, target: &Target) -> String {
+    let what = target.kind.plural();
+    let verb = verb(action);
+    match role {
+        _ if target.kind.is_account() => format!("only administrators may {verb} {what}"),
+        Role::Viewer => format!("the role viewer may read but not {verb} {what}"),
+        Role::Partner { org } => match target.kind {
+            Kind::Organisation if action == Action::Update => {
+                format!("a partner may change its own organisation ({org}) only")
+            }
+            Kind::Sponsorship => format!("a partner may {verb} the sponsorships its organisation ({org}) gives only"),
+            _ => format!("a partner may not {verb} {what}"),
+        },
+        Role::CressManager { region } => {
+            format!("a Cress manager may {verb} the {what} of its own region ({region}) only")
+        }
+        Role::Admin => format!("may not {verb} {what}"),
+    }
+}
+
+/// Whether the caller sees the confidential fields (contact details, amounts, notes, audit
+/// trail) of a record of `region` belonging to `organisation` (the organisation itself, or a
+/// sponsorship's sponsor): administrators always, a Cress manager in its region, a partner for
+/// its own organisation; nobody else.
+pub fn sees_confidential(caller: &Caller, region: Option<&str>, organisation: Option<Uuid>) -> bool {
+    match caller.role() {
+        None | Some(Role::Viewer) => false,
+        Some(Role::Admin) => true,
+        Some(Role::CressManager { region: own }) => region == Some(own.as_str()),
+        Some(Role::Partner { org }) => organisation == Some(*org),
+    }
+}
+
+/// What a list may show to a caller, for list queries to turn into SQL conditions (never
+/// filtered after fetching).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListScope {
+    /// Only what anonymous callers may read: published events, public sponsorships (the
+    /// `where status = 'published'` / `where public` of the list query). Accreditations and
+    /// accounts are refused to them outright by `require_list`.
+    pub public_only: bool,
+    /// Whose confidential fields the caller sees, row by row.
+    pub confidential: Confidential,
+}
+
+/// Whose confidential fields a caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confidential {
+    Nobody,
+    Everyone,
+    /// Rows of this region.
+    Region(String),
+    /// Rows belonging to this organisation (itself, or the sponsorships it gives).
+    Organisation(Uuid),
+}
+
+impl ListScope {
+    /// Whether one row of the list shows its confidential fields.
+    pub fn sees_confidential(&self, region: Option<&str>, organisation: Option<Uuid>) -> bool {
+        match &self.confidential {
+            Confidential::Nobody => false,
+            Confidential::Everyone => true,
+            Confidential::Region(own) => region == Some(own.as_str()),
+            Confidential::Organisation(own) => organisation == Some(*own),
+        }
+    }
+}
+
+/// The scope of a list of `kind` for `caller`, or the refusal when the caller may not list
+/// that kind at all (401 anonymous, 403 others).
+pub fn list_scope(caller: &Caller, kind: Kind) -> Result<ListScope, ApiError> {
+    let probe = Target {
+        kind,
+        region: None,
+        organisation: None,
+        public: !matches!(kind, Kind::Accreditation) && !kind.is_account(),
+    };
+    require(caller, Action::Read, &probe)?;
+    let confidential = match caller.role() {
+        None | Some(Role::Viewer) => Confidential::Nobody,
+        Some(Role::Admin) => Confidential::Everyone,
+        Some(Role::CressManager { region }) => Confidential::Region(region.as_str().to_owned()),
+        Some(Role::Partner { org }) => Confidential::Organisation(*org),
+    };
+    Ok(ListScope {
+        public_only: caller.role().is_none(),
+        confidential,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::tokens::Principal;
+    use crate::domain::codes::RegionCode;
+
+    const HOME: &str = "76";
+    const AWAY: &str = "53";
+
+    fn caller(role: Option<Role>) -> Caller {
+        match role {
+            None => Caller::Anonymous,
+            Some(role) => Caller::Authenticated(Principal {
+                subject: "test".into(),
+                role,
+                token_id: "t".into(),
+            }),
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Who {
+        Anonymous,
+        Viewer,
+        Partner,
+        Manager,
+        Admin,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Expect {
+        Ok,
+        E401,
+        E403,
+    }
+
+    /// A target of each kind, inside the scope of the partner (its organisation, as sponsor)
+    /// and of the manager (its region), or outside both; public or not.
+    fn target(kind: Kind, inside: bool, public: bool, own_org: Uuid) -> Target {
+        let region = if inside { HOME } else { AWAY };
+        let org = if inside { own_org } else { Uuid::now_v7() };
+        match kind {
+            Kind::Organisation => Target::organisation(org, region),
+            Kind::Accreditation => Target::accreditation(org, region),
+            Kind::Club => Target::club(region),
+            Kind::Event => Target::event(Some(region), public),
+            Kind::Sponsorship => Target::sponsorship(org, Some(region), public),
+            Kind::User => Target::users(),
+            Kind::ApiClient => Target::api_clients(),
+        }
+    }
+
+    /// The role table of DESIGN.md, written out independently of `allows`.
+    fn expected(who: Who, kind: Kind, action: Action, inside: bool, public: bool) -> Expect {
+        use Action::*;
+        use Kind::*;
+        let account = matches!(kind, User | ApiClient);
+        match who {
+            Who::Anonymous => {
+                let readable = match kind {
+                    Organisation | Club => true,
+                    Event | Sponsorship => public,
+                    Accreditation | User | ApiClient => false,
+                };
+                if action == Read && readable {
+                    Expect::Ok
+                } else {
+                    Expect::E401
+                }
+            }
+            Who::Admin => Expect::Ok,
+            _ if account => Expect::E403,
+            _ if action == Read => Expect::Ok,
+            Who::Viewer => Expect::E403,
+            Who::Partner => match (kind, action) {
+                (Organisation, Update) if inside => Expect::Ok,
+                (Sponsorship, Create | Update | Delete) if inside => Expect::Ok,
+                _ => Expect::E403,
+            },
+            Who::Manager => {
+                if matches!(kind, Organisation | Accreditation | Club | Event | Sponsorship) && inside {
+                    Expect::Ok
+                } else {
+                    Expect::E403
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn require_follows_the_role_table_for_every_role_kind_action_and_scope() {
+        let own_org = Uuid::now_v7();
+        let roles = [
+            (Who::Anonymous, None),
+            (Who::Viewer, Some(Role::Viewer)),
+            (Who::Partner, Some(Role::Partner { org: own_org })),
+            (
+                Who::Manager,
+                Some(Role::CressManager {
+                    region: RegionCode::parse(HOME).unwrap(),
+                }),
+            ),
+            (Who::Admin, Some(Role::Admin)),
+        ];
+        let kinds = [
+            Kind::Organisation,
+            Kind::Accreditation,
+            Kind::Club,
+            Kind::Event,
+            Kind::Sponsorship,
+            Kind::User,
+            Kind::ApiClient,
+        ];
+        let actions = [Action::Read, Action::Create, Action::Update, Action::Delete];
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for (who, role) in &roles {
+            let caller = caller(role.clone());
+            for kind in kinds {
+                for action in actions {
+                    for inside in [true, false] {
+                        for public in [true, false] {
+                            let target = target(kind, inside, public, own_org);
+                            let want = expected(*who, kind, action, inside, public);
+                            let got = match require(&caller, action, &target) {
+                                Ok(()) => Expect::Ok,
+                                Err(ApiError::Unauthenticated(_)) => Expect::E401,
+                                Err(ApiError::Forbidden(_)) => Expect::E403,
+                                Err(other) => panic!("unexpected answer {other:?}"),
+                            };
+                            checked += 1;
+                            if got != want {
+                                failures.push(format!(
+                                    "{who:?} {action:?} {kind:?} inside={inside} public={public}: got {got:?}, want {want:?}"
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 5 * 7 * 4 * 2 * 2);
+        assert!(
+            failures.is_empty(),
+            "the policy differs from the table:\n{}",
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn require_change_refuses_moving_a_record_out_of_the_callers_scope() {
+        let own_org = Uuid::now_v7();
+        let manager = caller(Some(Role::CressManager {
+            region: RegionCode::parse(HOME).unwrap(),
+        }));
+        let id = Uuid::now_v7();
+        let before = Target::organisation(id, HOME);
+        assert!(require_change(&manager, &before, &Target::organisation(id, HOME)).is_ok());
+        assert!(matches!(
+            require_change(&manager, &before, &Target::organisation(id, AWAY)),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            require_change(&manager, &Target::organisation(id, AWAY), &before),
+            Err(ApiError::Forbidden(_))
+        ));
+        let partner = caller(Some(Role::Partner { org: own_org }));
+        let mine = Target::sponsorship(own_org, Some(HOME), true);
+        let theirs = Target::sponsorship(Uuid::now_v7(), Some(HOME), true);
+        assert!(require_change(&partner, &mine, &mine).is_ok());
+        assert!(matches!(
+            require_change(&partner, &mine, &theirs),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn sees_confidential_only_within_the_callers_scope() {
+        let own_org = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        let manager = caller(Some(Role::CressManager {
+            region: RegionCode::parse(HOME).unwrap(),
+        }));
+        let partner = caller(Some(Role::Partner { org: own_org }));
+        let cases = [
+            (caller(None), Some(HOME), Some(own_org), false),
+            (caller(Some(Role::Viewer)), Some(HOME), Some(own_org), false),
+            (caller(Some(Role::Admin)), Some(AWAY), Some(other), true),
+            (caller(Some(Role::Admin)), None, None, true),
+            (manager.clone(), Some(HOME), Some(other), true),
+            (manager.clone(), Some(AWAY), Some(other), false),
+            (manager, None, None, false),
+            (partner.clone(), Some(AWAY), Some(own_org), true),
+            (partner.clone(), Some(HOME), Some(other), false),
+            (partner, None, None, false),
+        ];
+        for (caller, region, org, want) in cases {
+            assert_eq!(
+                sees_confidential(&caller, region, org),
+                want,
+                "{caller:?} {region:?} {org:?}"
+            );
+            if let Ok(scope) = list_scope(&caller, Kind::Sponsorship) {
+                assert_eq!(scope.sees_confidential(region, org), want, "list scope of {caller:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn list_scope_is_public_only_for_anonymous_callers_and_refuses_what_they_cannot_list() {
+        let anonymous = caller(None);
+        let scope = list_scope(&anonymous, Kind::Event).unwrap();
+        assert!(scope.public_only);
+        assert_eq!(scope.confidential, Confidential::Nobody);
+        assert!(matches!(
+            list_scope(&anonymous, Kind::Accreditation),
+            Err(ApiError::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            list_scope(&anonymous, Kind::User),
+            Err(ApiError::Unauthenticated(_))
+        ));
+        let viewer = caller(Some(Role::Viewer));
+        assert!(!list_scope(&viewer, Kind::Event).unwrap().public_only);
+        assert!(matches!(list_scope(&viewer, Kind::User), Err(ApiError::Forbidden(_))));
+        let admin = caller(Some(Role::Admin));
+        assert_eq!(
+            list_scope(&admin, Kind::User).unwrap().confidential,
+            Confidential::Everyone
+        );
+    }
+}

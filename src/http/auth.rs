@@ -1,0 +1,553 @@
+//! `/api/v1/auth`: access tokens for people (e-mail and password) and machine clients (OAuth 2.0
+//! client credentials), refresh-token rotation, and logout.
+
+use std::net::IpAddr;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::password::{constant_time_eq, random_token, secret_digest};
+use crate::auth::role::Role;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::parse_json;
+use crate::http::responses::{
+    BadRequest, InternalError, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType,
+};
+use crate::store::tokens::Rotation;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(issue_token).service(logout);
+}
+
+/// A token request as JSON: a person's e-mail and password, or a refresh token with
+/// `grant_type` `refresh_token`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@cress-occitanie.example", "password": "change me at once"}))]
+pub struct TokenRequest {
+    /// `password` (the default, with `email` and `password`) or `refresh_token` (with `refresh_token`).
+    #[schema(example = "password")]
+    #[serde(default)]
+    pub grant_type: Option<String>,
+    #[schema(format = Email, max_length = 254)]
+    #[serde(default)]
+    pub email: Option<String>,
+    #[schema(format = Password, max_length = 256)]
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+}
+
+/// A token request as an OAuth 2.0 form (RFC 6749): `grant_type` `password` (with `username`
+/// as the e-mail, and `password`), `client_credentials` (with `client_id` and `client_secret`,
+/// or HTTP Basic), or `refresh_token` (with `refresh_token`). Other parameters (`scope`) are
+/// ignored.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"grant_type": "client_credentials", "client_id": "cli_Q2hvb3NlIGEgbmFtZQ", "client_secret": "s3cr3t-shown-once-at-creation"}))]
+pub struct TokenForm {
+    #[schema(example = "client_credentials")]
+    pub grant_type: GrantType,
+    /// For `password`: the person's e-mail.
+    pub username: Option<String>,
+    /// For `password`.
+    #[schema(format = Password)]
+    pub password: Option<String>,
+    /// For `client_credentials`, unless sent with HTTP Basic.
+    pub client_id: Option<String>,
+    #[schema(format = Password)]
+    pub client_secret: Option<String>,
+    /// For `refresh_token`.
+    pub refresh_token: Option<String>,
+}
+
+/// The grants of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    Password,
+    ClientCredentials,
+    RefreshToken,
+}
+
+/// An access token (RFC 6749 §5.1). People also get a refresh token.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwMTkzYTFmMiJ9.c2lnbmF0dXJl",
+    "token_type": "Bearer",
+    "expires_in": 900,
+    "refresh_token": "q0vJb0m1Yc8mZ8b2ZJ8j3c1W6oYp1rQ9x5kT2nL4s7E"
+}))]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// For people: exchange it once for a new pair (`grant_type=refresh_token`); using it twice
+    /// revokes the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// A refresh token to revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "q0vJb0m1Yc8mZ8b2ZJ8j3c1W6oYp1rQ9x5kT2nL4s7E"}))]
+pub struct LogoutRequest {
+    pub refresh_token: String,
+}
+
+/// What a token request asks, whatever its form.
+enum Grant {
+    Password {
+        email: String,
+        password: String,
+    },
+    ClientCredentials {
+        client_id: String,
+        secret: String,
+        basic: bool,
+    },
+    RefreshToken(String),
+}
+
+/// Get an access token.
+///
+/// People send JSON `{"email", "password"}` (or the OAuth form `grant_type=password` with
+/// `username` and `password`, as Swagger UI's Authorize dialog does) and get an access token and
+/// a refresh token. Machine clients use the OAuth 2.0 client-credentials grant: the form
+/// `grant_type=client_credentials` with `client_id` and `client_secret`, or with HTTP Basic.
+/// `grant_type=refresh_token` (form or JSON) exchanges a refresh token for a new pair; the old
+/// one is used up, and presenting it again revokes every token of its session.
+///
+/// An unknown e-mail and a wrong password get the same 401 (`invalid_grant`); a bad client gets
+/// 401 `invalid_client`. After 5 failed logins for an account within 15 minutes, or 20 from
+/// one address, the answer is 429 with `Retry-After` (counted per server instance).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (TokenRequest = "application/json"),
+        (TokenForm = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The access token (and, for people, a refresh token).", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens are not cached."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/auth/token")]
+pub async fn issue_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let grant = read_grant(&req, &body)?;
+    let ip = req.peer_addr().map(|address| address.ip());
+    let answer = match grant {
+        Grant::Password { email, password } => password_grant(&state, email, password, ip).await?,
+        Grant::ClientCredentials {
+            client_id,
+            secret,
+            basic,
+        } => client_credentials_grant(&state, &client_id, &secret, basic, ip).await?,
+        Grant::RefreshToken(token) => refresh_grant(&state, &token).await?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(answer))
+}
+
+/// Log out: revoke a refresh token and every token of its session.
+///
+/// Send the refresh token as JSON `{"refresh_token": "…"}` or as a form. The answer is 204
+/// whether or not the token was known, so that it tells nothing about tokens. Access tokens
+/// already issued stay valid until they expire (15 minutes by default).
+#[utoipa::path(
+    tag = "auth",
+    request_body(content(
+        (LogoutRequest = "application/json"),
+        (LogoutRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 204, description = "The session is over."),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let token = if is_form(&req) {
+        let form = Form::parse(&body)?;
+        form.required("refresh_token")?.to_owned()
+    } else {
+        check_json(&req)?;
+        parse_json::<LogoutRequest>(&body)?.refresh_token
+    };
+    state.store.revoke_refresh_token(&secret_digest(&token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn password_grant(
+    state: &web::Data<AppState>,
+    email: String,
+    password: String,
+    ip: Option<IpAddr>,
+) -> Result<TokenResponse, ApiError> {
+    let auth = &state.auth;
+    let email: String = email.trim().to_lowercase().chars().take(254).collect();
+    auth.limiter.check(&email, ip).map_err(too_many_failures)?;
+    let credentials = state.store.find_user_credentials(&email).await?;
+    // An inactive account is checked against the dummy hash too: same answer, same time.
+    let hash = credentials
+        .as_ref()
+        .filter(|c| c.user.fields.active)
+        .map(|c| c.password_hash.clone());
+    let passwords = auth.passwords.clone();
+    let password = SecretString::from(password);
+    let matches = web::block(move || passwords.verify(&password, hash.as_deref()))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("password check did not finish: {e}")))?;
+    let Some(user) = credentials.filter(|_| matches).map(|c| c.user) else {
+        auth.limiter.failed(&email, ip);
+        tracing::info!("login refused");
+        return Err(oauth(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "the e-mail or the password is wrong",
+        ));
+    };
+    auth.limiter.succeeded(&email);
+    let role = stored_role(user.fields.role(), "user")?;
+    let refresh_token = random_token();
+    let expires_at = Utc::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
+    state
+        .store
+        .start_refresh_family(user.id, &secret_digest(&refresh_token), expires_at)
+        .await?;
+    tracing::info!(user.id = %user.id, "user logged in");
+    tokens_for(state, &user.id.to_string(), &role, Some(refresh_token))
+}
+
+async fn client_credentials_grant(
+    state: &web::Data<AppState>,
+    client_id: &str,
+    secret: &str,
+    basic: bool,
+    ip: Option<IpAddr>,
+) -> Result<TokenResponse, ApiError> {
+    let auth = &state.auth;
+    let account: String = format!("client:{client_id}").chars().take(254).collect();
+    auth.limiter.check(&account, ip).map_err(too_many_failures)?;
+    let credentials = state.store.find_api_client_credentials(client_id).await?;
+    let digest = secret_digest(secret);
+    let client = credentials
+        .filter(|c| c.client.fields.active && constant_time_eq(&digest, &c.secret_hash))
+        .map(|c| c.client);
+    let Some(client) = client else {
+        auth.limiter.failed(&account, ip);
+        tracing::info!("client authentication refused");
+        return Err(ApiError::OAuth {
+            status: StatusCode::UNAUTHORIZED,
+            error: "invalid_client",
+            detail: "the client id or the client secret is wrong".into(),
+            basic,
+        });
+    };
+    auth.limiter.succeeded(&account);
+    let role = stored_role(client.fields.role(), "API client")?;
+    tracing::info!(api_client.id = %client.id, "client authenticated");
+    tokens_for(state, &client.client_id, &role, None)
+}
+
+async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<TokenResponse, ApiError> {
+    let auth = &state.auth;
+    let next = random_token();
+    let expires_at = Utc::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
+    let rotation = state
+        .store
+        .rotate_refresh_token(&secret_digest(token), &secret_digest(&next), expires_at)
+        .await?;
+    let refused = |detail: &str| oauth(StatusCode::UNAUTHORIZED, "invalid_grant", detail);
+    let user_id = match rotation {
+        Rotation::Rotated { user_id } => user_id,
+        Rotation::Replayed => {
+            return Err(refused(
+                "this refresh token was used already, so every token of its session is now revoked; log in again",
+            ));
+        }
+        Rotation::Invalid => return Err(refused("the refresh token is unknown, expired or revoked")),
+    };
+    let user = match state.store.get_user(user_id).await {
+        Ok(user) if user.fields.active => user,
+        Ok(_) | Err(crate::store::StoreError::NotFound(_)) => {
+            state.store.revoke_user_refresh_tokens(user_id).await?;
+            return Err(refused("the account is no longer active"));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let role = stored_role(user.fields.role(), "user")?;
+    tokens_for(state, &user.id.to_string(), &role, Some(next))
+}
+
+fn tokens_for(
+    state: &web::Data<AppState>,
+    subject: &str,
+    role: &Role,
+    refresh_token: Option<String>,
+) -> Result<TokenResponse, ApiError> {
+    let (access_token, expires_in) = state.auth.access_token(subject, role)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token,
+    })
+}
+
+/// The role of a stored account; the database's checks make a mismatch impossible, so one is
+/// a fault of ours.
+fn stored_role(role: Result<Role, crate::auth::role::ScopeError>, what: &str) -> Result<Role, ApiError> {
+    role.map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored {what} has an inconsistent role: {e}")))
+}
+
+fn ttl(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX / 4)
+}
+
+fn too_many_failures(retry_after: u64) -> ApiError {
+    tracing::warn!(retry_after, "login refused: too many failures");
+    ApiError::TooManyRequests {
+        retry_after,
+        detail: format!("too many failed logins; try again in {retry_after} seconds"),
+    }
+}
+
+fn oauth(status: StatusCode, error: &'static str, detail: &str) -> ApiError {
+    ApiError::OAuth {
+        status,
+        error,
+        detail: detail.to_owned(),
+        basic: false,
+    }
+}
+
+fn invalid_request(detail: impl Into<String>) -> ApiError {
+    ApiError::OAuth {
+        status: StatusCode::BAD_REQUEST,
+        error: "invalid_request",
+        detail: detail.into(),
+        basic: false,
+    }
+}
+
+fn media_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    media_type(req) == "application/x-www-form-urlencoded"
+}
+
+fn check_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let essence = media_type(req);
+    if essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|s| s.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "send a form (application/x-www-form-urlencoded) or JSON (application/json), not {}",
+            if essence.is_empty() {
+                "no Content-Type"
+            } else {
+                &essence
+            }
+        )))
+    }
+}
+
+/// The parameters of a form body; each may appear once (RFC 6749 §3.2).
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (name, value) in form_urlencoded::parse(body) {
+            if pairs.iter().any(|(known, _)| *known == name) {
+                return Err(invalid_request(format!("the parameter {name} is repeated")));
+            }
+            pairs.push((name.into_owned(), value.into_owned()));
+        }
+        Ok(Self(pairs))
+    }
+
+    /// A parameter; an empty value counts as absent (RFC 6749 §3.1).
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(known, value)| known == name && !value.is_empty())
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .ok_or_else(|| invalid_request(format!("the parameter {name} is missing")))
+    }
+}
+
+fn read_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, ApiError> {
+    if is_form(req) {
+        let form = Form::parse(body)?;
+        match form.required("grant_type")? {
+            // Swagger UI sends an empty HTTP Basic header with the password grant: people are
+            // public clients here, so client authentication is not asked for, nor looked at.
+            "password" => Ok(Grant::Password {
+                email: form.required("username")?.to_owned(),
+                password: form.required("password")?.to_owned(),
+            }),
+            "client_credentials" => {
+                let (client_id, secret, basic) = client_authentication(req, &form)?;
+                Ok(Grant::ClientCredentials {
+                    client_id,
+                    secret,
+                    basic,
+                })
+            }
+            "refresh_token" => Ok(Grant::RefreshToken(form.required("refresh_token")?.to_owned())),
+            other => Err(unsupported_grant(other)),
+        }
+    } else {
+        check_json(req)?;
+        let request: TokenRequest = parse_json(body)?;
+        match request.grant_type.as_deref().unwrap_or("password") {
+            "password" => {
+                let mut errors = Vec::new();
+                let missing =
+                    |field: &str| crate::http::error::FieldError::new(field, "required", "this field is required");
+                if request.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+                    errors.push(missing("email"));
+                }
+                if request.password.as_deref().is_none_or(str::is_empty) {
+                    errors.push(missing("password"));
+                }
+                match (request.email, request.password) {
+                    (Some(email), Some(password)) if errors.is_empty() => Ok(Grant::Password { email, password }),
+                    _ => Err(ApiError::Invalid(errors)),
+                }
+            }
+            "refresh_token" => match request.refresh_token.filter(|t| !t.is_empty()) {
+                Some(token) => Ok(Grant::RefreshToken(token)),
+                None => Err(ApiError::invalid_field(
+                    "refresh_token",
+                    "required",
+                    "this field is required",
+                )),
+            },
+            "client_credentials" => Err(invalid_request(
+                "send the client-credentials grant as a form (application/x-www-form-urlencoded)",
+            )),
+            other => Err(unsupported_grant(other)),
+        }
+    }
+}
+
+fn unsupported_grant(grant: &str) -> ApiError {
+    let shown: String = grant.chars().filter(|c| !c.is_control()).take(40).collect();
+    ApiError::OAuth {
+        status: StatusCode::BAD_REQUEST,
+        error: "unsupported_grant_type",
+        detail: format!("the grant_type {shown} is not supported; use password, client_credentials or refresh_token"),
+        basic: false,
+    }
+}
+
+/// The client id and secret, from HTTP Basic (RFC 6749 §2.3.1: each form-encoded, then
+/// joined by `:` and base64-encoded) or from the form, but not both.
+fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, String, bool), ApiError> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, credentials)| credentials.trim().to_owned());
+    let in_form = (form.get("client_id"), form.get("client_secret"));
+    let bad_client = |detail: &str, basic: bool| ApiError::OAuth {
+        status: StatusCode::UNAUTHORIZED,
+        error: "invalid_client",
+        detail: detail.to_owned(),
+        basic,
+    };
+    match (basic, in_form) {
+        (Some(_), (Some(_), _) | (_, Some(_))) => Err(invalid_request(
+            "send the client credentials once: with HTTP Basic or in the form, not both",
+        )),
+        (Some(encoded), _) => {
+            let decoded = STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    bad_client(
+                        "the HTTP Basic credentials are not base64 of client_id:client_secret",
+                        true,
+                    )
+                })?;
+            let (id, secret) = decoded
+                .split_once(':')
+                .ok_or_else(|| bad_client("the HTTP Basic credentials are not client_id:client_secret", true))?;
+            let (id, secret) = (form_decode(id), form_decode(secret));
+            if id.is_empty() || secret.is_empty() {
+                return Err(bad_client(
+                    "the HTTP Basic credentials lack the client id or secret",
+                    true,
+                ));
+            }
+            Ok((id, secret, true))
+        }
+        (None, (Some(id), Some(secret))) => Ok((id.to_owned(), secret.to_owned(), false)),
+        (None, _) => Err(bad_client(
+            "authenticate the client: client_id and client_secret in the form, or HTTP Basic",
+            false,
+        )),
+    }
+}
+
+fn form_decode(raw: &str) -> String {
+    form_urlencoded::parse(format!("v={raw}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,477 @@
+//! `/api/v1/clients`: machine clients (partner information systems) and their credentials, for
+//! administrators only. A secret is shown once, when it is made, and stored as a digest.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::auth::password::{random_bytes, random_token, secret_digest};
+use crate::auth::policy::{self, Action, Target};
+use crate::auth::role::RoleName;
+use crate::domain::text::clean_text;
+use crate::http::AppState;
+use crate::http::error::{ApiError, FieldError};
+use crate::http::extract::{JsonBody, Query, present};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::responses::{
+    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType,
+};
+use crate::http::schemas::RegionCodeSchema;
+use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
+use crate::store::Store;
+use crate::store::clients::{ApiClient, ApiClientFields, ListApiClients};
+
+/// Longest client name.
+pub const NAME_MAX: usize = 200;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_clients)
+        .service(create_client)
+        .service(get_client)
+        .service(update_client)
+        .service(delete_client)
+        .service(renew_client_secret);
+}
+
+/// A machine client: it gets access tokens with the OAuth 2.0 client-credentials grant.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e13",
+    "client_id": "cli_3kTz8qLmV0aN4xWb",
+    "name": "SI de la Mutuelle solidaire",
+    "role": "partner",
+    "region_code": null,
+    "organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "active": true,
+    "created_at": "2026-11-26T09:30:00Z",
+    "updated_at": "2026-11-26T09:30:00Z",
+    "version": 1
+}))]
+pub struct ApiClientResponse {
+    pub id: Uuid,
+    /// The `client_id` of the client-credentials grant.
+    pub client_id: String,
+    pub name: String,
+    pub role: RoleName,
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    pub region_code: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    /// An inactive client gets no token.
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+impl From<ApiClient> for ApiClientResponse {
+    fn from(c: ApiClient) -> Self {
+        Self {
+            id: c.id,
+            client_id: c.client_id,
+            name: c.fields.name,
+            role: c.fields.role,
+            region_code: c.fields.region_code,
+            organisation_id: c.fields.organisation_id,
+            active: c.fields.active,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            version: c.version,
+        }
+    }
+}
+
+/// A client with its secret: answered once, when the secret is made. Keep the secret now; it
+/// cannot be read again (renew it if it is lost).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e13",
+    "client_id": "cli_3kTz8qLmV0aN4xWb",
+    "client_secret": "q0vJb0m1Yc8mZ8b2ZJ8j3c1W6oYp1rQ9x5kT2nL4s7E",
+    "name": "SI de la Mutuelle solidaire",
+    "role": "partner",
+    "region_code": null,
+    "organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "active": true,
+    "created_at": "2026-11-26T09:30:00Z",
+    "updated_at": "2026-11-26T09:30:00Z",
+    "version": 1
+}))]
+pub struct ApiClientWithSecret {
+    #[serde(flatten)]
+    pub client: ApiClientResponse,
+    /// The client secret, shown this once.
+    pub client_secret: String,
+}
+
+/// A new machine client. A `cress_manager` needs `region_code`, a `partner` an existing
+/// `organisation_id`; the other roles take neither.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "SI de la Mutuelle solidaire",
+    "role": "viewer"
+}))]
+pub struct CreateApiClientRequest {
+    /// 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[serde(default)]
+    pub name: Option<String>,
+    #[schema(required = true, value_type = RoleName)]
+    #[serde(default)]
+    pub role: Option<RoleName>,
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+    /// `true` when left out.
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+/// Changes to a client (JSON merge patch).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UpdateApiClientRequest {
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    #[schema(value_type = RoleName)]
+    #[serde(default, deserialize_with = "present")]
+    pub role: Option<Option<RoleName>>,
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[serde(default, deserialize_with = "present")]
+    pub region_code: Option<Option<String>>,
+    #[schema(value_type = Option<Uuid>)]
+    #[serde(default, deserialize_with = "present")]
+    pub organisation_id: Option<Option<Uuid>>,
+    #[schema(value_type = bool)]
+    #[serde(default, deserialize_with = "present")]
+    pub active: Option<Option<bool>>,
+}
+
+/// Filters and page of the client list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListApiClientsParams {
+    /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page, unchanged.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    pub role: Option<RoleName>,
+    pub active: Option<bool>,
+}
+
+/// One page of clients, by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiClientPage {
+    pub items: Vec<ApiClientResponse>,
+    pub next_cursor: Option<String>,
+}
+
+fn check_name(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+    let Some(raw) = raw else {
+        errors.push(FieldError::new(
+            "name",
+            "required",
+            "this field is required and cannot be null",
+        ));
+        return None;
+    };
+    match clean_text(&raw, NAME_MAX, "name") {
+        Ok(name) => Some(name),
+        Err(invalid) => {
+            errors.push(FieldError::new("name", invalid.code, invalid.message));
+            None
+        }
+    }
+}
+
+/// A new client id: `cli_` and 16 random URL-safe characters.
+pub fn new_client_id() -> String {
+    format!("cli_{}", URL_SAFE_NO_PAD.encode(random_bytes::<12>()))
+}
+
+/// Makes a client with a fresh id and secret; used by the endpoint and by `cress-api client create`.
+pub async fn create_api_client(store: &Store, fields: &ApiClientFields) -> Result<(ApiClient, String), ApiError> {
+    let secret = random_token();
+    let client = store
+        .create_api_client(&new_client_id(), &secret_digest(&secret), fields)
+        .await?;
+    Ok((client, secret))
+}
+
+/// List API clients.
+///
+/// Administrators only. Sorted by name; filtered by role and active flag.
+#[utoipa::path(
+    tag = "clients",
+    params(ListApiClientsParams),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of clients.", body = ApiClientPage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/clients")]
+pub async fn list_clients(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Query(params): Query<ListApiClientsParams>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Read, &Target::api_clients())?;
+    let limit = page_limit(params.limit)?;
+    let after = params
+        .cursor
+        .as_deref()
+        .map(|raw| decode_cursor(raw, "name"))
+        .transpose()?;
+    let query = ListApiClients {
+        role: params.role,
+        active: params.active,
+        after,
+        limit: limit + 1,
+    };
+    let mut rows = state.store.list_api_clients(&query).await?;
+    let shown = usize::try_from(limit).unwrap_or(0);
+    let next_cursor = if rows.len() > shown {
+        rows.truncate(shown);
+        rows.last()
+            .map(|last| encode_cursor("name", &last.fields.name, last.id))
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(ApiClientResponse::from).collect();
+    Ok(HttpResponse::Ok().json(ApiClientPage { items, next_cursor }))
+}
+
+/// Create an API client.
+///
+/// Administrators only. The answer holds the `client_secret`, shown this once and stored as a
+/// digest only. The client gets tokens from `POST /api/v1/auth/token` with
+/// `grant_type=client_credentials`.
+#[utoipa::path(
+    tag = "clients",
+    request_body(content = CreateApiClientRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created, with its secret; `Location` is its address.", body = ApiClientWithSecret,
+            headers(("Location" = String, description = "The address of the new client."))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/clients")]
+pub async fn create_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateApiClientRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Create, &Target::api_clients())?;
+    let mut errors = Vec::new();
+    let name = check_name(body.name, &mut errors);
+    let role = check_role(&state, body.role, body.region_code, body.organisation_id, &mut errors).await?;
+    let (Some(name), Some(role)) = (name, role) else {
+        return Err(ApiError::Invalid(errors));
+    };
+    let (role, region_code, organisation_id) = role_columns(&role);
+    let fields = ApiClientFields {
+        name,
+        role,
+        region_code,
+        organisation_id,
+        active: body.active.unwrap_or(true),
+    };
+    let (client, secret) = create_api_client(&state.store, &fields).await?;
+    tracing::info!(api_client.id = %client.id, by = caller.subject().unwrap_or_default(), "API client created");
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/clients/{}", client.id)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ApiClientWithSecret {
+            client: client.into(),
+            client_secret: secret,
+        }))
+}
+
+/// Get an API client (without its secret).
+///
+/// Administrators only.
+#[utoipa::path(
+    tag = "clients",
+    params(("id" = Uuid, Path, description = "The client's id (not its client_id).")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The client.", body = ApiClientResponse),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/clients/{id}")]
+pub async fn get_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Read, &Target::api_clients())?;
+    let client = state.store.get_api_client(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(ApiClientResponse::from(client)))
+}
+
+/// Change an API client.
+///
+/// Administrators only. A JSON merge patch; the result must pass the checks of a creation. A
+/// deactivated client gets no new token (tokens already issued expire on their own).
+#[utoipa::path(
+    tag = "clients",
+    params(("id" = Uuid, Path, description = "The client's id.")),
+    request_body(content(
+        (UpdateApiClientRequest = "application/merge-patch+json"),
+        (UpdateApiClientRequest = "application/json"),
+    )),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The client as changed.", body = ApiClientResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[patch("/clients/{id}")]
+pub async fn update_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(patch): JsonBody<UpdateApiClientRequest>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Update, &Target::api_clients())?;
+    let id = id.into_inner();
+    let mut checked = Vec::new();
+    let role_patch = RolePatch {
+        role: patch.role,
+        region_code: patch.region_code.clone(),
+        organisation_id: patch.organisation_id,
+    };
+    role_patch.check_organisation(&state, &mut checked).await?;
+    // Computed from the client as read by the compare-and-set update.
+    let change = |current: &ApiClient| -> Result<ApiClientFields, ApiError> {
+        let mut errors = checked.clone();
+        let name = match patch.name.clone() {
+            Some(name) => check_name(name, &mut errors),
+            None => Some(current.fields.name.clone()),
+        };
+        let f = &current.fields;
+        let role = role_patch.apply(f.role, &f.region_code, f.organisation_id, &mut errors);
+        let active = patched_active(patch.active, f.active, &mut errors);
+        let (Some(name), Some(role), Some(active), true) = (name, role, active, errors.is_empty()) else {
+            return Err(ApiError::Invalid(errors));
+        };
+        let (role, region_code, organisation_id) = role_columns(&role);
+        Ok(ApiClientFields {
+            name,
+            role,
+            region_code,
+            organisation_id,
+            active,
+        })
+    };
+    let updated = state.store.update_api_client(id, change).await?;
+    tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client changed");
+    Ok(HttpResponse::Ok().json(ApiClientResponse::from(updated)))
+}
+
+/// Renew an API client's secret.
+///
+/// Administrators only. The old secret stops working at once; the answer holds the new one,
+/// shown this once.
+#[utoipa::path(
+    tag = "clients",
+    params(("id" = Uuid, Path, description = "The client's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The client with its new secret.", body = ApiClientWithSecret),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/clients/{id}/secret")]
+pub async fn renew_client_secret(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Update, &Target::api_clients())?;
+    let id = id.into_inner();
+    let secret = random_token();
+    let client = state
+        .store
+        .replace_api_client_secret(id, &secret_digest(&secret))
+        .await?;
+    tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client secret renewed");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ApiClientWithSecret {
+            client: client.into(),
+            client_secret: secret,
+        }))
+}
+
+/// Delete an API client.
+///
+/// Administrators only. It gets no new token (tokens already issued expire on their own).
+#[utoipa::path(
+    tag = "clients",
+    params(("id" = Uuid, Path, description = "The client's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[delete("/clients/{id}")]
+pub async fn delete_client(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require(&caller, Action::Delete, &Target::api_clients())?;
+    state.store.delete_api_client(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

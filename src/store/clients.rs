@@ -1,0 +1,204 @@
+//! Machine clients in the database: client id, hashed secret, name, role and scope.
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, now, with_pool};
+use crate::auth::role::{Role, RoleName, ScopeError};
+
+/// An API client as stored, without its secret hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiClient {
+    pub id: Uuid,
+    pub client_id: String,
+    #[sqlx(flatten)]
+    pub fields: ApiClientFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of an API client.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiClientFields {
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleName,
+    pub region_code: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    pub active: bool,
+}
+
+impl ApiClientFields {
+    pub fn role(&self) -> Result<Role, ScopeError> {
+        Role::from_parts(self.role, self.region_code.as_deref(), self.organisation_id)
+    }
+}
+
+/// A client with the hash of its secret, for authenticating it only.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiClientCredentials {
+    #[sqlx(flatten)]
+    pub client: ApiClient,
+    pub secret_hash: String,
+}
+
+/// Which clients a list shows, and from where.
+#[derive(Debug, Clone, Default)]
+pub struct ListApiClients {
+    pub role: Option<RoleName>,
+    pub active: Option<bool>,
+    /// The name and id of the last client of the previous page.
+    pub after: Option<(String, Uuid)>,
+    pub limit: i64,
+}
+
+macro_rules! columns {
+    () => {
+        "id, client_id, name, role, region_code, organisation_id, active, created_at, updated_at, version"
+    };
+}
+
+impl Store {
+    #[tracing::instrument(skip_all)]
+    pub async fn create_api_client(
+        &self,
+        client_id: &str,
+        secret_hash: &str,
+        fields: &ApiClientFields,
+    ) -> Result<ApiClient, StoreError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, ApiClient>(concat!(
+                "insert into api_clients (id, client_id, secret_hash, name, role, region_code, organisation_id, \
+                 active, created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) returning ",
+                columns!()
+            ))
+            .bind(id)
+            .bind(client_id.to_owned())
+            .bind(secret_hash.to_owned())
+            .bind(fields.name.clone())
+            .bind(fields.role.as_str())
+            .bind(fields.region_code.clone())
+            .bind(fields.organisation_id)
+            .bind(fields.active)
+            .bind(at)
+            .fetch_one(pool)
+            .await
+        })
+        .map_err(|e| classify(e, "API client"))
+    }
+
+    #[tracing::instrument(skip_all, fields(api_client.id = %id))]
+    pub async fn get_api_client(&self, id: Uuid) -> Result<ApiClient, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, ApiClient>(concat!("select ", columns!(), " from api_clients where id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| classify(e, "API client"))?;
+        row.ok_or(StoreError::NotFound("API client"))
+    }
+
+    /// The client with this `client_id` and its secret hash, if there is one.
+    #[tracing::instrument(skip_all)]
+    pub async fn find_api_client_credentials(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<ApiClientCredentials>, StoreError> {
+        with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, ApiClientCredentials>(concat!(
+                "select ", columns!(), ", secret_hash from api_clients where client_id = $1"
+            ))
+            .bind(client_id.to_owned())
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(|e| classify(e, "API client"))
+    }
+
+    /// One page of clients by name.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_api_clients(&self, query: &ListApiClients) -> Result<Vec<ApiClient>, StoreError> {
+        with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from api_clients where true"));
+            if let Some(role) = query.role {
+                sql.push(" and role = ").push_bind(role.as_str());
+            }
+            if let Some(active) = query.active {
+                sql.push(" and active = ").push_bind(active);
+            }
+            if let Some((name, id)) = &query.after {
+                sql.push(" and (name, id) > (").push_bind(name.clone()).push(", ").push_bind(*id).push(")");
+            }
+            sql.push(" order by name, id limit ").push_bind(query.limit);
+            sql.build_query_as::<ApiClient>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "API client"))
+    }
+
+    /// Compare-and-set update of a client, as `update_user`; `secret_hash` replaces the secret.
+    #[tracing::instrument(skip_all, fields(api_client.id = %id))]
+    pub async fn update_api_client<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        change: impl Fn(&ApiClient) -> Result<ApiClientFields, E>,
+    ) -> Result<ApiClient, E> {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            let current = self.get_api_client(id).await?;
+            let fields = change(&current)?;
+            if fields == current.fields {
+                return Ok(current);
+            }
+            let updated = with_pool!(self.db(), pool => {
+                sqlx::query_as::<_, ApiClient>(concat!(
+                    "update api_clients set name = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
+                     updated_at = $6, version = version + 1 where id = $7 and version = $8 returning ", columns!()
+                ))
+                .bind(fields.name.clone())
+                .bind(fields.role.as_str())
+                .bind(fields.region_code.clone())
+                .bind(fields.organisation_id)
+                .bind(fields.active)
+                .bind(now())
+                .bind(id)
+                .bind(current.version)
+                .fetch_optional(pool)
+                .await
+            })
+            .map_err(|e| classify(e, "API client"))?;
+            if let Some(updated) = updated {
+                return Ok(updated);
+            }
+        }
+        Err(StoreError::Contended("API client").into())
+    }
+
+    /// Replaces a client's secret digest (a new version of the client).
+    #[tracing::instrument(skip_all, fields(api_client.id = %id))]
+    pub async fn replace_api_client_secret(&self, id: Uuid, secret_hash: &str) -> Result<ApiClient, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, ApiClient>(concat!(
+                "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 returning ",
+                columns!()
+            ))
+            .bind(secret_hash.to_owned())
+            .bind(now())
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(|e| classify(e, "API client"))?;
+        row.ok_or(StoreError::NotFound("API client"))
+    }
+
+    #[tracing::instrument(skip_all, fields(api_client.id = %id))]
+    pub async fn delete_api_client(&self, id: Uuid) -> Result<(), StoreError> {
+        self.delete_row("API client", "delete from api_clients where id = $1", id, &[])
+            .await
+    }
+}

@@ -1,0 +1,238 @@
+//! People's accounts in the database: e-mail, password hash, role and scope, active flag.
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, now, with_pool};
+use crate::auth::role::{Role, RoleName, ScopeError};
+
+/// A user as stored, without the password hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: Uuid,
+    #[sqlx(flatten)]
+    pub fields: UserFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of a user other than the password.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserFields {
+    /// Lower-cased.
+    pub email: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleName,
+    pub region_code: Option<String>,
+    pub organisation_id: Option<Uuid>,
+    pub active: bool,
+}
+
+impl UserFields {
+    /// The role with its scope, as tokens carry it.
+    pub fn role(&self) -> Result<Role, ScopeError> {
+        Role::from_parts(self.role, self.region_code.as_deref(), self.organisation_id)
+    }
+}
+
+/// A user with the hash of its password, for logging in only.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserCredentials {
+    #[sqlx(flatten)]
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// What an update changes: the fields, and the password hash when a new password is set.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    pub fields: UserFields,
+    pub password_hash: Option<String>,
+}
+
+/// Which users a list shows, and from where.
+#[derive(Debug, Clone, Default)]
+pub struct ListUsers {
+    pub role: Option<RoleName>,
+    pub active: Option<bool>,
+    /// The e-mail and id of the last user of the previous page.
+    pub after: Option<(String, Uuid)>,
+    /// Rows to fetch (one more than shown, to know whether more follow).
+    pub limit: i64,
+}
+
+macro_rules! columns {
+    () => {
+        "id, email, role, region_code, organisation_id, active, created_at, updated_at, version"
+    };
+}
+
+impl Store {
+    #[tracing::instrument(skip_all)]
+    pub async fn create_user(&self, fields: &UserFields, password_hash: &str) -> Result<User, StoreError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let inserted = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, User>(concat!(
+                "insert into users (id, email, password_hash, role, region_code, organisation_id, active, \
+                 created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) returning ",
+                columns!()
+            ))
+            .bind(id)
+            .bind(fields.email.clone())
+            .bind(password_hash.to_owned())
+            .bind(fields.role.as_str())
+            .bind(fields.region_code.clone())
+            .bind(fields.organisation_id)
+            .bind(fields.active)
+            .bind(at)
+            .fetch_one(pool)
+            .await
+        });
+        match inserted {
+            Ok(user) => Ok(user),
+            Err(error) => Err(self.explain_duplicate_email(error, &fields.email, None).await),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(user.id = %id))]
+    pub async fn get_user(&self, id: Uuid) -> Result<User, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, User>(concat!("select ", columns!(), " from users where id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| classify(e, "user"))?;
+        row.ok_or(StoreError::NotFound("user"))
+    }
+
+    /// The user with this (lower-cased) e-mail and its password hash, if there is one.
+    #[tracing::instrument(skip_all)]
+    pub async fn find_user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError> {
+        with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, UserCredentials>(concat!(
+                "select ", columns!(), ", password_hash from users where email = $1"
+            ))
+            .bind(email.to_owned())
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(|e| classify(e, "user"))
+    }
+
+    /// How many users exist (for the first administrator, made only when there is none).
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        with_pool!(self.db(), pool => {
+            sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(pool).await
+        })
+        .map_err(|e| classify(e, "user"))
+    }
+
+    /// How many active administrators exist (the last one may not go).
+    pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
+        with_pool!(self.db(), pool => {
+            sqlx::query_scalar::<_, i64>("select count(*) from users where role = 'admin' and active = $1")
+                .bind(true)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(|e| classify(e, "user"))
+    }
+
+    /// One page of users by e-mail.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_users(&self, query: &ListUsers) -> Result<Vec<User>, StoreError> {
+        with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from users where true"));
+            if let Some(role) = query.role {
+                sql.push(" and role = ").push_bind(role.as_str());
+            }
+            if let Some(active) = query.active {
+                sql.push(" and active = ").push_bind(active);
+            }
+            if let Some((email, id)) = &query.after {
+                sql.push(" and (email, id) > (").push_bind(email.clone()).push(", ").push_bind(*id).push(")");
+            }
+            sql.push(" order by email, id limit ").push_bind(query.limit);
+            sql.build_query_as::<User>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "user"))
+    }
+
+    /// Reads the user, lets `change` compute the change, and writes it unless someone else
+    /// changed the user meanwhile (compare-and-set on `version`, retried). A change that sets
+    /// nothing new keeps the version.
+    #[tracing::instrument(skip_all, fields(user.id = %id))]
+    pub async fn update_user<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        change: impl Fn(&User) -> Result<UserChange, E>,
+    ) -> Result<User, E> {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            let current = self.get_user(id).await?;
+            let UserChange { fields, password_hash } = change(&current)?;
+            if fields == current.fields && password_hash.is_none() {
+                return Ok(current);
+            }
+            let updated = with_pool!(self.db(), pool => {
+                sqlx::query_as::<_, User>(concat!(
+                    "update users set email = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
+                     password_hash = coalesce($6, password_hash), updated_at = $7, version = version + 1 \
+                     where id = $8 and version = $9 returning ", columns!()
+                ))
+                .bind(fields.email.clone())
+                .bind(fields.role.as_str())
+                .bind(fields.region_code.clone())
+                .bind(fields.organisation_id)
+                .bind(fields.active)
+                .bind(password_hash.clone())
+                .bind(now())
+                .bind(id)
+                .bind(current.version)
+                .fetch_optional(pool)
+                .await
+            });
+            match updated {
+                Ok(Some(updated)) => return Ok(updated),
+                Ok(None) => continue,
+                Err(error) => {
+                    return Err(self
+                        .explain_duplicate_email(error, &fields.email, Some(id))
+                        .await
+                        .into());
+                }
+            }
+        }
+        Err(StoreError::Contended("user").into())
+    }
+
+    /// Deletes a user and its refresh tokens.
+    #[tracing::instrument(skip_all, fields(user.id = %id))]
+    pub async fn delete_user(&self, id: Uuid) -> Result<(), StoreError> {
+        self.delete_row("user", "delete from users where id = $1", id, &[])
+            .await
+    }
+
+    async fn explain_duplicate_email(&self, error: sqlx::Error, email: &str, exclude: Option<Uuid>) -> StoreError {
+        let is_duplicate = matches!(&error, sqlx::Error::Database(db) if db.is_unique_violation());
+        if !is_duplicate {
+            return classify(error, "user");
+        }
+        let holder = with_pool!(self.db(), pool => {
+            sqlx::query_scalar::<_, Uuid>("select id from users where email = $1")
+                .bind(email.to_owned())
+                .fetch_optional(pool)
+                .await
+        });
+        StoreError::Duplicate {
+            what: "user",
+            field: "email",
+            value: email.to_owned(),
+            existing_id: holder.ok().flatten().filter(|id| Some(*id) != exclude),
+        }
+    }
+}
