@@ -7,6 +7,7 @@ pub mod codes;
 pub mod contact;
 pub mod identifiers;
 pub mod organisation;
+pub mod sponsorship;
 pub mod text;
 
 pub use codes::{CommuneCode, LegalCategoryCode, PostalCode, RegionCode};
