@@ -16,7 +16,7 @@ use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
-use crate::http::error::{ApiError, FieldError, Problem};
+use crate::http::error::{ApiError, FieldError, Problem, problem_for_every_error};
 use crate::http::extract::{BodyLimit, path_error};
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{AppState, clubs, esus, events, health, organisations, responses, sponsorships};
@@ -140,6 +140,7 @@ pub fn run(settings: &Settings, store: Store, listener: TcpListener) -> anyhow::
             .route("/", web::get().to(|| redirect("/swagger-ui/")))
             .default_service(web::to(no_route))
             .wrap(cors(&origins))
+            .wrap(from_fn(problem_for_every_error))
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id))
@@ -221,7 +222,7 @@ impl AllowedMethods {
                     && pattern
                         .iter()
                         .zip(&segments)
-                        .all(|(p, s)| p.as_deref().is_none_or(|p| p == *s))
+                        .all(|(p, s)| p.as_deref().map_or(!s.is_empty(), |p| p == *s))
             })
             .map(|(_, methods)| methods.as_slice())
     }

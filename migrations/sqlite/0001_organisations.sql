@@ -3,7 +3,7 @@
 -- Storage forms (as sqlx encodes them): uuid as a 16-byte blob, dates and timestamps as
 -- ISO 8601 / RFC 3339 text in UTC.
 create table organisations (
-    id                  blob primary key,
+    id                  blob primary key not null,
     name                text not null,
     -- name folded for search and sorting: lower case, no accents (computed in Rust)
     name_search         text not null,

@@ -2,7 +2,7 @@
 -- organisation. 'expired' is never stored: a granted accreditation whose valid_until has passed
 -- reads as expired.
 create table esus_accreditations (
-    id                  blob primary key,
+    id                  blob primary key not null,
     organisation_id     blob not null references organisations (id),
     status              text not null check (status in ('applied', 'granted', 'refused', 'withdrawn')),
     basis               text not null check (basis in ('by_right', 'conditions')),

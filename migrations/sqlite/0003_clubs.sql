@@ -1,6 +1,6 @@
 -- Clubs run by a Cress (such as its club of local authorities for the ESS) and their members.
 create table clubs (
-    id                   blob primary key,
+    id                   blob primary key not null,
     name                 text not null,
     -- name folded for search and sorting (computed in Rust)
     name_search          text not null,

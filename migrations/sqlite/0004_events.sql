@@ -1,7 +1,7 @@
 -- Events: meetings, conferences, webinars, trainings. Times are stored in UTC; time_zone is the
 -- IANA zone they are shown in.
 create table events (
-    id            blob primary key,
+    id            blob primary key not null,
     title         text not null,
     -- title folded for search (computed in Rust)
     title_search  text not null,

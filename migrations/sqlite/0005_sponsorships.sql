@@ -2,7 +2,7 @@
 -- organisation). One foreign key per kind of beneficiary, exactly one of them set, so that the
 -- database itself refuses to delete a beneficiary that is still sponsored.
 create table sponsorships (
-    id                          blob primary key,
+    id                          blob primary key not null,
     sponsor_id                  blob not null references organisations (id),
     beneficiary_type            text not null check (beneficiary_type in ('club', 'event', 'organisation')),
     beneficiary_club_id         blob references clubs (id),

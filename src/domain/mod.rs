@@ -3,8 +3,11 @@
 //! Every value type follows "parse, don't validate" (STYLE.md §3): a private field, a
 //! `parse(&str) -> Result<Self, Invalid>` constructor that normalises its input, and `as_str()`.
 
+pub mod club;
 pub mod codes;
 pub mod contact;
+pub mod esus;
+pub mod event;
 pub mod identifiers;
 pub mod organisation;
 pub mod sponsorship;
@@ -132,7 +135,10 @@ pub fn required(value: Option<String>) -> Result<String, Invalid> {
 
 /// An absent (or null) value stays absent; a present one must parse: send null, not "", to
 /// leave a field empty.
-pub fn optional<T>(value: Option<String>, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Result<Option<T>, Invalid> {
+pub fn optional<T>(
+    value: Option<String>,
+    parse: impl FnOnce(&str) -> Result<T, Invalid>,
+) -> Result<Option<T>, Invalid> {
     value.map(|raw| parse(&raw)).transpose()
 }
 

@@ -3,8 +3,8 @@
 use chrono::Datelike;
 
 use super::{
-    CommuneCode, Email, Invalid, LegalCategoryCode, Violation, Violations, missing, optional, required, Phone, PostalCode, RegionCode, Rna, Siren, Siret, WebsiteUrl,
-    clean_text,
+    CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, Violation,
+    Violations, WebsiteUrl, clean_text, missing, optional, required,
 };
 
 /// What kind of organisation this is. The first five are the ESS families of the 2014 ESS law

@@ -315,7 +315,11 @@ pub fn checked<T>(
     if let Err(violations) = &parsed {
         for violation in violations {
             if !errors.has(violation.field) {
-                errors.push(FieldError::new(violation.field, violation.invalid.code, violation.invalid.message.clone()));
+                errors.push(FieldError::new(
+                    violation.field,
+                    violation.invalid.code,
+                    violation.invalid.message.clone(),
+                ));
             }
         }
     }
@@ -350,7 +354,11 @@ impl From<StoreError> for ApiError {
                 detail: format!("this {what} cannot be deleted: it is still referenced by {detail}"),
                 existing_id: None,
             },
-            StoreError::Conflict { code, detail } => Self::Conflict { code, detail, existing_id: None },
+            StoreError::Conflict { code, detail } => Self::Conflict {
+                code,
+                detail,
+                existing_id: None,
+            },
             StoreError::Contended(what) => Self::Conflict {
                 code: "concurrent_update",
                 detail: format!("the {what} was changed by another request meanwhile; read it again and retry"),
@@ -362,5 +370,107 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Unexpected(error) => Self::Internal(error),
         }
+    }
+}
+
+/// Middleware: every error answer is a problem document, including those made outside our
+/// handlers (actix-cors refusing a preflight, Swagger UI's own 404…). Answers that already are
+/// `application/problem+json` pass unchanged; others keep their status and headers and get a
+/// problem body whose detail is their plain-text message when they had a short one.
+pub async fn problem_for_every_error(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let response = match next.call(req).await {
+        Ok(response) => response,
+        Err(error) => {
+            let status = error.as_response_error().status_code();
+            return Err(ForeignError {
+                status,
+                detail: error.to_string(),
+            }
+            .into());
+        }
+    };
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if status.as_u16() < 400 || is_problem {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let text = actix_web::body::to_bytes_limited(body, 1024)
+        .await
+        .ok()
+        .and_then(|b| b.ok())
+        .unwrap_or_default();
+    let text = std::str::from_utf8(&text).unwrap_or_default().trim();
+    let mut answer = generic_problem(status, text).into_response(status);
+    for (name, value) in head.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(actix_web::dev::ServiceResponse::new(request, answer))
+}
+
+/// An error raised by a middleware of actix or another crate, answered as a problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{detail}")]
+struct ForeignError {
+    status: StatusCode,
+    detail: String,
+}
+
+impl ResponseError for ForeignError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        generic_problem(self.status, &self.detail).into_response(self.status)
+    }
+}
+
+/// A problem for a status that none of our handlers produced.
+fn generic_problem(status: StatusCode, text: &str) -> Problem {
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        406 => "not_acceptable",
+        408 => "request_timeout",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        429 => "too_many_requests",
+        503 => "service_unavailable",
+        s if s >= 500 => "internal_error",
+        _ => "client_error",
+    };
+    let title = status.canonical_reason().unwrap_or("Error").to_owned();
+    let detail = if !text.is_empty() && text.len() <= 300 && !text.contains('<') {
+        text.to_owned()
+    } else {
+        title.to_lowercase()
+    };
+    Problem {
+        problem_type: format!("/problems/{code}"),
+        title,
+        status: status.as_u16(),
+        detail,
+        code: code.to_owned(),
+        errors: Vec::new(),
+        existing_id: None,
+    }
+}
+
+impl Problem {
+    fn into_response(self, status: StatusCode) -> HttpResponse {
+        HttpResponse::build(status).content_type(PROBLEM_JSON).json(self)
     }
 }

@@ -1,3 +1,541 @@
-//! placeholder
+//! `/api/v1/organisations/{id}/esus-accreditations` and `/api/v1/esus-accreditations/{id}`: the
+//! ESUS accreditations (agrément « Entreprise solidaire d'utilité sociale ») of each organisation.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::domain::esus::{
+    AUTHORITY_MAX, AccreditationDraft, DECISION_REFERENCE_MAX, EsusBasis, EsusReadStatus, EsusStatus, EsusSummary,
+    NOTES_MAX, NewAccreditation, check_transition,
+};
+use crate::http::AppState;
+use crate::http::error::{ApiError, checked};
+use crate::http::extract::{JsonBody, Query, present};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::responses::{
+    BadRequest, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
+use crate::store::today;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_esus_accreditations)
+        .service(create_esus_accreditation)
+        .service(get_esus_accreditation)
+        .service(update_esus_accreditation)
+        .service(delete_esus_accreditation);
+}
+
+/// The ESUS summary an organisation shows (read-only): the status and end of validity of its
+/// latest accreditation (by `applied_on`, then creation); `expired` when that one is granted and
+/// its `valid_until` has passed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({"status": "granted", "valid_until": "2029-02-27"}))]
+pub struct EsusSummaryResponse {
+    pub status: EsusReadStatus,
+    /// The end of validity of that accreditation (null until granted).
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl From<EsusSummary> for EsusSummaryResponse {
+    fn from(summary: EsusSummary) -> Self {
+        Self {
+            status: summary.status,
+            valid_until: summary.valid_until,
+        }
+    }
+}
+
+/// An ESUS accreditation of an organisation. `status` is read on today's date: a granted
+/// accreditation whose `valid_until` has passed reads `expired`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10",
+    "organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "status": "granted",
+    "basis": "conditions",
+    "applied_on": "2024-01-15",
+    "decided_on": "2024-02-29",
+    "valid_from": "2024-02-29",
+    "valid_until": "2029-02-27",
+    "withdrawn_on": null,
+    "authority": "Préfecture de l'Hérault",
+    "department_code": "34",
+    "decision_reference": "DDETS34-ESUS-2024-017",
+    "notes": "SCIC de l'économie solidaire à Montpellier : agrément pour cinq ans.",
+    "created_at": "2024-03-04T10:15:00Z",
+    "updated_at": "2024-03-04T10:15:00Z",
+    "version": 1
+}))]
+pub struct EsusAccreditationResponse {
+    pub id: Uuid,
+    /// The accredited organisation.
+    pub organisation_id: Uuid,
+    pub status: EsusReadStatus,
+    pub basis: EsusBasis,
+    /// When the application was filed.
+    pub applied_on: NaiveDate,
+    /// When it was granted or refused.
+    pub decided_on: Option<NaiveDate>,
+    /// First day of validity (granted and withdrawn accreditations).
+    pub valid_from: Option<NaiveDate>,
+    /// Last day of validity (granted and withdrawn accreditations).
+    pub valid_until: Option<NaiveDate>,
+    /// When it was withdrawn.
+    pub withdrawn_on: Option<NaiveDate>,
+    /// The deciding authority, usually a departmental prefecture.
+    pub authority: Option<String>,
+    /// The department of that authority.
+    pub department_code: Option<String>,
+    /// The reference of the decision (prefectoral order…).
+    pub decision_reference: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change.
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+impl From<Accreditation> for EsusAccreditationResponse {
+    fn from(a: Accreditation) -> Self {
+        let f = a.fields;
+        Self {
+            id: a.id,
+            organisation_id: a.organisation_id,
+            status: f.status.read(f.valid_until, today()),
+            basis: f.basis,
+            applied_on: f.applied_on,
+            decided_on: f.decided_on,
+            valid_from: f.valid_from,
+            valid_until: f.valid_until,
+            withdrawn_on: f.withdrawn_on,
+            authority: f.authority,
+            department_code: f.department_code,
+            decision_reference: f.decision_reference,
+            notes: f.notes,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            version: a.version,
+        }
+    }
+}
+
+/// The status an accreditation is recorded with: `applied` (the default) for a new
+/// application, or `granted` or `refused` to record a decision already taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InitialEsusStatus {
+    #[default]
+    Applied,
+    Granted,
+    Refused,
+}
+
+impl From<InitialEsusStatus> for EsusStatus {
+    fn from(status: InitialEsusStatus) -> Self {
+        match status {
+            InitialEsusStatus::Applied => Self::Applied,
+            InitialEsusStatus::Granted => Self::Granted,
+            InitialEsusStatus::Refused => Self::Refused,
+        }
+    }
+}
+
+/// A new accreditation. `basis` and `applied_on` are required. A `granted` one needs
+/// `decided_on` and `valid_from`; `valid_until`, when left out, is `valid_from` + 5 years − 1 day
+/// (+ 2 years − 1 day when the organisation was founded less than 3 years before `applied_on`).
+/// A `refused` one needs `decided_on`. Spaces around texts are trimmed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "status": "granted",
+    "basis": "conditions",
+    "applied_on": "2024-01-15",
+    "decided_on": "2024-02-29",
+    "valid_from": "2024-02-29",
+    "authority": "Préfecture de l'Hérault",
+    "department_code": "34",
+    "decision_reference": "DDETS34-ESUS-2024-017",
+    "notes": "SCIC de l'économie solidaire à Montpellier : agrément pour cinq ans."
+}))]
+pub struct CreateEsusAccreditationRequest {
+    /// `applied` when left out.
+    #[serde(default)]
+    pub status: Option<InitialEsusStatus>,
+    #[schema(required = true, value_type = EsusBasis)]
+    #[serde(default)]
+    pub basis: Option<EsusBasis>,
+    /// When the application was filed; not in the future.
+    #[schema(required = true, value_type = NaiveDate, example = "2024-01-15")]
+    #[serde(default)]
+    pub applied_on: Option<NaiveDate>,
+    /// When it was granted or refused: required for those, not before `applied_on`, not in the
+    /// future; absent while applied.
+    #[serde(default)]
+    pub decided_on: Option<NaiveDate>,
+    /// First day of validity: required when granted, absent otherwise.
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    /// Last day of validity, not before `valid_from`; computed when left out (see above).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// The deciding authority, e.g. « Préfecture de l'Hérault »; up to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = AUTHORITY_MAX))]
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// The department of that authority: 01 to 19, 2A, 2B, 21 to 95, 971 to 976.
+    #[schema(pattern = "^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$", example = "34")]
+    #[serde(default)]
+    pub department_code: Option<String>,
+    /// Up to 100 characters.
+    #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = DECISION_REFERENCE_MAX))]
+    #[serde(default)]
+    pub decision_reference: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = NOTES_MAX))]
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl From<CreateEsusAccreditationRequest> for AccreditationDraft {
+    fn from(r: CreateEsusAccreditationRequest) -> Self {
+        Self {
+            status: Some(r.status.unwrap_or_default().into()),
+            basis: r.basis,
+            applied_on: r.applied_on,
+            decided_on: r.decided_on,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            withdrawn_on: None,
+            authority: r.authority,
+            department_code: r.department_code,
+            decision_reference: r.decision_reference,
+            notes: r.notes,
+        }
+    }
+}
+
+/// Changes to an accreditation (JSON merge patch, RFC 7396): a field left out stays as it is;
+/// `null` clears an optional field. `status` may follow the lifecycle only: `applied` →
+/// `granted` (with `decided_on` and `valid_from`) or `refused` (with `decided_on`); `granted`
+/// (in force) → `withdrawn` (with `withdrawn_on`). Send `valid_until: null` to have it computed
+/// again from `valid_from`. The same rules as on creation apply to the result.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "withdrawn", "withdrawn_on": "2025-06-30", "notes": "Agrément retiré : conditions de rémunération non respectées."}))]
+pub struct UpdateEsusAccreditationRequest {
+    #[schema(value_type = EsusStatus)]
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<EsusStatus>>,
+    #[schema(value_type = EsusBasis)]
+    #[serde(default, deserialize_with = "present")]
+    pub basis: Option<Option<EsusBasis>>,
+    #[schema(value_type = NaiveDate)]
+    #[serde(default, deserialize_with = "present")]
+    pub applied_on: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub decided_on: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub valid_from: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub valid_until: Option<Option<NaiveDate>>,
+    /// When it was withdrawn: required to withdraw, between `valid_from` and `valid_until`.
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub withdrawn_on: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[validate(length(max = AUTHORITY_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub authority: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^(0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6])$")]
+    #[serde(default, deserialize_with = "present")]
+    pub department_code: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(max = DECISION_REFERENCE_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub decision_reference: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
+    #[validate(length(max = NOTES_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub notes: Option<Option<String>>,
+}
+
+impl UpdateEsusAccreditationRequest {
+    /// The accreditation as it would be after this patch.
+    fn apply_to(&self, current: &AccreditationFields) -> AccreditationDraft {
+        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
+            match patch {
+                Some(value) => value.clone(),
+                None => current,
+            }
+        }
+        AccreditationDraft {
+            status: pick(&self.status, Some(current.status)),
+            basis: pick(&self.basis, Some(current.basis)),
+            applied_on: pick(&self.applied_on, Some(current.applied_on)),
+            decided_on: pick(&self.decided_on, current.decided_on),
+            valid_from: pick(&self.valid_from, current.valid_from),
+            valid_until: pick(&self.valid_until, current.valid_until),
+            withdrawn_on: pick(&self.withdrawn_on, current.withdrawn_on),
+            authority: pick(&self.authority, current.authority.clone()),
+            department_code: pick(&self.department_code, current.department_code.clone()),
+            decision_reference: pick(&self.decision_reference, current.decision_reference.clone()),
+            notes: pick(&self.notes, current.notes.clone()),
+        }
+    }
+}
+
+/// The order of a history: newest application first.
+const SORT: &str = "-applied_on";
+
+/// The page of an organisation's history.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListEsusAccreditationsParams {
+    /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// Where to start: the `next_cursor` of the previous page, unchanged.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+}
+
+/// One page of an organisation's accreditations, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EsusAccreditationPage {
+    pub items: Vec<EsusAccreditationResponse>,
+    /// The cursor of the next page, or `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// List an organisation's ESUS accreditations.
+///
+/// Its whole history, newest application first (`applied_on`, then creation, descending), each
+/// with its status as read today (`expired` for a granted one whose validity has ended). Pages
+/// are keyset-based: follow `next_cursor` until it is `null`.
+#[utoipa::path(
+    tag = "esus",
+    params(("id" = Uuid, Path, description = "The organisation's id."), ListEsusAccreditationsParams),
+    responses(
+        (status = 200, description = "One page of the organisation's accreditations.", body = EsusAccreditationPage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/organisations/{id}/esus-accreditations")]
+pub async fn list_esus_accreditations(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    Query(params): Query<ListEsusAccreditationsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = page_limit(params.limit)?;
+    let after = match &params.cursor {
+        None => None,
+        Some(raw) => {
+            let (key, id) = decode_cursor(raw, SORT)?;
+            let applied_on = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
+                .map_err(|_| ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor"))?;
+            Some((applied_on, id))
+        }
+    };
+    let query = ListAccreditations {
+        organisation_id: id.into_inner(),
+        after,
+        limit: limit + 1,
+    };
+    let mut rows = state.store.list_esus_accreditations(&query).await?;
+    let shown = usize::try_from(limit).unwrap_or(0);
+    let next_cursor = if rows.len() > shown {
+        rows.truncate(shown);
+        rows.last()
+            .map(|last| encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id))
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(EsusAccreditationResponse::from).collect();
+    Ok(HttpResponse::Ok().json(EsusAccreditationPage { items, next_cursor }))
+}
+
+/// Record an ESUS accreditation of an organisation.
+///
+/// A new application (`applied`, the default), or a decision already taken (`granted` or
+/// `refused`). Checks every field and lists every failing one in the 422 answer: `basis` and
+/// `applied_on` are required; `granted` needs `decided_on` and `valid_from` (`valid_until`, when
+/// left out, is `valid_from` + 5 years − 1 day, or + 2 years − 1 day for an organisation founded
+/// less than 3 years before `applied_on`); `refused` needs `decided_on`; `decided_on` ≥
+/// `applied_on`, `valid_until` ≥ `valid_from`; `department_code` is a French department.
+///
+/// An organisation has at most one open accreditation (applied, or granted and in force): a
+/// new applied or granted one is a 409 (`open_accreditation`, naming the open one) unless the
+/// open one is granted and ends within 6 months (a renewal). Updates the organisation's `esus`
+/// summary.
+#[utoipa::path(
+    tag = "esus",
+    params(("id" = Uuid, Path, description = "The organisation's id.")),
+    request_body(content = CreateEsusAccreditationRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Recorded; `Location` is its address.", body = EsusAccreditationResponse,
+            headers(("Location" = String, description = "The address of the new accreditation."))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, description = "The organisation already has an open accreditation (`open_accreditation`); \
+            `detail` names it.", body = crate::http::error::Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/open_accreditation",
+                "title": "Conflict with the current state",
+                "status": 409,
+                "detail": "the organisation already has an open ESUS accreditation, 0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10 (granted, in force until 2029-02-27); a new one can be recorded once it is refused, withdrawn or ended, or, to renew a granted one, within 6 months of its end",
+                "code": "open_accreditation"
+            })),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/organisations/{id}/esus-accreditations")]
+pub async fn create_esus_accreditation(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(body): JsonBody<CreateEsusAccreditationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = body.validate();
+    let draft = AccreditationDraft::from(body);
+    let created = state
+        .store
+        .create_esus_accreditation(id.into_inner(), |context| {
+            checked(shape, NewAccreditation::parse(draft, context))
+        })
+        .await?;
+    let location = format!("/api/v1/esus-accreditations/{}", created.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(EsusAccreditationResponse::from(created)))
+}
+
+/// Get an ESUS accreditation.
+#[utoipa::path(
+    tag = "esus",
+    params(("id" = Uuid, Path, description = "The accreditation's id.")),
+    responses(
+        (status = 200, description = "The accreditation.", body = EsusAccreditationResponse),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/esus-accreditations/{id}")]
+pub async fn get_esus_accreditation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let accreditation = state.store.get_esus_accreditation(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::from(accreditation)))
+}
+
+/// Change an ESUS accreditation.
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`). `status` may
+/// only follow the lifecycle: `applied` → `granted` | `refused`, `granted` (in force) →
+/// `withdrawn`; `refused` and `withdrawn` are final, and an `expired` one has ended. Any other
+/// change of status is a 409 `illegal_transition`. The result must pass the same checks as a
+/// creation (422), and may not open a second accreditation of the organisation (409
+/// `open_accreditation`). Updates the organisation's `esus` summary.
+#[utoipa::path(
+    tag = "esus",
+    params(("id" = Uuid, Path, description = "The accreditation's id.")),
+    request_body(content(
+        (UpdateEsusAccreditationRequest = "application/merge-patch+json"),
+        (UpdateEsusAccreditationRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The accreditation as changed.", body = EsusAccreditationResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, description = "A change of status the lifecycle does not allow (`illegal_transition`), \
+            or a second open accreditation of the organisation (`open_accreditation`).",
+            body = crate::http::error::Problem, content_type = "application/problem+json",
+            examples(
+                ("illegal_transition" = (summary = "A refused accreditation cannot be granted", value = json!({
+                    "type": "/problems/illegal_transition",
+                    "title": "Conflict with the current state",
+                    "status": 409,
+                    "detail": "an accreditation that is refused cannot become granted; refused is final",
+                    "code": "illegal_transition"
+                }))),
+                ("open_accreditation" = (summary = "Another accreditation is open", value = json!({
+                    "type": "/problems/open_accreditation",
+                    "title": "Conflict with the current state",
+                    "status": 409,
+                    "detail": "the organisation already has an open ESUS accreditation, 0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10 (applied on 2026-01-15); a new one can be recorded once it is refused, withdrawn or ended, or, to renew a granted one, within 6 months of its end",
+                    "code": "open_accreditation"
+                }))),
+            )),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[patch("/esus-accreditations/{id}")]
+pub async fn update_esus_accreditation(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(patch): JsonBody<UpdateEsusAccreditationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = patch.validate();
+    let updated = state
+        .store
+        .update_esus_accreditation(id.into_inner(), |current, context| {
+            // The lifecycle first: a forbidden change of status is refused whatever the dates.
+            if let Some(Some(to)) = patch.status {
+                check_transition(current.fields.read_status(context.today), to).map_err(|illegal| {
+                    ApiError::Conflict {
+                        code: "illegal_transition",
+                        detail: illegal.to_string(),
+                        existing_id: None,
+                    }
+                })?;
+            }
+            checked(shape, NewAccreditation::parse(patch.apply_to(&current.fields), context))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::from(updated)))
+}
+
+/// Delete an ESUS accreditation.
+///
+/// For records made in error: the history of decisions is kept by changing the status instead.
+/// Updates the organisation's `esus` summary.
+#[utoipa::path(
+    tag = "esus",
+    params(("id" = Uuid, Path, description = "The accreditation's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[delete("/esus-accreditations/{id}")]
+pub async fn delete_esus_accreditation(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    state.store.delete_esus_accreditation(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

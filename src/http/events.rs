@@ -1,3 +1,899 @@
-//! placeholder
+//! `/api/v1/events`: meetings, conferences, webinars and trainings, with their organisers and themes inline.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::domain::event::{
+    DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, EventViolation, NewEvent, OrganiserDraft, OrganiserRole,
+    TITLE_MAX, Theme, VENUE_MAX, format_instant,
+};
+use crate::domain::organisation::{CITY_MAX, STREET_MAX};
+use crate::domain::text::search_key;
+use crate::http::AppState;
+use crate::http::error::{ApiError, FieldError, FieldErrors};
+use crate::http::extract::{JsonBody, Query, present};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::responses::{
+    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::http::schemas::RegionCodeSchema;
+use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_events)
+        .service(create_event)
+        .service(get_event)
+        .service(update_event)
+        .service(delete_event);
+}
+
+/// An organisation taking part in an event, with its name.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "organisation_name": "Mutuelle solidaire d'Occitanie",
+    "role": "organiser"
+}))]
+pub struct OrganiserResponse {
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: OrganiserRole,
+}
+
+/// An event of the register. Times are in UTC; `time_zone` is the zone to show them in.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f3-1b2c-7d4e-8f90-a1b2c3d4e5f6",
+    "title": "Club des collectivités pour l'ESS : rencontre de Lodève",
+    "description": "Les outils des collectivités pour développer les territoires ruraux et périurbains avec l'ESS.",
+    "kind": "meeting",
+    "status": "published",
+    "starts_at": "2026-09-19T07:30:00Z",
+    "ends_at": "2026-09-19T15:00:00Z",
+    "time_zone": "Europe/Paris",
+    "online": false,
+    "online_url": null,
+    "venue": "Salle du Peuple",
+    "street": "Place de l'Hôtel de Ville",
+    "postal_code": "34700",
+    "city": "Lodève",
+    "commune_code": "34142",
+    "region_code": "76",
+    "club_id": "0193a1f2-9d8e-7c6b-a5f4-e3d2c1b0a998",
+    "capacity": 80,
+    "attendance": 60,
+    "organisers": [
+        {"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e10", "organisation_name": "Cress Occitanie", "role": "organiser"},
+        {"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "organisation_name": "Mutuelle solidaire d'Occitanie", "role": "partner"}
+    ],
+    "themes": ["developpement-rural", "territoires"],
+    "created_at": "2026-08-20T10:00:00Z",
+    "updated_at": "2026-09-22T08:15:00Z",
+    "version": 3
+}))]
+pub struct EventResponse {
+    pub id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub kind: EventKind,
+    pub status: EventStatus,
+    /// When it starts, in UTC.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends, in UTC; after `starts_at`.
+    pub ends_at: DateTime<Utc>,
+    /// IANA time zone to show the times in.
+    #[schema(example = "Europe/Paris")]
+    pub time_zone: String,
+    /// Whether it happens online (then `online_url` is set) rather than in person.
+    pub online: bool,
+    #[schema(format = "uri")]
+    pub online_url: Option<String>,
+    pub venue: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub commune_code: Option<String>,
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    pub region_code: Option<String>,
+    pub club_id: Option<Uuid>,
+    #[schema(minimum = 1)]
+    pub capacity: Option<i64>,
+    /// How many people came, reported after the event.
+    #[schema(minimum = 0)]
+    pub attendance: Option<i64>,
+    /// Organisers first, then co-organisers, then partners.
+    pub organisers: Vec<OrganiserResponse>,
+    /// Sorted.
+    pub themes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change, organisers and themes included.
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+impl From<Event> for EventResponse {
+    fn from(e: Event) -> Self {
+        let f = e.fields;
+        Self {
+            id: e.id,
+            title: f.title,
+            description: f.description,
+            kind: f.kind,
+            status: f.status,
+            starts_at: f.starts_at,
+            ends_at: f.ends_at,
+            time_zone: f.time_zone,
+            online: f.online,
+            online_url: f.online_url,
+            venue: f.venue,
+            street: f.street,
+            postal_code: f.postal_code,
+            city: f.city,
+            commune_code: f.commune_code,
+            region_code: f.region_code,
+            club_id: f.club_id,
+            capacity: f.capacity,
+            attendance: f.attendance,
+            organisers: e
+                .organisers
+                .into_iter()
+                .map(|o| OrganiserResponse {
+                    organisation_id: o.organisation_id,
+                    organisation_name: o.organisation_name,
+                    role: o.role,
+                })
+                .collect(),
+            themes: e.themes,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+            version: e.version,
+        }
+    }
+}
+
+/// An organisation taking part in an event: an existing organisation and its role.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "role": "organiser"}))]
+pub struct OrganiserRequest {
+    /// The id of an existing organisation, listed once per event.
+    #[schema(required = true, value_type = Uuid)]
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+    #[schema(required = true, value_type = OrganiserRole)]
+    #[serde(default)]
+    pub role: Option<OrganiserRole>,
+}
+
+impl From<&OrganiserRequest> for OrganiserDraft {
+    fn from(r: &OrganiserRequest) -> Self {
+        Self {
+            organisation_id: r.organisation_id,
+            role: r.role,
+        }
+    }
+}
+
+/// A new event. `title`, `kind`, `starts_at` and `ends_at` are required; an event held in
+/// person (`online` false, the default) needs `city` and `region_code`, an online one
+/// `online_url`. Send `null` or leave out a field to leave it empty. Spaces around values are
+/// trimmed.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Le Mois de l'ESS : l'ESS et le mutualisme expliqués aux jeunes",
+    "kind": "conference",
+    "status": "published",
+    "starts_at": "2026-11-18T14:00:00+01:00",
+    "ends_at": "2026-11-18T17:30:00+01:00",
+    "online": false,
+    "city": "Montpellier",
+    "postal_code": "34000",
+    "commune_code": "34172",
+    "region_code": "76",
+    "capacity": 150,
+    "themes": ["mois-de-l-ess", "jeunesse"]
+}))]
+pub struct CreateEventRequest {
+    /// 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = TITLE_MAX))]
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default)]
+    pub description: Option<String>,
+    #[schema(required = true, value_type = EventKind)]
+    #[serde(default)]
+    pub kind: Option<EventKind>,
+    /// `draft` when left out.
+    #[schema(value_type = Option<EventStatus>, default = "draft")]
+    #[serde(default)]
+    pub status: Option<EventStatus>,
+    /// Date and time with its offset (RFC 3339); stored in UTC to the microsecond.
+    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T09:30:00+02:00")]
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    /// Date and time with its offset (RFC 3339), after `starts_at`.
+    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T17:00:00+02:00")]
+    #[serde(default)]
+    pub ends_at: Option<String>,
+    /// IANA time zone the event is shown in; `Europe/Paris` when left out.
+    #[schema(example = "Europe/Paris", default = "Europe/Paris")]
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `true` for an online event (needs `online_url`); `false` (the default) for one held in
+    /// person (needs `city` and `region_code`).
+    #[schema(value_type = Option<bool>, default = false)]
+    #[serde(default)]
+    pub online: Option<bool>,
+    /// The http or https link to join it; may also be given for an event held in person (a live stream).
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        example = "https://visio.cress-occitanie.example/club"
+    )]
+    #[serde(default)]
+    pub online_url: Option<String>,
+    /// The hall or building, up to 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Salle du Peuple")]
+    #[validate(length(max = VENUE_MAX))]
+    #[serde(default)]
+    pub venue: Option<String>,
+    /// Up to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default)]
+    pub street: Option<String>,
+    /// French postal code, 5 digits (Corsica: 20xxx).
+    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// Up to 100 characters; required in person.
+    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default)]
+    pub city: Option<String>,
+    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
+    #[schema(
+        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
+        example = "34142"
+    )]
+    #[serde(default)]
+    pub commune_code: Option<String>,
+    /// Required in person; optional online (the region whose Cress runs it).
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[serde(default)]
+    pub region_code: Option<String>,
+    /// The club holding the event, an existing club.
+    #[serde(default)]
+    pub club_id: Option<Uuid>,
+    /// At least 1.
+    #[schema(minimum = 1, example = 80)]
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    /// How many came: at least 0, at most `capacity`, and only once the event has ended.
+    #[schema(minimum = 0, example = 60)]
+    #[serde(default)]
+    pub attendance: Option<i64>,
+    /// Organisations taking part, each once, at most 50.
+    #[schema(max_items = 50)]
+    #[serde(default)]
+    pub organisers: Option<Vec<OrganiserRequest>>,
+    /// Lowercase slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 50 characters), at most 20
+    /// different ones; repeats are dropped.
+    #[schema(max_items = 20, example = json!(["mois-de-l-ess", "egalite-femmes-hommes"]))]
+    #[serde(default)]
+    pub themes: Option<Vec<String>>,
+}
+
+impl From<CreateEventRequest> for EventDraft {
+    fn from(r: CreateEventRequest) -> Self {
+        Self {
+            title: r.title,
+            description: r.description,
+            kind: r.kind,
+            status: Some(r.status.unwrap_or(EventStatus::Draft)),
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            time_zone: r.time_zone,
+            online: Some(r.online.unwrap_or(false)),
+            online_url: r.online_url,
+            venue: r.venue,
+            street: r.street,
+            postal_code: r.postal_code,
+            city: r.city,
+            commune_code: r.commune_code,
+            region_code: r.region_code,
+            club_id: r.club_id,
+            capacity: r.capacity,
+            attendance: r.attendance,
+            organisers: r
+                .organisers
+                .unwrap_or_default()
+                .iter()
+                .map(OrganiserDraft::from)
+                .collect(),
+            themes: r.themes.unwrap_or_default(),
+        }
+    }
+}
+
+/// Changes to an event (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
+/// clears an optional field (`time_zone` goes back to `Europe/Paris`; `title`, `kind`,
+/// `status`, `starts_at`, `ends_at` and `online` cannot be cleared). `organisers` and `themes`,
+/// when given, replace the whole list (`null` or `[]` empties it). The same rules as on
+/// creation apply to the result; `status` may only move `draft` → `published` → `cancelled`
+/// or `draft` → `cancelled`.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "published", "themes": ["mois-de-l-ess", "jeunesse"]}))]
+pub struct UpdateEventRequest {
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = TITLE_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub title: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[schema(value_type = EventKind)]
+    #[serde(default, deserialize_with = "present")]
+    pub kind: Option<Option<EventKind>>,
+    #[schema(value_type = EventStatus)]
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<EventStatus>>,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "present")]
+    pub starts_at: Option<Option<String>>,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(default, deserialize_with = "present")]
+    pub ends_at: Option<Option<String>>,
+    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "present")]
+    pub time_zone: Option<Option<String>>,
+    #[schema(value_type = bool)]
+    #[serde(default, deserialize_with = "present")]
+    pub online: Option<Option<bool>>,
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
+    #[serde(default, deserialize_with = "present")]
+    pub online_url: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[validate(length(max = VENUE_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub venue: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub street: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{5}$")]
+    #[serde(default, deserialize_with = "present")]
+    pub postal_code: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub city: Option<Option<String>>,
+    #[schema(value_type = Option<String>, pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$")]
+    #[serde(default, deserialize_with = "present")]
+    pub commune_code: Option<Option<String>>,
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[serde(default, deserialize_with = "present")]
+    pub region_code: Option<Option<String>>,
+    #[schema(value_type = Option<Uuid>)]
+    #[serde(default, deserialize_with = "present")]
+    pub club_id: Option<Option<Uuid>>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    #[serde(default, deserialize_with = "present")]
+    pub capacity: Option<Option<i64>>,
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    #[serde(default, deserialize_with = "present")]
+    pub attendance: Option<Option<i64>>,
+    /// Replaces every organiser.
+    #[schema(value_type = Option<Vec<OrganiserRequest>>, max_items = 50)]
+    #[serde(default, deserialize_with = "present")]
+    pub organisers: Option<Option<Vec<OrganiserRequest>>>,
+    /// Replaces every theme.
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    #[serde(default, deserialize_with = "present")]
+    pub themes: Option<Option<Vec<String>>>,
+}
+
+impl UpdateEventRequest {
+    /// The event as it would be after this patch.
+    fn apply_to(&self, current: &Event) -> EventDraft {
+        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
+            match patch {
+                Some(value) => value.clone(),
+                None => current,
+            }
+        }
+        let c: &EventFields = &current.fields;
+        let organisers = match &self.organisers {
+            Some(list) => list.iter().flatten().map(OrganiserDraft::from).collect(),
+            None => current
+                .organisers
+                .iter()
+                .map(|o| OrganiserDraft {
+                    organisation_id: Some(o.organisation_id),
+                    role: Some(o.role),
+                })
+                .collect(),
+        };
+        let themes = match &self.themes {
+            Some(list) => list.clone().unwrap_or_default(),
+            None => current.themes.clone(),
+        };
+        EventDraft {
+            title: pick(&self.title, Some(c.title.clone())),
+            description: pick(&self.description, c.description.clone()),
+            kind: pick(&self.kind, Some(c.kind)),
+            status: pick(&self.status, Some(c.status)),
+            starts_at: pick(&self.starts_at, Some(format_instant(c.starts_at))),
+            ends_at: pick(&self.ends_at, Some(format_instant(c.ends_at))),
+            time_zone: pick(&self.time_zone, Some(c.time_zone.clone())),
+            online: pick(&self.online, Some(c.online)),
+            online_url: pick(&self.online_url, c.online_url.clone()),
+            venue: pick(&self.venue, c.venue.clone()),
+            street: pick(&self.street, c.street.clone()),
+            postal_code: pick(&self.postal_code, c.postal_code.clone()),
+            city: pick(&self.city, c.city.clone()),
+            commune_code: pick(&self.commune_code, c.commune_code.clone()),
+            region_code: pick(&self.region_code, c.region_code.clone()),
+            club_id: pick(&self.club_id, c.club_id),
+            capacity: pick(&self.capacity, c.capacity),
+            attendance: pick(&self.attendance, c.attendance),
+            organisers,
+            themes,
+        }
+    }
+}
+
+/// Checks a draft: `validator`'s shape errors, then the domain rules, every failing field once.
+// `error::checked` takes the shared `Violation`, whose field is a `&'static str`; event fields
+// can be list paths (`organisers[2].role`), hence this variant for `EventViolation`.
+fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: EventDraft) -> Result<NewEvent, ApiError> {
+    let parsed = NewEvent::parse(draft, crate::store::now());
+    let mut errors = FieldErrors::default();
+    if let Err(shape) = shape {
+        errors.extend_from_validator(&shape);
+    }
+    if let Err(violations) = &parsed {
+        for EventViolation { field, invalid } in violations {
+            if !errors.has(field) {
+                errors.push(FieldError::new(field, invalid.code, invalid.message.clone()));
+            }
+        }
+    }
+    match parsed {
+        Ok(new) if errors.is_empty() => Ok(new),
+        _ => Err(errors.into()),
+    }
+}
+
+impl From<MissingReferences> for ApiError {
+    fn from(missing: MissingReferences) -> Self {
+        let errors = missing
+            .0
+            .into_iter()
+            .map(|reference| match reference {
+                MissingReference::Club(id) => FieldError::new("club_id", "not_found", format!("no club with id {id}")),
+                MissingReference::Organisation { index, organisation_id } => FieldError::new(
+                    format!("organisers[{index}].organisation_id"),
+                    "not_found",
+                    format!("no organisation with id {organisation_id}"),
+                ),
+            })
+            .collect();
+        ApiError::Invalid(errors)
+    }
+}
+
+/// The orders a list can come in; ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum EventSort {
+    /// Soonest first (the default).
+    #[default]
+    #[serde(rename = "starts_at")]
+    StartsAt,
+    /// Latest first.
+    #[serde(rename = "-starts_at")]
+    StartsAtDesc,
+}
+
+impl EventSort {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::StartsAt => "starts_at",
+            Self::StartsAtDesc => "-starts_at",
+        }
+    }
+}
+
+/// Filters, order and page of the event list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListEventsParams {
+    /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// Where to start: the `next_cursor` of the previous page, unchanged.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    /// Only events of this region.
+    #[param(value_type = Option<RegionCodeSchema>)]
+    pub region_code: Option<String>,
+    /// Only events of this club.
+    pub club_id: Option<Uuid>,
+    /// Only events this organisation takes part in, in any role.
+    pub organiser_id: Option<Uuid>,
+    /// Only events that end after this time: RFC 3339, or a date meaning its midnight in
+    /// Europe/Paris.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Only events that start before this time: RFC 3339 (excluded), or a date (the whole day
+    /// is included: until the next midnight in Europe/Paris). With `from`, lists every event
+    /// that overlaps the window.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Only events in this status.
+    pub status: Option<EventStatus>,
+    /// Only events of this kind.
+    pub kind: Option<EventKind>,
+    /// Only events tagged with this theme.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 50, example = "mois-de-l-ess")]
+    pub theme: Option<String>,
+    /// Words the title contains, ignoring case and accents (`lodeve` finds « Lodève »).
+    #[param(min_length = 1, max_length = 200)]
+    pub q: Option<String>,
+    /// Order of the list.
+    #[param(inline)]
+    pub sort: Option<EventSort>,
+}
+
+/// One page of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventPage {
+    pub items: Vec<EventResponse>,
+    /// The cursor of the next page, or `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A bound of the `from`/`to` window: an RFC 3339 instant, or a date taken in Europe/Paris
+/// (the zone of most events of the register): its midnight, or the next one for `to` so that
+/// the whole day is included.
+fn window_bound(name: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
+    let raw = raw.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let invalid = || {
+        ApiError::invalid_parameter(
+            name,
+            format!(
+                "{raw:?} is neither a date (2026-11-01) nor a date and time with offset (2026-11-01T00:00:00+01:00)"
+            ),
+        )
+    };
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| invalid())?;
+    let date = if end_of_day {
+        date.succ_opt().ok_or_else(invalid)?
+    } else {
+        date
+    };
+    let midnight = date.and_hms_opt(0, 0, 0).ok_or_else(invalid)?;
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+        .ok_or_else(invalid)
+}
+
+impl ListEventsParams {
+    fn into_query(self) -> Result<(ListEvents, EventSort), ApiError> {
+        let bad = |name: &str, why: String| ApiError::invalid_parameter(name, why);
+        let limit = page_limit(self.limit)?;
+        let sort = self.sort.unwrap_or_default();
+        let after = match &self.cursor {
+            None => None,
+            Some(raw) => {
+                let (value, id) = decode_cursor(raw, sort.as_str())?;
+                let at = DateTime::parse_from_rfc3339(&value).map_err(|_| {
+                    ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
+                })?;
+                Some((at.with_timezone(&Utc), id))
+            }
+        };
+        let region_code = match self.region_code {
+            Some(code) => Some(
+                crate::domain::codes::RegionCode::parse(&code)
+                    .map_err(|e| bad("region_code", e.message))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let ends_after = self
+            .from
+            .as_deref()
+            .map(|raw| window_bound("from", raw, false))
+            .transpose()?;
+        let starts_before = self
+            .to
+            .as_deref()
+            .map(|raw| window_bound("to", raw, true))
+            .transpose()?;
+        if let (Some(from), Some(to)) = (ends_after, starts_before)
+            && from >= to
+        {
+            return Err(bad(
+                "to",
+                format!(
+                    "the window ends ({}) before it starts ({})",
+                    format_instant(to),
+                    format_instant(from)
+                ),
+            ));
+        }
+        let theme = match self.theme {
+            Some(theme) => Some(
+                Theme::parse(&theme)
+                    .map_err(|e| bad("theme", e.message))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let title_contains = match self.q {
+            Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
+            Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
+            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            None => None,
+        };
+        let filter = EventFilter {
+            region_code,
+            club_id: self.club_id,
+            organiser_id: self.organiser_id,
+            ends_after,
+            starts_before,
+            status: self.status,
+            kind: self.kind,
+            theme,
+            title_contains,
+        };
+        Ok((
+            ListEvents {
+                filter,
+                descending: sort == EventSort::StartsAtDesc,
+                after,
+                limit: limit + 1,
+            },
+            sort,
+        ))
+    }
+}
+
+/// List events.
+///
+/// Filtered by region, club, organiser (in any role), time window (`from`/`to`: every event
+/// that overlaps it), status, kind, theme and words of the title; sorted by start time, ties
+/// broken by id. Each event comes with its organisers and themes. Pages are keyset-based:
+/// follow `next_cursor` until it is `null`.
+#[utoipa::path(
+    tag = "events",
+    params(ListEventsParams),
+    responses(
+        (status = 200, description = "One page of events.", body = EventPage),
+        (status = 400, response = BadRequest),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    Query(params): Query<ListEventsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (query, sort) = params.into_query()?;
+    let mut events = state.store.list_events(&query).await?;
+    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
+    let next_cursor = if events.len() > shown {
+        events.truncate(shown);
+        events
+            .last()
+            .map(|last| encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id))
+    } else {
+        None
+    };
+    let items = events.into_iter().map(EventResponse::from).collect();
+    Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
+}
+
+/// Create an event.
+///
+/// Checks every field and lists every failing one in the 422 answer: `starts_at` before
+/// `ends_at` (RFC 3339 with an offset, returned in UTC), an IANA `time_zone`, `online_url` for
+/// an online event, `city` and `region_code` for one held in person, `capacity` ≥ 1,
+/// `attendance` ≥ 0 and ≤ `capacity` and only once the event has ended, theme slugs, each
+/// organiser once with a role. A `club_id` or an organiser's `organisation_id` that does not
+/// exist is a 422 `not_found` on that field. The event, its organisers and its themes are
+/// written together.
+#[utoipa::path(
+    tag = "events",
+    request_body(content(
+        (CreateEventRequest = "application/json", examples(
+            ("club_meeting_lodeve" = (
+                summary = "The club meeting in Lodève, held (with attendance)",
+                description = "The club of local authorities met in Lodève (Hérault) on 19 September 2026, about sixty participants. Add `club_id` and `organisers` with ids from your register.",
+                value = json!({
+                    "title": "Club des collectivités pour l'ESS : rencontre de Lodève",
+                    "description": "Les outils des collectivités pour développer les territoires ruraux et périurbains avec l'ESS.",
+                    "kind": "meeting",
+                    "status": "published",
+                    "starts_at": "2026-09-19T09:30:00+02:00",
+                    "ends_at": "2026-09-19T17:00:00+02:00",
+                    "time_zone": "Europe/Paris",
+                    "online": false,
+                    "venue": "Salle du Peuple",
+                    "street": "Place de l'Hôtel de Ville",
+                    "postal_code": "34700",
+                    "city": "Lodève",
+                    "commune_code": "34142",
+                    "region_code": "76",
+                    "capacity": 80,
+                    "attendance": 60,
+                    "themes": ["developpement-rural", "territoires"]
+                })
+            )),
+            ("mois_de_l_ess_conference" = (
+                summary = "The mutual's conference of the Mois de l'ESS",
+                description = "In November, during the Mois de l'ESS, the mutual presents the ESS and mutualism to young people. Add `organisers` with the mutual's id, role `organiser`.",
+                value = json!({
+                    "title": "Le Mois de l'ESS : l'ESS et le mutualisme expliqués aux jeunes",
+                    "kind": "conference",
+                    "status": "published",
+                    "starts_at": "2026-11-18T14:00:00+01:00",
+                    "ends_at": "2026-11-18T17:30:00+01:00",
+                    "online": false,
+                    "city": "Montpellier",
+                    "postal_code": "34000",
+                    "commune_code": "34172",
+                    "region_code": "76",
+                    "capacity": 150,
+                    "themes": ["mois-de-l-ess", "jeunesse"]
+                })
+            )),
+            ("club_webinar" = (
+                summary = "An online session of the club, ahead",
+                value = json!({
+                    "title": "Club des collectivités : visio de printemps",
+                    "kind": "webinar",
+                    "starts_at": "2027-03-16T10:00:00+01:00",
+                    "ends_at": "2027-03-16T11:30:00+01:00",
+                    "online": true,
+                    "online_url": "https://visio.cress-occitanie.example/club",
+                    "region_code": "76"
+                })
+            ))
+        )),
+    )),
+    responses(
+        (status = 201, description = "Created; `Location` is its address.", body = EventResponse,
+            headers(("Location" = String, description = "The address of the new event."))),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/events")]
+pub async fn create_event(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateEventRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let new = check_draft(body.validate(), body.into())?;
+    let created: Event = state.store.create_event::<ApiError>(&new).await?;
+    let location = format!("/api/v1/events/{}", created.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(EventResponse::from(created)))
+}
+
+/// Get an event, with its organisers and themes.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = Uuid, Path, description = "The event's id.")),
+    responses(
+        (status = 200, description = "The event.", body = EventResponse),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/events/{id}")]
+pub async fn get_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let event = state.store.get_event(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(EventResponse::from(event)))
+}
+
+/// Change an event.
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`): fields left out
+/// stay as they are, `null` clears an optional field, and `organisers` or `themes`, when
+/// given, replace the whole list, in the same transaction as the event. The result must pass
+/// the same checks as a creation (422). A status change other than `draft` → `published`,
+/// `published` → `cancelled` or `draft` → `cancelled` is a 409 `illegal_transition` naming the
+/// current and the requested status. A patch that changes nothing keeps the version.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = Uuid, Path, description = "The event's id.")),
+    request_body(content(
+        (UpdateEventRequest = "application/merge-patch+json"),
+        (UpdateEventRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The event as changed.", body = EventResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[patch("/events/{id}")]
+pub async fn update_event(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(patch): JsonBody<UpdateEventRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = patch.validate();
+    let updated = state
+        .store
+        .update_event(id.into_inner(), |current| {
+            let new = check_draft(shape.clone(), patch.apply_to(current))?;
+            match current.fields.status.refusal(new.status) {
+                Some(detail) => Err(ApiError::Conflict {
+                    code: "illegal_transition",
+                    detail,
+                    existing_id: None,
+                }),
+                None => Ok(new),
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EventResponse::from(updated)))
+}
+
+/// Delete an event, with its organisers and themes.
+///
+/// Refused with a 409 `in_use` while a sponsorship targets the event.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = Uuid, Path, description = "The event's id.")),
+    responses(
+        (status = 204, description = "Deleted, with its organisers and themes."),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[delete("/events/{id}")]
+pub async fn delete_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    state.store.delete_event(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -71,32 +71,29 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-/// Parses a JSON body, telling syntax errors (400) from shape errors (422 on a field).
+/// Parses a JSON body in two passes: first the syntax alone, as a `Value` (any error is a 400,
+/// including a lone surrogate escape or nesting deeper than serde_json's limit), then the shape
+/// of `T` (any error is a 422 naming the field). The first pass is needed because serde_json reports some shape errors, such as a
+/// number where an enum's string belongs, as syntax errors.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let malformed = |detail: String| ApiError::bad_request("malformed_json", detail);
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "malformed_json",
-            "the request body is empty; send a JSON object",
+        return Err(malformed("the request body is empty; send a JSON object".into()));
+    }
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .map_err(|error| malformed(format!("the body is not valid JSON: {error}")))?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(malformed(
+            "the body must be a JSON object, such as {\"name\": \"…\"}".into(),
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        json_error(&path, error.into_inner())
-    })?;
-    deserializer.end().map_err(|error| json_error(".", error))?;
-    Ok(value)
-}
-
-fn json_error(path: &str, error: serde_json::Error) -> ApiError {
-    match error.classify() {
-        serde_json::error::Category::Data => {
-            let message = strip_position(&error.to_string());
-            let (field, code) = field_and_code(path, &message);
-            ApiError::Invalid(vec![FieldError::new(field, code, message)])
-        }
-        _ => ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {error}")),
-    }
+        let message = strip_position(&error.into_inner().to_string());
+        let (field, code) = field_and_code(&path, &message);
+        ApiError::Invalid(vec![FieldError::new(field, code, message)])
+    })
 }
 
 /// serde_json appends " at line 1 column 7" to its messages: useful for syntax errors, noise for
@@ -130,8 +127,7 @@ fn field_and_code(path: &str, message: &str) -> (String, &'static str) {
     } else if message.starts_with("unknown variant") {
         (path.to_owned(), "unknown_value")
     } else {
-        let field = if path == "." { String::new() } else { path.to_owned() };
-        (field, "invalid_type")
+        (path.to_owned(), "invalid_type")
     }
 }
 

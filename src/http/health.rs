@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::responses::Unavailable;
+use crate::http::responses::{InternalError, Unavailable};
 
 /// How long readiness waits for the database before it says no.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,6 +44,7 @@ pub async fn live() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "Ready to serve.", body = Health),
+        (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]

@@ -8,12 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::domain::esus::EsusReadStatus;
 use crate::domain::organisation::{
     CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
 };
 use crate::domain::text::search_key;
 use crate::http::AppState;
-use crate::http::error::{ApiError, checked};
+use crate::http::error::{ApiError, Problem, checked};
+use crate::http::esus::EsusSummaryResponse;
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
 use crate::http::responses::{
@@ -21,8 +23,9 @@ use crate::http::responses::{
 };
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::organisations::{
-    After, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
+    After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
 };
+use crate::store::today;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organisations)
@@ -53,6 +56,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     "phone": "04 67 00 00 00",
     "description": "Mutuelle santé de l'ESS, partenaire du club des collectivités.",
     "founded_on": "1947-03-01",
+    "esus": {"status": "granted", "valid_until": "2029-02-27"},
     "created_at": "2026-11-26T09:30:00Z",
     "updated_at": "2026-11-26T09:30:00Z",
     "version": 1
@@ -83,6 +87,9 @@ pub struct OrganisationResponse {
     pub phone: Option<String>,
     pub description: Option<String>,
     pub founded_on: Option<NaiveDate>,
+    /// Read-only: the status and end of validity of its latest ESUS accreditation, or `null`
+    /// when it has none. Changed through `/organisations/{id}/esus-accreditations` only.
+    pub esus: Option<EsusSummaryResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change.
@@ -92,6 +99,7 @@ pub struct OrganisationResponse {
 
 impl From<Organisation> for OrganisationResponse {
     fn from(o: Organisation) -> Self {
+        let esus = o.esus(today()).map(EsusSummaryResponse::from);
         let f = o.fields;
         Self {
             id: o.id,
@@ -112,6 +120,7 @@ impl From<Organisation> for OrganisationResponse {
             phone: f.phone,
             description: f.description,
             founded_on: f.founded_on,
+            esus,
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,
@@ -327,7 +336,10 @@ impl UpdateOrganisationRequest {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
-fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: OrganisationDraft) -> Result<NewOrganisation, ApiError> {
+fn check_draft(
+    shape: Result<(), validator::ValidationErrors>,
+    draft: OrganisationDraft,
+) -> Result<NewOrganisation, ApiError> {
     checked(shape, NewOrganisation::parse(draft, Utc::now().date_naive()))
 }
 
@@ -389,12 +401,48 @@ pub struct ListOrganisationsParams {
     /// Only the organisation with this SIREN.
     #[param(pattern = "^[0-9]{9}$")]
     pub siren: Option<String>,
-    /// Words the name contains, ignoring case and accents (`lodeve` finds « Lodève »).
+    /// Words the name contains, ignoring case, accents and punctuation (`lodeve` finds « Lodève »);
+    /// at least one letter or digit.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
+    /// Only organisations whose ESUS summary (their latest accreditation) reads so today:
+    /// `granted` is in force (its `valid_until` is today or later), `expired` is granted but
+    /// ended; `none` is no accreditation at all.
+    #[param(inline)]
+    pub esus_status: Option<EsusStatusFilter>,
+    /// Only organisations whose latest accreditation is granted and ends before this date
+    /// (expired ones included): those to remind to renew. Add `esus_status=granted` to keep the
+    /// ones still in force.
+    #[param(example = "2027-06-30")]
+    pub esus_valid_until_before: Option<NaiveDate>,
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<OrganisationSort>,
+}
+
+/// The ESUS summary an organisation must show: a status as read today, or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EsusStatusFilter {
+    Applied,
+    Granted,
+    Expired,
+    Refused,
+    Withdrawn,
+    None,
+}
+
+impl From<EsusStatusFilter> for EsusFilter {
+    fn from(filter: EsusStatusFilter) -> Self {
+        match filter {
+            EsusStatusFilter::Applied => Self::Is(EsusReadStatus::Applied),
+            EsusStatusFilter::Granted => Self::Is(EsusReadStatus::Granted),
+            EsusStatusFilter::Expired => Self::Is(EsusReadStatus::Expired),
+            EsusStatusFilter::Refused => Self::Is(EsusReadStatus::Refused),
+            EsusStatusFilter::Withdrawn => Self::Is(EsusReadStatus::Withdrawn),
+            EsusStatusFilter::None => Self::None,
+        }
+    }
 }
 
 /// One page of organisations.
@@ -447,7 +495,10 @@ impl ListOrganisationsParams {
         let name_contains = match self.q {
             Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
             Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
-            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            Some(q) => match search_key(&q) {
+                key if key.is_empty() => return Err(bad("q", "it needs at least one letter or digit".into())),
+                key => Some(key),
+            },
             None => None,
         };
         let filter = OrganisationFilter {
@@ -456,6 +507,8 @@ impl ListOrganisationsParams {
             is_ess: self.is_ess,
             siren,
             name_contains,
+            esus_status: self.esus_status.map(EsusFilter::from),
+            esus_valid_until_before: self.esus_valid_until_before,
         };
         Ok((
             ListOrganisations {
@@ -472,7 +525,8 @@ impl ListOrganisationsParams {
 
 /// List organisations.
 ///
-/// Filtered by region, category, ESS membership, SIREN and a search in names; sorted by name
+/// Filtered by region, category, ESS membership, SIREN, a search in names, and the ESUS summary
+/// (`esus_status`, `esus_valid_until_before`: the accreditations to renew); sorted by name
 /// (default) or creation date. Pages are keyset-based: follow `next_cursor` until it is `null`.
 #[utoipa::path(
     tag = "organisations",
@@ -559,7 +613,7 @@ pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -
 ///
 /// A JSON merge patch (`application/merge-patch+json` or `application/json`): fields left out
 /// stay as they are, `null` clears an optional field. The result must pass the same checks as a
-/// creation.
+/// creation. `esus` is read-only: it follows the organisation's ESUS accreditations.
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
@@ -596,12 +650,24 @@ pub async fn update_organisation(
 }
 
 /// Delete an organisation.
+///
+/// Refused with a 409 (`in_use`) while records still reference it (ESUS accreditations, club
+/// memberships, events, sponsorships…); `detail` names them.
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
     responses(
         (status = 204, description = "Deleted."),
         (status = 404, response = NotFound),
+        (status = 409, description = "Still referenced (`in_use`); `detail` says by what.", body = Problem,
+            content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/in_use",
+                "title": "Conflict with the current state",
+                "status": 409,
+                "detail": "this organisation cannot be deleted: it is still referenced by 2 ESUS accreditations",
+                "code": "in_use"
+            })),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )

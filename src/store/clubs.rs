@@ -1,1 +1,561 @@
-//! placeholder
+//! Clubs and their members in the database: the SQL of their reads and writes, for both backends.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, now, references, with_pool};
+use crate::domain::club::{MemberRole, Membership, NewClub};
+use crate::domain::organisation::Category;
+use crate::domain::text::search_key;
+
+/// A club as stored, with its host's name and how many members it has today.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Club {
+    pub id: Uuid,
+    #[sqlx(flatten)]
+    pub fields: ClubFields,
+    pub host_organisation_name: String,
+    /// Members that have not left (no `left_on`, or a `left_on` after today).
+    pub active_member_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of a club, in their stored form.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ClubFields {
+    pub name: String,
+    pub region_code: String,
+    pub host_organisation_id: Uuid,
+    pub description: Option<String>,
+    pub audience: Option<String>,
+}
+
+impl From<&NewClub> for ClubFields {
+    fn from(new: &NewClub) -> Self {
+        Self {
+            name: new.name.clone(),
+            region_code: new.region_code.as_str().to_owned(),
+            host_organisation_id: new.host_organisation_id,
+            description: new.description.clone(),
+            audience: new.audience.clone(),
+        }
+    }
+}
+
+impl Club {
+    /// Where the next page starts after this club (lists are in name order).
+    pub fn position(&self) -> (String, Uuid) {
+        (search_key(&self.fields.name), self.id)
+    }
+}
+
+/// The select list of `Club` up to the date that counts as today, then the rest: the active
+/// member count is a subquery on the primary key of `club_members`, so a page costs one query
+/// whatever its size. Split in two because the date is a bound value.
+const CLUB_SELECT_HEAD: &str = "select c.id, c.name, c.region_code, c.host_organisation_id, c.description, \
+     c.audience, c.created_at, c.updated_at, c.version, h.name as host_organisation_name, \
+     (select count(*) from club_members m where m.club_id = c.id and (m.left_on is null or m.left_on > ";
+const CLUB_SELECT_TAIL: &str = ")) as active_member_count \
+     from clubs c join organisations h on h.id = c.host_organisation_id";
+
+/// Which clubs a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct ClubFilter {
+    pub region_code: Option<String>,
+    /// A search key (see `search_key`) that the folded name must contain.
+    pub name_contains: Option<String>,
+}
+
+/// One page of clubs, in name order.
+#[derive(Debug, Clone)]
+pub struct ListClubs {
+    pub filter: ClubFilter,
+    /// The folded name and id of the last club of the previous page.
+    pub after: Option<(String, Uuid)>,
+    /// How many rows to fetch (the caller asks for one more than it shows, to know if more follow).
+    pub limit: i64,
+}
+
+/// A membership as stored, with the member organisation's name and category.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub club_id: Uuid,
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    #[sqlx(try_from = "String")]
+    pub organisation_category: Category,
+    #[sqlx(try_from = "String")]
+    pub role: MemberRole,
+    pub joined_on: NaiveDate,
+    pub left_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl Member {
+    /// The terms of this membership, as the domain checks them.
+    pub fn terms(&self) -> Membership {
+        Membership {
+            role: self.role,
+            joined_on: self.joined_on,
+            left_on: self.left_on,
+        }
+    }
+
+    /// Where the next page starts after this member (lists are in organisation name order).
+    pub fn position(&self) -> (String, Uuid) {
+        (search_key(&self.organisation_name), self.organisation_id)
+    }
+}
+
+/// The columns of `Member` and the join that brings the organisation's name and category.
+macro_rules! member_select {
+    () => {
+        "select m.club_id, m.organisation_id, o.name as organisation_name, o.category as organisation_category, \
+         m.role, m.joined_on, m.left_on, m.created_at, m.updated_at, m.version \
+         from club_members m join organisations o on o.id = m.organisation_id"
+    };
+}
+
+/// Which members of a club a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct MemberFilter {
+    /// `true`: members that have not left by `today`; `false`: those that have.
+    pub active: Option<bool>,
+    pub role: Option<MemberRole>,
+}
+
+/// One page of the members of a club, in organisation name order.
+#[derive(Debug, Clone)]
+pub struct ListMembers {
+    pub club_id: Uuid,
+    pub filter: MemberFilter,
+    /// The day `active` is judged on.
+    pub today: NaiveDate,
+    /// The folded organisation name and organisation id of the last member of the previous page.
+    pub after: Option<(String, Uuid)>,
+    pub limit: i64,
+}
+
+/// A body names an organisation that does not exist: a 422 on `field`, not a 404 (the address
+/// itself exists) nor a 500 (the database refused a foreign key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOrganisation {
+    pub field: &'static str,
+    pub id: Uuid,
+}
+
+impl Store {
+    /// Whether the organisation a club would be hosted by exists.
+    #[tracing::instrument(skip_all, fields(organisation.id = %id))]
+    pub async fn club_host_exists(&self, id: Uuid) -> Result<bool, StoreError> {
+        organisation_exists(self, id).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn create_club<E>(&self, new: &NewClub) -> Result<Club, E>
+    where
+        E: From<StoreError> + From<UnknownOrganisation>,
+    {
+        let id = Uuid::now_v7();
+        let fields = ClubFields::from(new);
+        let inserted = with_pool!(self.db(), pool => {
+            bind_club_fields(
+                sqlx::query(
+                    "insert into clubs (name_search, name, region_code, host_organisation_id, description, audience, \
+                     id, created_at, updated_at, version) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
+                ),
+                &fields,
+            )
+            .bind(id)
+            .bind(now())
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        match inserted {
+            Ok(_) => Ok(self.get_club(id).await?),
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(UnknownOrganisation {
+                field: "host_organisation_id",
+                id: fields.host_organisation_id,
+            }
+            .into()),
+            Err(error) => Err(classify(error, "club").into()),
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(club.id = %id))]
+    pub async fn get_club(&self, id: Uuid) -> Result<Club, StoreError> {
+        let today = super::today();
+        let row = with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(CLUB_SELECT_HEAD);
+            sql.push_bind(today).push(CLUB_SELECT_TAIL).push(" where c.id = ").push_bind(id);
+            sql.build_query_as::<Club>().fetch_optional(pool).await
+        })
+        .map_err(|e| classify(e, "club"))?;
+        row.ok_or(StoreError::NotFound("club"))
+    }
+
+    /// One page of clubs in name order; cost depends on the page size, not on how deep it is.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_clubs(&self, query: &ListClubs) -> Result<Vec<Club>, StoreError> {
+        let today = super::today();
+        with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(CLUB_SELECT_HEAD);
+            sql.push_bind(today).push(CLUB_SELECT_TAIL).push(" where true");
+            if let Some(region) = &query.filter.region_code {
+                sql.push(" and c.region_code = ").push_bind(region.clone());
+            }
+            if let Some(key) = &query.filter.name_contains {
+                sql.push(r" and c.name_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
+            }
+            if let Some((key, id)) = &query.after {
+                sql.push(" and (c.name_search, c.id) > (").push_bind(key.clone()).push(", ").push_bind(*id).push(")");
+            }
+            sql.push(" order by c.name_search, c.id limit ").push_bind(query.limit);
+            sql.build_query_as::<Club>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "club"))
+    }
+
+    /// Reads the club, lets `change` compute its new content, and writes it if nobody changed it
+    /// meanwhile (compare-and-set on `version`, retried a few times). A change to nothing keeps
+    /// the version.
+    #[tracing::instrument(skip_all, fields(club.id = %id))]
+    pub async fn update_club<E>(&self, id: Uuid, change: impl Fn(&Club) -> Result<NewClub, E>) -> Result<Club, E>
+    where
+        E: From<StoreError> + From<UnknownOrganisation>,
+    {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            let current = self.get_club(id).await?;
+            let new = change(&current)?;
+            let fields = ClubFields::from(&new);
+            if fields == current.fields {
+                return Ok(current);
+            }
+            let updated = with_pool!(self.db(), pool => {
+                bind_club_fields(
+                    sqlx::query(
+                        "update clubs set name_search = $1, name = $2, region_code = $3, host_organisation_id = $4, \
+                         description = $5, audience = $6, updated_at = $8, version = version + 1 \
+                         where id = $7 and version = $9",
+                    ),
+                    &fields,
+                )
+                .bind(id)
+                .bind(now())
+                .bind(current.version)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+            });
+            match updated {
+                Ok(0) => continue,
+                Ok(_) => return Ok(self.get_club(id).await?),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                    return Err(UnknownOrganisation {
+                        field: "host_organisation_id",
+                        id: fields.host_organisation_id,
+                    }
+                    .into());
+                }
+                Err(error) => return Err(classify(error, "club").into()),
+            }
+        }
+        Err(StoreError::Contended("club").into())
+    }
+
+    /// Deletes a club that nothing references (`InUse` names its members, events, sponsorships).
+    #[tracing::instrument(skip_all, fields(club.id = %id))]
+    pub async fn delete_club(&self, id: Uuid) -> Result<(), StoreError> {
+        self.delete_row("club", "delete from clubs where id = $1", id, references::CLUB)
+            .await
+    }
+
+    /// Before adding a member: `NotFound` when the club does not exist, else whether the
+    /// organisation does (when one is named), so that a request is answered 404, then 422 with
+    /// every failing field, then 409, in that order.
+    #[tracing::instrument(skip_all, fields(club.id = %club_id))]
+    pub async fn club_member_target_exists(
+        &self,
+        club_id: Uuid,
+        organisation_id: Option<Uuid>,
+    ) -> Result<bool, StoreError> {
+        if !club_exists(self, club_id).await? {
+            return Err(StoreError::NotFound("club"));
+        }
+        match organisation_id {
+            Some(id) => organisation_exists(self, id).await,
+            None => Ok(true),
+        }
+    }
+
+    /// Adds `organisation_id` to the club. An organisation that already has a membership row
+    /// (active or left) is a `Conflict` with code `already_member`: its membership is changed
+    /// with a PATCH instead, so that a club keeps one row per organisation.
+    #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
+    pub async fn add_club_member<E>(
+        &self,
+        club_id: Uuid,
+        organisation_id: Uuid,
+        terms: &Membership,
+    ) -> Result<Member, E>
+    where
+        E: From<StoreError> + From<UnknownOrganisation>,
+    {
+        let at = now();
+        let inserted = with_pool!(self.db(), pool => {
+            sqlx::query(
+                "insert into club_members (club_id, organisation_id, role, joined_on, left_on, created_at, \
+                 updated_at, version) values ($1, $2, $3, $4, $5, $6, $6, 1)",
+            )
+            .bind(club_id)
+            .bind(organisation_id)
+            .bind(terms.role.as_str())
+            .bind(terms.joined_on)
+            .bind(terms.left_on)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        match inserted {
+            Ok(_) => Ok(self.get_club_member(club_id, organisation_id).await?),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                let existing = self.get_club_member(club_id, organisation_id).await?;
+                Err(StoreError::Conflict {
+                    code: "already_member",
+                    detail: already_member_detail(&existing, super::today()),
+                }
+                .into())
+            }
+            // SQLite does not say which foreign key failed: ask.
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                if club_exists(self, club_id).await? {
+                    Err(UnknownOrganisation {
+                        field: "organisation_id",
+                        id: organisation_id,
+                    }
+                    .into())
+                } else {
+                    Err(StoreError::NotFound("club").into())
+                }
+            }
+            Err(error) => Err(classify(error, "club member").into()),
+        }
+    }
+
+    /// The membership of `organisation_id` in the club: `NotFound("club")` when the club does
+    /// not exist, `NotFound("club member")` when the organisation has no membership in it.
+    #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
+    pub async fn get_club_member(&self, club_id: Uuid, organisation_id: Uuid) -> Result<Member, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, Member>(concat!(member_select!(), " where m.club_id = $1 and m.organisation_id = $2"))
+                .bind(club_id)
+                .bind(organisation_id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| classify(e, "club member"))?;
+        match row {
+            Some(member) => Ok(member),
+            None => Err(self.missing_club_member(club_id).await),
+        }
+    }
+
+    /// One page of the members of a club in organisation name order, with each organisation's
+    /// name and category from the same query. `NotFound` when the club does not exist.
+    #[tracing::instrument(skip_all, fields(club.id = %query.club_id))]
+    pub async fn list_club_members(&self, query: &ListMembers) -> Result<Vec<Member>, StoreError> {
+        let rows = with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(concat!(member_select!(), " where m.club_id = "));
+            sql.push_bind(query.club_id);
+            match query.filter.active {
+                Some(true) => {
+                    sql.push(" and (m.left_on is null or m.left_on > ").push_bind(query.today).push(")");
+                }
+                Some(false) => {
+                    sql.push(" and m.left_on <= ").push_bind(query.today);
+                }
+                None => {}
+            }
+            if let Some(role) = query.filter.role {
+                sql.push(" and m.role = ").push_bind(role.as_str());
+            }
+            if let Some((key, id)) = &query.after {
+                sql.push(" and (o.name_search, m.organisation_id) > (")
+                    .push_bind(key.clone())
+                    .push(", ")
+                    .push_bind(*id)
+                    .push(")");
+            }
+            sql.push(" order by o.name_search, m.organisation_id limit ").push_bind(query.limit);
+            sql.build_query_as::<Member>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "club member"))?;
+        // An empty page may mean an unknown club: only then is it worth asking.
+        if rows.is_empty() && !club_exists(self, query.club_id).await? {
+            return Err(StoreError::NotFound("club"));
+        }
+        Ok(rows)
+    }
+
+    /// Reads the membership, lets `change` compute its new terms, and writes them if nobody
+    /// changed them meanwhile (compare-and-set on `version`). Same terms: nothing is written.
+    #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
+    pub async fn update_club_member<E: From<StoreError>>(
+        &self,
+        club_id: Uuid,
+        organisation_id: Uuid,
+        change: impl Fn(&Member) -> Result<Membership, E>,
+    ) -> Result<Member, E> {
+        const ATTEMPTS: usize = 3;
+        for _ in 0..ATTEMPTS {
+            let current = self.get_club_member(club_id, organisation_id).await?;
+            let terms = change(&current)?;
+            if terms == current.terms() {
+                return Ok(current);
+            }
+            let updated = with_pool!(self.db(), pool => {
+                sqlx::query(
+                    "update club_members set role = $3, joined_on = $4, left_on = $5, updated_at = $6, \
+                     version = version + 1 where club_id = $1 and organisation_id = $2 and version = $7",
+                )
+                .bind(club_id)
+                .bind(organisation_id)
+                .bind(terms.role.as_str())
+                .bind(terms.joined_on)
+                .bind(terms.left_on)
+                .bind(now())
+                .bind(current.version)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+            })
+            .map_err(|e| classify(e, "club member"))?;
+            if updated > 0 {
+                return Ok(self.get_club_member(club_id, organisation_id).await?);
+            }
+        }
+        Err(StoreError::Contended("club member").into())
+    }
+
+    /// Removes the membership row: the organisation's history in the club is gone (to record a
+    /// departure, set `left_on` instead).
+    #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
+    pub async fn remove_club_member(&self, club_id: Uuid, organisation_id: Uuid) -> Result<(), StoreError> {
+        let deleted = with_pool!(self.db(), pool => {
+            sqlx::query("delete from club_members where club_id = $1 and organisation_id = $2")
+                .bind(club_id)
+                .bind(organisation_id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(|e| classify(e, "club member"))?;
+        match deleted {
+            0 => Err(self.missing_club_member(club_id).await),
+            _ => Ok(()),
+        }
+    }
+
+    /// Why a membership was not found: the club itself, or only the membership, is missing.
+    async fn missing_club_member(&self, club_id: Uuid) -> StoreError {
+        match club_exists(self, club_id).await {
+            Ok(true) => StoreError::NotFound("club member"),
+            Ok(false) => StoreError::NotFound("club"),
+            Err(error) => error,
+        }
+    }
+}
+
+// Free functions rather than `Store` methods: other modules add their own inherent methods to
+// `Store`, and two of the same name would clash.
+
+async fn club_exists(store: &Store, id: Uuid) -> Result<bool, StoreError> {
+    with_pool!(store.db(), pool => {
+        sqlx::query_scalar::<_, i64>("select count(*) from clubs where id = $1").bind(id).fetch_one(pool).await
+    })
+    .map(|count| count > 0)
+    .map_err(|e| classify(e, "club"))
+}
+
+async fn organisation_exists(store: &Store, id: Uuid) -> Result<bool, StoreError> {
+    with_pool!(store.db(), pool => {
+        sqlx::query_scalar::<_, i64>("select count(*) from organisations where id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+    })
+    .map(|count| count > 0)
+    .map_err(|e| classify(e, "organisation"))
+}
+
+/// The 409 detail for an organisation that already has a membership row: whether it is active
+/// or has left, and how to change it.
+fn already_member_detail(existing: &Member, today: NaiveDate) -> String {
+    let address = format!(
+        "/api/v1/clubs/{}/members/{}",
+        existing.club_id, existing.organisation_id
+    );
+    let name = &existing.organisation_name;
+    match existing.left_on {
+        Some(left_on) if !Membership::is_active(Some(left_on), today) => format!(
+            "{name} was a member of this club from {} and left on {left_on}; to rejoin, PATCH {address} \
+             with left_on null (and a new joined_on if you wish)",
+            existing.joined_on
+        ),
+        Some(left_on) => format!(
+            "{name} is already an active member of this club (role {}, since {}, leaving on {left_on}); \
+             PATCH {address} to change its role or dates",
+            existing.role, existing.joined_on
+        ),
+        None => format!(
+            "{name} is already an active member of this club (role {}, since {}); PATCH {address} to change \
+             its role or dates",
+            existing.role, existing.joined_on
+        ),
+    }
+}
+
+/// Binds `$1…$6`, the writable fields, in the order of the insert and update statements.
+fn bind_club_fields<'q, DB>(
+    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    fields: &ClubFields,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let f = fields.clone();
+    query
+        .bind(search_key(&f.name))
+        .bind(f.name)
+        .bind(f.region_code)
+        .bind(f.host_organisation_id)
+        .bind(f.description)
+        .bind(f.audience)
+}
+
+/// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally. (The same
+/// as the organisations' one, which is private to their module.)
+fn like_pattern(key: &str) -> String {
+    let mut pattern = String::with_capacity(key.len() + 2);
+    pattern.push('%');
+    for c in key.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -1,1 +1,454 @@
-//! placeholder
+//! ESUS accreditations in the database: the SQL of their reads and writes for both backends, the
+//! one-open rule checked under a lock on the organisation, and the organisation's ESUS summary
+//! kept in the same transaction as every change.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, now, today, with_pool};
+use crate::domain::esus::{
+    EsusBasis, EsusContext, EsusReadStatus, EsusStatus, NewAccreditation, OpenAccreditation, OpenAccreditationConflict,
+    check_new_open, check_still_open, is_open,
+};
+
+const WHAT: &str = "ESUS accreditation";
+
+/// An accreditation as stored, with its bookkeeping fields.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Accreditation {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    #[sqlx(flatten)]
+    pub fields: AccreditationFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of an accreditation, in their stored form.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccreditationFields {
+    pub status: EsusStatus,
+    pub basis: EsusBasis,
+    pub applied_on: NaiveDate,
+    pub decided_on: Option<NaiveDate>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub withdrawn_on: Option<NaiveDate>,
+    pub authority: Option<String>,
+    pub department_code: Option<String>,
+    pub decision_reference: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl From<&NewAccreditation> for AccreditationFields {
+    fn from(new: &NewAccreditation) -> Self {
+        Self {
+            status: new.status(),
+            basis: new.basis,
+            applied_on: new.applied_on,
+            decided_on: new.decided_on(),
+            valid_from: new.valid_from(),
+            valid_until: new.valid_until(),
+            withdrawn_on: new.withdrawn_on(),
+            authority: new.authority.clone(),
+            department_code: new.department_code.as_ref().map(|code| code.as_str().to_owned()),
+            decision_reference: new.decision_reference.clone(),
+            notes: new.notes.clone(),
+        }
+    }
+}
+
+impl AccreditationFields {
+    /// The status as read on `today`: a granted accreditation past its end is `expired`.
+    pub fn read_status(&self, today: NaiveDate) -> EsusReadStatus {
+        self.status.read(self.valid_until, today)
+    }
+
+    fn is_open(&self, today: NaiveDate) -> bool {
+        is_open(self.status, self.valid_until, today)
+    }
+
+    fn open_ref(&self, id: Uuid) -> OpenAccreditation {
+        OpenAccreditation {
+            id,
+            status: self.status,
+            applied_on: self.applied_on,
+            valid_until: self.valid_until,
+        }
+    }
+}
+
+/// The columns of `Accreditation`, in one place for every query.
+macro_rules! columns {
+    () => {
+        "id, organisation_id, status, basis, applied_on, decided_on, valid_from, valid_until, \
+         withdrawn_on, authority, department_code, decision_reference, notes, created_at, updated_at, version"
+    };
+}
+
+/// The first statement of every write: a write lock on the organisation, so that the one-open
+/// check, the write and the summary refresh of concurrent requests run one after the other.
+/// `version = version` changes nothing; on PostgreSQL the update locks the row until commit,
+/// on SQLite it takes the database's write lock before anything is read (no stale snapshot to
+/// upgrade). No row: the organisation does not exist.
+const LOCK_ORGANISATION: &str = "update organisations set version = version where id = $1 returning id, founded_on";
+
+/// The same lock, on the organisation of the accreditation `$1`. No row: no such accreditation.
+const LOCK_ORGANISATION_OF: &str = "update organisations set version = version \
+     where id = (select organisation_id from esus_accreditations where id = $1) returning id, founded_on";
+
+/// Sets the organisation's ESUS summary to the status and end of validity of its latest
+/// accreditation (by `applied_on`, then id; null without any), in one statement. The version
+/// and `updated_at` change only when the summary does, so a change that leaves it as it was
+/// does not make the organisation look modified.
+const REFRESH_SUMMARY: &str = "with latest as (
+    select status, valid_until
+    from esus_accreditations
+    where organisation_id = $1
+    order by applied_on desc, id desc
+    limit 1
+)
+update organisations
+set esus_status = (select status from latest),
+    esus_valid_until = (select valid_until from latest),
+    updated_at = $2,
+    version = version + 1
+where id = $1
+  and (esus_status is distinct from (select status from latest)
+       or esus_valid_until is distinct from (select valid_until from latest))";
+
+/// The other accreditations of organisation `$1` that are open on `$3` (applied, or granted
+/// and in force), newest first; `$2` is the one being written, left out.
+const OPEN_ACCREDITATIONS: &str = "select id, status, applied_on, valid_until
+from esus_accreditations
+where organisation_id = $1
+  and id <> $2
+  and (status = 'applied' or (status = 'granted' and valid_until >= $3))
+order by applied_on desc, id desc";
+
+#[derive(sqlx::FromRow)]
+struct OpenRow {
+    id: Uuid,
+    status: EsusStatus,
+    applied_on: NaiveDate,
+    valid_until: Option<NaiveDate>,
+}
+
+impl From<OpenRow> for OpenAccreditation {
+    fn from(row: OpenRow) -> Self {
+        Self {
+            id: row.id,
+            status: row.status,
+            applied_on: row.applied_on,
+            valid_until: row.valid_until,
+        }
+    }
+}
+
+/// One page of an organisation's history, newest first.
+#[derive(Debug, Clone)]
+pub struct ListAccreditations {
+    pub organisation_id: Uuid,
+    /// Where the previous page ended: the `applied_on` and id of its last item.
+    pub after: Option<(NaiveDate, Uuid)>,
+    /// How many rows to fetch (the caller asks for one more than it shows, to know if more follow).
+    pub limit: i64,
+}
+
+impl Store {
+    #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
+    pub async fn get_esus_accreditation(&self, id: Uuid) -> Result<Accreditation, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, Accreditation>(concat!("select ", columns!(), " from esus_accreditations where id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| classify(e, WHAT))?;
+        row.ok_or(StoreError::NotFound(WHAT))
+    }
+
+    /// One page of an organisation's accreditations, newest first (`applied_on` desc, id desc);
+    /// `NotFound` when the organisation does not exist.
+    #[tracing::instrument(skip_all, fields(organisation.id = %query.organisation_id))]
+    pub async fn list_esus_accreditations(&self, query: &ListAccreditations) -> Result<Vec<Accreditation>, StoreError> {
+        let rows = with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(concat!(
+                "select ", columns!(), " from esus_accreditations where organisation_id = "
+            ));
+            sql.push_bind(query.organisation_id);
+            if let Some((applied_on, id)) = query.after {
+                sql.push(" and (applied_on, id) < (").push_bind(applied_on).push(", ").push_bind(id).push(")");
+            }
+            sql.push(" order by applied_on desc, id desc limit ").push_bind(query.limit);
+            sql.build_query_as::<Accreditation>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, WHAT))?;
+        // An empty page is either an organisation without (more) accreditations or none at all.
+        if rows.is_empty() {
+            let exists = with_pool!(self.db(), pool => {
+                sqlx::query_scalar::<_, Uuid>("select id from organisations where id = $1")
+                    .bind(query.organisation_id)
+                    .fetch_optional(pool)
+                    .await
+            })
+            .map_err(|e| classify(e, "organisation"))?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound("organisation"));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Records an accreditation of `organisation_id`, built by `build` from what the rules need
+    /// to know (the organisation's foundation date, today). In one transaction that first locks
+    /// the organisation: an open accreditation (applied, or granted and in force) is refused
+    /// while another is open, except as a renewal of a granted one ending within 6 months; then
+    /// the insert and the organisation's summary. `NotFound` when the organisation does not exist.
+    #[tracing::instrument(skip_all, fields(organisation.id = %organisation_id))]
+    pub async fn create_esus_accreditation<E: From<StoreError>>(
+        &self,
+        organisation_id: Uuid,
+        build: impl FnOnce(&EsusContext) -> Result<NewAccreditation, E>,
+    ) -> Result<Accreditation, E> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let today = today();
+        with_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await.map_err(db::<E>)?;
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION)
+                .bind(organisation_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db::<E>)?;
+            let Some((_, founded_on)) = locked else {
+                return Err(StoreError::NotFound("organisation").into());
+            };
+            let new = build(&EsusContext { founded_on, today })?;
+            let fields = AccreditationFields::from(&new);
+            if fields.is_open(today) {
+                let others = sqlx::query_as::<_, OpenRow>(OPEN_ACCREDITATIONS)
+                    .bind(organisation_id)
+                    .bind(id)
+                    .bind(today)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db::<E>)?;
+                let others: Vec<OpenAccreditation> = others.into_iter().map(Into::into).collect();
+                check_new_open(&others, today).map_err(open_conflict::<E>)?;
+            }
+            let created = bind_fields(
+                sqlx::query_as::<_, Accreditation>(concat!(
+                    "insert into esus_accreditations (status, basis, applied_on, decided_on, valid_from, \
+                     valid_until, withdrawn_on, authority, department_code, decision_reference, notes, \
+                     id, organisation_id, created_at, updated_at, version) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) returning ",
+                    columns!()
+                )),
+                &fields,
+            )
+            .bind(id)
+            .bind(organisation_id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db::<E>)?;
+            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<E>)?;
+            tx.commit().await.map_err(db::<E>)?;
+            Ok(created)
+        })
+    }
+
+    /// Changes an accreditation: `change` computes its new content from the current one (and
+    /// decides whether the status change is allowed). Under the organisation's lock, so no
+    /// compare-and-set is needed: concurrent changes of one organisation's accreditations run
+    /// one after the other. An accreditation that is open after the change must respect the
+    /// one-open rule; the organisation's summary is refreshed in the same transaction. A change
+    /// that changes nothing keeps the version.
+    #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
+    pub async fn update_esus_accreditation<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        change: impl FnOnce(&Accreditation, &EsusContext) -> Result<NewAccreditation, E>,
+    ) -> Result<Accreditation, E> {
+        let at = now();
+        let today = today();
+        with_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await.map_err(db::<E>)?;
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION_OF)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db::<E>)?;
+            let Some((organisation_id, founded_on)) = locked else {
+                return Err(StoreError::NotFound(WHAT).into());
+            };
+            // Read under the lock: deleted meanwhile is not found.
+            let current = sqlx::query_as::<_, Accreditation>(concat!(
+                "select ", columns!(), " from esus_accreditations where id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db::<E>)?
+            .ok_or(StoreError::NotFound(WHAT))?;
+            let new = change(&current, &EsusContext { founded_on, today })?;
+            let fields = AccreditationFields::from(&new);
+            if fields == current.fields {
+                tx.commit().await.map_err(db::<E>)?;
+                return Ok(current);
+            }
+            if fields.is_open(today) {
+                let others = sqlx::query_as::<_, OpenRow>(OPEN_ACCREDITATIONS)
+                    .bind(organisation_id)
+                    .bind(id)
+                    .bind(today)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db::<E>)?;
+                let others: Vec<OpenAccreditation> = others.into_iter().map(Into::into).collect();
+                check_still_open(&fields.open_ref(id), &others, today).map_err(open_conflict::<E>)?;
+            }
+            let updated = bind_fields(
+                sqlx::query_as::<_, Accreditation>(concat!(
+                    "update esus_accreditations set status = $1, basis = $2, applied_on = $3, decided_on = $4, \
+                     valid_from = $5, valid_until = $6, withdrawn_on = $7, authority = $8, department_code = $9, \
+                     decision_reference = $10, notes = $11, updated_at = $13, version = version + 1 \
+                     where id = $12 returning ",
+                    columns!()
+                )),
+                &fields,
+            )
+            .bind(id)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db::<E>)?;
+            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<E>)?;
+            tx.commit().await.map_err(db::<E>)?;
+            Ok(updated)
+        })
+    }
+
+    /// Deletes an accreditation and refreshes its organisation's summary, in one transaction.
+    #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
+    pub async fn delete_esus_accreditation(&self, id: Uuid) -> Result<(), StoreError> {
+        let at = now();
+        with_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await.map_err(db::<StoreError>)?;
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION_OF)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db::<StoreError>)?;
+            let Some((organisation_id, _)) = locked else {
+                return Err(StoreError::NotFound(WHAT));
+            };
+            let deleted = sqlx::query_scalar::<_, Uuid>("delete from esus_accreditations where id = $1 returning id")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db::<StoreError>)?;
+            if deleted.is_none() {
+                return Err(StoreError::NotFound(WHAT));
+            }
+            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<StoreError>)?;
+            tx.commit().await.map_err(db::<StoreError>)
+        })
+    }
+}
+
+/// Refreshes the ESUS summary of `organisation_id` inside the caller's transaction: the one place
+/// that writes `organisations.esus_status` and `esus_valid_until`.
+async fn refresh_esus_summary<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    organisation_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    Uuid: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query::<DB>(REFRESH_SUMMARY)
+        .bind(organisation_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+fn db<E: From<StoreError>>(error: sqlx::Error) -> E {
+    classify(error, WHAT).into()
+}
+
+fn open_conflict<E: From<StoreError>>(conflict: OpenAccreditationConflict) -> E {
+    StoreError::Conflict {
+        code: "open_accreditation",
+        detail: conflict.to_string(),
+    }
+    .into()
+}
+
+/// Binds `$1…$11`, the writable fields, in the order of the insert and update statements.
+fn bind_fields<'q, DB, O>(
+    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    fields: &AccreditationFields,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let f = fields.clone();
+    query
+        .bind(f.status.as_str().to_owned())
+        .bind(f.basis.as_str().to_owned())
+        .bind(f.applied_on)
+        .bind(f.decided_on)
+        .bind(f.valid_from)
+        .bind(f.valid_until)
+        .bind(f.withdrawn_on)
+        .bind(f.authority)
+        .bind(f.department_code)
+        .bind(f.decision_reference)
+        .bind(f.notes)
+}
+
+/// Statuses and bases are stored as their snake_case names; reading an unknown name is an error
+/// (the database's check constraints make it impossible).
+macro_rules! text_enum {
+    ($($name:ty),*) => {
+        $(
+            impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+            where
+                String: sqlx::Type<DB>,
+            {
+                fn type_info() -> DB::TypeInfo {
+                    <String as sqlx::Type<DB>>::type_info()
+                }
+
+                fn compatible(ty: &DB::TypeInfo) -> bool {
+                    <String as sqlx::Type<DB>>::compatible(ty)
+                }
+            }
+
+            impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+            where
+                String: sqlx::Decode<'r, DB>,
+            {
+                fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                    let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                    Ok(Self::try_from(text)?)
+                }
+            }
+        )*
+    };
+}
+text_enum!(EsusStatus, EsusBasis);

@@ -1,1 +1,577 @@
-//! placeholder
+//! Events in the database, with their organisers and themes: the SQL of their reads and writes, for both backends.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Store, StoreError, classify, now, references, with_pool};
+use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
+use crate::domain::text::search_key;
+
+/// An event as stored, with its organisers (and their names), themes and bookkeeping fields.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: Uuid,
+    pub fields: EventFields,
+    /// Organisers first, then co-organisers, then partners; by name within a role.
+    pub organisers: Vec<EventOrganiser>,
+    /// Sorted.
+    pub themes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The writable columns of an event, in their stored form.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct EventFields {
+    pub title: String,
+    pub description: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub kind: EventKind,
+    #[sqlx(try_from = "String")]
+    pub status: EventStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: String,
+    pub online: bool,
+    pub online_url: Option<String>,
+    pub venue: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub commune_code: Option<String>,
+    pub region_code: Option<String>,
+    pub club_id: Option<Uuid>,
+    pub capacity: Option<i64>,
+    pub attendance: Option<i64>,
+}
+
+impl From<&NewEvent> for EventFields {
+    fn from(new: &NewEvent) -> Self {
+        fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+            value.as_ref().map(|v| v.as_ref().to_owned())
+        }
+        Self {
+            title: new.title.clone(),
+            description: new.description.clone(),
+            kind: new.kind,
+            status: new.status,
+            starts_at: new.starts_at,
+            ends_at: new.ends_at,
+            time_zone: new.time_zone.as_str().to_owned(),
+            online: new.online,
+            online_url: text(&new.online_url),
+            venue: new.venue.clone(),
+            street: new.street.clone(),
+            postal_code: text(&new.postal_code),
+            city: new.city.clone(),
+            commune_code: text(&new.commune_code),
+            region_code: text(&new.region_code),
+            club_id: new.club_id,
+            capacity: new.capacity,
+            attendance: new.attendance,
+        }
+    }
+}
+
+/// An organisation taking part in an event, with its name for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventOrganiser {
+    pub organisation_id: Uuid,
+    pub organisation_name: String,
+    pub role: OrganiserRole,
+}
+
+/// The `events` row alone.
+#[derive(Debug, sqlx::FromRow)]
+struct EventRow {
+    id: Uuid,
+    #[sqlx(flatten)]
+    fields: EventFields,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct OrganiserRow {
+    event_id: Uuid,
+    organisation_id: Uuid,
+    organisation_name: String,
+    #[sqlx(try_from = "String")]
+    role: OrganiserRole,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct ThemeRow {
+    event_id: Uuid,
+    theme: String,
+}
+
+/// The columns of `EventRow`, in one place for every query.
+macro_rules! columns {
+    () => {
+        "id, title, description, kind, status, starts_at, ends_at, time_zone, online, online_url, \
+         venue, street, postal_code, city, commune_code, region_code, club_id, capacity, attendance, \
+         created_at, updated_at, version"
+    };
+}
+
+/// Binds `$1…$19`, the writable fields, in the order of the insert and update statements.
+/// A macro rather than a generic function: the bounds for seven column types on two backends
+/// would outweigh the binding itself.
+macro_rules! bind_fields {
+    ($query:expr, $fields:expr) => {{
+        let f: &EventFields = $fields;
+        $query
+            .bind(search_key(&f.title))
+            .bind(f.title.clone())
+            .bind(f.description.clone())
+            .bind(f.kind.as_str())
+            .bind(f.status.as_str())
+            .bind(f.starts_at)
+            .bind(f.ends_at)
+            .bind(f.time_zone.clone())
+            .bind(f.online)
+            .bind(f.online_url.clone())
+            .bind(f.venue.clone())
+            .bind(f.street.clone())
+            .bind(f.postal_code.clone())
+            .bind(f.city.clone())
+            .bind(f.commune_code.clone())
+            .bind(f.region_code.clone())
+            .bind(f.club_id)
+            .bind(f.capacity)
+            .bind(f.attendance)
+    }};
+}
+
+/// The organisers and themes of the events `$ids`: one query each, whatever the number of
+/// events. `$executor` is evaluated once per query (a pool, or `&mut *tx`).
+macro_rules! fetch_parts {
+    ($executor:expr, $ids:expr) => {{
+        let ids: &[Uuid] = $ids;
+        if ids.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let mut sql = QueryBuilder::new(
+                "select eo.event_id, eo.organisation_id, o.name as organisation_name, eo.role \
+                 from event_organisers eo join organisations o on o.id = eo.organisation_id \
+                 where eo.event_id in (",
+            );
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            sql.push(")");
+            let organisers = sql.build_query_as::<OrganiserRow>().fetch_all($executor).await?;
+            let mut sql = QueryBuilder::new("select event_id, theme from event_themes where event_id in (");
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            sql.push(")");
+            let themes = sql.build_query_as::<ThemeRow>().fetch_all($executor).await?;
+            (organisers, themes)
+        }
+    }};
+}
+
+/// Inserts the organisers and themes of the event `$id` (one statement each).
+macro_rules! insert_parts {
+    ($executor:expr, $id:expr, $organisers:expr, $themes:expr) => {{
+        let id: Uuid = $id;
+        let organisers: &[Organiser] = $organisers;
+        let themes: &[String] = $themes;
+        if !organisers.is_empty() {
+            let mut sql = QueryBuilder::new("insert into event_organisers (event_id, organisation_id, role) ");
+            sql.push_values(organisers, |mut row, organiser| {
+                row.push_bind(id)
+                    .push_bind(organiser.organisation_id)
+                    .push_bind(organiser.role.as_str());
+            });
+            sql.build().execute($executor).await?;
+        }
+        if !themes.is_empty() {
+            let mut sql = QueryBuilder::new("insert into event_themes (event_id, theme) ");
+            sql.push_values(themes, |mut row, theme| {
+                row.push_bind(id).push_bind(theme.clone());
+            });
+            sql.build().execute($executor).await?;
+        }
+    }};
+}
+
+/// Attaches its organisers and themes to each row, keeping the order of the rows.
+fn assemble(rows: Vec<EventRow>, organisers: Vec<OrganiserRow>, themes: Vec<ThemeRow>) -> Vec<Event> {
+    let mut organisers_of: HashMap<Uuid, Vec<EventOrganiser>> = HashMap::new();
+    for row in organisers {
+        organisers_of.entry(row.event_id).or_default().push(EventOrganiser {
+            organisation_id: row.organisation_id,
+            organisation_name: row.organisation_name,
+            role: row.role,
+        });
+    }
+    let mut themes_of: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for row in themes {
+        themes_of.entry(row.event_id).or_default().push(row.theme);
+    }
+    rows.into_iter()
+        .map(|row| {
+            // Sorted here rather than in SQL: the two backends collate text differently.
+            let mut organisers = organisers_of.remove(&row.id).unwrap_or_default();
+            organisers.sort_by_cached_key(|o| (o.role, search_key(&o.organisation_name), o.organisation_id));
+            let mut themes = themes_of.remove(&row.id).unwrap_or_default();
+            themes.sort();
+            Event {
+                id: row.id,
+                fields: row.fields,
+                organisers,
+                themes,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                version: row.version,
+            }
+        })
+        .collect()
+}
+
+/// A record that an event names and that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MissingReference {
+    Club(Uuid),
+    /// The organisation of `organisers[index]`.
+    Organisation {
+        index: usize,
+        organisation_id: Uuid,
+    },
+}
+
+/// The records an event names that do not exist (a 422 on those fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingReferences(pub Vec<MissingReference>);
+
+/// Which events a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    pub region_code: Option<String>,
+    pub club_id: Option<Uuid>,
+    /// Events this organisation takes part in, in any role.
+    pub organiser_id: Option<Uuid>,
+    /// Events that end after this instant.
+    pub ends_after: Option<DateTime<Utc>>,
+    /// Events that start before this instant.
+    pub starts_before: Option<DateTime<Utc>>,
+    pub status: Option<EventStatus>,
+    pub kind: Option<EventKind>,
+    pub theme: Option<String>,
+    /// A search key (see `search_key`) that the folded title must contain.
+    pub title_contains: Option<String>,
+}
+
+/// One page of a list: filter, order (by `starts_at`, then id), start and size.
+#[derive(Debug, Clone)]
+pub struct ListEvents {
+    pub filter: EventFilter,
+    pub descending: bool,
+    /// The `starts_at` and id of the last event of the previous page.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    /// How many rows to fetch (the caller asks for one more than it shows, to know if more follow).
+    pub limit: i64,
+}
+
+/// What one attempt at a write came to.
+enum Attempt {
+    Done(Box<Event>),
+    /// The compare-and-set on `version` found another version: read again.
+    Stale,
+}
+
+const ATTEMPTS: usize = 3;
+
+impl Store {
+    /// Creates an event with its organisers and themes in one transaction. A club or
+    /// organisation that does not exist is reported as `MissingReferences`.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_event<E>(&self, new: &NewEvent) -> Result<Event, E>
+    where
+        E: From<StoreError> + From<MissingReferences>,
+    {
+        let fields = EventFields::from(new);
+        let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
+        for _ in 0..ATTEMPTS {
+            self.check_references::<E>(new).await?;
+            let id = Uuid::now_v7();
+            let at = now();
+            let created = with_pool!(self.db(), pool => {
+                async {
+                    // The first statement writes, so that SQLite takes its write lock before
+                    // reading anything (a read first could not be upgraded once another
+                    // connection has written).
+                    let mut tx = pool.begin().await?;
+                    let row = bind_fields!(
+                        sqlx::query_as::<_, EventRow>(concat!(
+                            "insert into events (title_search, title, description, kind, status, starts_at, \
+                             ends_at, time_zone, online, online_url, venue, street, postal_code, city, \
+                             commune_code, region_code, club_id, capacity, attendance, id, created_at, \
+                             updated_at, version) \
+                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                             $17, $18, $19, $20, $21, $21, 1) returning ", columns!()
+                        )),
+                        &fields
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    insert_parts!(&mut *tx, id, &new.organisers, &themes);
+                    let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(assemble(vec![row], organisers, themes))
+                }
+                .await
+            });
+            match created {
+                Ok(mut events) => match events.pop() {
+                    Some(event) => return Ok(event),
+                    None => return Err(StoreError::NotFound("event").into()),
+                },
+                // A club or organisation deleted since `check_references`: check again.
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
+                Err(error) => return Err(classify(error, "event").into()),
+            }
+        }
+        Err(StoreError::Contended("event").into())
+    }
+
+    #[tracing::instrument(skip_all, fields(event.id = %id))]
+    pub async fn get_event(&self, id: Uuid) -> Result<Event, StoreError> {
+        let events = with_pool!(self.db(), pool => {
+            async {
+                let row = sqlx::query_as::<_, EventRow>(concat!("select ", columns!(), " from events where id = $1"))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+                let Some(row) = row else { return Ok(Vec::new()) };
+                let (organisers, themes) = fetch_parts!(pool, &[id]);
+                Ok::<_, sqlx::Error>(assemble(vec![row], organisers, themes))
+            }
+            .await
+        })
+        .map_err(|e| classify(e, "event"))?;
+        events.into_iter().next().ok_or(StoreError::NotFound("event"))
+    }
+
+    /// One page of events with their organisers and themes (one query for the page, one for
+    /// all its organisers, one for all its themes); cost depends on the page size, not on how
+    /// deep the page is.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_events(&self, query: &ListEvents) -> Result<Vec<Event>, StoreError> {
+        with_pool!(self.db(), pool => {
+            async {
+                let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from events where true"));
+                let filter = &query.filter;
+                if let Some(region) = &filter.region_code {
+                    sql.push(" and region_code = ").push_bind(region.clone());
+                }
+                if let Some(club) = filter.club_id {
+                    sql.push(" and club_id = ").push_bind(club);
+                }
+                if let Some(status) = filter.status {
+                    sql.push(" and status = ").push_bind(status.as_str());
+                }
+                if let Some(kind) = filter.kind {
+                    sql.push(" and kind = ").push_bind(kind.as_str());
+                }
+                // The window [from, to) overlaps the event [starts_at, ends_at).
+                if let Some(from) = filter.ends_after {
+                    sql.push(" and ends_at > ").push_bind(from);
+                }
+                if let Some(to) = filter.starts_before {
+                    sql.push(" and starts_at < ").push_bind(to);
+                }
+                if let Some(organisation) = filter.organiser_id {
+                    sql.push(
+                        " and exists (select 1 from event_organisers eo where eo.event_id = events.id \
+                         and eo.organisation_id = ",
+                    )
+                    .push_bind(organisation)
+                    .push(")");
+                }
+                if let Some(theme) = &filter.theme {
+                    sql.push(" and exists (select 1 from event_themes et where et.event_id = events.id and et.theme = ")
+                        .push_bind(theme.clone())
+                        .push(")");
+                }
+                if let Some(key) = &filter.title_contains {
+                    sql.push(r" and title_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
+                }
+                let (comparison, direction) = if query.descending { ("<", "desc") } else { (">", "asc") };
+                if let Some((at, id)) = query.after {
+                    sql.push(format_args!(" and (starts_at, id) {comparison} ("))
+                        .push_bind(at)
+                        .push(", ")
+                        .push_bind(id)
+                        .push(")");
+                }
+                sql.push(format_args!(" order by starts_at {direction}, id {direction} limit ")).push_bind(query.limit);
+                let rows = sql.build_query_as::<EventRow>().fetch_all(pool).await?;
+                let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+                let (organisers, themes) = fetch_parts!(pool, &ids);
+                Ok::<_, sqlx::Error>(assemble(rows, organisers, themes))
+            }
+            .await
+        })
+        .map_err(|e| classify(e, "event"))
+    }
+
+    /// Reads the event, lets `change` compute its new content from the current one, and writes
+    /// the row, and the organisers and themes when they changed, in one transaction if nobody
+    /// changed the event meanwhile (compare-and-set on `version`, retried a few times). A change
+    /// that changes nothing keeps the version.
+    #[tracing::instrument(skip_all, fields(event.id = %id))]
+    pub async fn update_event<E>(&self, id: Uuid, change: impl Fn(&Event) -> Result<NewEvent, E>) -> Result<Event, E>
+    where
+        E: From<StoreError> + From<MissingReferences>,
+    {
+        for _ in 0..ATTEMPTS {
+            let current = self.get_event(id).await?;
+            let new = change(&current)?;
+            let fields = EventFields::from(&new);
+            let organisers_changed = {
+                let mut before: Vec<(Uuid, OrganiserRole)> =
+                    current.organisers.iter().map(|o| (o.organisation_id, o.role)).collect();
+                let mut after: Vec<(Uuid, OrganiserRole)> =
+                    new.organisers.iter().map(|o| (o.organisation_id, o.role)).collect();
+                before.sort();
+                after.sort();
+                before != after
+            };
+            let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
+            let themes_changed = themes != current.themes;
+            if fields == current.fields && !organisers_changed && !themes_changed {
+                return Ok(current);
+            }
+            self.check_references::<E>(&new).await?;
+            let updated = with_pool!(self.db(), pool => {
+                async {
+                    let mut tx = pool.begin().await?;
+                    let row = bind_fields!(
+                        sqlx::query_as::<_, EventRow>(concat!(
+                            "update events set title_search = $1, title = $2, description = $3, kind = $4, \
+                             status = $5, starts_at = $6, ends_at = $7, time_zone = $8, online = $9, \
+                             online_url = $10, venue = $11, street = $12, postal_code = $13, city = $14, \
+                             commune_code = $15, region_code = $16, club_id = $17, capacity = $18, \
+                             attendance = $19, updated_at = $21, version = version + 1 \
+                             where id = $20 and version = $22 returning ", columns!()
+                        )),
+                        &fields
+                    )
+                    .bind(id)
+                    .bind(now())
+                    .bind(current.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(row) = row else { return Ok(Attempt::Stale) };
+                    if organisers_changed {
+                        sqlx::query("delete from event_organisers where event_id = $1").bind(id).execute(&mut *tx).await?;
+                    }
+                    if themes_changed {
+                        sqlx::query("delete from event_themes where event_id = $1").bind(id).execute(&mut *tx).await?;
+                    }
+                    let organisers: &[Organiser] = if organisers_changed { &new.organisers } else { &[] };
+                    let new_themes: &[String] = if themes_changed { &themes } else { &[] };
+                    insert_parts!(&mut *tx, id, organisers, new_themes);
+                    let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(match assemble(vec![row], organisers, themes).pop() {
+                        Some(event) => Attempt::Done(Box::new(event)),
+                        None => Attempt::Stale,
+                    })
+                }
+                .await
+            });
+            match updated {
+                Ok(Attempt::Done(event)) => return Ok(*event),
+                Ok(Attempt::Stale) => continue,
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
+                Err(error) => return Err(classify(error, "event").into()),
+            }
+        }
+        Err(StoreError::Contended("event").into())
+    }
+
+    /// Deletes an event with its organisers and themes (part of it, deleted by cascade);
+    /// refused with `InUse` while a sponsorship targets it.
+    #[tracing::instrument(skip_all, fields(event.id = %id))]
+    pub async fn delete_event(&self, id: Uuid) -> Result<(), StoreError> {
+        self.delete_row("event", "delete from events where id = $1", id, references::EVENT)
+            .await
+    }
+
+    /// The club and organisations `new` names that do not exist: one query for each kind.
+    async fn check_references<E>(&self, new: &NewEvent) -> Result<(), E>
+    where
+        E: From<StoreError> + From<MissingReferences>,
+    {
+        let organisation_ids: Vec<Uuid> = new.organisers.iter().map(|o| o.organisation_id).collect();
+        let (club_found, organisations_found) = with_pool!(self.db(), pool => {
+            async {
+                let club_found = match new.club_id {
+                    Some(club) => sqlx::query_scalar::<_, Uuid>("select id from clubs where id = $1")
+                        .bind(club)
+                        .fetch_optional(pool)
+                        .await?
+                        .is_some(),
+                    None => true,
+                };
+                let mut found = Vec::new();
+                if !organisation_ids.is_empty() {
+                    let mut sql = QueryBuilder::new("select id from organisations where id in (");
+                    let mut list = sql.separated(", ");
+                    for id in &organisation_ids {
+                        list.push_bind(*id);
+                    }
+                    sql.push(")");
+                    found = sql.build_query_scalar::<Uuid>().fetch_all(pool).await?;
+                }
+                Ok::<_, sqlx::Error>((club_found, found))
+            }
+            .await
+        })
+        .map_err(|e| classify(e, "event"))?;
+        let mut missing = Vec::new();
+        if let (Some(club), false) = (new.club_id, club_found) {
+            missing.push(MissingReference::Club(club));
+        }
+        for (index, organisation_id) in organisation_ids.into_iter().enumerate() {
+            if !organisations_found.contains(&organisation_id) {
+                missing.push(MissingReference::Organisation { index, organisation_id });
+            }
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(MissingReferences(missing).into())
+        }
+    }
+}
+
+/// A LIKE pattern matching `key` anywhere, with LIKE's own wildcards taken literally.
+// The same as the organisations store's; kept here rather than shared, since that file is not
+// this resource's to change.
+fn like_pattern(key: &str) -> String {
+    let mut pattern = String::with_capacity(key.len() + 2);
+    pattern.push('%');
+    for c in key.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, references, with_pool};
+use super::{Store, StoreError, classify, now, references, today, with_pool};
+use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
 
@@ -14,6 +15,10 @@ pub struct Organisation {
     pub id: Uuid,
     #[sqlx(flatten)]
     pub fields: OrganisationFields,
+    /// The status of its latest ESUS accreditation as stored (never `expired`), kept up to date
+    /// by every accreditation change (`refresh_esus_summary`); read-only here.
+    pub esus_status: Option<EsusStatus>,
+    pub esus_valid_until: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -72,7 +77,7 @@ macro_rules! columns {
     () => {
         "id, name, category, siren, siret, rna, legal_category_code, region_code, street, \
          postal_code, city, commune_code, website, email, phone, description, founded_on, \
-         created_at, updated_at, version"
+         esus_status, esus_valid_until, created_at, updated_at, version"
     };
 }
 
@@ -85,6 +90,20 @@ pub struct OrganisationFilter {
     pub siren: Option<String>,
     /// A search key (see `search_key`) that the folded name must contain.
     pub name_contains: Option<String>,
+    /// The ESUS summary status, `expired` and `granted` (in force) told apart on today's date.
+    pub esus_status: Option<EsusFilter>,
+    /// Only organisations whose latest accreditation is granted (in force or expired) and ends
+    /// before this date.
+    pub esus_valid_until_before: Option<NaiveDate>,
+}
+
+/// Which ESUS summary an organisation must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EsusFilter {
+    /// No accreditation at all.
+    None,
+    /// Its latest accreditation reads so today.
+    Is(EsusReadStatus),
 }
 
 /// The orders a list can come in; each ends with the id as a tie-breaker.
@@ -113,6 +132,11 @@ pub struct ListOrganisations {
 }
 
 impl Organisation {
+    /// The ESUS summary as read on `today` (`expired` derived), or `None` without accreditation.
+    pub fn esus(&self, today: NaiveDate) -> Option<EsusSummary> {
+        EsusSummary::read(self.esus_status, self.esus_valid_until, today)
+    }
+
     /// The value of the sort key of this organisation, where the next page starts.
     pub fn position(&self, sort: SortKey) -> After {
         match sort {
@@ -189,6 +213,30 @@ impl Store {
             if let Some(key) = &filter.name_contains {
                 sql.push(r" and name_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
             }
+            // On the summary columns (indexed together); `expired` is derived, never stored, so
+            // granted and expired differ only by the end of validity against today.
+            match filter.esus_status {
+                None => {}
+                Some(EsusFilter::None) => {
+                    sql.push(" and esus_status is null");
+                }
+                Some(EsusFilter::Is(status)) => {
+                    sql.push(" and esus_status = ").push_bind(status.stored().as_str());
+                    match status {
+                        EsusReadStatus::Granted => {
+                            sql.push(" and esus_valid_until >= ").push_bind(today());
+                        }
+                        EsusReadStatus::Expired => {
+                            sql.push(" and esus_valid_until < ").push_bind(today());
+                        }
+                        EsusReadStatus::Applied | EsusReadStatus::Refused | EsusReadStatus::Withdrawn => {}
+                    }
+                }
+            }
+            if let Some(before) = filter.esus_valid_until_before {
+                sql.push(" and esus_status = ").push_bind(EsusStatus::Granted.as_str());
+                sql.push(" and esus_valid_until < ").push_bind(before);
+            }
             let (column, comparison, direction) = match (query.sort, query.descending) {
                 (SortKey::Name, false) => ("name_search", ">", "asc"),
                 (SortKey::Name, true) => ("name_search", "<", "desc"),
@@ -215,6 +263,7 @@ impl Store {
     /// Reads the organisation, lets `change` compute its new content from the current one, and
     /// writes it if nobody changed it meanwhile (compare-and-set on `version`, retried a few
     /// times), so that concurrent updates never overwrite each other unseen.
+    /// The ESUS summary columns are not written here: only `refresh_esus_summary` sets them.
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn update_organisation<E: From<StoreError>>(
         &self,
@@ -259,7 +308,13 @@ impl Store {
     /// Deletes an organisation that nothing references (`InUse` names what still does).
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn delete_organisation(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("organisation", "delete from organisations where id = $1", id, references::ORGANISATION).await
+        self.delete_row(
+            "organisation",
+            "delete from organisations where id = $1",
+            id,
+            references::ORGANISATION,
+        )
+        .await
     }
 
     /// After a unique violation, finds which identifier is taken and by whom. SQLite does not

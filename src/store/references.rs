@@ -25,8 +25,16 @@ pub const ORGANISATION: &[Reference] = &[
         "ESUS accreditations",
         "select count(*) from esus_accreditations where organisation_id = $1",
     ),
-    reference("club membership", "club memberships", "select count(*) from club_members where organisation_id = $1"),
-    reference("club it hosts", "clubs it hosts", "select count(*) from clubs where host_organisation_id = $1"),
+    reference(
+        "club membership",
+        "club memberships",
+        "select count(*) from club_members where organisation_id = $1",
+    ),
+    reference(
+        "club it hosts",
+        "clubs it hosts",
+        "select count(*) from clubs where host_organisation_id = $1",
+    ),
     reference(
         "event it organises",
         "events it organises",
@@ -46,9 +54,17 @@ pub const ORGANISATION: &[Reference] = &[
 
 /// What may reference a club.
 pub const CLUB: &[Reference] = &[
-    reference("member", "members", "select count(*) from club_members where club_id = $1"),
+    reference(
+        "member",
+        "members",
+        "select count(*) from club_members where club_id = $1",
+    ),
     reference("event", "events", "select count(*) from events where club_id = $1"),
-    reference("sponsorship", "sponsorships", "select count(*) from sponsorships where beneficiary_club_id = $1"),
+    reference(
+        "sponsorship",
+        "sponsorships",
+        "select count(*) from sponsorships where beneficiary_club_id = $1",
+    ),
 ];
 
 /// What may reference an event (its organisers and themes are part of it, deleted with it).

@@ -1,0 +1,1006 @@
+//! Events (meetings, conferences, webinars, trainings), their organisers and themes, and the rules of domain.md A "Events".
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
+use uuid::Uuid;
+
+use super::organisation::{CITY_MAX, STREET_MAX};
+use super::{CommuneCode, Invalid, PostalCode, RegionCode, Violation, WebsiteUrl, clean_text, missing, optional};
+
+/// Longest accepted lengths and counts.
+pub const TITLE_MAX: u64 = 200;
+pub const DESCRIPTION_MAX: u64 = 5000;
+pub const VENUE_MAX: u64 = 200;
+pub const THEME_MAX_CHARS: usize = 50;
+pub const THEMES_MAX: usize = 20;
+/// Bounds the `in (…)` lists the store builds from them; no real event has more.
+pub const ORGANISERS_MAX: usize = 50;
+/// The zone of an event that names none: the register serves French regions, mostly metropolitan.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Paris";
+
+/// Implements `as_str`, `parse`, `Display` and `TryFrom<String>` (for reading rows) on a
+/// snake_case string enum, from one table of variants and names.
+macro_rules! string_enum {
+    ($name:ident, $what:literal, [$($variant:ident => $text:literal),* $(,)?]) => {
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The snake_case name used in JSON and in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+
+            /// The value with this exact snake_case name, if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|value| value.as_str() == s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(value: String) -> Result<Self, String> {
+                Self::parse(&value).ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), value))
+            }
+        }
+    };
+}
+
+/// What kind of event this is: `meeting`, `conference`, `webinar`, `training` or `other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Meeting,
+    Conference,
+    Webinar,
+    Training,
+    Other,
+}
+
+string_enum!(EventKind, "event kind", [
+    Meeting => "meeting",
+    Conference => "conference",
+    Webinar => "webinar",
+    Training => "training",
+    Other => "other",
+]);
+
+/// Where an event stands: `draft` (the default, not announced yet), `published` or `cancelled`.
+/// Allowed changes: `draft` → `published` → `cancelled`, and `draft` → `cancelled`; any other
+/// change is a 409 `illegal_transition`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    Draft,
+    Published,
+    Cancelled,
+}
+
+string_enum!(EventStatus, "event status", [
+    Draft => "draft",
+    Published => "published",
+    Cancelled => "cancelled",
+]);
+
+impl EventStatus {
+    /// The statuses an event in this status may change to (staying as it is is always allowed).
+    pub fn next(self) -> &'static [EventStatus] {
+        match self {
+            EventStatus::Draft => &[EventStatus::Published, EventStatus::Cancelled],
+            EventStatus::Published => &[EventStatus::Cancelled],
+            EventStatus::Cancelled => &[],
+        }
+    }
+
+    /// Whether an event in this status may be set to `to`.
+    pub fn may_become(self, to: EventStatus) -> bool {
+        self == to || self.next().contains(&to)
+    }
+
+    /// Why the change to `to` is refused, naming both statuses, or `None` when it is allowed.
+    pub fn refusal(self, to: EventStatus) -> Option<String> {
+        if self.may_become(to) {
+            return None;
+        }
+        let allowed = match self.next() {
+            [] => format!("a {self} event cannot change status any more"),
+            next => {
+                let names: Vec<&str> = next.iter().map(|s| s.as_str()).collect();
+                format!("from {self} it can only become {}", names.join(" or "))
+            }
+        };
+        Some(format!("the event is {self} and cannot become {to}: {allowed}"))
+    }
+}
+
+/// How an organisation takes part in an event: `organiser`, `co_organiser` or `partner`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganiserRole {
+    Organiser,
+    CoOrganiser,
+    Partner,
+}
+
+string_enum!(OrganiserRole, "organiser role", [
+    Organiser => "organiser",
+    CoOrganiser => "co_organiser",
+    Partner => "partner",
+]);
+
+/// An IANA time zone name (`Europe/Paris`, `America/Cayenne`, `Indian/Reunion`…), as the tz
+/// database that chrono-tz embeds knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    /// Names are case-sensitive, as in the tz database.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let name = input.trim();
+        chrono_tz::Tz::from_str(name).map(Self).map_err(|_| {
+            Invalid::new(
+                Invalid::UNKNOWN_CODE,
+                format!(
+                    "{name:?} is not an IANA time zone; use a name of the tz database such as \
+                     Europe/Paris, America/Cayenne or Indian/Reunion"
+                ),
+            )
+        })
+    }
+
+    /// `Europe/Paris`.
+    pub fn default_zone() -> Self {
+        Self(chrono_tz::Europe::Paris)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.0
+    }
+}
+
+/// A theme an event is tagged with: a lowercase slug of letters, digits and single hyphens, at
+/// most 50 characters, e.g. `mois-de-l-ess`. Uppercase letters are lowered.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Theme(String);
+
+impl Theme {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let theme = input.trim().to_ascii_lowercase();
+        if theme.is_empty() {
+            return Err(Invalid::new(Invalid::BLANK, "a theme must not be blank"));
+        }
+        let length = theme.chars().count();
+        if length > THEME_MAX_CHARS {
+            return Err(Invalid::new(
+                Invalid::TOO_LONG,
+                format!("a theme is at most {THEME_MAX_CHARS} characters; this one has {length}"),
+            ));
+        }
+        let well_formed = theme
+            .split('-')
+            .all(|word| !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        if !well_formed {
+            return Err(Invalid::new(
+                Invalid::INVALID_FORMAT,
+                format!(
+                    "{theme:?} is not a theme: a theme is lowercase letters a-z and digits in words \
+                     joined by single hyphens, e.g. mois-de-l-ess"
+                ),
+            ));
+        }
+        Ok(Self(theme))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Theme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An instant given as RFC 3339 with an offset (`2026-09-19T09:30:00+02:00`), as stored: in
+/// UTC, truncated to microseconds (what PostgreSQL keeps). Years 1900 to 2999 only, so that
+/// stored times keep one text form and order on SQLite.
+pub fn parse_instant(input: &str, field_label: &str) -> Result<DateTime<Utc>, Invalid> {
+    let at = DateTime::parse_from_rfc3339(input.trim()).map_err(|_| {
+        Invalid::new(
+            Invalid::INVALID_FORMAT,
+            format!(
+                "{field_label} is a date and time with its offset from UTC (RFC 3339), \
+                 e.g. 2026-09-19T09:30:00+02:00 or 2026-09-19T07:30:00Z"
+            ),
+        )
+    })?;
+    let at = at.with_timezone(&Utc).trunc_subsecs(6);
+    if !(1900..=2999).contains(&at.year()) {
+        return Err(Invalid::new(
+            "out_of_range",
+            format!("{field_label} must be between the years 1900 and 2999"),
+        ));
+    }
+    Ok(at)
+}
+
+/// An instant as the API writes it: RFC 3339 in UTC with `Z`.
+pub fn format_instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// One rule a request breaks. Unlike [`Violation`], the field may be a path into a list
+/// (`organisers[2].role`, `themes[0]`), so it is an owned string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventViolation {
+    pub field: String,
+    pub invalid: Invalid,
+}
+
+impl From<Violation> for EventViolation {
+    fn from(v: Violation) -> Self {
+        Self {
+            field: v.field.to_owned(),
+            invalid: v.invalid,
+        }
+    }
+}
+
+/// The violations found so far, so that every failing field is reported at once.
+#[derive(Debug, Default)]
+struct Violations(Vec<EventViolation>);
+
+impl Violations {
+    fn check<T>(&mut self, field: impl Into<String>, result: Result<T, Invalid>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(invalid) => {
+                self.refuse(field, invalid);
+                None
+            }
+        }
+    }
+
+    fn refuse(&mut self, field: impl Into<String>, invalid: Invalid) {
+        self.0.push(EventViolation {
+            field: field.into(),
+            invalid,
+        });
+    }
+
+    fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|v| v.field == field)
+    }
+}
+
+/// An organisation taking part in an event, as a request gives it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganiserDraft {
+    pub organisation_id: Option<Uuid>,
+    pub role: Option<OrganiserRole>,
+}
+
+/// An organisation taking part in an event, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Organiser {
+    pub organisation_id: Uuid,
+    pub role: OrganiserRole,
+}
+
+/// What a request says an event should be, before any check: the body of a create (with its
+/// defaults applied), or the current event with a PATCH laid over it. `None` means absent or
+/// cleared; `time_zone` `None` means the default zone.
+#[derive(Debug, Clone, Default)]
+pub struct EventDraft {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub kind: Option<EventKind>,
+    pub status: Option<EventStatus>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub time_zone: Option<String>,
+    pub online: Option<bool>,
+    pub online_url: Option<String>,
+    pub venue: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub commune_code: Option<String>,
+    pub region_code: Option<String>,
+    pub club_id: Option<Uuid>,
+    pub capacity: Option<i64>,
+    pub attendance: Option<i64>,
+    pub organisers: Vec<OrganiserDraft>,
+    pub themes: Vec<String>,
+}
+
+/// An event whose every field and rule between fields has been checked: the only form the
+/// store accepts. Whether its club and organisations exist is the store's to check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub title: String,
+    pub description: Option<String>,
+    pub kind: EventKind,
+    pub status: EventStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: TimeZone,
+    pub online: bool,
+    pub online_url: Option<WebsiteUrl>,
+    pub venue: Option<String>,
+    pub street: Option<String>,
+    pub postal_code: Option<PostalCode>,
+    pub city: Option<String>,
+    pub commune_code: Option<CommuneCode>,
+    pub region_code: Option<RegionCode>,
+    pub club_id: Option<Uuid>,
+    pub capacity: Option<i64>,
+    pub attendance: Option<i64>,
+    /// In the order given, no organisation twice.
+    pub organisers: Vec<Organiser>,
+    /// Sorted, without duplicates.
+    pub themes: Vec<Theme>,
+}
+
+impl NewEvent {
+    /// Checks every field of the draft, then the rules between fields, and reports every
+    /// violation at once. `now` decides whether the event has ended (attendance is reported
+    /// after the event only).
+    pub fn parse(draft: EventDraft, now: DateTime<Utc>) -> Result<Self, Vec<EventViolation>> {
+        let mut v = Violations::default();
+        let text = |max: u64, label: &'static str| move |s: &str| clean_text(s, max as usize, label);
+
+        let title = v.check(
+            "title",
+            draft
+                .title
+                .ok_or_else(missing)
+                .and_then(|t| text(TITLE_MAX, "title")(&t)),
+        );
+        let description = v
+            .check(
+                "description",
+                optional(draft.description, text(DESCRIPTION_MAX, "description")),
+            )
+            .flatten();
+        let kind = v.check("kind", draft.kind.ok_or_else(missing));
+        let status = v.check("status", draft.status.ok_or_else(missing));
+        let starts_at = v.check(
+            "starts_at",
+            draft
+                .starts_at
+                .ok_or_else(missing)
+                .and_then(|s| parse_instant(&s, "starts_at")),
+        );
+        let ends_at = v.check(
+            "ends_at",
+            draft
+                .ends_at
+                .ok_or_else(missing)
+                .and_then(|s| parse_instant(&s, "ends_at")),
+        );
+        let time_zone = v.check(
+            "time_zone",
+            optional(draft.time_zone, TimeZone::parse).map(|zone| zone.unwrap_or_else(TimeZone::default_zone)),
+        );
+        let online = v.check("online", draft.online.ok_or_else(missing));
+        let online_url = v
+            .check("online_url", optional(draft.online_url, WebsiteUrl::parse))
+            .flatten();
+        let venue = v
+            .check("venue", optional(draft.venue, text(VENUE_MAX, "venue")))
+            .flatten();
+        let street = v
+            .check("street", optional(draft.street, text(STREET_MAX, "street")))
+            .flatten();
+        let postal_code = v
+            .check("postal_code", optional(draft.postal_code, PostalCode::parse))
+            .flatten();
+        let city = v.check("city", optional(draft.city, text(CITY_MAX, "city"))).flatten();
+        let commune_code = v
+            .check("commune_code", optional(draft.commune_code, CommuneCode::parse))
+            .flatten();
+        let region_code = v
+            .check("region_code", optional(draft.region_code, RegionCode::parse))
+            .flatten();
+        let capacity = v.check("capacity", at_least(draft.capacity, 1, "capacity")).flatten();
+        let attendance = v
+            .check("attendance", at_least(draft.attendance, 0, "attendance"))
+            .flatten();
+        let themes = themes(draft.themes, &mut v);
+        let organisers = organisers(draft.organisers, &mut v);
+
+        if let (Some(starts_at), Some(ends_at)) = (starts_at, ends_at)
+            && ends_at <= starts_at
+        {
+            v.refuse(
+                "ends_at",
+                Invalid::new(
+                    Invalid::MISMATCH,
+                    format!(
+                        "ends_at ({}) must be after starts_at ({})",
+                        format_instant(ends_at),
+                        format_instant(starts_at)
+                    ),
+                ),
+            );
+        }
+        match online {
+            Some(true) if online_url.is_none() && !v.has("online_url") => v.refuse(
+                "online_url",
+                Invalid::new(
+                    "required",
+                    "an online event (online: true) needs online_url, the http or https link to join it",
+                ),
+            ),
+            Some(false) => {
+                for (field, present) in [("city", city.is_some()), ("region_code", region_code.is_some())] {
+                    if !present && !v.has(field) {
+                        v.refuse(
+                            field,
+                            Invalid::new(
+                                "required",
+                                format!(
+                                    "an event held in person (online: false) needs {field}; \
+                                     set online to true for an online event"
+                                ),
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let (Some(capacity), Some(attendance)) = (capacity, attendance)
+            && attendance > capacity
+        {
+            v.refuse(
+                "attendance",
+                Invalid::new(
+                    Invalid::MISMATCH,
+                    format!("attendance {attendance} is more than the capacity {capacity}"),
+                ),
+            );
+        }
+        if let (Some(_), Some(ends_at)) = (attendance, ends_at)
+            && ends_at > now
+        {
+            v.refuse(
+                "attendance",
+                Invalid::new(
+                    "in_future",
+                    format!(
+                        "attendance is reported after the event, and this event has not ended yet \
+                         (it ends at {}); leave attendance out until then",
+                        format_instant(ends_at)
+                    ),
+                ),
+            );
+        }
+
+        match (title, kind, status, starts_at, ends_at, time_zone, online) {
+            (Some(title), Some(kind), Some(status), Some(starts_at), Some(ends_at), Some(time_zone), Some(online))
+                if v.0.is_empty() =>
+            {
+                Ok(Self {
+                    title,
+                    description,
+                    kind,
+                    status,
+                    starts_at,
+                    ends_at,
+                    time_zone,
+                    online,
+                    online_url,
+                    venue,
+                    street,
+                    postal_code,
+                    city,
+                    commune_code,
+                    region_code,
+                    club_id: draft.club_id,
+                    capacity,
+                    attendance,
+                    organisers,
+                    themes,
+                })
+            }
+            _ => Err(v.0),
+        }
+    }
+}
+
+fn at_least(value: Option<i64>, min: i64, field_label: &str) -> Result<Option<i64>, Invalid> {
+    match value {
+        Some(n) if n < min => Err(Invalid::new(
+            "out_of_range",
+            format!("{field_label} must be at least {min}, not {n}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Each theme checked (`themes[i]`), duplicates removed, sorted; at most 20 different ones.
+fn themes(raw: Vec<String>, v: &mut Violations) -> Vec<Theme> {
+    let mut themes: Vec<Theme> = raw
+        .iter()
+        .enumerate()
+        .filter_map(|(index, theme)| v.check(format!("themes[{index}]"), Theme::parse(theme)))
+        .collect();
+    themes.sort();
+    themes.dedup();
+    if themes.len() > THEMES_MAX {
+        v.refuse(
+            "themes",
+            Invalid::new(
+                "too_many",
+                format!(
+                    "an event has at most {THEMES_MAX} themes; {} different ones were given",
+                    themes.len()
+                ),
+            ),
+        );
+    }
+    themes
+}
+
+/// Each organiser checked (`organisers[i].…`), in the order given; no organisation twice.
+fn organisers(raw: Vec<OrganiserDraft>, v: &mut Violations) -> Vec<Organiser> {
+    if raw.len() > ORGANISERS_MAX {
+        v.refuse(
+            "organisers",
+            Invalid::new(
+                "too_many",
+                format!(
+                    "an event has at most {ORGANISERS_MAX} organisers; {} were given",
+                    raw.len()
+                ),
+            ),
+        );
+        return Vec::new();
+    }
+    let mut organisers: Vec<Organiser> = Vec::with_capacity(raw.len());
+    let mut seen: Vec<(Uuid, usize)> = Vec::with_capacity(raw.len());
+    for (index, draft) in raw.into_iter().enumerate() {
+        let id_field = format!("organisers[{index}].organisation_id");
+        let organisation_id = v.check(&*id_field, draft.organisation_id.ok_or_else(missing));
+        let role = v.check(format!("organisers[{index}].role"), draft.role.ok_or_else(missing));
+        if let Some(id) = organisation_id {
+            if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id) {
+                v.refuse(
+                    id_field,
+                    Invalid::new(
+                        "duplicate",
+                        format!(
+                            "organisation {id} is already listed as organisers[{first}]; list it once, with one role"
+                        ),
+                    ),
+                );
+                continue;
+            }
+            seen.push((id, index));
+        }
+        if let (Some(organisation_id), Some(role)) = (organisation_id, role) {
+            organisers.push(Organiser { organisation_id, role });
+        }
+    }
+    organisers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::test_support::any_text;
+    use proptest::prelude::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-26T09:00:00Z".parse().expect("an instant")
+    }
+
+    /// The Lodève club meeting of domain.md Part C, in person, already held.
+    fn draft() -> EventDraft {
+        EventDraft {
+            title: Some(" Club des collectivités : rencontre de Lodève ".into()),
+            kind: Some(EventKind::Meeting),
+            status: Some(EventStatus::Published),
+            starts_at: Some("2026-09-19T09:30:00+02:00".into()),
+            ends_at: Some("2026-09-19T17:00:00+02:00".into()),
+            online: Some(false),
+            city: Some("Lodève".into()),
+            postal_code: Some("34700".into()),
+            commune_code: Some("34142".into()),
+            region_code: Some("76".into()),
+            capacity: Some(80),
+            attendance: Some(60),
+            ..EventDraft::default()
+        }
+    }
+
+    fn refused(draft: EventDraft) -> Vec<(String, &'static str)> {
+        let violations = NewEvent::parse(draft, now()).expect_err("refused");
+        violations.into_iter().map(|v| (v.field, v.invalid.code)).collect()
+    }
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    #[test]
+    fn parse_normalises_times_to_utc_and_defaults_the_time_zone_when_valid() {
+        let new = NewEvent::parse(draft(), now()).expect("valid");
+        assert_eq!(new.title, "Club des collectivités : rencontre de Lodève");
+        assert_eq!(format_instant(new.starts_at), "2026-09-19T07:30:00Z");
+        assert_eq!(format_instant(new.ends_at), "2026-09-19T15:00:00Z");
+        assert_eq!(new.time_zone.as_str(), DEFAULT_TIME_ZONE);
+        assert_eq!(new.region_code.map(|r| r.as_str().to_owned()).as_deref(), Some("76"));
+    }
+
+    #[test]
+    fn parse_instant_truncates_to_microseconds_and_refuses_times_without_offset() {
+        let at = parse_instant("2027-03-10T09:00:00.123456789+01:00", "starts_at").expect("valid");
+        assert_eq!(format_instant(at), "2027-03-10T08:00:00.123456Z");
+        for (input, code) in [
+            ("2027-03-10T09:00:00", Invalid::INVALID_FORMAT),
+            ("2027-03-10", Invalid::INVALID_FORMAT),
+            ("10/03/2027 09:00", Invalid::INVALID_FORMAT),
+            ("", Invalid::INVALID_FORMAT),
+            ("1899-12-31T12:00:00Z", "out_of_range"),
+            ("3000-01-01T12:00:00Z", "out_of_range"),
+        ] {
+            let err = parse_instant(input, "starts_at").expect_err(input);
+            assert_eq!(err.code, code, "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn parse_refuses_an_end_not_after_the_start() {
+        for ends_at in ["2026-09-19T09:30:00+02:00", "2026-09-19T07:29:59Z"] {
+            let bad = EventDraft {
+                ends_at: Some(ends_at.into()),
+                attendance: None,
+                ..draft()
+            };
+            assert_eq!(refused(bad), [("ends_at".to_owned(), Invalid::MISMATCH)], "{ends_at}");
+        }
+    }
+
+    #[test]
+    fn parse_refuses_an_unknown_time_zone_and_accepts_iana_names() {
+        for zone in [
+            "Europe/Paris",
+            "America/Cayenne",
+            "Indian/Reunion",
+            "Pacific/Noumea",
+            "UTC",
+        ] {
+            let ok = EventDraft {
+                time_zone: Some(zone.into()),
+                ..draft()
+            };
+            let new = NewEvent::parse(ok, now()).unwrap_or_else(|e| panic!("{zone}: {e:?}"));
+            assert_eq!(new.time_zone.as_str(), zone);
+        }
+        for zone in ["Europe/Lodeve", "europe/paris", "CET+1", ""] {
+            let bad = EventDraft {
+                time_zone: Some(zone.into()),
+                ..draft()
+            };
+            assert_eq!(
+                refused(bad),
+                [("time_zone".to_owned(), Invalid::UNKNOWN_CODE)],
+                "{zone:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_requires_a_link_online_and_a_city_and_region_in_person() {
+        let online = EventDraft {
+            online: Some(true),
+            city: None,
+            region_code: None,
+            postal_code: None,
+            commune_code: None,
+            ..draft()
+        };
+        assert_eq!(refused(online.clone()), [("online_url".to_owned(), "required")]);
+        let with_link = EventDraft {
+            online_url: Some("https://visio.cress-occitanie.example/club".into()),
+            ..online
+        };
+        assert!(
+            NewEvent::parse(with_link, now()).is_ok(),
+            "an online event needs no venue"
+        );
+        let in_person = EventDraft {
+            city: None,
+            region_code: None,
+            ..draft()
+        };
+        assert_eq!(
+            refused(in_person),
+            [("city".to_owned(), "required"), ("region_code".to_owned(), "required")]
+        );
+        let bad_url = EventDraft {
+            online: Some(true),
+            online_url: Some("ftp://visio.example/".into()),
+            ..draft()
+        };
+        assert_eq!(
+            refused(bad_url),
+            [("online_url".to_owned(), Invalid::INVALID_FORMAT)],
+            "one error, not two"
+        );
+    }
+
+    #[test]
+    fn parse_bounds_capacity_and_attendance() {
+        for (capacity, attendance, expected) in [
+            (Some(0), None, vec![("capacity", "out_of_range")]),
+            (None, Some(-1), vec![("attendance", "out_of_range")]),
+            (Some(50), Some(51), vec![("attendance", Invalid::MISMATCH)]),
+        ] {
+            let bad = EventDraft {
+                capacity,
+                attendance,
+                ..draft()
+            };
+            let expected: Vec<(String, &str)> = expected.into_iter().map(|(f, c)| (f.to_owned(), c)).collect();
+            assert_eq!(
+                refused(bad),
+                expected,
+                "capacity {capacity:?}, attendance {attendance:?}"
+            );
+        }
+        for (capacity, attendance) in [
+            (Some(60), Some(60)),
+            (Some(1), Some(0)),
+            (None, Some(500)),
+            (Some(1), None),
+        ] {
+            let ok = EventDraft {
+                capacity,
+                attendance,
+                ..draft()
+            };
+            assert!(
+                NewEvent::parse(ok, now()).is_ok(),
+                "capacity {capacity:?}, attendance {attendance:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parse_refuses_attendance_before_the_event_has_ended() {
+        let future = EventDraft {
+            starts_at: Some("2026-11-26T08:00:00Z".into()),
+            ends_at: Some("2026-11-26T09:00:01Z".into()),
+            ..draft()
+        };
+        let violations = NewEvent::parse(future, now()).expect_err("not ended");
+        assert_eq!(violations.len(), 1);
+        assert_eq!(
+            (violations[0].field.as_str(), violations[0].invalid.code),
+            ("attendance", "in_future")
+        );
+        assert!(
+            violations[0].invalid.message.contains("after the event"),
+            "{}",
+            violations[0].invalid.message
+        );
+        let just_ended = EventDraft {
+            starts_at: Some("2026-11-26T08:00:00Z".into()),
+            ends_at: Some("2026-11-26T09:00:00Z".into()),
+            ..draft()
+        };
+        assert!(
+            NewEvent::parse(just_ended, now()).is_ok(),
+            "an event ending now has ended"
+        );
+    }
+
+    #[test]
+    fn parse_dedups_and_sorts_themes_and_names_each_bad_one() {
+        let ok = EventDraft {
+            themes: vec![
+                "mois-de-l-ess".into(),
+                " Egalite-Femmes-Hommes ".into(),
+                "mois-de-l-ess".into(),
+            ],
+            ..draft()
+        };
+        let new = NewEvent::parse(ok, now()).expect("valid");
+        let themes: Vec<&str> = new.themes.iter().map(Theme::as_str).collect();
+        assert_eq!(themes, ["egalite-femmes-hommes", "mois-de-l-ess"]);
+        let bad = EventDraft {
+            themes: vec![
+                "ok".into(),
+                "mois de l'ESS".into(),
+                "x".repeat(51),
+                "".into(),
+                "a--b".into(),
+                "-a".into(),
+            ],
+            ..draft()
+        };
+        assert_eq!(
+            refused(bad),
+            [
+                ("themes[1]".to_owned(), Invalid::INVALID_FORMAT),
+                ("themes[2]".to_owned(), Invalid::TOO_LONG),
+                ("themes[3]".to_owned(), Invalid::BLANK),
+                ("themes[4]".to_owned(), Invalid::INVALID_FORMAT),
+                ("themes[5]".to_owned(), Invalid::INVALID_FORMAT),
+            ]
+        );
+        let many = EventDraft {
+            themes: (0..21).map(|n| format!("theme-{n}")).collect(),
+            ..draft()
+        };
+        assert_eq!(refused(many), [("themes".to_owned(), "too_many")]);
+        let twenty_with_repeats = EventDraft {
+            themes: (0..25).map(|n| format!("theme-{}", n % 20)).collect(),
+            ..draft()
+        };
+        assert!(
+            NewEvent::parse(twenty_with_repeats, now()).is_ok(),
+            "20 different themes"
+        );
+    }
+
+    #[test]
+    fn parse_checks_each_organiser_and_refuses_an_organisation_listed_twice() {
+        let ok = EventDraft {
+            organisers: vec![
+                OrganiserDraft {
+                    organisation_id: Some(id(2)),
+                    role: Some(OrganiserRole::Partner),
+                },
+                OrganiserDraft {
+                    organisation_id: Some(id(1)),
+                    role: Some(OrganiserRole::Organiser),
+                },
+            ],
+            ..draft()
+        };
+        let new = NewEvent::parse(ok, now()).expect("valid");
+        assert_eq!(
+            new.organisers[0].organisation_id,
+            id(2),
+            "order kept, so indexes name fields"
+        );
+        let bad = EventDraft {
+            organisers: vec![
+                OrganiserDraft {
+                    organisation_id: Some(id(1)),
+                    role: None,
+                },
+                OrganiserDraft {
+                    organisation_id: None,
+                    role: Some(OrganiserRole::Partner),
+                },
+                OrganiserDraft {
+                    organisation_id: Some(id(1)),
+                    role: Some(OrganiserRole::CoOrganiser),
+                },
+            ],
+            ..draft()
+        };
+        assert_eq!(
+            refused(bad),
+            [
+                ("organisers[0].role".to_owned(), "required"),
+                ("organisers[1].organisation_id".to_owned(), "required"),
+                ("organisers[2].organisation_id".to_owned(), "duplicate"),
+            ]
+        );
+        let too_many = EventDraft {
+            organisers: (0..51)
+                .map(|n| OrganiserDraft {
+                    organisation_id: Some(id(n)),
+                    role: Some(OrganiserRole::Partner),
+                })
+                .collect(),
+            ..draft()
+        };
+        assert_eq!(refused(too_many), [("organisers".to_owned(), "too_many")]);
+    }
+
+    #[test]
+    fn parse_reports_every_violation_when_several_fields_fail() {
+        let bad = EventDraft {
+            title: Some("  ".into()),
+            kind: None,
+            starts_at: Some("tomorrow".into()),
+            region_code: Some("05".into()),
+            capacity: Some(0),
+            ..draft()
+        };
+        let mut fields: Vec<String> = refused(bad).into_iter().map(|(f, _)| f).collect();
+        fields.sort();
+        assert_eq!(fields, ["capacity", "kind", "region_code", "starts_at", "title"]);
+    }
+
+    #[test]
+    fn status_allows_draft_published_cancelled_and_draft_cancelled_only() {
+        use EventStatus::*;
+        for (from, to, allowed) in [
+            (Draft, Draft, true),
+            (Draft, Published, true),
+            (Draft, Cancelled, true),
+            (Published, Published, true),
+            (Published, Cancelled, true),
+            (Published, Draft, false),
+            (Cancelled, Cancelled, true),
+            (Cancelled, Draft, false),
+            (Cancelled, Published, false),
+        ] {
+            assert_eq!(from.may_become(to), allowed, "{from} → {to}");
+            assert_eq!(from.refusal(to).is_none(), allowed, "{from} → {to}");
+        }
+        assert_eq!(
+            Published.refusal(Draft).as_deref(),
+            Some("the event is published and cannot become draft: from published it can only become cancelled")
+        );
+        assert_eq!(
+            Cancelled.refusal(Published).as_deref(),
+            Some("the event is cancelled and cannot become published: a cancelled event cannot change status any more")
+        );
+    }
+
+    #[test]
+    fn enums_serialise_as_their_snake_case_names() {
+        for kind in EventKind::ALL {
+            let json = serde_json::to_string(kind).expect("serialises");
+            assert_eq!(json, format!("\"{kind}\""));
+            assert_eq!(EventKind::try_from(kind.as_str().to_owned()), Ok(*kind));
+        }
+        for status in EventStatus::ALL {
+            assert_eq!(
+                serde_json::to_string(status).expect("serialises"),
+                format!("\"{status}\"")
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&OrganiserRole::CoOrganiser).expect("serialises"),
+            "\"co_organiser\""
+        );
+        assert!(OrganiserRole::parse("co-organiser").is_none());
+        assert!(EventStatus::try_from("archived".to_owned()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn theme_parse_never_panics_and_round_trips(input in any_text()) {
+            if let Ok(theme) = Theme::parse(&input) {
+                prop_assert_eq!(Theme::parse(theme.as_str()), Ok(theme.clone()));
+                prop_assert!(theme.as_str().len() <= THEME_MAX_CHARS);
+            }
+            let _ = TimeZone::parse(&input);
+            let _ = parse_instant(&input, "starts_at");
+        }
+
+        #[test]
+        fn theme_parse_accepts_every_slug(theme in "[a-z0-9]{1,10}(-[a-z0-9]{1,10}){0,3}") {
+            prop_assert_eq!(Theme::parse(&theme).map(|t| t.as_str().to_owned()), Ok(theme));
+        }
+    }
+}
