@@ -15,6 +15,28 @@ async fn organisation_id(app: &TestApp, name: &str) -> String {
     created["id"].as_str().expect("an id").to_owned()
 }
 
+/// Creates a club of region 76 hosted by `host_id` (through the clubs API) and returns its id.
+async fn club_id(app: &TestApp, name: &str, host_id: &str) -> String {
+    let body = json!({"name": name, "region_code": "76", "host_organisation_id": host_id});
+    let created = json_of(app.post_json("/api/v1/clubs", &body).await, StatusCode::CREATED).await;
+    created["id"].as_str().expect("an id").to_owned()
+}
+
+/// Creates an event in Montpellier (through the events API) and returns its id.
+async fn event_id(app: &TestApp, title: &str) -> String {
+    let body = json!({
+        "title": title,
+        "kind": "conference",
+        "starts_at": "2026-11-18T14:00:00+01:00",
+        "ends_at": "2026-11-18T17:30:00+01:00",
+        "online": false,
+        "city": "Montpellier",
+        "region_code": "76"
+    });
+    let created = json_of(app.post_json("/api/v1/events", &body).await, StatusCode::CREATED).await;
+    created["id"].as_str().expect("an id").to_owned()
+}
+
 /// A valid sponsorship body: 15 000 € of financial patronage in 2026; `overrides` replaces or adds fields.
 fn sponsorship(sponsor_id: &str, beneficiary_type: &str, beneficiary_id: &str, overrides: Value) -> Value {
     let mut body = json!({
@@ -629,8 +651,10 @@ on_both_backends! {
         assert!(example.is_object(), "CreateSponsorshipRequest has an example");
         let mutual = organisation_id(&app, "Mutuelle solidaire d'Occitanie").await;
         let cress = organisation_id(&app, "Cress Occitanie").await;
+        let club = club_id(&app, "Club des collectivités locales pour l'ESS", &cress).await;
+        assert_eq!(example["beneficiary"]["type"], "club", "Part C: the club of local authorities");
         example["sponsor_id"] = json!(mutual);
-        example["beneficiary"] = json!({"type": "organisation", "id": cress});
+        example["beneficiary"]["id"] = json!(club);
 
         let created = json_of(app.post_json("/api/v1/sponsorships", &example).await, StatusCode::CREATED).await;
 
@@ -638,6 +662,7 @@ on_both_backends! {
         assert_eq!(created["counterparts_cents"], 200_000, "Part C: 2 000 € of counterparts");
         assert_eq!(created["kind"], "financial_patronage");
         assert_eq!(created["public"], true);
+        assert_eq!(created["beneficiary"]["name"], "Club des collectivités locales pour l'ESS");
         let keys = |value: &Value| -> Vec<String> {
             let mut keys: Vec<String> = value.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
             keys.sort();
@@ -654,6 +679,141 @@ on_both_backends! {
         let summary = json_of(app.get(&format!("/api/v1/sponsorships/summary?sponsor_id={mutual}")).await, StatusCode::OK).await;
         assert_eq!(keys(&summary), keys(&schemas["SponsorshipSummary"]["example"]));
         assert_eq!(keys(&summary["items"][0]), keys(&schemas["SponsorshipSummary"]["example"]["items"][0]));
+    }
+
+    async fn create_returns_201_with_the_club_name_or_event_title_when_the_beneficiary_is_a_club_or_an_event(app: TestApp) {
+        let mutual = organisation_id(&app, "Mutuelle solidaire d'Occitanie").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let club = club_id(&app, "Club des collectivités locales pour l'ESS", &cress).await;
+        let event = event_id(&app, "L'ESS et le mutualisme expliqués aux jeunes").await;
+
+        let for_club = create_sponsorship(&app, sponsorship(&mutual, "club", &club, json!({
+            "amount_cents": 1_500_000, "counterparts_cents": 200_000, "status": "active", "public": true,
+            "starts_on": "2026-01-01", "ends_on": "2026-12-31"
+        }))).await;
+        let for_event = create_sponsorship(&app, sponsorship(&mutual, "event", &event, json!({
+            "kind": "in_kind_patronage", "amount_cents": 250_000, "starts_on": "2026-11-18", "ends_on": "2026-11-18"
+        }))).await;
+
+        assert_eq!(for_club["beneficiary"], json!({"type": "club", "id": club, "name": "Club des collectivités locales pour l'ESS"}));
+        assert_eq!(for_club["sponsor_name"], "Mutuelle solidaire d'Occitanie");
+        assert_eq!(for_event["beneficiary"], json!({"type": "event", "id": event, "name": "L'ESS et le mutualisme expliqués aux jeunes"}));
+        for created in [&for_club, &for_event] {
+            assert_eq!(&json_of(app.get(&path_of(created)).await, StatusCode::OK).await, created, "read back as created");
+        }
+        let listed = app.all_pages("/api/v1/sponsorships?limit=1").await;
+        let names: Vec<&Value> = listed.iter().map(|s| &s["beneficiary"]["name"]).collect();
+        assert_eq!(names, [&for_event["beneficiary"]["name"], &for_club["beneficiary"]["name"]], "names joined in the page, latest start first");
+    }
+
+    async fn create_returns_422_not_found_when_the_beneficiary_id_is_of_another_type(app: TestApp) {
+        let sponsor = organisation_id(&app, "Sponsor").await;
+        let club = club_id(&app, "Club", &sponsor).await;
+        let event = event_id(&app, "Rencontre").await;
+
+        for (kind, id, what) in [
+            ("event", &club, "a club's id given as an event"),
+            ("organisation", &club, "a club's id given as an organisation"),
+            ("club", &event, "an event's id given as a club"),
+            ("organisation", &event, "an event's id given as an organisation"),
+            ("club", &sponsor, "an organisation's id given as a club"),
+            ("event", &sponsor, "an organisation's id given as an event"),
+        ] {
+            let response = app.post_json("/api/v1/sponsorships", &sponsorship(&sponsor, kind, id, json!({}))).await;
+
+            let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!(failing_fields(&problem), ["beneficiary.id"], "{what}: {problem}");
+            let message = error_on(&problem, "beneficiary.id", "not_found");
+            assert!(message.contains(&format!("no {kind}")), "{what}: {message}");
+        }
+        assert_eq!(sponsorship_count(&app).await, 0);
+    }
+
+    async fn update_moves_the_beneficiary_between_an_organisation_a_club_and_an_event(app: TestApp) {
+        let sponsor = organisation_id(&app, "Mutuelle").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let club = club_id(&app, "Club des collectivités", &cress).await;
+        let event = event_id(&app, "Journée du club à Lodève").await;
+        let created = create_sponsorship(&app, sponsorship(&sponsor, "organisation", &cress, json!({}))).await;
+        let path = path_of(&created);
+
+        let to_club = json_of(app.patch_json(&path, &json!({"beneficiary": {"type": "club", "id": club}})).await, StatusCode::OK).await;
+        assert_eq!(to_club["beneficiary"], json!({"type": "club", "id": club, "name": "Club des collectivités"}));
+        let refused = app.patch_json(&path, &json!({"beneficiary": {"type": "event"}})).await;
+        let problem = problem_of(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        error_on(&problem, "beneficiary.id", "not_found");
+        let to_event = json_of(app.patch_json(&path, &json!({"beneficiary": {"type": "event", "id": event}})).await, StatusCode::OK).await;
+        assert_eq!(to_event["beneficiary"], json!({"type": "event", "id": event, "name": "Journée du club à Lodève"}));
+        assert_eq!(to_event["version"], 3);
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, to_event);
+
+        assert_eq!(listed_ids(&app, &format!("beneficiary_type=event&beneficiary_id={event}")).await, [created["id"].clone()]);
+        assert!(listed_ids(&app, &format!("beneficiary_type=club&beneficiary_id={club}")).await.is_empty(), "the club no longer benefits");
+        assert_eq!(app.delete(&format!("/api/v1/clubs/{club}")).await.status(), StatusCode::NO_CONTENT, "the former beneficiary is free");
+    }
+
+    async fn list_and_summary_filter_by_club_and_event_beneficiaries(app: TestApp) {
+        let mutual = organisation_id(&app, "Mutuelle").await;
+        let bank = organisation_id(&app, "Banque coopérative").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let club = club_id(&app, "Club des collectivités", &cress).await;
+        let event = event_id(&app, "Mois de l'ESS").await;
+        let a = create_sponsorship(&app, sponsorship(&mutual, "club", &club, json!({"status": "active", "counterparts_cents": 200_000}))).await["id"].clone();
+        let b = create_sponsorship(&app, sponsorship(&bank, "club", &club, json!({"status": "ended", "kind": "skills_patronage", "amount_cents": 400_000, "starts_on": "2025-04-01"}))).await["id"].clone();
+        let c = create_sponsorship(&app, sponsorship(&mutual, "event", &event, json!({"status": "active", "kind": "commercial_sponsorship", "amount_cents": 50_000}))).await["id"].clone();
+        let d = create_sponsorship(&app, sponsorship(&mutual, "organisation", &cress, json!({"status": "active"}))).await["id"].clone();
+
+        let sorted = |mut ids: Vec<Value>| {
+            ids.sort_by_key(|id| id.as_str().unwrap().to_owned());
+            ids
+        };
+        assert_eq!(sorted(listed_ids(&app, &format!("beneficiary_type=club&beneficiary_id={club}")).await), sorted(vec![a.clone(), b.clone()]));
+        assert_eq!(sorted(listed_ids(&app, &format!("beneficiary_id={club}")).await), sorted(vec![a.clone(), b.clone()]), "a club's id without its type");
+        assert_eq!(listed_ids(&app, &format!("beneficiary_id={event}")).await, vec![c.clone()], "an event's id without its type");
+        assert_eq!(listed_ids(&app, "beneficiary_type=event").await, vec![c.clone()]);
+        assert_eq!(listed_ids(&app, "beneficiary_type=organisation").await, vec![d]);
+        assert!(listed_ids(&app, &format!("beneficiary_type=event&beneficiary_id={club}")).await.is_empty());
+
+        let for_club = json_of(app.get(&format!("/api/v1/sponsorships/summary?beneficiary_type=club&beneficiary_id={club}")).await, StatusCode::OK).await;
+        assert_eq!(for_club, json!({
+            "items": [
+                {"year": 2025, "kind": "skills_patronage", "amount_cents": 400_000, "counterparts_cents": 0, "count": 1},
+                {"year": 2026, "kind": "financial_patronage", "amount_cents": 1_500_000, "counterparts_cents": 200_000, "count": 1},
+            ],
+            "total_amount_cents": 1_900_000
+        }));
+        let mutual_to_event = json_of(
+            app.get(&format!("/api/v1/sponsorships/summary?sponsor_id={mutual}&beneficiary_type=event&beneficiary_id={event}&year=2026")).await,
+            StatusCode::OK,
+        ).await;
+        assert_eq!(mutual_to_event["total_amount_cents"], 50_000);
+        assert_eq!(mutual_to_event["items"][0]["kind"], "commercial_sponsorship");
+        let mutual_to_clubs = json_of(app.get(&format!("/api/v1/sponsorships/summary?sponsor_id={mutual}&beneficiary_type=club")).await, StatusCode::OK).await;
+        assert_eq!(mutual_to_clubs["total_amount_cents"], 1_500_000, "the sponsor's support of clubs only");
+    }
+
+    async fn delete_club_or_event_returns_409_in_use_when_it_is_sponsored(app: TestApp) {
+        let sponsor = organisation_id(&app, "Mutuelle").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let club = club_id(&app, "Club des collectivités", &cress).await;
+        let event = event_id(&app, "Mois de l'ESS").await;
+        let for_club = create_sponsorship(&app, sponsorship(&sponsor, "club", &club, json!({}))).await;
+        let for_event = create_sponsorship(&app, sponsorship(&sponsor, "event", &event, json!({}))).await;
+
+        for (path, what) in [(format!("/api/v1/clubs/{club}"), "club"), (format!("/api/v1/events/{event}"), "event")] {
+            let response = app.delete(&path).await;
+
+            let problem = problem_of(response, StatusCode::CONFLICT, "in_use").await;
+            let detail = problem["detail"].as_str().unwrap();
+            assert!(detail.contains(what) && detail.contains("1 sponsorship"), "names the sponsorship: {detail}");
+            json_of(app.get(&path).await, StatusCode::OK).await;
+        }
+        for sponsorship in [&for_club, &for_event] {
+            assert_eq!(&json_of(app.get(&path_of(sponsorship)).await, StatusCode::OK).await, sponsorship, "untouched");
+            assert_eq!(app.delete(&path_of(sponsorship)).await.status(), StatusCode::NO_CONTENT);
+        }
+        assert_eq!(app.delete(&format!("/api/v1/clubs/{club}")).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(app.delete(&format!("/api/v1/events/{event}")).await.status(), StatusCode::NO_CONTENT);
     }
 
     async fn summary_totals_active_and_ended_sponsorships_per_year_and_kind(app: TestApp) {
