@@ -10,6 +10,7 @@ pub mod esus;
 pub mod event;
 pub mod identifiers;
 pub mod organisation;
+pub mod sponsorship;
 pub mod text;
 
 pub use codes::{CommuneCode, LegalCategoryCode, PostalCode, RegionCode};

@@ -1,3 +1,731 @@
-//! placeholder
+//! `/api/v1/sponsorships`: patronage (mécénat) and commercial sponsorship (parrainage) of a club,
+//! an event or an organisation by an organisation, and their yearly totals.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::domain::sponsorship::{
+    AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
+    NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
+};
+use crate::http::AppState;
+use crate::http::error::{ApiError, checked};
+use crate::http::extract::{JsonBody, Query, present};
+use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::responses::{
+    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+};
+use crate::store::sponsorships::{ListSponsorships, Sponsorship, SponsorshipFilter, SummaryFilter};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // `summary` before `{id}`: actix tries routes in order, and "summary" is no id.
+    cfg.service(summarise_sponsorships)
+        .service(list_sponsorships)
+        .service(create_sponsorship)
+        .service(get_sponsorship)
+        .service(update_sponsorship)
+        .service(delete_sponsorship);
+}
+
+/// The supported record, with its name (a club's or organisation's name, an event's title).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "club",
+    "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12",
+    "name": "Club des collectivités locales pour l'ESS"
+}))]
+pub struct BeneficiaryResponse {
+    #[serde(rename = "type")]
+    pub kind: BeneficiaryType,
+    pub id: Uuid,
+    /// The club's or organisation's name, or the event's title.
+    pub name: String,
+}
+
+/// A sponsorship of the register.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f4-2c3d-7f5e-9a6b-7c8d9e0f1a23",
+    "sponsor_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "sponsor_name": "Mutuelle solidaire d'Occitanie",
+    "beneficiary": {
+        "type": "club",
+        "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12",
+        "name": "Club des collectivités locales pour l'ESS"
+    },
+    "kind": "financial_patronage",
+    "amount_cents": 1_500_000,
+    "currency": "EUR",
+    "counterparts_cents": 200_000,
+    "starts_on": "2026-01-01",
+    "ends_on": "2026-12-31",
+    "status": "active",
+    "public": true,
+    "agreement_reference": "CONV-2026-014",
+    "notes": "Logo on the club's documents and invitations to its two days in person.",
+    "created_at": "2026-11-26T09:30:00Z",
+    "updated_at": "2026-11-26T09:30:00Z",
+    "version": 1
+}))]
+pub struct SponsorshipResponse {
+    pub id: Uuid,
+    /// The sponsoring organisation.
+    pub sponsor_id: Uuid,
+    pub sponsor_name: String,
+    pub beneficiary: BeneficiaryResponse,
+    pub kind: SponsorshipKind,
+    /// The amount given, or the valuation of what is given in kind or in skills, in cents.
+    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
+    pub amount_cents: i64,
+    pub currency: Currency,
+    /// The value of what the sponsor receives back (logo, invitations…), in cents.
+    #[schema(minimum = 0)]
+    pub counterparts_cents: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub status: SponsorshipStatus,
+    /// Whether the sponsorship may be shown to anonymous callers (its amounts never are).
+    pub public: bool,
+    pub agreement_reference: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Incremented by every change.
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+impl From<Sponsorship> for SponsorshipResponse {
+    fn from(s: Sponsorship) -> Self {
+        let f = s.fields;
+        Self {
+            id: s.id,
+            sponsor_id: f.sponsor_id,
+            sponsor_name: s.sponsor_name,
+            beneficiary: BeneficiaryResponse {
+                kind: f.beneficiary.kind,
+                id: f.beneficiary.id,
+                name: s.beneficiary_name,
+            },
+            kind: f.kind,
+            amount_cents: f.amount_cents,
+            currency: f.currency,
+            counterparts_cents: f.counterparts_cents,
+            starts_on: f.starts_on,
+            ends_on: f.ends_on,
+            status: f.status,
+            public: f.public,
+            agreement_reference: f.agreement_reference,
+            notes: f.notes,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// The supported record: an existing club, event or organisation (not the sponsor itself).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"}))]
+pub struct BeneficiaryRequest {
+    #[serde(rename = "type", default)]
+    #[schema(required = true, value_type = BeneficiaryType)]
+    pub kind: Option<BeneficiaryType>,
+    #[serde(default)]
+    #[schema(required = true, value_type = Uuid)]
+    pub id: Option<Uuid>,
+}
+
+/// A new sponsorship. `sponsor_id`, `beneficiary`, `kind`, `amount_cents` and `starts_on` are
+/// required; `currency` defaults to `EUR`, `counterparts_cents` to 0, `status` to `proposed`,
+/// `public` to false. The ids must be those of existing records (the example's are those of the
+/// other examples: replace them with ids of your database).
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "sponsor_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "beneficiary": {"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"},
+    "kind": "financial_patronage",
+    "amount_cents": 1_500_000,
+    "currency": "EUR",
+    "counterparts_cents": 200_000,
+    "starts_on": "2026-01-01",
+    "ends_on": "2026-12-31",
+    "status": "active",
+    "public": true,
+    "agreement_reference": "CONV-2026-014",
+    "notes": "Logo on the club's documents and invitations to its two days in person."
+}))]
+pub struct CreateSponsorshipRequest {
+    /// The sponsoring organisation.
+    #[schema(required = true, value_type = Uuid)]
+    #[serde(default)]
+    pub sponsor_id: Option<Uuid>,
+    #[schema(required = true, value_type = BeneficiaryRequest)]
+    #[serde(default)]
+    pub beneficiary: Option<BeneficiaryRequest>,
+    #[schema(required = true, value_type = SponsorshipKind)]
+    #[serde(default)]
+    pub kind: Option<SponsorshipKind>,
+    /// The amount given, or the valuation of what is given in kind or in skills, in euro cents:
+    /// 1 to 10^13.
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    /// Only `EUR`.
+    #[schema(value_type = Currency, default = "EUR")]
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The value of what the sponsor receives back (logo, invitations…), in cents, 0 or more.
+    /// For the three patronage kinds at most 25 % of `amount_cents` (mécénat rule, 422
+    /// `counterparts_over_25_percent` otherwise); no cap for `commercial_sponsorship`.
+    #[schema(value_type = i64, minimum = 0, default = 0, example = 200_000)]
+    #[serde(default)]
+    pub counterparts_cents: Option<i64>,
+    /// First day, in the years 1900 to 2200.
+    #[schema(required = true, value_type = NaiveDate, example = "2026-01-01")]
+    #[serde(default)]
+    pub starts_on: Option<NaiveDate>,
+    /// Last day, on or after `starts_on`; `null` for an open end.
+    #[schema(example = "2026-12-31")]
+    #[serde(default)]
+    pub ends_on: Option<NaiveDate>,
+    /// Usually `proposed` (the default); any status may be recorded for a sponsorship that
+    /// already runs or ran.
+    #[schema(value_type = SponsorshipStatus, default = "proposed")]
+    #[serde(default)]
+    pub status: Option<SponsorshipStatus>,
+    /// Whether it may be shown to anonymous callers (its amounts never are).
+    #[schema(value_type = bool, default = false)]
+    #[serde(default)]
+    pub public: Option<bool>,
+    /// The reference of the agreement (convention de mécénat), up to 100 characters.
+    #[schema(min_length = 1, max_length = 100, example = "CONV-2026-014")]
+    #[validate(length(max = AGREEMENT_REFERENCE_MAX))]
+    #[serde(default)]
+    pub agreement_reference: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = NOTES_MAX))]
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl From<CreateSponsorshipRequest> for SponsorshipDraft {
+    fn from(r: CreateSponsorshipRequest) -> Self {
+        Self {
+            sponsor_id: r.sponsor_id,
+            beneficiary: r.beneficiary.map(|b| BeneficiaryDraft { kind: b.kind, id: b.id }),
+            kind: r.kind,
+            amount_cents: r.amount_cents,
+            currency: Some(r.currency.unwrap_or_else(|| Currency::Eur.as_str().to_owned())),
+            counterparts_cents: Some(r.counterparts_cents.unwrap_or(0)),
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            status: Some(r.status.unwrap_or(SponsorshipStatus::Proposed)),
+            public: Some(r.public.unwrap_or(false)),
+            agreement_reference: r.agreement_reference,
+            notes: r.notes,
+        }
+    }
+}
+
+/// Changes to the beneficiary, merged into the current one: `{"id": …}` alone keeps the type.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"type": "organisation", "id": "0193a1f5-3d4e-7a6f-8b7c-8d9e0f1a2b34"}))]
+pub struct BeneficiaryPatch {
+    #[serde(rename = "type", default, deserialize_with = "present")]
+    #[schema(value_type = BeneficiaryType)]
+    pub kind: Option<Option<BeneficiaryType>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Uuid)]
+    pub id: Option<Option<Uuid>>,
+}
+
+/// Changes to a sponsorship (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
+/// clears `ends_on`, `agreement_reference` or `notes` (the other fields cannot be cleared).
+/// `beneficiary` is merged too. The same rules as on creation apply to the result, and `status`
+/// follows the lifecycle.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "ended", "notes": null}))]
+pub struct UpdateSponsorshipRequest {
+    #[schema(value_type = Uuid)]
+    #[serde(default, deserialize_with = "present")]
+    pub sponsor_id: Option<Option<Uuid>>,
+    #[schema(value_type = BeneficiaryPatch)]
+    #[serde(default, deserialize_with = "present")]
+    pub beneficiary: Option<Option<BeneficiaryPatch>>,
+    #[schema(value_type = SponsorshipKind)]
+    #[serde(default, deserialize_with = "present")]
+    pub kind: Option<Option<SponsorshipKind>>,
+    #[schema(value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64)]
+    #[serde(default, deserialize_with = "present")]
+    pub amount_cents: Option<Option<i64>>,
+    #[schema(value_type = Currency)]
+    #[serde(default, deserialize_with = "present")]
+    pub currency: Option<Option<String>>,
+    #[schema(value_type = i64, minimum = 0)]
+    #[serde(default, deserialize_with = "present")]
+    pub counterparts_cents: Option<Option<i64>>,
+    #[schema(value_type = NaiveDate)]
+    #[serde(default, deserialize_with = "present")]
+    pub starts_on: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<NaiveDate>)]
+    #[serde(default, deserialize_with = "present")]
+    pub ends_on: Option<Option<NaiveDate>>,
+    /// `proposed` → `active` → `ended`; `proposed` or `active` → `cancelled`; `ended` and
+    /// `cancelled` are final (409 `illegal_transition` otherwise).
+    #[schema(value_type = SponsorshipStatus)]
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<SponsorshipStatus>>,
+    #[schema(value_type = bool)]
+    #[serde(default, deserialize_with = "present")]
+    pub public: Option<Option<bool>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[validate(length(max = AGREEMENT_REFERENCE_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub agreement_reference: Option<Option<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
+    #[validate(length(max = NOTES_MAX))]
+    #[serde(default, deserialize_with = "present")]
+    pub notes: Option<Option<String>>,
+}
+
+/// The patch value of a field, or the current one when the patch leaves it out.
+fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
+    match patch {
+        Some(value) => value.clone(),
+        None => current,
+    }
+}
+
+impl UpdateSponsorshipRequest {
+    /// The sponsorship as it would be after this patch.
+    fn apply_to(&self, current: &NewSponsorship) -> SponsorshipDraft {
+        let beneficiary = match &self.beneficiary {
+            None => Some(BeneficiaryDraft {
+                kind: Some(current.beneficiary.kind),
+                id: Some(current.beneficiary.id),
+            }),
+            Some(None) => None,
+            Some(Some(patch)) => Some(BeneficiaryDraft {
+                kind: pick(&patch.kind, Some(current.beneficiary.kind)),
+                id: pick(&patch.id, Some(current.beneficiary.id)),
+            }),
+        };
+        SponsorshipDraft {
+            sponsor_id: pick(&self.sponsor_id, Some(current.sponsor_id)),
+            beneficiary,
+            kind: pick(&self.kind, Some(current.kind)),
+            amount_cents: pick(&self.amount_cents, Some(current.amount_cents)),
+            currency: pick(&self.currency, Some(current.currency.as_str().to_owned())),
+            counterparts_cents: pick(&self.counterparts_cents, Some(current.counterparts_cents)),
+            starts_on: pick(&self.starts_on, Some(current.starts_on)),
+            ends_on: pick(&self.ends_on, current.ends_on),
+            status: pick(&self.status, Some(current.status)),
+            public: pick(&self.public, Some(current.public)),
+            agreement_reference: pick(&self.agreement_reference, current.agreement_reference.clone()),
+            notes: pick(&self.notes, current.notes.clone()),
+        }
+    }
+}
+
+/// Checks a draft: `validator`'s shape errors and the domain rules (422), then, for a change,
+/// the status lifecycle (409).
+fn check_draft(
+    shape: Result<(), validator::ValidationErrors>,
+    current: Option<&NewSponsorship>,
+    draft: SponsorshipDraft,
+    existing: Existing,
+) -> Result<NewSponsorship, ApiError> {
+    let new = checked(shape, NewSponsorship::parse(draft, existing))?;
+    if let Some(current) = current {
+        current
+            .status
+            .check_transition(new.status)
+            .map_err(|detail| ApiError::Conflict {
+                code: "illegal_transition",
+                detail,
+                existing_id: None,
+            })?;
+    }
+    Ok(new)
+}
+
+/// The orders a list can come in; ties are broken by id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+pub enum SponsorshipSort {
+    /// Earliest start first.
+    #[serde(rename = "starts_on")]
+    StartsOn,
+    /// Latest start first (the default).
+    #[default]
+    #[serde(rename = "-starts_on")]
+    StartsOnDesc,
+}
+
+impl SponsorshipSort {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::StartsOn => "starts_on",
+            Self::StartsOnDesc => "-starts_on",
+        }
+    }
+}
+
+/// Filters, order and page of the sponsorship list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListSponsorshipsParams {
+    /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// Where to start: the `next_cursor` of the previous page, unchanged.
+    #[param(max_length = 1024)]
+    pub cursor: Option<String>,
+    /// Only the sponsorships of this sponsor.
+    pub sponsor_id: Option<Uuid>,
+    /// Only the sponsorships of this kind of beneficiary.
+    pub beneficiary_type: Option<BeneficiaryType>,
+    /// Only the sponsorships of this beneficiary (of `beneficiary_type` when given, else of any type).
+    pub beneficiary_id: Option<Uuid>,
+    pub status: Option<SponsorshipStatus>,
+    pub kind: Option<SponsorshipKind>,
+    /// Only the sponsorships whose period overlaps this calendar year (starting on or before
+    /// 31 December and not ended before 1 January), 1900 to 2200.
+    #[param(minimum = 1900, maximum = 2200, example = 2026)]
+    pub year: Option<i32>,
+    /// Order of the list, by `starts_on`.
+    #[param(inline)]
+    pub sort: Option<SponsorshipSort>,
+}
+
+/// One page of sponsorships.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SponsorshipPage {
+    pub items: Vec<SponsorshipResponse>,
+    /// The cursor of the next page, or `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A year filter: 1900 to 2200, else a 400.
+fn checked_year(year: Option<i32>) -> Result<Option<i32>, ApiError> {
+    match year {
+        Some(year) if !(FIRST_YEAR..=LAST_YEAR).contains(&year) => Err(ApiError::invalid_parameter(
+            "year",
+            format!("{year} is out of range; year is {FIRST_YEAR} to {LAST_YEAR}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+impl ListSponsorshipsParams {
+    fn into_query(self) -> Result<(ListSponsorships, SponsorshipSort), ApiError> {
+        let limit = page_limit(self.limit)?;
+        let sort = self.sort.unwrap_or_default();
+        let after = match &self.cursor {
+            None => None,
+            Some(raw) => {
+                let (value, id) = decode_cursor(raw, sort.as_str())?;
+                let starts_on = value.parse::<NaiveDate>().map_err(|_| {
+                    ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
+                })?;
+                Some((starts_on, id))
+            }
+        };
+        let filter = SponsorshipFilter {
+            sponsor_id: self.sponsor_id,
+            beneficiary_type: self.beneficiary_type,
+            beneficiary_id: self.beneficiary_id,
+            status: self.status,
+            kind: self.kind,
+            year: checked_year(self.year)?,
+        };
+        Ok((
+            ListSponsorships {
+                filter,
+                descending: sort == SponsorshipSort::StartsOnDesc,
+                after,
+                limit: limit + 1,
+            },
+            sort,
+        ))
+    }
+}
+
+/// Whose totals to compute.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryParams {
+    /// The sponsor's totals. `sponsor_id` or `beneficiary_id` (or both) is required.
+    pub sponsor_id: Option<Uuid>,
+    /// The kind of beneficiary; required with `beneficiary_id`.
+    pub beneficiary_type: Option<BeneficiaryType>,
+    /// The beneficiary's totals (with `beneficiary_type`).
+    pub beneficiary_id: Option<Uuid>,
+    /// Only the sponsorships starting in this year, 1900 to 2200.
+    #[param(minimum = 1900, maximum = 2200, example = 2026)]
+    pub year: Option<i32>,
+}
+
+impl SummaryParams {
+    fn into_filter(self) -> Result<SummaryFilter, ApiError> {
+        if self.sponsor_id.is_none() && self.beneficiary_id.is_none() {
+            return Err(ApiError::bad_request(
+                "invalid_parameter",
+                "give sponsor_id, or beneficiary_type and beneficiary_id (or both): totals of the whole register are not offered",
+            ));
+        }
+        if self.beneficiary_id.is_some() && self.beneficiary_type.is_none() {
+            return Err(ApiError::invalid_parameter(
+                "beneficiary_type",
+                "required with beneficiary_id (club, event or organisation)",
+            ));
+        }
+        Ok(SummaryFilter {
+            sponsor_id: self.sponsor_id,
+            beneficiary_type: self.beneficiary_type,
+            beneficiary_id: self.beneficiary_id,
+            year: checked_year(self.year)?,
+        })
+    }
+}
+
+/// The totals of one year and one kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryItem {
+    /// The year of `starts_on`.
+    #[schema(example = 2026)]
+    pub year: i64,
+    pub kind: SponsorshipKind,
+    /// The sum of the amounts, in cents.
+    pub amount_cents: i64,
+    /// The sum of the counterparts, in cents.
+    pub counterparts_cents: i64,
+    /// How many sponsorships were counted.
+    pub count: i64,
+}
+
+/// Totals in cents per year and kind, and their grand total.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [
+        {"year": 2025, "kind": "in_kind_patronage", "amount_cents": 300_000, "counterparts_cents": 0, "count": 1},
+        {"year": 2026, "kind": "financial_patronage", "amount_cents": 1_500_000, "counterparts_cents": 200_000, "count": 1}
+    ],
+    "total_amount_cents": 1_800_000
+}))]
+pub struct SponsorshipSummary {
+    /// Sorted by year, then kind (alphabetically).
+    pub items: Vec<SummaryItem>,
+    /// The sum of every item's `amount_cents`.
+    pub total_amount_cents: i64,
+}
+
+/// Totals of sponsorships per year and kind.
+///
+/// Counts only `active` and `ended` sponsorships (a `proposed` one is not given yet, a
+/// `cancelled` one never was), grouped by the year of `starts_on` and by kind, for one sponsor
+/// (`sponsor_id`), one beneficiary (`beneficiary_type` + `beneficiary_id`) or both; `year`
+/// keeps the sponsorships starting in that year. At least one of `sponsor_id` and
+/// `beneficiary_id` is required (400 otherwise); `beneficiary_id` needs `beneficiary_type`.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(SummaryParams),
+    responses(
+        (status = 200, description = "The totals, sorted by year then kind.", body = SponsorshipSummary),
+        (status = 400, response = BadRequest),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/sponsorships/summary")]
+pub async fn summarise_sponsorships(
+    state: web::Data<AppState>,
+    Query(params): Query<SummaryParams>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = params.into_filter()?;
+    let rows = state.store.summarise_sponsorships(&filter).await?;
+    let total_amount_cents = rows
+        .iter()
+        .try_fold(0i64, |total, row| total.checked_add(row.amount_cents))
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("sponsorship totals overflow an i64")))?;
+    let items = rows
+        .into_iter()
+        .map(|row| SummaryItem {
+            year: row.year,
+            kind: row.kind,
+            amount_cents: row.amount_cents,
+            counterparts_cents: row.counterparts_cents,
+            count: row.count,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SponsorshipSummary {
+        items,
+        total_amount_cents,
+    }))
+}
+
+/// List sponsorships.
+///
+/// Filtered by sponsor, beneficiary (type, id, or both), status, kind and calendar year (periods
+/// overlapping it); sorted by `starts_on` (latest first by default). Each item carries its
+/// sponsor's name and its beneficiary's name. Pages are keyset-based: follow `next_cursor` until
+/// it is `null`.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(ListSponsorshipsParams),
+    responses(
+        (status = 200, description = "One page of sponsorships.", body = SponsorshipPage),
+        (status = 400, response = BadRequest),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/sponsorships")]
+pub async fn list_sponsorships(
+    state: web::Data<AppState>,
+    Query(params): Query<ListSponsorshipsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let (query, sort) = params.into_query()?;
+    let mut rows = state.store.list_sponsorships(&query).await?;
+    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
+    let next_cursor = if rows.len() > shown {
+        rows.truncate(shown);
+        rows.last()
+            .map(|last| encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id))
+    } else {
+        None
+    };
+    let items = rows.into_iter().map(SponsorshipResponse::from).collect();
+    Ok(HttpResponse::Ok().json(SponsorshipPage { items, next_cursor }))
+}
+
+/// Create a sponsorship.
+///
+/// The sponsor must be an existing organisation and the beneficiary an existing club, event or
+/// organisation other than the sponsor (422 `not_found` on `sponsor_id` or `beneficiary.id`,
+/// 422 `same_as_sponsor`). `amount_cents` is 1 to 10^13; `currency` only `EUR`;
+/// `counterparts_cents` 0 or more and, for the three patronage kinds (mécénat), at most 25 % of
+/// the amount (422 `counterparts_over_25_percent`); `ends_on`, when given, on or after
+/// `starts_on`. Every failing field is listed in the 422 answer.
+#[utoipa::path(
+    tag = "sponsorships",
+    request_body(content = CreateSponsorshipRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; `Location` is its address.", body = SponsorshipResponse,
+            headers(("Location" = String, description = "The address of the new sponsorship."))),
+        (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/sponsorships")]
+pub async fn create_sponsorship(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<CreateSponsorshipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = body.validate();
+    let created = state
+        .store
+        .create_sponsorship(body.into(), |draft, existing| {
+            check_draft(shape.clone(), None, draft, existing)
+        })
+        .await?;
+    let location = format!("/api/v1/sponsorships/{}", created.id);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(SponsorshipResponse::from(created)))
+}
+
+/// Get a sponsorship.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = Uuid, Path, description = "The sponsorship's id.")),
+    responses(
+        (status = 200, description = "The sponsorship.", body = SponsorshipResponse),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/sponsorships/{id}")]
+pub async fn get_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(SponsorshipResponse::from(sponsorship)))
+}
+
+/// Change a sponsorship.
+///
+/// A JSON merge patch (`application/merge-patch+json` or `application/json`): fields left out
+/// stay as they are, `null` clears `ends_on`, `agreement_reference` or `notes`. The result must
+/// pass every check of a creation (422), the beneficiary may change to another existing record,
+/// and `status` follows its lifecycle: `proposed` → `active` → `ended`, `proposed` or `active` →
+/// `cancelled`, `ended` and `cancelled` final (409 `illegal_transition` otherwise).
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = Uuid, Path, description = "The sponsorship's id.")),
+    request_body(content(
+        (UpdateSponsorshipRequest = "application/merge-patch+json"),
+        (UpdateSponsorshipRequest = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The sponsorship as changed.", body = SponsorshipResponse),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[patch("/sponsorships/{id}")]
+pub async fn update_sponsorship(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    JsonBody(patch): JsonBody<UpdateSponsorshipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let shape = patch.validate();
+    let updated = state
+        .store
+        .update_sponsorship(
+            id.into_inner(),
+            |current| patch.apply_to(&current.fields),
+            |current, draft, existing| check_draft(shape.clone(), Some(&current.fields), draft, existing),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(SponsorshipResponse::from(updated)))
+}
+
+/// Delete a sponsorship.
+#[utoipa::path(
+    tag = "sponsorships",
+    params(("id" = Uuid, Path, description = "The sponsorship's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 404, response = NotFound),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[delete("/sponsorships/{id}")]
+pub async fn delete_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    state.store.delete_sponsorship(id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,1 +1,501 @@
-//! placeholder
+//! Sponsorships in the database: the SQL of their reads and writes and of their yearly totals,
+//! for both backends.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::QueryBuilder;
+use uuid::Uuid;
+
+use super::{Db, Store, StoreError, classify, now, with_pool};
+use crate::domain::sponsorship::{
+    Beneficiary, BeneficiaryType, Currency, Existing, NewSponsorship, SponsorshipDraft, SponsorshipKind,
+    SponsorshipStatus,
+};
+
+/// A sponsorship as stored, with the names of its sponsor and beneficiary and its bookkeeping
+/// fields.
+#[derive(Debug, Clone)]
+pub struct Sponsorship {
+    pub id: Uuid,
+    /// The checked fields, as stored.
+    pub fields: NewSponsorship,
+    pub sponsor_name: String,
+    /// The beneficiary's name (a club or an organisation) or title (an event).
+    pub beneficiary_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The columns of the `sponsorships` table, as read.
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    sponsor_id: Uuid,
+    beneficiary_type: String,
+    beneficiary_club_id: Option<Uuid>,
+    beneficiary_event_id: Option<Uuid>,
+    beneficiary_organisation_id: Option<Uuid>,
+    kind: String,
+    amount_cents: i64,
+    currency: String,
+    counterparts_cents: i64,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+    status: String,
+    public: bool,
+    agreement_reference: Option<String>,
+    notes: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+}
+
+/// A row with the names the page and single reads join in.
+#[derive(Debug, sqlx::FromRow)]
+struct NamedRow {
+    #[sqlx(flatten)]
+    row: Row,
+    sponsor_name: String,
+    beneficiary_name: String,
+}
+
+impl Row {
+    /// The stored form back in domain types; a value the schema should have refused is an
+    /// internal error, not a panic.
+    fn into_sponsorship(self, sponsor_name: String, beneficiary_name: String) -> Result<Sponsorship, StoreError> {
+        let corrupt = |what: String| StoreError::Unexpected(anyhow::anyhow!("sponsorship {}: {what}", self.id));
+        let kind = BeneficiaryType::try_from(self.beneficiary_type.clone()).map_err(corrupt)?;
+        let beneficiary_id = match kind {
+            BeneficiaryType::Club => self.beneficiary_club_id,
+            BeneficiaryType::Event => self.beneficiary_event_id,
+            BeneficiaryType::Organisation => self.beneficiary_organisation_id,
+        }
+        .ok_or_else(|| corrupt(format!("no {kind} id")))?;
+        let fields = NewSponsorship {
+            sponsor_id: self.sponsor_id,
+            beneficiary: Beneficiary {
+                kind,
+                id: beneficiary_id,
+            },
+            kind: SponsorshipKind::try_from(self.kind.clone()).map_err(corrupt)?,
+            amount_cents: self.amount_cents,
+            currency: Currency::try_from(self.currency.clone()).map_err(corrupt)?,
+            counterparts_cents: self.counterparts_cents,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            status: SponsorshipStatus::try_from(self.status.clone()).map_err(corrupt)?,
+            public: self.public,
+            agreement_reference: self.agreement_reference,
+            notes: self.notes,
+        };
+        Ok(Sponsorship {
+            id: self.id,
+            fields,
+            sponsor_name,
+            beneficiary_name,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+        })
+    }
+}
+
+/// The columns of `Row`, unqualified, for `returning`.
+macro_rules! columns {
+    () => {
+        "id, sponsor_id, beneficiary_type, beneficiary_club_id, beneficiary_event_id, \
+         beneficiary_organisation_id, kind, amount_cents, currency, counterparts_cents, starts_on, \
+         ends_on, status, public, agreement_reference, notes, created_at, updated_at, version"
+    };
+}
+
+/// The columns of `NamedRow`: the sponsorship `s` with its sponsor's name and its
+/// beneficiary's name or title, joined in the same query (never one query per row).
+macro_rules! named_select {
+    () => {
+        "select s.id as id, s.sponsor_id as sponsor_id, s.beneficiary_type as beneficiary_type, \
+         s.beneficiary_club_id as beneficiary_club_id, s.beneficiary_event_id as beneficiary_event_id, \
+         s.beneficiary_organisation_id as beneficiary_organisation_id, s.kind as kind, \
+         s.amount_cents as amount_cents, s.currency as currency, s.counterparts_cents as counterparts_cents, \
+         s.starts_on as starts_on, s.ends_on as ends_on, s.status as status, s.public as public, \
+         s.agreement_reference as agreement_reference, s.notes as notes, s.created_at as created_at, \
+         s.updated_at as updated_at, s.version as version, \
+         sponsor.name as sponsor_name, \
+         coalesce(club.name, event.title, organisation.name) as beneficiary_name \
+         from sponsorships s \
+         join organisations sponsor on sponsor.id = s.sponsor_id \
+         left join clubs club on club.id = s.beneficiary_club_id \
+         left join events event on event.id = s.beneficiary_event_id \
+         left join organisations organisation on organisation.id = s.beneficiary_organisation_id"
+    };
+}
+
+/// Which sponsorships a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct SponsorshipFilter {
+    pub sponsor_id: Option<Uuid>,
+    pub beneficiary_type: Option<BeneficiaryType>,
+    /// With `beneficiary_type`: that record; without: a club, event or organisation with this id.
+    pub beneficiary_id: Option<Uuid>,
+    pub status: Option<SponsorshipStatus>,
+    pub kind: Option<SponsorshipKind>,
+    /// Only sponsorships whose period overlaps this calendar year.
+    pub year: Option<i32>,
+}
+
+/// One page of a list, sorted by `starts_on` then id: filter, direction, start and size.
+#[derive(Debug, Clone)]
+pub struct ListSponsorships {
+    pub filter: SponsorshipFilter,
+    pub descending: bool,
+    /// The `starts_on` and id of the last item of the previous page.
+    pub after: Option<(NaiveDate, Uuid)>,
+    /// How many rows to fetch (the caller asks for one more than it shows, to know if more follow).
+    pub limit: i64,
+}
+
+/// Which sponsorships the yearly totals count (besides their status, always active or ended).
+#[derive(Debug, Default, Clone)]
+pub struct SummaryFilter {
+    pub sponsor_id: Option<Uuid>,
+    pub beneficiary_type: Option<BeneficiaryType>,
+    pub beneficiary_id: Option<Uuid>,
+    /// Only sponsorships starting in this year.
+    pub year: Option<i32>,
+}
+
+/// The totals of one year (of `starts_on`) and one kind.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SummaryRow {
+    pub year: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: SponsorshipKind,
+    pub amount_cents: i64,
+    pub counterparts_cents: i64,
+    pub count: i64,
+}
+
+/// The names of the records a draft references; `None` where there is no such record.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+struct ReferenceNames {
+    sponsor_name: Option<String>,
+    beneficiary_name: Option<String>,
+}
+
+impl ReferenceNames {
+    fn existing(&self) -> Existing {
+        Existing {
+            sponsor: self.sponsor_name.is_some(),
+            beneficiary: self.beneficiary_name.is_some(),
+        }
+    }
+}
+
+/// How many times a write is tried when the state it was checked against changes meanwhile.
+const ATTEMPTS: usize = 3;
+
+impl Store {
+    /// Looks up the records `draft` references, lets `check` turn the draft into a sponsorship
+    /// knowing which of them exist, and inserts it. A referenced record deleted between the
+    /// check and the insert makes the foreign key refuse it: then everything is checked again,
+    /// so the caller gets `check`'s answer (a 422 on that field), never a 500.
+    #[tracing::instrument(skip_all)]
+    pub async fn create_sponsorship<E: From<StoreError>>(
+        &self,
+        draft: SponsorshipDraft,
+        check: impl Fn(SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
+    ) -> Result<Sponsorship, E> {
+        for _ in 0..ATTEMPTS {
+            let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
+            let new = check(draft.clone(), names.existing())?;
+            let at = now();
+            let inserted = with_pool!(self.db(), pool => {
+                bind_fields(
+                    sqlx::query_as::<_, Row>(concat!(
+                        "insert into sponsorships (sponsor_id, beneficiary_type, beneficiary_club_id, \
+                         beneficiary_event_id, beneficiary_organisation_id, kind, amount_cents, currency, \
+                         counterparts_cents, starts_on, ends_on, status, public, agreement_reference, notes, \
+                         id, created_at, updated_at, version) \
+                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1) \
+                         returning ", columns!()
+                    )),
+                    &new,
+                )
+                .bind(Uuid::now_v7())
+                .bind(at)
+                .fetch_one(pool)
+                .await
+            });
+            match inserted {
+                Ok(row) => {
+                    let ReferenceNames {
+                        sponsor_name,
+                        beneficiary_name,
+                    } = names;
+                    return Ok(
+                        row.into_sponsorship(sponsor_name.unwrap_or_default(), beneficiary_name.unwrap_or_default())?
+                    );
+                }
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
+                Err(error) => return Err(classify(error, "sponsorship").into()),
+            }
+        }
+        Err(StoreError::Contended("sponsorship").into())
+    }
+
+    #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
+    pub async fn get_sponsorship(&self, id: Uuid) -> Result<Sponsorship, StoreError> {
+        let row = with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, NamedRow>(concat!(named_select!(), " where s.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(|e| classify(e, "sponsorship"))?;
+        let row = row.ok_or(StoreError::NotFound("sponsorship"))?;
+        row.row.into_sponsorship(row.sponsor_name, row.beneficiary_name)
+    }
+
+    /// One page of sponsorships with their sponsor's and beneficiary's names, in one query;
+    /// cost depends on the page size, not on how deep the page is.
+    #[tracing::instrument(skip_all)]
+    pub async fn list_sponsorships(&self, query: &ListSponsorships) -> Result<Vec<Sponsorship>, StoreError> {
+        let rows = with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new(concat!(named_select!(), " where true"));
+            let filter = &query.filter;
+            if let Some(sponsor_id) = filter.sponsor_id {
+                sql.push(" and s.sponsor_id = ").push_bind(sponsor_id);
+            }
+            push_beneficiary_filter(&mut sql, filter.beneficiary_type, filter.beneficiary_id);
+            if let Some(status) = filter.status {
+                sql.push(" and s.status = ").push_bind(status.as_str());
+            }
+            if let Some(kind) = filter.kind {
+                sql.push(" and s.kind = ").push_bind(kind.as_str());
+            }
+            if let Some((first, last)) = filter.year.and_then(year_bounds) {
+                sql.push(" and s.starts_on <= ").push_bind(last)
+                    .push(" and (s.ends_on is null or s.ends_on >= ").push_bind(first).push(")");
+            }
+            let (comparison, direction) = if query.descending { ("<", "desc") } else { (">", "asc") };
+            if let Some((starts_on, id)) = query.after {
+                sql.push(format_args!(" and (s.starts_on, s.id) {comparison} ("))
+                    .push_bind(starts_on).push(", ").push_bind(id).push(")");
+            }
+            sql.push(format_args!(" order by s.starts_on {direction}, s.id {direction} limit ")).push_bind(query.limit);
+            sql.build_query_as::<NamedRow>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "sponsorship"))?;
+        rows.into_iter()
+            .map(|r| r.row.into_sponsorship(r.sponsor_name, r.beneficiary_name))
+            .collect()
+    }
+
+    /// Reads the sponsorship, lays `patch` over it, looks up the records the result references
+    /// (only when they changed: the foreign keys vouch for the current ones), lets `check` turn
+    /// it into a sponsorship (or refuse it, e.g. an illegal status change), and writes it if
+    /// nobody changed it meanwhile (compare-and-set on `version`, retried a few times). A patch
+    /// that changes nothing keeps the version.
+    #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
+    pub async fn update_sponsorship<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        patch: impl Fn(&Sponsorship) -> SponsorshipDraft,
+        check: impl Fn(&Sponsorship, SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
+    ) -> Result<Sponsorship, E> {
+        for _ in 0..ATTEMPTS {
+            let current = self.get_sponsorship(id).await?;
+            let draft = patch(&current);
+            let sponsor_kept = draft.sponsor_id == Some(current.fields.sponsor_id);
+            let beneficiary_kept = draft.beneficiary() == Some(current.fields.beneficiary);
+            let names = if sponsor_kept && beneficiary_kept {
+                ReferenceNames {
+                    sponsor_name: Some(current.sponsor_name.clone()),
+                    beneficiary_name: Some(current.beneficiary_name.clone()),
+                }
+            } else {
+                self.reference_names(draft.sponsor_id, draft.beneficiary()).await?
+            };
+            let new = check(&current, draft, names.existing())?;
+            if new == current.fields {
+                return Ok(current);
+            }
+            let updated = with_pool!(self.db(), pool => {
+                bind_fields(
+                    sqlx::query_as::<_, Row>(concat!(
+                        "update sponsorships set sponsor_id = $1, beneficiary_type = $2, beneficiary_club_id = $3, \
+                         beneficiary_event_id = $4, beneficiary_organisation_id = $5, kind = $6, amount_cents = $7, \
+                         currency = $8, counterparts_cents = $9, starts_on = $10, ends_on = $11, status = $12, \
+                         public = $13, agreement_reference = $14, notes = $15, updated_at = $17, \
+                         version = version + 1 \
+                         where id = $16 and version = $18 returning ", columns!()
+                    )),
+                    &new,
+                )
+                .bind(id)
+                .bind(now())
+                .bind(current.version)
+                .fetch_optional(pool)
+                .await
+            });
+            match updated {
+                Ok(Some(row)) => {
+                    let ReferenceNames {
+                        sponsor_name,
+                        beneficiary_name,
+                    } = names;
+                    return Ok(
+                        row.into_sponsorship(sponsor_name.unwrap_or_default(), beneficiary_name.unwrap_or_default())?
+                    );
+                }
+                // Changed meanwhile, or a new reference deleted meanwhile: read and check again.
+                Ok(None) => continue,
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
+                Err(error) => return Err(classify(error, "sponsorship").into()),
+            }
+        }
+        Err(StoreError::Contended("sponsorship").into())
+    }
+
+    /// Deletes a sponsorship; nothing references one.
+    #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
+    pub async fn delete_sponsorship(&self, id: Uuid) -> Result<(), StoreError> {
+        self.delete_row("sponsorship", "delete from sponsorships where id = $1", id, &[])
+            .await
+    }
+
+    /// Totals per year of `starts_on` and kind, of the active and ended sponsorships only (a
+    /// proposal is not yet given, a cancelled one never was), in one `group by` query.
+    #[tracing::instrument(skip_all)]
+    pub async fn summarise_sponsorships(&self, filter: &SummaryFilter) -> Result<Vec<SummaryRow>, StoreError> {
+        let year = year_of_starts_on(self.db());
+        with_pool!(self.db(), pool => {
+            let mut sql = QueryBuilder::new("select ");
+            sql.push(year).push(
+                " as year, kind, cast(sum(amount_cents) as bigint) as amount_cents, \
+                 cast(sum(counterparts_cents) as bigint) as counterparts_cents, count(*) as count \
+                 from sponsorships s where s.status in ('active', 'ended')",
+            );
+            if let Some(sponsor_id) = filter.sponsor_id {
+                sql.push(" and s.sponsor_id = ").push_bind(sponsor_id);
+            }
+            push_beneficiary_filter(&mut sql, filter.beneficiary_type, filter.beneficiary_id);
+            if let Some((first, last)) = filter.year.and_then(year_bounds) {
+                sql.push(" and s.starts_on >= ").push_bind(first).push(" and s.starts_on <= ").push_bind(last);
+            }
+            sql.push(" group by 1, 2 order by 1, 2");
+            sql.build_query_as::<SummaryRow>().fetch_all(pool).await
+        })
+        .map_err(|e| classify(e, "sponsorship"))
+    }
+
+    /// The name of the sponsor and of the beneficiary, `None` for a record that does not exist
+    /// (or an id not given), in one query.
+    async fn reference_names(
+        &self,
+        sponsor_id: Option<Uuid>,
+        beneficiary: Option<Beneficiary>,
+    ) -> Result<ReferenceNames, StoreError> {
+        let of = |kind: BeneficiaryType| beneficiary.filter(|b| b.kind == kind).map(|b| b.id);
+        with_pool!(self.db(), pool => {
+            sqlx::query_as::<_, ReferenceNames>(
+                "select (select name from organisations where id = $1) as sponsor_name, \
+                 coalesce((select name from clubs where id = $2), (select title from events where id = $3), \
+                 (select name from organisations where id = $4)) as beneficiary_name",
+            )
+            .bind(sponsor_id)
+            .bind(of(BeneficiaryType::Club))
+            .bind(of(BeneficiaryType::Event))
+            .bind(of(BeneficiaryType::Organisation))
+            .fetch_one(pool)
+            .await
+        })
+        .map_err(|e| classify(e, "sponsorship"))
+    }
+}
+
+/// The SQL expression of the year of `s.starts_on`, as a bigint. The one dialect difference of
+/// this module: PostgreSQL stores a `date` (whose text form depends on the `DateStyle` setting,
+/// so `extract` is the safe way), SQLite an ISO `YYYY-MM-DD` text, whose first four characters
+/// are the year (dates are kept within the years 1900–2200, always four digits).
+fn year_of_starts_on(db: &Db) -> &'static str {
+    match db {
+        Db::Postgres(_) => "cast(extract(year from s.starts_on) as bigint)",
+        Db::Sqlite(_) => "cast(substr(s.starts_on, 1, 4) as integer)",
+    }
+}
+
+/// The first and last day of a year, if the year is one chrono can represent.
+fn year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        NaiveDate::from_ymd_opt(year, 1, 1)?,
+        NaiveDate::from_ymd_opt(year, 12, 31)?,
+    ))
+}
+
+/// The beneficiary filter shared by lists and totals: a type, an id of that type, or an id of
+/// any type.
+fn push_beneficiary_filter<DB>(
+    sql: &mut QueryBuilder<DB>,
+    beneficiary_type: Option<BeneficiaryType>,
+    beneficiary_id: Option<Uuid>,
+) where
+    DB: sqlx::Database,
+    Uuid: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+    &'static str: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+{
+    if let Some(kind) = beneficiary_type {
+        sql.push(" and s.beneficiary_type = ").push_bind(kind.as_str());
+    }
+    if let Some(id) = beneficiary_id {
+        match beneficiary_type {
+            Some(BeneficiaryType::Club) => sql.push(" and s.beneficiary_club_id = ").push_bind(id),
+            Some(BeneficiaryType::Event) => sql.push(" and s.beneficiary_event_id = ").push_bind(id),
+            Some(BeneficiaryType::Organisation) => sql.push(" and s.beneficiary_organisation_id = ").push_bind(id),
+            None => sql
+                .push(" and (s.beneficiary_club_id = ")
+                .push_bind(id)
+                .push(" or s.beneficiary_event_id = ")
+                .push_bind(id)
+                .push(" or s.beneficiary_organisation_id = ")
+                .push_bind(id)
+                .push(")"),
+        };
+    }
+}
+
+/// Binds `$1…$15`, the writable fields, in the order of the insert and update statements.
+fn bind_fields<'q, DB, O>(
+    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    new: &NewSponsorship,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Uuid>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let beneficiary = new.beneficiary;
+    let of = |kind: BeneficiaryType| (beneficiary.kind == kind).then_some(beneficiary.id);
+    query
+        .bind(new.sponsor_id)
+        .bind(beneficiary.kind.as_str())
+        .bind(of(BeneficiaryType::Club))
+        .bind(of(BeneficiaryType::Event))
+        .bind(of(BeneficiaryType::Organisation))
+        .bind(new.kind.as_str())
+        .bind(new.amount_cents)
+        .bind(new.currency.as_str())
+        .bind(new.counterparts_cents)
+        .bind(new.starts_on)
+        .bind(new.ends_on)
+        .bind(new.status.as_str())
+        .bind(new.public)
+        .bind(new.agreement_reference.clone())
+        .bind(new.notes.clone())
+}

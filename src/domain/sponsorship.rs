@@ -1,0 +1,825 @@
+//! Sponsorships: patronage (mécénat) in money, in kind or in skills, and commercial sponsorship
+//! (parrainage), with their rules (domain.md Part A "Sponsorships" and B.7).
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Invalid, Violation, Violations, clean_text, missing, optional};
+
+/// What a sponsorship supports: a `club`, an `event` or an `organisation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BeneficiaryType {
+    Club,
+    Event,
+    Organisation,
+}
+
+impl BeneficiaryType {
+    pub const ALL: [BeneficiaryType; 3] = [Self::Club, Self::Event, Self::Organisation];
+
+    /// The snake_case name used in JSON and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Club => "club",
+            Self::Event => "event",
+            Self::Organisation => "organisation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for BeneficiaryType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for BeneficiaryType {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| format!("unknown beneficiary type {value:?}"))
+    }
+}
+
+/// The form of support. The three patronage kinds are mécénat (art. 238 bis CGI): a gift with
+/// liberal intent, whose counterparts may not exceed 25 % of the amount. `financial_patronage`:
+/// money; `in_kind_patronage`: goods or services, `amount_cents` being their valuation;
+/// `skills_patronage`: staff time, valued likewise. `commercial_sponsorship` (parrainage) is
+/// support in exchange for a direct commercial benefit: no cap on counterparts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SponsorshipKind {
+    FinancialPatronage,
+    InKindPatronage,
+    SkillsPatronage,
+    CommercialSponsorship,
+}
+
+impl SponsorshipKind {
+    pub const ALL: [SponsorshipKind; 4] = [
+        Self::FinancialPatronage,
+        Self::InKindPatronage,
+        Self::SkillsPatronage,
+        Self::CommercialSponsorship,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FinancialPatronage => "financial_patronage",
+            Self::InKindPatronage => "in_kind_patronage",
+            Self::SkillsPatronage => "skills_patronage",
+            Self::CommercialSponsorship => "commercial_sponsorship",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether this is one of the three forms of mécénat, whose counterparts are capped.
+    pub fn is_patronage(self) -> bool {
+        !matches!(self, Self::CommercialSponsorship)
+    }
+}
+
+impl std::fmt::Display for SponsorshipKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for SponsorshipKind {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| format!("unknown sponsorship kind {value:?}"))
+    }
+}
+
+/// Where a sponsorship stands: `proposed` → `active` → `ended`; `proposed` or `active` →
+/// `cancelled`. `ended` and `cancelled` are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SponsorshipStatus {
+    Proposed,
+    Active,
+    Ended,
+    Cancelled,
+}
+
+impl SponsorshipStatus {
+    pub const ALL: [SponsorshipStatus; 4] = [Self::Proposed, Self::Active, Self::Ended, Self::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Active => "active",
+            Self::Ended => "ended",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s2| s2.as_str() == s)
+    }
+
+    /// The statuses this one may become (itself excluded).
+    pub fn next(self) -> &'static [SponsorshipStatus] {
+        match self {
+            Self::Proposed => &[Self::Active, Self::Cancelled],
+            Self::Active => &[Self::Ended, Self::Cancelled],
+            Self::Ended | Self::Cancelled => &[],
+        }
+    }
+
+    /// Whether a sponsorship in this status may be given the status `to`. Keeping the same
+    /// status is no transition, so it is always allowed (a PATCH may repeat it).
+    pub fn check_transition(self, to: SponsorshipStatus) -> Result<(), String> {
+        if self == to || self.next().contains(&to) {
+            return Ok(());
+        }
+        let why = match self.next() {
+            [] => format!("{self} is final"),
+            next => {
+                let names: Vec<&str> = next.iter().map(|s| s.as_str()).collect();
+                format!("from {self} it can only become {}", names.join(" or "))
+            }
+        };
+        Err(format!("a sponsorship cannot go from {self} to {to}: {why}"))
+    }
+}
+
+impl std::fmt::Display for SponsorshipStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for SponsorshipStatus {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).ok_or_else(|| format!("unknown sponsorship status {value:?}"))
+    }
+}
+
+/// The currency of the amounts: only the euro (`EUR`) is supported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum Currency {
+    #[serde(rename = "EUR")]
+    Eur,
+}
+
+impl Currency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eur => "EUR",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        match s.trim() {
+            "EUR" => Ok(Self::Eur),
+            other => Err(Invalid::new(
+                "unsupported_currency",
+                format!("{other:?} is not supported; amounts are in euro cents and currency must be \"EUR\""),
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value).map_err(|invalid| invalid.message)
+    }
+}
+
+/// The one record a sponsorship supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Beneficiary {
+    pub kind: BeneficiaryType,
+    pub id: Uuid,
+}
+
+/// A beneficiary as a request gives it, before any check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BeneficiaryDraft {
+    pub kind: Option<BeneficiaryType>,
+    pub id: Option<Uuid>,
+}
+
+/// What a request says a sponsorship should be, before any check: the body of a create (with
+/// its defaults filled in), or the current sponsorship with a PATCH laid over it. `None` means
+/// absent or null.
+#[derive(Debug, Clone, Default)]
+pub struct SponsorshipDraft {
+    pub sponsor_id: Option<Uuid>,
+    pub beneficiary: Option<BeneficiaryDraft>,
+    pub kind: Option<SponsorshipKind>,
+    pub amount_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub counterparts_cents: Option<i64>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub status: Option<SponsorshipStatus>,
+    pub public: Option<bool>,
+    pub agreement_reference: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl SponsorshipDraft {
+    /// The beneficiary, when both its type and its id are given.
+    pub fn beneficiary(&self) -> Option<Beneficiary> {
+        let draft = self.beneficiary?;
+        Some(Beneficiary {
+            kind: draft.kind?,
+            id: draft.id?,
+        })
+    }
+}
+
+/// What the database says about the records a draft references: whether the sponsor and the
+/// beneficiary exist. Only meaningful for the ids the draft gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Existing {
+    pub sponsor: bool,
+    pub beneficiary: bool,
+}
+
+/// A sponsorship whose every field and cross-field rule has been checked: the only form the
+/// store accepts, and the form it stores. Built by [`NewSponsorship::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSponsorship {
+    pub sponsor_id: Uuid,
+    pub beneficiary: Beneficiary,
+    pub kind: SponsorshipKind,
+    pub amount_cents: i64,
+    pub currency: Currency,
+    pub counterparts_cents: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub status: SponsorshipStatus,
+    pub public: bool,
+    pub agreement_reference: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Largest accepted amount: 10^13 cents, i.e. 100 billion euros, far above any real gift and
+/// far below what sums of many amounts in an i64 can hold.
+pub const AMOUNT_MAX_CENTS: i64 = 10_000_000_000_000;
+/// Longest accepted lengths, in characters (u64, as `validator` takes them).
+pub const AGREEMENT_REFERENCE_MAX: u64 = 100;
+pub const NOTES_MAX: u64 = 5000;
+/// The years dates may fall in, and that list and summary filters accept.
+pub const FIRST_YEAR: i32 = 1900;
+pub const LAST_YEAR: i32 = 2200;
+
+/// The problem code of counterparts above the mécénat cap.
+pub const COUNTERPARTS_OVER_25_PERCENT: &str = "counterparts_over_25_percent";
+
+impl NewSponsorship {
+    /// Checks every field of the draft, then the rules between fields, and reports every
+    /// violation at once. `existing` says which referenced records the database holds.
+    pub fn parse(draft: SponsorshipDraft, existing: Existing) -> Result<Self, Vec<Violation>> {
+        let mut v = Violations::default();
+        let sponsor_id = v.check("sponsor_id", draft.sponsor_id.ok_or_else(missing));
+        if sponsor_id.is_some() && !existing.sponsor {
+            v.refuse(
+                "sponsor_id",
+                Invalid::new(
+                    "not_found",
+                    "no organisation with this id; the sponsor must be an existing organisation",
+                ),
+            );
+        }
+        let beneficiary = beneficiary(&mut v, draft.beneficiary, sponsor_id, existing);
+        let kind = v.check("kind", draft.kind.ok_or_else(missing));
+        let amount_cents = v.check("amount_cents", draft.amount_cents.ok_or_else(missing).and_then(amount));
+        let currency = v.check(
+            "currency",
+            draft.currency.ok_or_else(missing).and_then(|c| Currency::parse(&c)),
+        );
+        let counterparts_cents = v.check(
+            "counterparts_cents",
+            draft.counterparts_cents.ok_or_else(missing).and_then(counterparts),
+        );
+        if let (Some(kind), Some(amount), Some(counterparts)) = (kind, amount_cents, counterparts_cents)
+            && let Err(invalid) = check_counterparts_cap(kind, amount, counterparts)
+        {
+            v.refuse("counterparts_cents", invalid);
+        }
+        let starts_on = v.check(
+            "starts_on",
+            draft
+                .starts_on
+                .ok_or_else(missing)
+                .and_then(|d| in_range(d, "starts_on")),
+        );
+        let ends_on = v
+            .check("ends_on", draft.ends_on.map(|d| in_range(d, "ends_on")).transpose())
+            .flatten();
+        if let (Some(starts_on), Some(ends_on)) = (starts_on, ends_on)
+            && ends_on < starts_on
+        {
+            v.refuse(
+                    "ends_on",
+                    Invalid::new(
+                        "before_start",
+                        format!("ends_on {ends_on} is before starts_on {starts_on}; a sponsorship may end on the day it starts, not before"),
+                    ),
+                );
+        }
+        let status = v.check("status", draft.status.ok_or_else(missing));
+        let public = v.check("public", draft.public.ok_or_else(missing));
+        let agreement_reference = v
+            .check(
+                "agreement_reference",
+                optional(draft.agreement_reference, |s| {
+                    clean_text(s, AGREEMENT_REFERENCE_MAX as usize, "agreement_reference")
+                }),
+            )
+            .flatten();
+        let notes = v
+            .check(
+                "notes",
+                optional(draft.notes, |s| clean_text(s, NOTES_MAX as usize, "notes")),
+            )
+            .flatten();
+        match (
+            sponsor_id,
+            beneficiary,
+            kind,
+            amount_cents,
+            currency,
+            counterparts_cents,
+            starts_on,
+            status,
+            public,
+        ) {
+            (
+                Some(sponsor_id),
+                Some(beneficiary),
+                Some(kind),
+                Some(amount_cents),
+                Some(currency),
+                Some(counterparts_cents),
+                Some(starts_on),
+                Some(status),
+                Some(public),
+            ) if v.is_empty() => Ok(Self {
+                sponsor_id,
+                beneficiary,
+                kind,
+                amount_cents,
+                currency,
+                counterparts_cents,
+                starts_on,
+                ends_on,
+                status,
+                public,
+                agreement_reference,
+                notes,
+            }),
+            _ => Err(v.into_vec()),
+        }
+    }
+}
+
+/// The beneficiary: given whole, existing, and not the sponsor itself.
+fn beneficiary(
+    v: &mut Violations,
+    draft: Option<BeneficiaryDraft>,
+    sponsor_id: Option<Uuid>,
+    existing: Existing,
+) -> Option<Beneficiary> {
+    let Some(draft) = draft else {
+        v.refuse(
+            "beneficiary",
+            Invalid::new(
+                "required",
+                "this field is required and cannot be null: give {\"type\", \"id\"}",
+            ),
+        );
+        return None;
+    };
+    let kind = v.check("beneficiary.type", draft.kind.ok_or_else(missing));
+    let id = v.check("beneficiary.id", draft.id.ok_or_else(missing));
+    let (kind, id) = (kind?, id?);
+    if !existing.beneficiary {
+        v.refuse(
+            "beneficiary.id",
+            Invalid::new(
+                "not_found",
+                format!("no {kind} with this id; the beneficiary must exist"),
+            ),
+        );
+        return None;
+    }
+    if kind == BeneficiaryType::Organisation && Some(id) == sponsor_id {
+        v.refuse(
+            "beneficiary.id",
+            Invalid::new(
+                "same_as_sponsor",
+                "the beneficiary is the sponsor itself; an organisation cannot sponsor itself",
+            ),
+        );
+        return None;
+    }
+    Some(Beneficiary { kind, id })
+}
+
+/// More than zero, at most [`AMOUNT_MAX_CENTS`].
+fn amount(cents: i64) -> Result<i64, Invalid> {
+    if (1..=AMOUNT_MAX_CENTS).contains(&cents) {
+        Ok(cents)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!(
+                "{cents} is out of range; amount_cents must be more than 0 and at most {AMOUNT_MAX_CENTS} (100 billion euros)"
+            ),
+        ))
+    }
+}
+
+/// Zero or more.
+fn counterparts(cents: i64) -> Result<i64, Invalid> {
+    if cents >= 0 {
+        Ok(cents)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!("{cents} is negative; counterparts_cents is the value the sponsor receives back, 0 or more"),
+        ))
+    }
+}
+
+/// For patronage (mécénat), what the sponsor receives back (logo, invitations…) must stay in
+/// "marked disproportion" with the gift: at most 25 % of it in practice (BOFiP, domain.md B.7).
+/// Integer arithmetic (counterparts × 4 ≤ amount) in i128, so that no i64 overflows.
+pub fn check_counterparts_cap(
+    kind: SponsorshipKind,
+    amount_cents: i64,
+    counterparts_cents: i64,
+) -> Result<(), Invalid> {
+    if !kind.is_patronage() || i128::from(counterparts_cents) * 4 <= i128::from(amount_cents) {
+        return Ok(());
+    }
+    Err(Invalid::new(
+        COUNTERPARTS_OVER_25_PERCENT,
+        format!(
+            "counterparts of {} exceed 25 % of the {} given: for patronage (mécénat, art. 238 bis CGI) \
+             what the sponsor receives back must stay in marked disproportion with the gift, in practice \
+             at most 25 % of it (here {} at most); lower the counterparts, or record the support as \
+             commercial_sponsorship (parrainage)",
+            euros(counterparts_cents),
+            euros(amount_cents),
+            euros(amount_cents / 4),
+        ),
+    ))
+}
+
+/// "2 000.50 €"-like text of an amount in cents, for messages ("2000.50 EUR").
+fn euros(cents: i64) -> String {
+    format!("{}.{:02} EUR", cents / 100, (cents % 100).abs())
+}
+
+/// A date between [`FIRST_YEAR`] and [`LAST_YEAR`]: anything else is a typing mistake, and keeps
+/// dates sortable as text on SQLite.
+fn in_range(date: NaiveDate, field: &str) -> Result<NaiveDate, Invalid> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(Invalid::new(
+            "out_of_range",
+            format!("{field} {date} is out of range; dates must fall in the years {FIRST_YEAR} to {LAST_YEAR}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a valid test date")
+    }
+
+    const SPONSOR: Uuid = Uuid::from_u128(1);
+    const CLUB: Uuid = Uuid::from_u128(2);
+    const ALL_EXIST: Existing = Existing {
+        sponsor: true,
+        beneficiary: true,
+    };
+
+    /// Part C: the mutual supports the club of local authorities with 15 000 €, 2 000 € back.
+    fn draft() -> SponsorshipDraft {
+        SponsorshipDraft {
+            sponsor_id: Some(SPONSOR),
+            beneficiary: Some(BeneficiaryDraft {
+                kind: Some(BeneficiaryType::Club),
+                id: Some(CLUB),
+            }),
+            kind: Some(SponsorshipKind::FinancialPatronage),
+            amount_cents: Some(1_500_000),
+            currency: Some("EUR".into()),
+            counterparts_cents: Some(200_000),
+            starts_on: Some(date(2026, 1, 1)),
+            ends_on: Some(date(2026, 12, 31)),
+            status: Some(SponsorshipStatus::Active),
+            public: Some(true),
+            agreement_reference: Some("  CONV-2026-014 ".into()),
+            notes: None,
+        }
+    }
+
+    fn fields(violations: &[Violation]) -> Vec<&'static str> {
+        violations.iter().map(|v| v.field).collect()
+    }
+
+    fn codes(violations: &[Violation]) -> Vec<&'static str> {
+        violations.iter().map(|v| v.invalid.code).collect()
+    }
+
+    #[test]
+    fn parse_keeps_the_values_and_trims_text_when_the_draft_is_valid() {
+        let new = NewSponsorship::parse(draft(), ALL_EXIST).expect("valid");
+        assert_eq!(
+            new.beneficiary,
+            Beneficiary {
+                kind: BeneficiaryType::Club,
+                id: CLUB
+            }
+        );
+        assert_eq!(new.amount_cents, 1_500_000);
+        assert_eq!(new.currency, Currency::Eur);
+        assert_eq!(new.agreement_reference.as_deref(), Some("CONV-2026-014"));
+    }
+
+    #[test]
+    fn parse_reports_every_violation_when_several_fields_fail() {
+        let bad = SponsorshipDraft {
+            sponsor_id: None,
+            beneficiary: None,
+            kind: None,
+            amount_cents: Some(0),
+            currency: Some("USD".into()),
+            counterparts_cents: Some(-1),
+            starts_on: None,
+            status: None,
+            public: None,
+            agreement_reference: Some("x".repeat(101)),
+            notes: Some(" ".into()),
+            ..draft()
+        };
+        let violations = NewSponsorship::parse(bad, ALL_EXIST).expect_err("invalid");
+        assert_eq!(
+            fields(&violations),
+            [
+                "sponsor_id",
+                "beneficiary",
+                "kind",
+                "amount_cents",
+                "currency",
+                "counterparts_cents",
+                "starts_on",
+                "status",
+                "public",
+                "agreement_reference",
+                "notes"
+            ]
+        );
+        assert_eq!(
+            codes(&violations),
+            [
+                "required",
+                "required",
+                "required",
+                "out_of_range",
+                "unsupported_currency",
+                "out_of_range",
+                "required",
+                "required",
+                "required",
+                "too_long",
+                "blank"
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_refuses_an_amount_outside_1_to_10_pow_13() {
+        for (cents, ok) in [
+            (0, false),
+            (-1, false),
+            (i64::MIN, false),
+            (1, true),
+            (AMOUNT_MAX_CENTS, true),
+            (AMOUNT_MAX_CENTS + 1, false),
+            (i64::MAX, false),
+        ] {
+            let d = SponsorshipDraft {
+                amount_cents: Some(cents),
+                counterparts_cents: Some(0),
+                ..draft()
+            };
+            assert_eq!(NewSponsorship::parse(d, ALL_EXIST).is_ok(), ok, "amount {cents}");
+        }
+    }
+
+    #[test]
+    fn parse_caps_counterparts_at_25_percent_for_the_three_patronage_kinds_only() {
+        for kind in SponsorshipKind::ALL {
+            for (amount, counterparts, within) in [
+                (1_500_000, 375_000, true),
+                (1_500_000, 375_001, false),
+                (1_500_001, 375_000, true),
+                (3, 0, true),
+                (4, 1, true),
+                (3, 1, false),
+                (1, 0, true),
+                (AMOUNT_MAX_CENTS, i64::MAX, false),
+            ] {
+                let d = SponsorshipDraft {
+                    kind: Some(kind),
+                    amount_cents: Some(amount),
+                    counterparts_cents: Some(counterparts),
+                    ..draft()
+                };
+                let result = NewSponsorship::parse(d, ALL_EXIST);
+                let accepted = within || kind == SponsorshipKind::CommercialSponsorship;
+                match result {
+                    Ok(_) => assert!(accepted, "{kind}: {counterparts} back for {amount} must be refused"),
+                    Err(violations) => {
+                        assert!(!accepted, "{kind}: {counterparts} back for {amount} must be accepted");
+                        assert_eq!(fields(&violations), ["counterparts_cents"]);
+                        assert_eq!(codes(&violations), [COUNTERPARTS_OVER_25_PERCENT]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn counterparts_message_explains_the_patronage_rule() {
+        let err = check_counterparts_cap(SponsorshipKind::FinancialPatronage, 1_500_000, 400_000).expect_err("over");
+        for part in [
+            "25 %",
+            "mécénat",
+            "4000.00 EUR",
+            "15000.00 EUR",
+            "3750.00 EUR",
+            "commercial_sponsorship",
+        ] {
+            assert!(err.message.contains(part), "{part:?} in {}", err.message);
+        }
+    }
+
+    #[test]
+    fn parse_refuses_an_end_before_the_start_and_dates_out_of_range() {
+        let same_day = SponsorshipDraft {
+            ends_on: Some(date(2026, 1, 1)),
+            ..draft()
+        };
+        assert!(
+            NewSponsorship::parse(same_day, ALL_EXIST).is_ok(),
+            "a one-day sponsorship"
+        );
+        let open_ended = SponsorshipDraft {
+            ends_on: None,
+            ..draft()
+        };
+        assert!(NewSponsorship::parse(open_ended, ALL_EXIST).is_ok(), "no end date");
+        for (starts_on, ends_on, field, code) in [
+            (date(2026, 1, 2), Some(date(2026, 1, 1)), "ends_on", "before_start"),
+            (date(1899, 12, 31), None, "starts_on", "out_of_range"),
+            (date(2026, 1, 1), Some(date(2201, 1, 1)), "ends_on", "out_of_range"),
+        ] {
+            let d = SponsorshipDraft {
+                starts_on: Some(starts_on),
+                ends_on,
+                ..draft()
+            };
+            let violations = NewSponsorship::parse(d, ALL_EXIST).expect_err("bad dates");
+            assert_eq!(fields(&violations), [field]);
+            assert_eq!(codes(&violations), [code]);
+        }
+    }
+
+    #[test]
+    fn parse_refuses_missing_references_and_a_sponsor_benefiting_from_itself() {
+        let nothing = Existing {
+            sponsor: false,
+            beneficiary: false,
+        };
+        let violations = NewSponsorship::parse(draft(), nothing).expect_err("missing");
+        assert_eq!(fields(&violations), ["sponsor_id", "beneficiary.id"]);
+        assert_eq!(codes(&violations), ["not_found", "not_found"]);
+        assert!(violations[1].invalid.message.contains("no club"), "{:?}", violations[1]);
+
+        let itself = SponsorshipDraft {
+            beneficiary: Some(BeneficiaryDraft {
+                kind: Some(BeneficiaryType::Organisation),
+                id: Some(SPONSOR),
+            }),
+            ..draft()
+        };
+        let violations = NewSponsorship::parse(itself, ALL_EXIST).expect_err("itself");
+        assert_eq!(fields(&violations), ["beneficiary.id"]);
+        assert_eq!(codes(&violations), ["same_as_sponsor"]);
+
+        let half = SponsorshipDraft {
+            beneficiary: Some(BeneficiaryDraft {
+                kind: None,
+                id: Some(CLUB),
+            }),
+            ..draft()
+        };
+        let violations = NewSponsorship::parse(half, ALL_EXIST).expect_err("no type");
+        assert_eq!(fields(&violations), ["beneficiary.type"]);
+    }
+
+    #[test]
+    fn check_transition_allows_exactly_the_lifecycle_of_domain_md() {
+        use SponsorshipStatus::*;
+        let allowed = [
+            (Proposed, Active),
+            (Active, Ended),
+            (Proposed, Cancelled),
+            (Active, Cancelled),
+        ];
+        for from in SponsorshipStatus::ALL {
+            for to in SponsorshipStatus::ALL {
+                let legal = from == to || allowed.contains(&(from, to));
+                let result = from.check_transition(to);
+                assert_eq!(result.is_ok(), legal, "{from} → {to}: {result:?}");
+                if let Err(detail) = result {
+                    assert!(detail.contains(&format!("from {from} to {to}")), "names both: {detail}");
+                }
+            }
+        }
+        assert_eq!(
+            Ended.check_transition(Active),
+            Err("a sponsorship cannot go from ended to active: ended is final".to_owned())
+        );
+        assert_eq!(
+            Proposed.check_transition(Ended),
+            Err(
+                "a sponsorship cannot go from proposed to ended: from proposed it can only become active or cancelled"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn enum_names_are_snake_case_and_round_trip() {
+        for kind in SponsorshipKind::ALL {
+            let json = serde_json::to_string(&kind).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(SponsorshipKind::try_from(kind.as_str().to_owned()), Ok(kind));
+        }
+        for status in SponsorshipStatus::ALL {
+            let json = serde_json::to_string(&status).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(SponsorshipStatus::try_from(status.as_str().to_owned()), Ok(status));
+        }
+        for kind in BeneficiaryType::ALL {
+            let json = serde_json::to_string(&kind).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(BeneficiaryType::try_from(kind.as_str().to_owned()), Ok(kind));
+        }
+        assert_eq!(serde_json::to_string(&Currency::Eur).expect("serialises"), "\"EUR\"");
+        assert!(Currency::parse("eur").is_err(), "ISO 4217 codes are upper case");
+    }
+
+    proptest! {
+        #[test]
+        fn counterparts_cap_never_panics_when_given_any_i64(amount in any::<i64>(), counterparts in any::<i64>()) {
+            for kind in SponsorshipKind::ALL {
+                let ok = check_counterparts_cap(kind, amount, counterparts).is_ok();
+                prop_assert!(ok || kind.is_patronage(), "commercial sponsorship is never capped");
+            }
+        }
+
+        #[test]
+        fn counterparts_cap_is_the_25_percent_rule_when_amounts_are_exact_in_f64(
+            amount in 1i64..(1 << 50), counterparts in 0i64..(1 << 50),
+        ) {
+            let within = (counterparts as f64) <= (amount as f64) * 0.25;
+            for kind in SponsorshipKind::ALL {
+                let ok = check_counterparts_cap(kind, amount, counterparts).is_ok();
+                prop_assert_eq!(ok, within || !kind.is_patronage(), "{}: {} back for {}", kind, counterparts, amount);
+            }
+        }
+    }
+}
