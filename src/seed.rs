@@ -34,10 +34,20 @@ pub struct SeedReport {
 /// are written as an administrator, with a token minted for the run.
 pub async fn demo(store: Store, auth: Auth) -> anyhow::Result<SeedReport> {
     let (token, _) = auth.access_token("cress-api-seed", &Role::Admin)?;
-    let state = AppState { store, auth: Arc::new(auth) };
-    let app = App::new().into_utoipa_app().app_data(web::Data::new(state)).app_data(BodyLimit(1 << 20));
+    let state = AppState {
+        store,
+        auth: Arc::new(auth),
+    };
+    let app = App::new()
+        .into_utoipa_app()
+        .app_data(web::Data::new(state))
+        .app_data(BodyLimit(1 << 20));
     let service = actix_web::test::init_service(crate::app::routes(app).into_app()).await;
-    let mut seed = Seeder { service: &service, bearer: format!("Bearer {token}"), report: SeedReport::default() };
+    let mut seed = Seeder {
+        service: &service,
+        bearer: format!("Bearer {token}"),
+        report: SeedReport::default(),
+    };
 
     let cress = seed
         .organisation(json!({

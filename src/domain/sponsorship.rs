@@ -543,8 +543,8 @@ mod tests {
         }
     }
 
-    fn fields(violations: &[Violation]) -> Vec<&'static str> {
-        violations.iter().map(|v| v.field).collect()
+    fn fields(violations: &[Violation]) -> Vec<&str> {
+        violations.iter().map(|v| v.field.as_ref()).collect()
     }
 
     fn codes(violations: &[Violation]) -> Vec<&'static str> {
