@@ -12,4 +12,5 @@ mod health;
 mod openapi;
 mod organisations;
 mod schema;
+mod seed;
 mod sponsorships;
