@@ -1,5 +1,7 @@
 //! Tracing: one subscriber for the process, human-readable or JSON lines.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, fmt};
@@ -11,16 +13,17 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,actix_server=warn";
 
 /// Installs the global subscriber; `RUST_LOG` overrides the default filter. Safe to call twice.
 pub fn init(format: LogFormat) {
-    init_with(format, std::io::stdout);
+    init_with(format, std::io::stdout, std::io::stdout().is_terminal());
 }
 
 /// As `init`, but logging to standard error: for commands whose standard output is their
 /// result (`cress-api token`).
 pub fn init_stderr(format: LogFormat) {
-    init_with(format, std::io::stderr);
+    init_with(format, std::io::stderr, std::io::stderr().is_terminal());
 }
 
-fn init_with<W>(format: LogFormat, writer: W)
+/// Colours only for a terminal: a log file or a collector gets plain text.
+fn init_with<W>(format: LogFormat, writer: W, ansi: bool)
 where
     W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -36,6 +39,8 @@ where
                     .with_writer(writer),
             )
             .try_init(),
-        LogFormat::Pretty => registry.with(fmt::layer().compact().with_writer(writer)).try_init(),
+        LogFormat::Pretty => registry
+            .with(fmt::layer().compact().with_ansi(ansi).with_writer(writer))
+            .try_init(),
     };
 }

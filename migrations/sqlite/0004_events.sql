@@ -32,9 +32,11 @@ create index events_region_starts_idx on events (region_code, starts_at, id);
 create index events_status_starts_idx on events (status, starts_at, id);
 create index events_club_idx on events (club_id);
 
--- Organisers are part of their event: deleting the event deletes them.
+-- Organisers link an event and an organisation: while an event has organisers it cannot be
+-- deleted (as a club with members cannot), so that no link is ever lost silently; clear them
+-- with a PATCH first. Themes are the event's own tags and go with it.
 create table event_organisers (
-    event_id        blob not null references events (id) on delete cascade,
+    event_id        blob not null references events (id),
     organisation_id blob not null references organisations (id),
     role            text not null check (role in ('organiser', 'co_organiser', 'partner')),
     primary key (event_id, organisation_id)

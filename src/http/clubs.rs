@@ -271,8 +271,8 @@ pub struct ListClubsParams {
     /// Only clubs of this region.
     #[param(value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
-    /// Words the name contains, ignoring case and accents (`collectivites` finds « Club des
-    /// collectivités locales pour l'ESS »).
+    /// Words the name contains, ignoring case, accents and punctuation (`collectivites` finds
+    /// « Club des collectivités locales pour l'ESS »); a `q` of punctuation only matches nothing.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
 }
@@ -309,7 +309,7 @@ impl ListClubsParams {
         let name_contains = match self.q {
             Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
             Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
-            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            Some(q) => Some(search_key(&q)),
             None => None,
         };
         Ok(ListClubs {

@@ -520,12 +520,18 @@ pub struct ListEventsParams {
     pub organiser_id: Option<Uuid>,
     /// Only events that end after this time: RFC 3339, or a date meaning its midnight in
     /// Europe/Paris.
-    #[param(example = "2026-11-01")]
+    #[param(
+        example = "2026-11-01",
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub from: Option<String>,
     /// Only events that start before this time: RFC 3339 (excluded), or a date (the whole day
     /// is included: until the next midnight in Europe/Paris). With `from`, lists every event
     /// that overlaps the window.
-    #[param(example = "2026-11-30")]
+    #[param(
+        example = "2026-11-30",
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+    )]
     pub to: Option<String>,
     /// Only events in this status.
     pub status: Option<EventStatus>,
@@ -534,7 +540,8 @@ pub struct ListEventsParams {
     /// Only events tagged with this theme.
     #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 50, example = "mois-de-l-ess")]
     pub theme: Option<String>,
-    /// Words the title contains, ignoring case and accents (`lodeve` finds « Lodève »).
+    /// Words the title contains, ignoring case, accents and punctuation (`lodeve` finds
+    /// « Lodève »); a `q` of punctuation only matches nothing.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// Order of the list.
@@ -638,7 +645,7 @@ impl ListEventsParams {
         let title_contains = match self.q {
             Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
             Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
-            Some(q) => Some(search_key(&q)).filter(|key| !key.is_empty()),
+            Some(q) => Some(search_key(&q)),
             None => None,
         };
         let filter = EventFilter {
@@ -861,9 +868,11 @@ pub async fn update_event(
     Ok(HttpResponse::Ok().json(EventResponse::from(updated)))
 }
 
-/// Delete an event, with its organisers and themes.
+/// Delete an event, with its themes.
 ///
-/// Refused with a 409 `in_use` while a sponsorship targets the event.
+/// Refused with a 409 `in_use` naming what holds it while the event still has organisers (clear
+/// them first with a PATCH `{"organisers": []}`) or a sponsorship targets it: nothing is lost
+/// silently.
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),

@@ -402,7 +402,7 @@ pub struct ListOrganisationsParams {
     #[param(pattern = "^[0-9]{9}$")]
     pub siren: Option<String>,
     /// Words the name contains, ignoring case, accents and punctuation (`lodeve` finds « Lodève »);
-    /// at least one letter or digit.
+    /// a `q` of punctuation only matches nothing.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
     /// Only organisations whose ESUS summary (their latest accreditation) reads so today:
@@ -495,10 +495,7 @@ impl ListOrganisationsParams {
         let name_contains = match self.q {
             Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
             Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
-            Some(q) => match search_key(&q) {
-                key if key.is_empty() => return Err(bad("q", "it needs at least one letter or digit".into())),
-                key => Some(key),
-            },
+            Some(q) => Some(search_key(&q)),
             None => None,
         };
         let filter = OrganisationFilter {

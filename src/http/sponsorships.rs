@@ -178,14 +178,14 @@ pub struct CreateSponsorshipRequest {
     #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
     #[serde(default)]
     pub amount_cents: Option<i64>,
-    /// Only `EUR`.
-    #[schema(value_type = Currency, default = "EUR")]
+    /// Only `EUR` (absent or null: `EUR`).
+    #[schema(value_type = Option<Currency>, default = "EUR")]
     #[serde(default)]
     pub currency: Option<String>,
     /// The value of what the sponsor receives back (logo, invitations…), in cents, 0 or more.
     /// For the three patronage kinds at most 25 % of `amount_cents` (mécénat rule, 422
     /// `counterparts_over_25_percent` otherwise); no cap for `commercial_sponsorship`.
-    #[schema(value_type = i64, minimum = 0, default = 0, example = 200_000)]
+    #[schema(value_type = Option<i64>, minimum = 0, default = 0, example = 200_000)]
     #[serde(default)]
     pub counterparts_cents: Option<i64>,
     /// First day, in the years 1900 to 2200.
@@ -197,12 +197,12 @@ pub struct CreateSponsorshipRequest {
     #[serde(default)]
     pub ends_on: Option<NaiveDate>,
     /// Usually `proposed` (the default); any status may be recorded for a sponsorship that
-    /// already runs or ran.
-    #[schema(value_type = SponsorshipStatus, default = "proposed")]
+    /// already runs or ran (absent or null: `proposed`).
+    #[schema(value_type = Option<SponsorshipStatus>, default = "proposed")]
     #[serde(default)]
     pub status: Option<SponsorshipStatus>,
-    /// Whether it may be shown to anonymous callers (its amounts never are).
-    #[schema(value_type = bool, default = false)]
+    /// Whether it may be shown to anonymous callers (its amounts never are); absent or null: false.
+    #[schema(value_type = Option<bool>, default = false)]
     #[serde(default)]
     pub public: Option<bool>,
     /// The reference of the agreement (convention de mécénat), up to 100 characters.

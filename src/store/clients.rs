@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
 /// An API client as stored, without its secret hash.
@@ -147,8 +147,7 @@ impl Store {
         id: Uuid,
         change: impl Fn(&ApiClient) -> Result<ApiClientFields, E>,
     ) -> Result<ApiClient, E> {
-        const ATTEMPTS: usize = 3;
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_api_client(id).await?;
             let fields = change(&current)?;
             if fields == current.fields {

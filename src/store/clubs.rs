@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, like_pattern, now, references, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -212,7 +212,10 @@ impl Store {
                 sql.push(" and c.region_code = ").push_bind(region.clone());
             }
             if let Some(key) = &query.filter.name_contains {
-                sql.push(r" and c.name_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
+                match like_pattern(key) {
+                    Some(pattern) => sql.push(r" and c.name_search like ").push_bind(pattern).push(r" escape '\'"),
+                    None => sql.push(" and false"),
+                };
             }
             if let Some((key, id)) = &query.after {
                 sql.push(" and (c.name_search, c.id) > (").push_bind(key.clone()).push(", ").push_bind(*id).push(")");
@@ -231,8 +234,7 @@ impl Store {
     where
         E: From<StoreError> + From<UnknownOrganisation>,
     {
-        const ATTEMPTS: usize = 3;
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_club(id).await?;
             let new = change(&current)?;
             let fields = ClubFields::from(&new);
@@ -415,8 +417,7 @@ impl Store {
         organisation_id: Uuid,
         change: impl Fn(&Member) -> Result<Membership, E>,
     ) -> Result<Member, E> {
-        const ATTEMPTS: usize = 3;
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_club_member(club_id, organisation_id).await?;
             let terms = change(&current)?;
             if terms == current.terms() {

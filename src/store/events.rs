@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, like_pattern, now, references, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -290,8 +290,6 @@ enum Attempt {
     Stale,
 }
 
-const ATTEMPTS: usize = 3;
-
 impl Store {
     /// Creates an event with its organisers and themes in one transaction. A club or
     /// organisation that does not exist is reported as `MissingReferences`.
@@ -302,7 +300,7 @@ impl Store {
     {
         let fields = EventFields::from(new);
         let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             self.check_references::<E>(new).await?;
             let id = Uuid::now_v7();
             let at = now();
@@ -407,7 +405,10 @@ impl Store {
                         .push(")");
                 }
                 if let Some(key) = &filter.title_contains {
-                    sql.push(r" and title_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
+                    match like_pattern(key) {
+                        Some(pattern) => sql.push(r" and title_search like ").push_bind(pattern).push(r" escape '\'"),
+                        None => sql.push(" and false"),
+                    };
                 }
                 let (comparison, direction) = if query.descending { ("<", "desc") } else { (">", "asc") };
                 if let Some((at, id)) = query.after {
@@ -437,7 +438,7 @@ impl Store {
     where
         E: From<StoreError> + From<MissingReferences>,
     {
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_event(id).await?;
             let new = change(&current)?;
             let fields = EventFields::from(&new);

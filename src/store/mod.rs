@@ -143,9 +143,18 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// How often a compare-and-set write (an update checked against the `version` it read) is
+/// tried again when another request changed the record meanwhile, before answering 409
+/// `concurrent_update`. Each try re-reads the record and re-applies the change to it.
+pub(crate) const WRITE_ATTEMPTS: usize = 10;
+
 /// A LIKE pattern matching `key` anywhere (with `escape '\'`), LIKE's own wildcards taken
-/// literally: the one search of every list (`q`) on a folded column.
-pub(crate) fn like_pattern(key: &str) -> String {
+/// literally: the one search of every list (`q`) on a folded column. `None` for an empty key
+/// (a `q` of punctuation only), which matches no name rather than every one.
+pub(crate) fn like_pattern(key: &str) -> Option<String> {
+    if key.is_empty() {
+        return None;
+    }
     let mut pattern = String::with_capacity(key.len() + 2);
     pattern.push('%');
     for c in key.chars() {
@@ -155,7 +164,7 @@ pub(crate) fn like_pattern(key: &str) -> String {
         pattern.push(c);
     }
     pattern.push('%');
-    pattern
+    Some(pattern)
 }
 
 /// What can go wrong in the storage layer, in terms the HTTP layer can answer.

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, like_pattern, now, references, today, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_pool};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
@@ -211,7 +211,10 @@ impl Store {
                 sql.push(" and siren = ").push_bind(siren.clone());
             }
             if let Some(key) = &filter.name_contains {
-                sql.push(r" and name_search like ").push_bind(like_pattern(key)).push(r" escape '\'");
+                match like_pattern(key) {
+                    Some(pattern) => sql.push(r" and name_search like ").push_bind(pattern).push(r" escape '\'"),
+                    None => sql.push(" and false"),
+                };
             }
             // On the summary columns (indexed together); `expired` is derived, never stored, so
             // granted and expired differ only by the end of validity against today.
@@ -270,8 +273,7 @@ impl Store {
         id: Uuid,
         change: impl Fn(&Organisation) -> Result<NewOrganisation, E>,
     ) -> Result<Organisation, E> {
-        const ATTEMPTS: usize = 3;
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_organisation(id).await?;
             let new = change(&current)?;
             let fields = OrganisationFields::from(&new);

@@ -77,12 +77,19 @@ pub const CLUB: &[Reference] = &[
     ),
 ];
 
-/// What may reference an event (its organisers and themes are part of it, deleted with it).
-pub const EVENT: &[Reference] = &[reference(
-    "sponsorship",
-    "sponsorships",
-    "select count(*) from sponsorships where beneficiary_event_id = $1",
-)];
+/// What may reference an event (its themes are its own tags, deleted with it).
+pub const EVENT: &[Reference] = &[
+    reference(
+        "organiser",
+        "organisers",
+        "select count(*) from event_organisers where event_id = $1",
+    ),
+    reference(
+        "sponsorship",
+        "sponsorships",
+        "select count(*) from sponsorships where beneficiary_event_id = $1",
+    ),
+];
 
 impl Store {
     /// Runs `delete_sql` (which deletes the row with id `$1`): `NotFound` when there is none,

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Db, Store, StoreError, classify, now, with_pool};
+use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::domain::sponsorship::{
     Beneficiary, BeneficiaryType, Currency, Existing, NewSponsorship, SponsorshipDraft, SponsorshipKind,
     SponsorshipStatus,
@@ -191,9 +191,6 @@ impl ReferenceNames {
     }
 }
 
-/// How many times a write is tried when the state it was checked against changes meanwhile.
-const ATTEMPTS: usize = 3;
-
 impl Store {
     /// Looks up the records `draft` references, lets `check` turn the draft into a sponsorship
     /// knowing which of them exist, and inserts it. A referenced record deleted between the
@@ -205,7 +202,7 @@ impl Store {
         draft: SponsorshipDraft,
         check: impl Fn(SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
             let new = check(draft.clone(), names.existing())?;
             let at = now();
@@ -303,7 +300,7 @@ impl Store {
         patch: impl Fn(&Sponsorship) -> SponsorshipDraft,
         check: impl Fn(&Sponsorship, SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_sponsorship(id).await?;
             let draft = patch(&current);
             let sponsor_kept = draft.sponsor_id == Some(current.fields.sponsor_id);

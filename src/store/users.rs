@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
 /// A user as stored, without the password hash.
@@ -171,8 +171,7 @@ impl Store {
         id: Uuid,
         change: impl Fn(&User) -> Result<UserChange, E>,
     ) -> Result<User, E> {
-        const ATTEMPTS: usize = 3;
-        for _ in 0..ATTEMPTS {
+        for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_user(id).await?;
             let UserChange { fields, password_hash } = change(&current)?;
             if fields == current.fields && password_hash.is_none() {

@@ -280,7 +280,7 @@ on_both_backends! {
         assert_eq!(names(app.all_pages("/api/v1/clubs?q=mecenes").await), ["Réseau des mécènes"]);
         assert_eq!(names(app.all_pages("/api/v1/clubs?q=club%20DES").await).len(), 2);
         assert_eq!(names(app.all_pages("/api/v1/clubs?q=club&region_code=76").await), ["Club des collectivités locales pour l'ESS"]);
-        assert_eq!(names(app.all_pages("/api/v1/clubs?q=%25").await).len(), 3, "a q of punctuation only filters nothing");
+        assert!(names(app.all_pages("/api/v1/clubs?q=%25").await).is_empty(), "a q of punctuation only matches nothing");
         assert!(names(app.all_pages("/api/v1/clubs?q=50%25").await).is_empty(), "% is taken literally");
     }
 

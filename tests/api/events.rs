@@ -545,7 +545,7 @@ on_both_backends! {
         assert_eq!(stored["version"].as_i64().unwrap(), 1 + applied as i64, "every applied change counted once: {stored}");
     }
 
-    async fn delete_returns_204_and_removes_the_organisers_and_themes_with_the_event(app: TestApp) {
+    async fn delete_returns_409_in_use_while_the_event_has_organisers_then_204_once_cleared(app: TestApp) {
         let cress = app.create_organisation(organisation("Cress Occitanie", json!({"category": "network"}))).await;
         let created = create_event(&app, event("Éphémère", json!({
             "organisers": [{"organisation_id": cress["id"], "role": "organiser"}],
@@ -554,12 +554,19 @@ on_both_backends! {
         let path = path_of(&created, EVENTS);
         assert_eq!(part_rows(&app, &id_of(&created)).await, (1, 2));
 
+        let refused = app.delete(&path).await;
+
+        let problem = problem_of(refused, StatusCode::CONFLICT, "in_use").await;
+        assert!(problem["detail"].as_str().unwrap().contains("1 organiser"), "names the holder: {problem}");
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, created, "the event is still there, whole");
+        json_of(app.patch_json(&path, &json!({"organisers": []})).await, StatusCode::OK).await;
+
         let response = app.delete(&path).await;
 
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         problem_of(app.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
         problem_of(app.delete(&path).await, StatusCode::NOT_FOUND, "not_found").await;
-        assert_eq!(part_rows(&app, &id_of(&created)).await, (0, 0), "organisers and themes deleted with it");
+        assert_eq!(part_rows(&app, &id_of(&created)).await, (0, 0), "themes deleted with it");
         let response = app.delete(&path_of(&cress, "/api/v1/organisations")).await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT, "its organiser is free to go");
     }
@@ -696,7 +703,7 @@ on_both_backends! {
         assert_eq!(titles(&app, "q=CLUB").await, ["Rencontre du club à Lodève", "Visio du club"], "case-blind");
         assert_eq!(titles(&app, "q=l%27ess").await, ["Forum de l'ESS à Rennes"]);
         assert_eq!(titles(&app, "q=club&region_code=53").await, Vec::<String>::new());
-        assert_eq!(titles(&app, "q=%25").await.len(), 3, "a q of punctuation only filters nothing");
+        assert!(titles(&app, "q=%25").await.is_empty(), "a q of punctuation only matches nothing");
     }
 
     async fn list_embeds_the_organisers_and_themes_of_every_event_of_a_page(app: TestApp) {
