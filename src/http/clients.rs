@@ -18,7 +18,7 @@ use crate::domain::text::clean_text;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
     UnsupportedMediaType,
@@ -249,14 +249,9 @@ pub async fn list_clients(
         limit: limit + 1,
     };
     let mut rows = state.store.list_api_clients(&query).await?;
-    let shown = usize::try_from(limit).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last()
-            .map(|last| encode_cursor("name", &last.fields.name, last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |last| {
+        encode_cursor("name", &last.fields.name, last.id)
+    });
     let items = rows.into_iter().map(ApiClientResponse::from).collect();
     Ok(HttpResponse::Ok().json(ApiClientPage { items, next_cursor }))
 }

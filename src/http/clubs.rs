@@ -18,7 +18,7 @@ use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
@@ -345,16 +345,10 @@ pub async fn list_clubs(
 ) -> Result<HttpResponse, ApiError> {
     let query = params.into_query()?;
     let mut rows = state.store.list_clubs(&query).await?;
-    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last().map(|last| {
-            let (key, id) = last.position();
-            encode_cursor(CLUB_ORDER, &key, id)
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
+        let (key, id) = last.position();
+        encode_cursor(CLUB_ORDER, &key, id)
+    });
     let items = rows.into_iter().map(ClubResponse::from).collect();
     Ok(HttpResponse::Ok().json(ClubPage { items, next_cursor }))
 }
@@ -655,16 +649,10 @@ pub async fn list_club_members(
         limit: limit + 1,
     };
     let mut rows = state.store.list_club_members(&query).await?;
-    let shown = usize::try_from(limit).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last().map(|last| {
-            let (key, id) = last.position();
-            encode_cursor(MEMBER_ORDER, &key, id)
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |last| {
+        let (key, id) = last.position();
+        encode_cursor(MEMBER_ORDER, &key, id)
+    });
     let items = rows.into_iter().map(|m| ClubMemberResponse::new(m, today)).collect();
     Ok(HttpResponse::Ok().json(ClubMemberPage { items, next_cursor }))
 }

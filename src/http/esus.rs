@@ -16,7 +16,7 @@ use crate::domain::esus::{
 use crate::http::AppState;
 use crate::http::error::{ApiError, checked};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
@@ -359,14 +359,9 @@ pub async fn list_esus_accreditations(
         limit: limit + 1,
     };
     let mut rows = state.store.list_esus_accreditations(&query).await?;
-    let shown = usize::try_from(limit).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last()
-            .map(|last| encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |last| {
+        encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id)
+    });
     let items = rows.into_iter().map(EsusAccreditationResponse::from).collect();
     Ok(HttpResponse::Ok().json(EsusAccreditationPage { items, next_cursor }))
 }

@@ -17,7 +17,7 @@ use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
@@ -694,15 +694,9 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let (query, sort) = params.into_query()?;
     let mut events = state.store.list_events(&query).await?;
-    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
-    let next_cursor = if events.len() > shown {
-        events.truncate(shown);
-        events
-            .last()
-            .map(|last| encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut events, query.limit - 1, |last| {
+        encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id)
+    });
     let items = events.into_iter().map(EventResponse::from).collect();
     Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
 }

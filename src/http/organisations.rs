@@ -17,7 +17,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
@@ -542,16 +542,10 @@ pub async fn list_organisations(
 ) -> Result<HttpResponse, ApiError> {
     let (query, sort) = params.into_query()?;
     let mut rows = state.store.list_organisations(&query).await?;
-    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last().map(|last| match last.position(query.sort) {
-            After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
-            After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
-        })
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, query.limit - 1, |last| match last.position(query.sort) {
+        After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
+        After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
+    });
     let items = rows.into_iter().map(OrganisationResponse::from).collect();
     Ok(HttpResponse::Ok().json(OrganisationPage { items, next_cursor }))
 }

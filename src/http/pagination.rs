@@ -24,6 +24,17 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
+/// Cuts rows fetched with one extra (`limit + 1`, to learn whether more follow) down to `shown`
+/// and, when the extra row was there, makes the next page's cursor from the last row shown.
+pub fn next_page<T>(rows: &mut Vec<T>, shown: i64, cursor_of: impl FnOnce(&T) -> String) -> Option<String> {
+    let shown = usize::try_from(shown).unwrap_or(0);
+    if rows.len() <= shown {
+        return None;
+    }
+    rows.truncate(shown);
+    rows.last().map(cursor_of)
+}
+
 /// What a cursor carries: the order it was made for, and the sort value and id of the last item
 /// of the page it follows. Encoded as base64url JSON; clients treat it as opaque.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +95,16 @@ mod tests {
             decode_cursor(&cursor, "name").unwrap(),
             ("lodeve".to_owned(), Uuid::nil())
         );
+    }
+
+    #[test]
+    fn next_page_drops_the_extra_row_and_points_at_the_last_shown() {
+        let mut rows = vec![1, 2, 3];
+        assert_eq!(next_page(&mut rows, 2, |last| last.to_string()), Some("2".to_owned()));
+        assert_eq!(rows, [1, 2]);
+        let mut last_page = vec![1, 2];
+        assert_eq!(next_page(&mut last_page, 2, |last| last.to_string()), None);
+        assert_eq!(last_page, [1, 2]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::domain::sponsorship::{
 use crate::http::AppState;
 use crate::http::error::{ApiError, checked};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
 };
@@ -599,14 +599,9 @@ pub async fn list_sponsorships(
 ) -> Result<HttpResponse, ApiError> {
     let (query, sort) = params.into_query()?;
     let mut rows = state.store.list_sponsorships(&query).await?;
-    let shown = usize::try_from(query.limit - 1).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last()
-            .map(|last| encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
+        encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id)
+    });
     let items = rows.into_iter().map(SponsorshipResponse::from).collect();
     Ok(HttpResponse::Ok().json(SponsorshipPage { items, next_cursor }))
 }

@@ -17,7 +17,7 @@ use crate::domain::contact::Email;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, page_limit};
+use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
     Unprocessable, UnsupportedMediaType,
@@ -377,14 +377,9 @@ pub async fn list_users(
         limit: limit + 1,
     };
     let mut rows = state.store.list_users(&query).await?;
-    let shown = usize::try_from(limit).unwrap_or(0);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last()
-            .map(|last| encode_cursor("email", &last.fields.email, last.id))
-    } else {
-        None
-    };
+    let next_cursor = next_page(&mut rows, limit, |last| {
+        encode_cursor("email", &last.fields.email, last.id)
+    });
     let items = rows.into_iter().map(UserResponse::from).collect();
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }
