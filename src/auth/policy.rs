@@ -194,6 +194,24 @@ pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), A
     }
 }
 
+/// Whether `caller` may do `action` on at least some records of `kind`: the first question of a
+/// write handler, asked before the body is checked, so that a caller who may never do it hears
+/// 401 or 403 at once; the record itself is then checked with `require` or `require_change`.
+pub fn require_kind(caller: &Caller, action: Action, kind: Kind) -> Result<(), ApiError> {
+    let (region, organisation) = match caller.role() {
+        Some(Role::CressManager { region }) => (Some(region.as_str().to_owned()), None),
+        Some(Role::Partner { org }) => (None, Some(*org)),
+        _ => (None, None),
+    };
+    let within_scope = Target {
+        kind,
+        region,
+        organisation,
+        public: !matches!(kind, Kind::Accreditation) && !kind.is_account(),
+    };
+    require(caller, action, &within_scope)
+}
+
 /// For an update: the caller must be allowed to change the record as it is, and as it would
 /// be, so that a Cress manager cannot move an organisation to another region, nor a partner
 /// hand its sponsorship to another sponsor.
@@ -470,6 +488,47 @@ mod tests {
             "the policy differs from the table:\n{}",
             failures.join("\n")
         );
+    }
+
+    #[test]
+    fn require_kind_allows_what_the_role_may_do_somewhere_in_its_scope() {
+        let own_org = Uuid::now_v7();
+        let roles = [
+            (Who::Anonymous, None),
+            (Who::Viewer, Some(Role::Viewer)),
+            (Who::Partner, Some(Role::Partner { org: own_org })),
+            (
+                Who::Manager,
+                Some(Role::CressManager {
+                    region: RegionCode::parse(HOME).unwrap(),
+                }),
+            ),
+            (Who::Admin, Some(Role::Admin)),
+        ];
+        let kinds = [
+            Kind::Organisation,
+            Kind::Accreditation,
+            Kind::Club,
+            Kind::Event,
+            Kind::Sponsorship,
+            Kind::User,
+            Kind::ApiClient,
+        ];
+        for (who, role) in &roles {
+            let caller = caller(role.clone());
+            for kind in kinds {
+                for action in [Action::Read, Action::Create, Action::Update, Action::Delete] {
+                    let want = expected(*who, kind, action, true, true);
+                    let got = match require_kind(&caller, action, kind) {
+                        Ok(()) => Expect::Ok,
+                        Err(ApiError::Unauthenticated(_)) => Expect::E401,
+                        Err(ApiError::Forbidden(_)) => Expect::E403,
+                        Err(other) => panic!("unexpected answer {other:?}"),
+                    };
+                    assert_eq!(got, want, "{who:?} {action:?} {kind:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod clients;
 pub mod clubs;
+pub mod confidential;
 pub mod error;
 pub mod esus;
 pub mod events;

@@ -8,18 +8,22 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::organisation::{
     CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
 };
 use crate::domain::text::search_key;
 use crate::http::AppState;
+use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
-    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::organisations::{
@@ -82,9 +86,15 @@ pub struct OrganisationResponse {
     pub commune_code: Option<String>,
     #[schema(format = "uri")]
     pub website: Option<String>,
-    #[schema(format = Email)]
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    /// Contact e-mail. Confidential: present only for administrators, the Cress managers of its
+    /// region and the organisation's own partner accounts.
+    #[schema(value_type = Option<String>, format = Email, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub email: Confidential<Option<String>>,
+    /// Contact phone. Confidential, like `email`.
+    #[schema(value_type = Option<String>, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub phone: Confidential<Option<String>>,
     pub description: Option<String>,
     pub founded_on: Option<NaiveDate>,
     /// Read-only: the status and end of validity of its latest ESUS accreditation, or `null`
@@ -97,8 +107,9 @@ pub struct OrganisationResponse {
     pub version: i64,
 }
 
-impl From<Organisation> for OrganisationResponse {
-    fn from(o: Organisation) -> Self {
+impl OrganisationResponse {
+    /// The organisation as shown to a caller who sees its confidential fields or not.
+    fn new(o: Organisation, confidential: bool) -> Self {
         let esus = o.esus(today()).map(EsusSummaryResponse::from);
         let f = o.fields;
         Self {
@@ -116,8 +127,8 @@ impl From<Organisation> for OrganisationResponse {
             city: f.city,
             commune_code: f.commune_code,
             website: f.website,
-            email: f.email,
-            phone: f.phone,
+            email: Confidential::shown_if(confidential, f.email),
+            phone: Confidential::shown_if(confidential, f.phone),
             description: f.description,
             founded_on: f.founded_on,
             esus,
@@ -528,25 +539,35 @@ impl ListOrganisationsParams {
 #[utoipa::path(
     tag = "organisations",
     params(ListOrganisationsParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of organisations.", body = OrganisationPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/organisations")]
 pub async fn list_organisations(
+    caller: Caller,
     state: web::Data<AppState>,
     Query(params): Query<ListOrganisationsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let scope = policy::list_scope(&caller, Kind::Organisation)?;
     let (query, sort) = params.into_query()?;
     let mut rows = state.store.list_organisations(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| match last.position(query.sort) {
         After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
         After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
     });
-    let items = rows.into_iter().map(OrganisationResponse::from).collect();
+    let items = rows
+        .into_iter()
+        .map(|o| {
+            let confidential = scope.sees_confidential(Some(&o.fields.region_code), Some(o.id));
+            OrganisationResponse::new(o, confidential)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(OrganisationPage { items, next_cursor }))
 }
 
@@ -558,10 +579,13 @@ pub async fn list_organisations(
 #[utoipa::path(
     tag = "organisations",
     request_body(content = CreateOrganisationRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = OrganisationResponse,
             headers(("Location" = String, description = "The address of the new organisation."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -572,32 +596,46 @@ pub async fn list_organisations(
 )]
 #[post("/organisations")]
 pub async fn create_organisation(
+    caller: Caller,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Organisation)?;
     let new = check_draft(body.validate(), body.into())?;
+    policy::require(
+        &caller,
+        Action::Create,
+        &Target::organisation(Uuid::nil(), new.region_code.as_str()),
+    )?;
     let created = state.store.create_organisation(&new).await?;
     let location = format!("/api/v1/organisations/{}", created.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(OrganisationResponse::from(created)))
+        .json(shown_to(&caller, created)))
 }
 
 /// Get an organisation.
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The organisation.", body = OrganisationResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/organisations/{id}")]
-pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_organisation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let organisation = state.store.get_organisation(id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(OrganisationResponse::from(organisation)))
+    policy::require(&caller, Action::Read, &target_of(&organisation))?;
+    Ok(HttpResponse::Ok().json(shown_to(&caller, organisation)))
 }
 
 /// Change an organisation.
@@ -612,9 +650,12 @@ pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -
         (UpdateOrganisationRequest = "application/merge-patch+json"),
         (UpdateOrganisationRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The organisation as changed.", body = OrganisationResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -626,18 +667,28 @@ pub async fn get_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -
 )]
 #[patch("/organisations/{id}")]
 pub async fn update_organisation(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Update, Kind::Organisation)?;
     let shape = patch.validate();
     let updated = state
         .store
         .update_organisation(id.into_inner(), |current| {
-            check_draft(shape.clone(), patch.apply_to(&current.fields))
+            let before = target_of(current);
+            policy::require(&caller, Action::Update, &before)?;
+            let new = check_draft(shape.clone(), patch.apply_to(&current.fields))?;
+            policy::require_change(
+                &caller,
+                &before,
+                &Target::organisation(current.id, new.region_code.as_str()),
+            )?;
+            Ok::<_, ApiError>(new)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(OrganisationResponse::from(updated)))
+    Ok(HttpResponse::Ok().json(shown_to(&caller, updated)))
 }
 
 /// Delete an organisation.
@@ -647,8 +698,11 @@ pub async fn update_organisation(
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "Still referenced (`in_use`); `detail` says by what.", body = Problem,
             content_type = "application/problem+json",
@@ -664,7 +718,25 @@ pub async fn update_organisation(
     )
 )]
 #[delete("/organisations/{id}")]
-pub async fn delete_organisation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    state.store.delete_organisation(id.into_inner()).await?;
+pub async fn delete_organisation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Delete, Kind::Organisation)?;
+    let organisation = state.store.get_organisation(id.into_inner()).await?;
+    policy::require(&caller, Action::Delete, &target_of(&organisation))?;
+    state.store.delete_organisation(organisation.id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The organisation as the policy sees it.
+fn target_of(organisation: &Organisation) -> Target {
+    Target::organisation(organisation.id, &organisation.fields.region_code)
+}
+
+/// The organisation with the confidential fields `caller` may see.
+fn shown_to(caller: &Caller, organisation: Organisation) -> OrganisationResponse {
+    let confidential = policy::sees_confidential(caller, Some(&organisation.fields.region_code), Some(organisation.id));
+    OrganisationResponse::new(organisation, confidential)
 }

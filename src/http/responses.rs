@@ -2,6 +2,8 @@
 //! (`#/components/responses/…`) with an example that matches what the server sends.
 
 use utoipa::ToResponse;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, response::Response};
 
 use crate::http::error::{PROBLEM_JSON, Problem};
@@ -26,7 +28,11 @@ macro_rules! problem_responses {
                         .schema(Some(utoipa::openapi::Ref::from_schema_name(<Problem as utoipa::ToSchema>::name())))
                         .example(Some(example))
                         .build();
-                    let response = ResponseBuilder::new().description($description).content(PROBLEM_JSON, content).build();
+                    let mut response = ResponseBuilder::new().description($description).content(PROBLEM_JSON, content);
+                    for &(name, description) in headers_of($status) {
+                        response = response.header(name, Header::builder().schema(Some(Object::with_type(Type::String))).description(Some(description)).build());
+                    }
+                    let response = response.build();
                     (stringify!($name), RefOr::T(response))
                 }
             }
@@ -37,6 +43,18 @@ macro_rules! problem_responses {
             vec![$({ let (name, response) = $name::response(); (name.to_owned(), response) }),*]
         }
     };
+}
+
+/// The headers a problem of this status carries.
+fn headers_of(status: u16) -> &'static [(&'static str, &'static str)] {
+    match status {
+        401 => &[(
+            "WWW-Authenticate",
+            "`Bearer` with, when a token was refused, `error=\"invalid_token\"` and its reason.",
+        )],
+        429 | 503 => &[("Retry-After", "Seconds to wait before trying again.")],
+        _ => &[],
+    }
 }
 
 fn with_field_errors(mut example: serde_json::Value) -> serde_json::Value {

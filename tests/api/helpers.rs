@@ -32,7 +32,64 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub backend: Backend,
     pub database_url: String,
+    admin_token: String,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// Requests sent by one caller: `app.as_anonymous().get(…)`, `app.as_role(&role).post_json(…)`.
+pub struct As<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+}
+
+impl As<'_> {
+    /// A request to `path` carrying this caller's token, if any.
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.app.client.request(method, self.app.url(path));
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path)
+            .json(body)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Sends a raw body with the given content type (or none).
+    pub async fn send_raw(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Response {
+        let mut request = self.request(method, path).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        request.send().await.expect("the server answers")
+    }
 }
 
 /// Runs one scenario on both backends: `name::sqlite` always, `name::postgres` when
@@ -100,61 +157,60 @@ impl TestApp {
                 .expect("a client"),
             backend,
             database_url,
+            admin_token: sign_test_token(&Role::Admin),
             _dir: dir,
         }
     }
 
     /// A valid access token for `role`, signed with the test servers' key.
     pub fn token_for(&self, role: &Role) -> String {
-        let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
-        keys.sign(&keys.claims_for("test", role, 600)).expect("a token")
+        sign_test_token(role)
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
+    /// Requests sent as an administrator: what the tests of the register's rules use.
+    pub fn as_admin(&self) -> As<'_> {
+        As {
+            app: self,
+            token: Some(self.admin_token.clone()),
+        }
+    }
+
+    /// Requests sent without credentials.
+    pub fn as_anonymous(&self) -> As<'_> {
+        As { app: self, token: None }
+    }
+
+    /// Requests sent with a token for `role`.
+    pub fn as_role(&self, role: &Role) -> As<'_> {
+        As {
+            app: self,
+            token: Some(self.token_for(role)),
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("the server answers")
+        self.as_admin().get(path).await
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("the server answers")
+        self.as_admin().post_json(path, body).await
     }
 
     pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
-        self.client
-            .patch(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("the server answers")
+        self.as_admin().patch_json(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.client
-            .delete(self.url(path))
-            .send()
-            .await
-            .expect("the server answers")
+        self.as_admin().delete(path).await
     }
 
-    /// Sends a raw body with the given content type (or none).
+    /// Sends a raw body with the given content type (or none), as an administrator.
     pub async fn send_raw(&self, method: Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Response {
-        let mut request = self.client.request(method, self.url(path)).body(body);
-        if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
-        }
-        request.send().await.expect("the server answers")
+        self.as_admin().send_raw(method, path, content_type, body).await
     }
 
     /// Creates an organisation and returns its JSON, failing the test if it is not created.
@@ -185,6 +241,12 @@ impl TestApp {
     pub async fn organisation_count(&self) -> usize {
         self.all_pages("/api/v1/organisations?limit=200").await.len()
     }
+}
+
+/// A valid access token for `role`, signed with the test servers' key.
+pub fn sign_test_token(role: &Role) -> String {
+    let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
+    keys.sign(&keys.claims_for("test", role, 600)).expect("a token")
 }
 
 /// The body of a response that must have `status`, with the status checked first.
