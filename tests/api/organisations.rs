@@ -3,7 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{failing_fields, json_of, organisation, problem_of};
+use cress_api::auth::Role;
+
+use crate::helpers::{failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;
 
 on_both_backends! {
@@ -317,5 +319,77 @@ on_both_backends! {
         let response = app.get(&format!("/api/v1/organisations?limit=1&sort=-created_at&cursor={cursor}")).await;
 
         problem_of(response, StatusCode::BAD_REQUEST, "invalid_cursor").await;
+    }
+}
+
+on_both_backends! {
+    async fn contact_details_are_shown_only_to_admins_the_regions_managers_and_the_organisation_itself(app: TestApp) {
+        let created = app
+            .create_organisation(organisation(
+                "Mutuelle des Causses",
+                json!({"email": "contact@causses.example", "phone": "04 67 00 00 00"}),
+            ))
+            .await;
+        let other = app.create_organisation(organisation("Autre structure", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+        let callers = [
+            ("anonymous", app.as_anonymous(), false),
+            ("viewer", app.as_role(&Role::Viewer), false),
+            ("partner of another organisation", app.as_role(&partner_of(&other["id"])), false),
+            ("manager of another region", app.as_role(&manager_of("53")), false),
+            ("the organisation's partner", app.as_role(&partner_of(&created["id"])), true),
+            ("manager of its region", app.as_role(&manager_of("76")), true),
+            ("admin", app.as_admin(), true),
+        ];
+        for (who, caller, sees) in callers {
+            let one = json_of(caller.get(&path).await, StatusCode::OK).await;
+            let listed = json_of(caller.get("/api/v1/organisations?q=causses").await, StatusCode::OK).await;
+            for shown in [&one, &listed["items"][0]] {
+                assert_eq!(shown["name"], "Mutuelle des Causses", "{who}");
+                assert_eq!(shown.get("email").is_some(), sees, "{who} sees the e-mail: {shown}");
+                assert_eq!(shown.get("phone").is_some(), sees, "{who} sees the phone: {shown}");
+                if sees {
+                    assert_eq!(shown["email"], "contact@causses.example", "{who}");
+                }
+            }
+        }
+    }
+
+    async fn a_cress_manager_changes_its_own_region_only_and_cannot_move_an_organisation_out_of_it(app: TestApp) {
+        let created = app.create_organisation(organisation("Coopérative du Larzac", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+        let home = app.as_role(&manager_of("76"));
+        let away = app.as_role(&manager_of("53"));
+
+        problem_of(away.patch_json(&path, &json!({"city": "Millau"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(home.patch_json(&path, &json!({"region_code": "53"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(
+            home.post_json("/api/v1/organisations", &organisation("Ailleurs", json!({"region_code": "53"}))).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        problem_of(away.delete(&path).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let unchanged = json_of(app.get(&path).await, StatusCode::OK).await;
+        assert_eq!(unchanged, created, "refused changes leave the organisation as it was");
+
+        let changed = json_of(home.patch_json(&path, &json!({"city": "Millau"})).await, StatusCode::OK).await;
+        assert_eq!(changed["city"], "Millau");
+        assert_eq!(app.organisation_count().await, 1, "nothing created in another region");
+    }
+
+    async fn anonymous_callers_and_viewers_are_refused_every_change_before_the_body_is_read(app: TestApp) {
+        let created = app.create_organisation(organisation("Association des Cévennes", json!({}))).await;
+        let path = format!("/api/v1/organisations/{}", created["id"].as_str().unwrap());
+        let anonymous = app.as_anonymous();
+        let viewer = app.as_role(&Role::Viewer);
+        let invalid = json!({"name": "", "region_code": "99"});
+        problem_of(anonymous.post_json("/api/v1/organisations", &invalid).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(anonymous.patch_json(&path, &invalid).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(anonymous.delete(&path).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(viewer.post_json("/api/v1/organisations", &invalid).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(viewer.patch_json(&path, &invalid).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(viewer.delete(&path).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, created);
     }
 }
