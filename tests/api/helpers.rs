@@ -162,20 +162,6 @@ impl TestApp {
         }
     }
 
-    /// A Cress manager of `region`.
-    pub fn manager_of(region: &str) -> Role {
-        Role::CressManager {
-            region: cress_api::domain::codes::RegionCode::parse(region).expect("a region code"),
-        }
-    }
-
-    /// A partner account of the organisation `id` (a JSON string).
-    pub fn partner_of(id: &Value) -> Role {
-        Role::Partner {
-            org: id.as_str().and_then(|id| id.parse().ok()).expect("an organisation id"),
-        }
-    }
-
     /// A valid access token for `role`, signed with the test servers' key.
     pub fn token_for(&self, role: &Role) -> String {
         sign_test_token(role)
