@@ -79,6 +79,7 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         responses::UnsupportedMediaType,
         responses::Unprocessable,
         responses::TooManyRequests,
+        responses::PreconditionFailed,
         responses::InternalError,
         responses::Unavailable,
     )),
@@ -150,6 +151,8 @@ where
 pub fn openapi() -> OpenApiDoc {
     let (_, mut doc) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
+    crate::http::etag::ConditionalRequests.modify(&mut doc);
     doc
 }
 

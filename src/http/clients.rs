@@ -17,6 +17,7 @@ use crate::auth::role::RoleName;
 use crate::domain::text::clean_text;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -301,8 +302,11 @@ pub async fn create_client(
     };
     let (client, secret) = create_api_client(&state.store, &fields).await?;
     tracing::info!(api_client.id = %client.id, by = caller.subject().unwrap_or_default(), "API client created");
+    // The tag of the client as GET shows it (without the secret), for a later If-Match.
+    let tagged = Tagged::of(&ApiClientResponse::from(client.clone()))?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/clients/{}", client.id)))
+        .insert_header((header::ETAG, tagged.etag()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(ApiClientWithSecret {
             client: client.into(),
@@ -329,12 +333,13 @@ pub async fn create_client(
 #[get("/clients/{id}")]
 pub async fn get_client(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::api_clients())?;
     let client = state.store.get_api_client(id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(ApiClientResponse::from(client)))
+    Ok(etag::read(&conditions, Tagged::of(&ApiClientResponse::from(client))?))
 }
 
 /// Change an API client.
@@ -365,6 +370,7 @@ pub async fn get_client(
 #[patch("/clients/{id}")]
 pub async fn update_client(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateApiClientRequest>,
@@ -380,6 +386,7 @@ pub async fn update_client(
     role_patch.check_organisation(&state, &mut checked).await?;
     // Computed from the client as read by the compare-and-set update.
     let change = |current: &ApiClient| -> Result<ApiClientFields, ApiError> {
+        conditions.require_current(WHAT, || Tagged::of(&ApiClientResponse::from(current.clone())))?;
         let mut errors = checked.clone();
         let name = match patch.name.clone() {
             Some(name) => check_name(name, &mut errors),
@@ -402,7 +409,7 @@ pub async fn update_client(
     };
     let updated = state.store.update_api_client(id, change).await?;
     tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client changed");
-    Ok(HttpResponse::Ok().json(ApiClientResponse::from(updated)))
+    Ok(etag::ok(Tagged::of(&ApiClientResponse::from(updated))?))
 }
 
 /// Renew an API client's secret.
@@ -463,10 +470,24 @@ pub async fn renew_client_secret(
 #[delete("/clients/{id}")]
 pub async fn delete_client(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Delete, &Target::api_clients())?;
-    state.store.delete_api_client(id.into_inner()).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        WHAT,
+        async || state.store.get_api_client(id).await,
+        |current| {
+            conditions.require_current(WHAT, || Tagged::of(&ApiClientResponse::from(current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_api_client(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name an API client.
+const WHAT: &str = "API client";

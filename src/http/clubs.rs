@@ -1,7 +1,6 @@
 //! `/api/v1/clubs`: clubs run by a Cress (such as its club of local authorities for the ESS)
 //! and `/api/v1/clubs/{id}/members`: the organisations that belong to them.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,7 @@ use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError, checked};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -396,9 +396,7 @@ pub async fn create_club(
     policy::require(&caller, Action::Create, &Target::club(new.region_code.as_str()))?;
     let created = state.store.create_club::<ApiError>(&new).await?;
     let location = format!("/api/v1/clubs/{}", created.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(ClubResponse::from(created)))
+    Ok(etag::created(location, Tagged::of(&ClubResponse::from(created))?))
 }
 
 /// Get a club.
@@ -417,12 +415,13 @@ pub async fn create_club(
 #[get("/clubs/{id}")]
 pub async fn get_club(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let club = state.store.get_club(id.into_inner()).await?;
     policy::require(&caller, Action::Read, &target_of(&club))?;
-    Ok(HttpResponse::Ok().json(ClubResponse::from(club)))
+    Ok(etag::read(&conditions, Tagged::of(&ClubResponse::from(club))?))
 }
 
 /// Change a club.
@@ -455,6 +454,7 @@ pub async fn get_club(
 #[patch("/clubs/{id}")]
 pub async fn update_club(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateClubRequest>,
@@ -467,13 +467,14 @@ pub async fn update_club(
         .update_club(id.into_inner(), |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
+            conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
             let parsed = checked(shape.clone(), NewClub::parse(patch.apply_to(&current.fields)));
             let new = with_unknown(parsed, unknown.clone())?;
             policy::require_change(&caller, &before, &Target::club(new.region_code.as_str()))?;
             Ok::<_, ApiError>(new)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ClubResponse::from(updated)))
+    Ok(etag::ok(Tagged::of(&ClubResponse::from(updated))?))
 }
 
 /// Delete a club.
@@ -497,15 +498,29 @@ pub async fn update_club(
 #[delete("/clubs/{id}")]
 pub async fn delete_club(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Club)?;
-    let club = state.store.get_club(id.into_inner()).await?;
-    policy::require(&caller, Action::Delete, &target_of(&club))?;
-    state.store.delete_club(club.id).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        CLUB,
+        async || state.store.get_club(id).await,
+        |current| {
+            policy::require(&caller, Action::Delete, &target_of(current))?;
+            conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_club(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name a club and a membership.
+const CLUB: &str = "club";
+const MEMBERSHIP: &str = "club membership";
 
 /// The club as the policy sees it.
 fn target_of(club: &Club) -> Target {
@@ -780,9 +795,10 @@ pub async fn add_club_member(
         .add_club_member::<ApiError>(club_id, organisation_id, &new.terms)
         .await?;
     let location = format!("/api/v1/clubs/{club_id}/members/{organisation_id}");
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(ClubMemberResponse::new(added, today)))
+    Ok(etag::created(
+        location,
+        Tagged::of(&ClubMemberResponse::new(added, today))?,
+    ))
 }
 
 /// Get a member of a club.
@@ -806,13 +822,17 @@ pub async fn add_club_member(
 #[get("/clubs/{id}/members/{organisation_id}")]
 pub async fn get_club_member(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Read, Kind::Club)?;
     let (club_id, organisation_id) = path.into_inner();
     let member = state.store.get_club_member(club_id, organisation_id).await?;
-    Ok(HttpResponse::Ok().json(ClubMemberResponse::new(member, today())))
+    Ok(etag::read(
+        &conditions,
+        Tagged::of(&ClubMemberResponse::new(member, today()))?,
+    ))
 }
 
 /// Change a member's role or dates.
@@ -848,6 +868,7 @@ pub async fn get_club_member(
 #[patch("/clubs/{id}/members/{organisation_id}")]
 pub async fn update_club_member(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     JsonBody(patch): JsonBody<UpdateClubMemberRequest>,
@@ -857,10 +878,13 @@ pub async fn update_club_member(
     let updated = state
         .store
         .update_club_member(club_id, organisation_id, |current| {
+            conditions.require_current(MEMBERSHIP, || {
+                Tagged::of(&ClubMemberResponse::new(current.clone(), today()))
+            })?;
             checked(Ok(()), Membership::parse(patch.apply_to(current)))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(ClubMemberResponse::new(updated, today())))
+    Ok(etag::ok(Tagged::of(&ClubMemberResponse::new(updated, today()))?))
 }
 
 /// Remove a member from a club.
@@ -886,11 +910,28 @@ pub async fn update_club_member(
 #[delete("/clubs/{id}/members/{organisation_id}")]
 pub async fn remove_club_member(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (club_id, organisation_id) = path.into_inner();
     require_club_change(&caller, &state, club_id).await?;
-    state.store.remove_club_member(club_id, organisation_id).await?;
+    etag::delete_checked(
+        MEMBERSHIP,
+        async || state.store.get_club_member(club_id, organisation_id).await,
+        |current| {
+            conditions.require_current(MEMBERSHIP, || {
+                Tagged::of(&ClubMemberResponse::new(current.clone(), today()))
+            })?;
+            Ok(current.version)
+        },
+        async |version| {
+            state
+                .store
+                .remove_club_member(club_id, organisation_id, Some(version))
+                .await
+        },
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -181,6 +181,9 @@ pub enum ApiError {
         detail: String,
         existing_id: Option<uuid::Uuid>,
     },
+    /// 412: `If-Match` names a representation that is no longer the current one.
+    #[error("{0}")]
+    PreconditionFailed(String),
     /// 413: the body is larger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -238,6 +241,7 @@ impl ApiError {
             Self::OAuth { error, .. } => error,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PreconditionFailed(_) => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Invalid(_) => "validation_failed",
@@ -258,6 +262,7 @@ impl ApiError {
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict { .. } => "Conflict with the current state",
+            Self::PreconditionFailed(_) => "Precondition failed",
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
@@ -321,6 +326,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,7 +1,6 @@
 //! `/api/v1/organisations/{id}/esus-accreditations` and `/api/v1/esus-accreditations/{id}`: the
 //! ESUS accreditations (agrément « Entreprise solidaire d'utilité sociale ») of each organisation.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use crate::domain::esus::{
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, checked};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -25,7 +25,7 @@ use crate::http::responses::{
     UnsupportedMediaType,
 };
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
-use crate::store::today;
+use crate::store::{StoreError, today};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_esus_accreditations)
@@ -446,9 +446,10 @@ pub async fn create_esus_accreditation(
         })
         .await?;
     let location = format!("/api/v1/esus-accreditations/{}", created.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(EsusAccreditationResponse::new(created, true)))
+    Ok(etag::created(
+        location,
+        Tagged::of(&EsusAccreditationResponse::new(created, true))?,
+    ))
 }
 
 /// Get an ESUS accreditation.
@@ -467,6 +468,7 @@ pub async fn create_esus_accreditation(
 #[get("/esus-accreditations/{id}")]
 pub async fn get_esus_accreditation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -474,11 +476,14 @@ pub async fn get_esus_accreditation(
     let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
     policy::require(&caller, Action::Read, &target)?;
     let confidential = sees_confidential(&caller, &target);
-    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::new(accreditation, confidential)))
+    Ok(etag::read(
+        &conditions,
+        Tagged::of(&EsusAccreditationResponse::new(accreditation, confidential))?,
+    ))
 }
 
 /// An accreditation and the policy's view of it (its organisation's region).
-async fn accreditation_and_target(state: &AppState, id: Uuid) -> Result<(Accreditation, Target), ApiError> {
+async fn accreditation_and_target(state: &AppState, id: Uuid) -> Result<(Accreditation, Target), StoreError> {
     let accreditation = state.store.get_esus_accreditation(id).await?;
     let organisation = state.store.get_organisation(accreditation.organisation_id).await?;
     let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
@@ -541,6 +546,7 @@ fn sees_confidential(caller: &Caller, target: &Target) -> bool {
 #[patch("/esus-accreditations/{id}")]
 pub async fn update_esus_accreditation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEsusAccreditationRequest>,
@@ -555,6 +561,9 @@ pub async fn update_esus_accreditation(
                 Action::Update,
                 &Target::accreditation(current.organisation_id, region),
             )?;
+            conditions.require_current(WHAT, || {
+                Tagged::of(&EsusAccreditationResponse::new(current.clone(), true))
+            })?;
             // The lifecycle first: a forbidden change of status is refused whatever the dates.
             if let Some(Some(to)) = patch.status {
                 check_transition(current.fields.read_status(context.today), to).map_err(|illegal| {
@@ -568,7 +577,7 @@ pub async fn update_esus_accreditation(
             checked(shape, NewAccreditation::parse(patch.apply_to(&current.fields), context))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::new(updated, true)))
+    Ok(etag::ok(Tagged::of(&EsusAccreditationResponse::new(updated, true))?))
 }
 
 /// Delete an ESUS accreditation.
@@ -591,12 +600,27 @@ pub async fn update_esus_accreditation(
 #[delete("/esus-accreditations/{id}")]
 pub async fn delete_esus_accreditation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Accreditation)?;
-    let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
-    policy::require(&caller, Action::Delete, &target)?;
-    state.store.delete_esus_accreditation(accreditation.id).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        WHAT,
+        async || accreditation_and_target(&state, id).await,
+        |(current, target)| {
+            policy::require(&caller, Action::Delete, target)?;
+            conditions.require_current(WHAT, || {
+                Tagged::of(&EsusAccreditationResponse::new(current.clone(), true))
+            })?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_esus_accreditation(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name an accreditation.
+const WHAT: &str = "ESUS accreditation";

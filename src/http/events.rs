@@ -1,6 +1,5 @@
 //! `/api/v1/events`: meetings, conferences, webinars and trainings, with their organisers and themes inline.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError, checked};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -806,9 +806,7 @@ pub async fn create_event(
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
     let created: Event = state.store.create_event::<ApiError>(&new).await?;
     let location = format!("/api/v1/events/{}", created.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(EventResponse::from(created)))
+    Ok(etag::created(location, Tagged::of(&EventResponse::from(created))?))
 }
 
 /// Get an event, with its organisers and themes.
@@ -829,12 +827,13 @@ pub async fn create_event(
 #[get("/events/{id}")]
 pub async fn get_event(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let event = state.store.get_event(id.into_inner()).await?;
     policy::require(&caller, Action::Read, &target_of(&event))?;
-    Ok(HttpResponse::Ok().json(EventResponse::from(event)))
+    Ok(etag::read(&conditions, Tagged::of(&EventResponse::from(event))?))
 }
 
 /// Change an event.
@@ -870,6 +869,7 @@ pub async fn get_event(
 #[patch("/events/{id}")]
 pub async fn update_event(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEventRequest>,
@@ -881,6 +881,7 @@ pub async fn update_event(
         .update_event(id.into_inner(), |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
+            conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
             let new = check_draft(shape.clone(), patch.apply_to(current))?;
             policy::require_change(&caller, &before, &target_of_new(&new))?;
             match current.fields.status.refusal(new.status) {
@@ -893,7 +894,7 @@ pub async fn update_event(
             }
         })
         .await?;
-    Ok(HttpResponse::Ok().json(EventResponse::from(updated)))
+    Ok(etag::ok(Tagged::of(&EventResponse::from(updated))?))
 }
 
 /// Delete an event, with its themes.
@@ -918,15 +919,28 @@ pub async fn update_event(
 #[delete("/events/{id}")]
 pub async fn delete_event(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Event)?;
-    let event = state.store.get_event(id.into_inner()).await?;
-    policy::require(&caller, Action::Delete, &target_of(&event))?;
-    state.store.delete_event(event.id).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        EVENT,
+        async || state.store.get_event(id).await,
+        |current| {
+            policy::require(&caller, Action::Delete, &target_of(current))?;
+            conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_event(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name an event.
+const EVENT: &str = "event";
 
 /// The event as the policy sees it: its region, and whether anonymous callers may read it.
 fn target_of(event: &Event) -> Target {

@@ -7,6 +7,7 @@ pub mod clubs;
 pub mod confidential;
 pub mod error;
 pub mod esus;
+pub mod etag;
 pub mod events;
 pub mod extract;
 pub mod health;

@@ -1,6 +1,5 @@
 //! `/api/v1/organisations`: the ESS structures and the other bodies of the network.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,6 +18,7 @@ use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -609,9 +609,7 @@ pub async fn create_organisation(
     )?;
     let created = state.store.create_organisation(&new).await?;
     let location = format!("/api/v1/organisations/{}", created.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(shown_to(&caller, created)))
+    Ok(etag::created(location, Tagged::of(&shown_to(&caller, created))?))
 }
 
 /// Get an organisation.
@@ -630,12 +628,13 @@ pub async fn create_organisation(
 #[get("/organisations/{id}")]
 pub async fn get_organisation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let organisation = state.store.get_organisation(id.into_inner()).await?;
     policy::require(&caller, Action::Read, &target_of(&organisation))?;
-    Ok(HttpResponse::Ok().json(shown_to(&caller, organisation)))
+    Ok(etag::read(&conditions, Tagged::of(&shown_to(&caller, organisation))?))
 }
 
 /// Change an organisation.
@@ -668,6 +667,7 @@ pub async fn get_organisation(
 #[patch("/organisations/{id}")]
 pub async fn update_organisation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateOrganisationRequest>,
@@ -679,6 +679,7 @@ pub async fn update_organisation(
         .update_organisation(id.into_inner(), |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
+            conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             let new = check_draft(shape.clone(), patch.apply_to(&current.fields))?;
             policy::require_change(
                 &caller,
@@ -688,7 +689,7 @@ pub async fn update_organisation(
             Ok::<_, ApiError>(new)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(shown_to(&caller, updated)))
+    Ok(etag::ok(Tagged::of(&shown_to(&caller, updated))?))
 }
 
 /// Delete an organisation.
@@ -720,15 +721,28 @@ pub async fn update_organisation(
 #[delete("/organisations/{id}")]
 pub async fn delete_organisation(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Organisation)?;
-    let organisation = state.store.get_organisation(id.into_inner()).await?;
-    policy::require(&caller, Action::Delete, &target_of(&organisation))?;
-    state.store.delete_organisation(organisation.id).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        WHAT,
+        async || state.store.get_organisation(id).await,
+        |current| {
+            policy::require(&caller, Action::Delete, &target_of(current))?;
+            conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_organisation(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name an organisation.
+const WHAT: &str = "organisation";
 
 /// The organisation as the policy sees it.
 fn target_of(organisation: &Organisation) -> Target {

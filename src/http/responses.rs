@@ -81,6 +81,9 @@ problem_responses! {
     Conflict => 409, "duplicate", "Conflict with the current state",
         "The request conflicts with the current state, such as an identifier (SIREN, SIRET, RNA) that another record already holds; `existing_id` names that record.",
         "another organisation already has siren 775672272";
+    PreconditionFailed => 412, "precondition_failed", "Precondition failed",
+        "`If-Match` does not name the current representation: the record changed since it was read. Nothing was changed; read it again (GET gives the current `ETag`) and re-apply the change.",
+        "the organisation has changed since it was read (If-Match \"6b1f0c2a9e4d7f3a8c5b2e1d0f9a8b7c\", current ETag \"0d4e2b8f1a7c3e9d5b6a2f8c4e1d7b3a\")";
     PayloadTooLarge => 413, "payload_too_large", "Request body too large",
         "The body is larger than the server accepts (`MAX_BODY_BYTES`).",
         "request body larger than 262144 bytes";

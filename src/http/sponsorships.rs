@@ -1,7 +1,6 @@
 //! `/api/v1/sponsorships`: patronage (mécénat) and commercial sponsorship (parrainage) of a club,
 //! an event or an organisation by an organisation, and their yearly totals.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,7 @@ use crate::domain::sponsorship::{
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, checked};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -711,9 +711,7 @@ pub async fn create_sponsorship(
         })
         .await?;
     let location = format!("/api/v1/sponsorships/{}", created.id);
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(shown_to(&caller, created)))
+    Ok(etag::created(location, Tagged::of(&shown_to(&caller, created))?))
 }
 
 /// Get a sponsorship.
@@ -736,12 +734,13 @@ pub async fn create_sponsorship(
 #[get("/sponsorships/{id}")]
 pub async fn get_sponsorship(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
     policy::require(&caller, Action::Read, &stored_target(&sponsorship))?;
-    Ok(HttpResponse::Ok().json(shown_to(&caller, sponsorship)))
+    Ok(etag::read(&conditions, Tagged::of(&shown_to(&caller, sponsorship))?))
 }
 
 /// Change a sponsorship.
@@ -781,6 +780,7 @@ pub async fn get_sponsorship(
 #[patch("/sponsorships/{id}")]
 pub async fn update_sponsorship(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateSponsorshipRequest>,
@@ -795,13 +795,14 @@ pub async fn update_sponsorship(
             |current, draft, found| {
                 let before = stored_target(current);
                 policy::require(&caller, Action::Update, &before)?;
+                conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
                 let new = check_draft(shape.clone(), Some(&current.fields), draft, found.existing)?;
                 policy::require_change(&caller, &before, &target_of(&new, found))?;
                 Ok::<_, ApiError>(new)
             },
         )
         .await?;
-    Ok(HttpResponse::Ok().json(shown_to(&caller, updated)))
+    Ok(etag::ok(Tagged::of(&shown_to(&caller, updated))?))
 }
 
 /// Delete a sponsorship.
@@ -824,15 +825,28 @@ pub async fn update_sponsorship(
 #[delete("/sponsorships/{id}")]
 pub async fn delete_sponsorship(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Sponsorship)?;
-    let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
-    policy::require(&caller, Action::Delete, &stored_target(&sponsorship))?;
-    state.store.delete_sponsorship(sponsorship.id).await?;
+    let id = id.into_inner();
+    etag::delete_checked(
+        SPONSORSHIP,
+        async || state.store.get_sponsorship(id).await,
+        |current| {
+            policy::require(&caller, Action::Delete, &stored_target(current))?;
+            conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_sponsorship(id, Some(version)).await,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// How the answers name a sponsorship.
+const SPONSORSHIP: &str = "sponsorship";
 
 /// A stored sponsorship as the policy sees it: its sponsor, its beneficiary's region, whether
 /// it is public.

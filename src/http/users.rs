@@ -1,7 +1,6 @@
 //! `/api/v1/users`: people's accounts, for administrators only. Password hashes never leave
 //! the server.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -16,6 +15,7 @@ use crate::auth::role::{Role, RoleName};
 use crate::domain::contact::Email;
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
+use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
@@ -432,9 +432,8 @@ pub async fn create_user(
     let hash = hash_password(&state, password).await?;
     let created = state.store.create_user(&fields, &hash).await?;
     tracing::info!(user.id = %created.id, by = caller.subject().unwrap_or_default(), "user created");
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)))
-        .json(UserResponse::from(created)))
+    let location = format!("/api/v1/users/{}", created.id);
+    Ok(etag::created(location, Tagged::of(&UserResponse::from(created))?))
 }
 
 /// Get a user.
@@ -456,12 +455,13 @@ pub async fn create_user(
 #[get("/users/{id}")]
 pub async fn get_user(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::users())?;
     let user = state.store.get_user(id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::from(user)))
+    Ok(etag::read(&conditions, Tagged::of(&UserResponse::from(user))?))
 }
 
 /// Change a user.
@@ -495,6 +495,7 @@ pub async fn get_user(
 #[patch("/users/{id}")]
 pub async fn update_user(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateUserRequest>,
@@ -520,6 +521,7 @@ pub async fn update_user(
     // Computed from the user as read by the compare-and-set update, so that a concurrent
     // change is never overwritten unseen.
     let change = |current: &User| -> Result<UserChange, ApiError> {
+        conditions.require_current(WHAT, || Tagged::of(&UserResponse::from(current.clone())))?;
         let mut errors = checked.clone();
         let email = match patch.email.clone() {
             Some(email) => check_email(email, &mut errors),
@@ -557,7 +559,7 @@ pub async fn update_user(
         state.store.revoke_user_refresh_tokens(id).await?;
     }
     tracing::info!(user.id = %id, by = caller.subject().unwrap_or_default(), "user changed");
-    Ok(HttpResponse::Ok().json(UserResponse::from(updated)))
+    Ok(etag::ok(Tagged::of(&UserResponse::from(updated))?))
 }
 
 /// Delete a user.
@@ -581,6 +583,7 @@ pub async fn update_user(
 #[delete("/users/{id}")]
 pub async fn delete_user(
     caller: Caller,
+    conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -588,7 +591,16 @@ pub async fn delete_user(
     let id = id.into_inner();
     let current = state.store.get_user(id).await?;
     refuse_losing_the_last_admin(&state, &current).await?;
-    state.store.delete_user(id).await?;
+    etag::delete_checked(
+        WHAT,
+        async || state.store.get_user(id).await,
+        |current| {
+            conditions.require_current(WHAT, || Tagged::of(&UserResponse::from(current.clone())))?;
+            Ok(current.version)
+        },
+        async |version| state.store.delete_user(id, Some(version)).await,
+    )
+    .await?;
     tracing::info!(user.id = %id, by = caller.subject().unwrap_or_default(), "user deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -607,3 +619,6 @@ async fn refuse_losing_the_last_admin(state: &AppState, user: &User) -> Result<(
     }
     Ok(())
 }
+
+/// How the answers name a user.
+const WHAT: &str = "user";

@@ -196,8 +196,14 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(api_client.id = %id))]
-    pub async fn delete_api_client(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("API client", "delete from api_clients where id = $1", id, &[])
-            .await
+    pub async fn delete_api_client(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+        self.delete_row(
+            "API client",
+            "delete from api_clients where id = $1 and version = coalesce($2, version)",
+            id,
+            version,
+            &[],
+        )
+        .await
     }
 }

@@ -275,9 +275,15 @@ impl Store {
 
     /// Deletes a club that nothing references (`InUse` names its members, events, sponsorships).
     #[tracing::instrument(skip_all, fields(club.id = %id))]
-    pub async fn delete_club(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("club", "delete from clubs where id = $1", id, references::CLUB)
-            .await
+    pub async fn delete_club(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+        self.delete_row(
+            "club",
+            "delete from clubs where id = $1 and version = coalesce($2, version)",
+            id,
+            version,
+            references::CLUB,
+        )
+        .await
     }
 
     /// Before adding a member: `NotFound` when the club does not exist, else whether the
@@ -447,20 +453,31 @@ impl Store {
         Err(StoreError::Contended("club member").into())
     }
 
-    /// Removes the membership row: the organisation's history in the club is gone (to record a
-    /// departure, set `left_on` instead).
+    /// Removes the membership row, at `version` when given (`Contended` when it is no longer
+    /// that version): the organisation's history in the club is gone (to record a departure,
+    /// set `left_on` instead).
     #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
-    pub async fn remove_club_member(&self, club_id: Uuid, organisation_id: Uuid) -> Result<(), StoreError> {
+    pub async fn remove_club_member(
+        &self,
+        club_id: Uuid,
+        organisation_id: Uuid,
+        version: Option<i64>,
+    ) -> Result<(), StoreError> {
         let deleted = with_pool!(self.db(), pool => {
-            sqlx::query("delete from club_members where club_id = $1 and organisation_id = $2")
+            sqlx::query(
+                "delete from club_members where club_id = $1 and organisation_id = $2 \
+                 and version = coalesce($3, version)",
+            )
                 .bind(club_id)
                 .bind(organisation_id)
+                .bind(version)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
         })
         .map_err(|e| classify(e, "club member"))?;
         match deleted {
+            0 if version.is_some() => Err(StoreError::Contended("club member")),
             0 => Err(self.missing_club_member(club_id).await),
             _ => Ok(()),
         }

@@ -335,27 +335,32 @@ impl Store {
         })
     }
 
-    /// Deletes an accreditation and refreshes its organisation's summary, in one transaction.
+    /// Deletes an accreditation (at `version` when given: `Contended` when it is no longer that
+    /// version) and refreshes its organisation's summary, in one transaction.
     #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
-    pub async fn delete_esus_accreditation(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_esus_accreditation(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
         let at = now();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<StoreError>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION_OF)
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<StoreError>)?;
-            let Some((organisation_id, _)) = locked else {
+            let Some((organisation_id, _, _)) = locked else {
                 return Err(StoreError::NotFound(WHAT));
             };
-            let deleted = sqlx::query_scalar::<_, Uuid>("delete from esus_accreditations where id = $1 returning id")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db::<StoreError>)?;
+            let deleted = sqlx::query_scalar::<_, Uuid>(
+                "delete from esus_accreditations where id = $1 and version = coalesce($2, version) returning id",
+            )
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db::<StoreError>)?;
             if deleted.is_none() {
-                return Err(StoreError::NotFound(WHAT));
+                // Under the organisation's lock: the row is there, at another version.
+                return Err(StoreError::Contended(WHAT));
             }
             refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<StoreError>)?;
             tx.commit().await.map_err(db::<StoreError>)

@@ -513,9 +513,15 @@ impl Store {
     /// Deletes an event with its organisers and themes (part of it, deleted by cascade);
     /// refused with `InUse` while a sponsorship targets it.
     #[tracing::instrument(skip_all, fields(event.id = %id))]
-    pub async fn delete_event(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("event", "delete from events where id = $1", id, references::EVENT)
-            .await
+    pub async fn delete_event(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+        self.delete_row(
+            "event",
+            "delete from events where id = $1 and version = coalesce($2, version)",
+            id,
+            version,
+            references::EVENT,
+        )
+        .await
     }
 
     /// The club and organisations `new` names that do not exist: one query for each kind.

@@ -309,11 +309,12 @@ impl Store {
 
     /// Deletes an organisation that nothing references (`InUse` names what still does).
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
-    pub async fn delete_organisation(&self, id: Uuid) -> Result<(), StoreError> {
+    pub async fn delete_organisation(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
         self.delete_row(
             "organisation",
-            "delete from organisations where id = $1",
+            "delete from organisations where id = $1 and version = coalesce($2, version)",
             id,
+            version,
             references::ORGANISATION,
         )
         .await

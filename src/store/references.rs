@@ -92,19 +92,23 @@ pub const EVENT: &[Reference] = &[
 ];
 
 impl Store {
-    /// Runs `delete_sql` (which deletes the row with id `$1`): `NotFound` when there is none,
-    /// `InUse` naming the holders when a foreign key refuses it.
+    /// Runs `delete_sql`, which deletes the row with id `$1` when its version is `$2` (any
+    /// version when `$2` is null: `and version = coalesce($2, version)`). No row deleted:
+    /// `Contended` when a version was given (the row changed or went meanwhile: read it again),
+    /// else `NotFound`; `InUse` naming the holders when a foreign key refuses it.
     pub(crate) async fn delete_row(
         &self,
         what: &'static str,
         delete_sql: &'static str,
         id: Uuid,
+        version: Option<i64>,
         holders: &[Reference],
     ) -> Result<(), StoreError> {
         let deleted = with_pool!(self.db(), pool => {
-            sqlx::query(delete_sql).bind(id).execute(pool).await.map(|r| r.rows_affected())
+            sqlx::query(delete_sql).bind(id).bind(version).execute(pool).await.map(|r| r.rows_affected())
         });
         match deleted {
+            Ok(0) if version.is_some() => Err(StoreError::Contended(what)),
             Ok(0) => Err(StoreError::NotFound(what)),
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(StoreError::InUse {

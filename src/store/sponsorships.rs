@@ -411,9 +411,15 @@ impl Store {
 
     /// Deletes a sponsorship; nothing references one.
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
-    pub async fn delete_sponsorship(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("sponsorship", "delete from sponsorships where id = $1", id, &[])
-            .await
+    pub async fn delete_sponsorship(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+        self.delete_row(
+            "sponsorship",
+            "delete from sponsorships where id = $1 and version = coalesce($2, version)",
+            id,
+            version,
+            &[],
+        )
+        .await
     }
 
     /// Totals per year of `starts_on` and kind, of the active and ended sponsorships only (a

@@ -211,9 +211,15 @@ impl Store {
 
     /// Deletes a user and its refresh tokens.
     #[tracing::instrument(skip_all, fields(user.id = %id))]
-    pub async fn delete_user(&self, id: Uuid) -> Result<(), StoreError> {
-        self.delete_row("user", "delete from users where id = $1", id, &[])
-            .await
+    pub async fn delete_user(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+        self.delete_row(
+            "user",
+            "delete from users where id = $1 and version = coalesce($2, version)",
+            id,
+            version,
+            &[],
+        )
+        .await
     }
 
     async fn explain_duplicate_email(&self, error: sqlx::Error, email: &str, exclude: Option<Uuid>) -> StoreError {
