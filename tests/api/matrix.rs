@@ -26,6 +26,8 @@ const AWAY: &str = "53";
 const ORGANISATION_FIELDS: &[&str] = &["email", "phone"];
 /// Amounts and notes of a sponsorship.
 const SPONSORSHIP_FIELDS: &[&str] = &["amount_cents", "counterparts_cents", "notes"];
+/// The amount of every sponsorship of the fixture, in cents.
+const GIFT: i64 = 1_500_000;
 /// Amounts of a sponsorship summary, at the top and in every item.
 const SUMMARY_FIELDS: &[&str] = &[
     "total_amount_cents",
@@ -73,6 +75,9 @@ enum Exp {
     Bare,
     /// 200, a list without the record.
     Unlisted,
+    /// 200, a sponsorship summary counting this many sponsorships, with its amounts summing to
+    /// this total, or without amounts.
+    Sums(i64, Option<i64>),
 }
 
 const E401: Exp = Exp::Status(401);
@@ -80,7 +85,7 @@ const E403: Exp = Exp::Status(403);
 const OK: Exp = Exp::Status(200);
 const CREATED: Exp = Exp::Status(201);
 const NO_CONTENT: Exp = Exp::Status(204);
-use Exp::{Bare, Full, Unlisted};
+use Exp::{Bare, Full, Sums, Unlisted};
 
 /// A record of the fixture, made once per backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,27 +194,54 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The case's region: 76 inside, 53 outside.
     fn region(&self) -> &'static str {
+        region_of(self.scope)
+    }
+
+    /// The region a record of the case's region moves to.
+    fn other_region(&self) -> &'static str {
+        region_of(self.other_scope())
+    }
+
+    fn other_scope(&self) -> Scope {
         match self.scope {
-            Scope::Inside => HOME,
-            Scope::Outside => AWAY,
+            Scope::Inside => Scope::Outside,
+            Scope::Outside => Scope::Inside,
         }
     }
 
-    /// The fixture organisation of the case's region that is not the partner's.
-    fn other_org(&self) -> &str {
-        match self.scope {
-            Scope::Inside => &self.fx.org_home_other,
-            Scope::Outside => &self.fx.org_away_other,
-        }
-    }
-
-    /// The fixture organisation of the case's region with contact details (the partner's inside).
+    /// The fixture's organisation of the case's region with contact details: the partner's inside.
     fn main_org(&self) -> &str {
+        self.fx.main_org(self.scope)
+    }
+
+    /// The fixture's other organisation of the case's region.
+    fn other_org(&self) -> &str {
+        self.fx.other_org(self.scope)
+    }
+
+    /// The fixture's club of the case's region.
+    fn club(&self) -> &str {
         match self.scope {
-            Scope::Inside => &self.fx.org_home,
-            Scope::Outside => &self.fx.org_away,
+            Scope::Inside => &self.fx.club_home,
+            Scope::Outside => &self.fx.club_away,
         }
+    }
+
+    /// The fixture's published event of the other region.
+    fn other_region_event(&self) -> &str {
+        match self.scope {
+            Scope::Inside => &self.fx.published_away,
+            Scope::Outside => &self.fx.published_home,
+        }
+    }
+}
+
+fn region_of(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Inside => HOME,
+        Scope::Outside => AWAY,
     }
 }
 
@@ -291,527 +323,168 @@ fn call(method: Method, path: &'static str, about: &'static str, inside: Sel, ou
 }
 
 /// THE table. Columns of `expect`: anonymous, viewer, partner inside, partner outside, manager
-/// inside, manager outside, admin (see `CASES`).
+/// inside, manager outside, admin (see `CASES`). Reads come before the writes of their resource,
+/// which add records (the summary's counts rely on it). Kept as a table by hand: one row is one
+/// operation on one pair of records.
+#[rustfmt::skip]
 fn rows() -> Vec<Row> {
     use Make as M;
     use Rec::*;
     use Sel::{Collection, Fixture as F, Fresh};
     let (post, patch, delete) = (Method::POST, Method::PATCH, Method::DELETE);
-    // The rows of admin-only resources: 401 anonymous, 403 every other role.
     let admin_only = |ok: Exp| [E401, E403, E403, E403, E403, E403, ok];
-    let admin_only_read = [E401, E403, E403, E403, E403, E403, Bare];
+    let admin_only_read = admin_only(Bare);
     vec![
-        // ---- Organisations: anyone reads; contact details for admins, the region's managers
-        // and the organisation's partner; managers write in their region, the partner changes
-        // its own organisation (region included) and nothing else.
-        read_confidential(
-            "/api/v1/organisations?limit=200",
-            "list: the partner's organisation / one of region 53",
-            F(OrgHome),
-            F(OrgAway),
-            ORGANISATION_FIELDS,
-            [Bare, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/organisations/{id}",
-            "get: the partner's organisation / one of region 53",
-            F(OrgHome),
-            F(OrgAway),
-            ORGANISATION_FIELDS,
-            [Bare, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/organisations/{id}",
-            "get: another organisation of region 76 (not the partner's) / another of region 53",
-            F(OrgHomeOther),
-            F(OrgAwayOther),
-            ORGANISATION_FIELDS,
-            [Bare, Bare, Bare, Bare, Full, Bare, Full],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/organisations",
-            "create in region 76 / in region 53",
-            Collection,
-            Collection,
+        // ---- Organisations: anyone reads; contact details for admins, the region's managers and
+        // the organisation's partner. Managers write in their region (never into another); the
+        // partner changes its own organisation (region included), nothing else.
+        read_confidential("/api/v1/organisations?limit=200", "list: the partner's organisation / one of region 53",
+            F(OrgHome), F(OrgAway), ORGANISATION_FIELDS, [Bare, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/organisations/{id}", "get: the partner's organisation / one of region 53",
+            F(OrgHome), F(OrgAway), ORGANISATION_FIELDS, [Bare, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/organisations/{id}", "get: another organisation of region 76 (not the partner's) / another of region 53",
+            F(OrgHomeOther), F(OrgAwayOther), ORGANISATION_FIELDS, [Bare, Bare, Bare, Bare, Full, Bare, Full]),
+        write(post.clone(), "/api/v1/organisations", "create in region 76 / in region 53", Collection, Collection,
             |c| organisation(&unique("Nouvelle structure"), json!({"region_code": c.region()})),
-            [E401, E403, E403, E403, CREATED, E403, CREATED],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/organisations/{id}",
-            "change the description: the partner's organisation / one of region 53",
-            F(OrgHome),
-            F(OrgAway),
-            |_| json!({"description": "Description revue."}),
-            [E401, E403, OK, E403, OK, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/organisations/{id}",
-            "move: one of region 76 (the partner's) to 53 / one of region 53 to 76",
-            Fresh(M::Organisation),
-            Fresh(M::Organisation),
-            |c| json!({"region_code": if c.scope == Scope::Inside { AWAY } else { HOME }}),
-            [E401, E403, OK, E403, E403, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/organisations/{id}",
-            "delete: one of region 76 (the partner's) / one of region 53",
-            Fresh(M::Organisation),
-            Fresh(M::Organisation),
-            [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
-        // ---- ESUS accreditations: never anonymous; every role reads; managers write those of
-        // their region's organisations; the partner never writes, not even its own.
-        read(
-            "/api/v1/organisations/{id}/esus-accreditations?limit=200",
-            "list: of the partner's organisation / of one of region 53",
-            F(AccreditationsOfHome),
-            F(AccreditationsOfAway),
-            [E401, Bare, Bare, Bare, Bare, Bare, Bare],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/organisations/{id}/esus-accreditations",
-            "apply: for an organisation of region 76 (the partner's) / of region 53",
-            Fresh(M::Organisation),
-            Fresh(M::Organisation),
-            |_| json!({"basis": "conditions", "applied_on": "2024-01-15"}),
-            [E401, E403, E403, E403, CREATED, E403, CREATED],
-        ),
-        read(
-            "/api/v1/esus-accreditations/{id}",
-            "get: of the partner's organisation / of one of region 53",
-            F(AccreditationHome),
-            F(AccreditationAway),
-            [E401, Bare, Bare, Bare, Bare, Bare, Bare],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/esus-accreditations/{id}",
-            "change the notes: of the partner's organisation / of one of region 53",
-            F(AccreditationHome),
-            F(AccreditationAway),
-            |_| json!({"notes": "Dossier complet."}),
-            [E401, E403, E403, E403, OK, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/esus-accreditations/{id}",
-            "delete: of an organisation of region 76 (the partner's) / of region 53",
-            Fresh(M::Accreditation),
-            Fresh(M::Accreditation),
-            [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
-        // ---- Clubs and members: anyone reads; managers write the clubs of their region and
+            [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        write(patch.clone(), "/api/v1/organisations/{id}", "change the description: the partner's organisation / one of region 53",
+            F(OrgHome), F(OrgAway), |_| json!({"description": "Description revue."}),
+            [E401, E403, OK, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/organisations/{id}", "move: one of region 76 (the partner's) to 53 / one of region 53 to 76",
+            Fresh(M::Organisation), Fresh(M::Organisation), |c| json!({"region_code": c.other_region()}),
+            [E401, E403, OK, E403, E403, E403, OK]),
+        call(delete.clone(), "/api/v1/organisations/{id}", "delete: one of region 76 (the partner's) / one of region 53",
+            Fresh(M::Organisation), Fresh(M::Organisation), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
+
+        // ---- ESUS accreditations: never anonymous; every role reads them; managers write those of
+        // their region's organisations; the partner never writes, not even its own organisation's.
+        read("/api/v1/organisations/{id}/esus-accreditations?limit=200", "list: of the partner's organisation / of one of region 53",
+            F(AccreditationsOfHome), F(AccreditationsOfAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        write(post.clone(), "/api/v1/organisations/{id}/esus-accreditations", "apply: for an organisation of region 76 (the partner's) / of region 53",
+            Fresh(M::Organisation), Fresh(M::Organisation), |_| json!({"basis": "conditions", "applied_on": "2024-01-15"}),
+            [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        read("/api/v1/esus-accreditations/{id}", "get: of the partner's organisation / of one of region 53",
+            F(AccreditationHome), F(AccreditationAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        write(patch.clone(), "/api/v1/esus-accreditations/{id}", "change the notes: of the partner's organisation / of one of region 53",
+            F(AccreditationHome), F(AccreditationAway), |_| json!({"notes": "Dossier complet."}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        call(delete.clone(), "/api/v1/esus-accreditations/{id}", "delete: of an organisation of region 76 (the partner's) / of region 53",
+            Fresh(M::Accreditation), Fresh(M::Accreditation), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
+
+        // ---- Clubs and their members: anyone reads; managers write the clubs of their region and
         // their members (the club's region decides); the partner never writes.
-        read(
-            "/api/v1/clubs?limit=200",
-            "list: a club of region 76 / of region 53",
-            F(ClubHome),
-            F(ClubAway),
-            [Bare; 7],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/clubs",
-            "create in region 76 / in region 53",
-            Collection,
-            Collection,
+        read("/api/v1/clubs?limit=200", "list: a club of region 76 / of region 53", F(ClubHome), F(ClubAway), [Bare; 7]),
+        write(post.clone(), "/api/v1/clubs", "create in region 76 / in region 53", Collection, Collection,
             |c| json!({"name": unique("Club des collectivités"), "region_code": c.region(), "host_organisation_id": c.other_org()}),
-            [E401, E403, E403, E403, CREATED, E403, CREATED],
-        ),
-        read(
-            "/api/v1/clubs/{id}",
-            "get: a club of region 76 / of region 53",
-            F(ClubHome),
-            F(ClubAway),
-            [Bare; 7],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/clubs/{id}",
-            "change the description: a club of region 76 / of region 53",
-            F(ClubHome),
-            F(ClubAway),
-            |_| json!({"description": "Deux journées par an."}),
-            [E401, E403, E403, E403, OK, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/clubs/{id}",
-            "move: a club of region 76 to 53 / of region 53 to 76",
-            Fresh(M::Club),
-            Fresh(M::Club),
-            |c| json!({"region_code": if c.scope == Scope::Inside { AWAY } else { HOME }}),
-            [E401, E403, E403, E403, E403, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/clubs/{id}",
-            "delete: a club of region 76 / of region 53",
-            Fresh(M::Club),
-            Fresh(M::Club),
-            [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
-        read(
-            "/api/v1/clubs/{id}/members?limit=200",
-            "list: the members of a club of region 76 / of region 53",
-            F(MemberHome),
-            F(MemberAway),
-            [Bare; 7],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/clubs/{id}/members",
-            "add (the partner adds its own organisation): to a club of region 76 / of region 53",
-            Fresh(M::MemberCandidate),
-            Fresh(M::MemberCandidate),
+            [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        read("/api/v1/clubs/{id}", "get: a club of region 76 / of region 53", F(ClubHome), F(ClubAway), [Bare; 7]),
+        write(patch.clone(), "/api/v1/clubs/{id}", "change the description: a club of region 76 / of region 53",
+            F(ClubHome), F(ClubAway), |_| json!({"description": "Deux journées par an."}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/clubs/{id}", "move: a club of region 76 to 53 / of region 53 to 76",
+            Fresh(M::Club), Fresh(M::Club), |c| json!({"region_code": c.other_region()}),
+            [E401, E403, E403, E403, E403, E403, OK]),
+        call(delete.clone(), "/api/v1/clubs/{id}", "delete: a club of region 76 / of region 53",
+            Fresh(M::Club), Fresh(M::Club), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
+        read("/api/v1/clubs/{id}/members?limit=200", "list: the members of a club of region 76 / of region 53",
+            F(MemberHome), F(MemberAway), [Bare; 7]),
+        write(post.clone(), "/api/v1/clubs/{id}/members", "add (the partner its own organisation): to a club of region 76 / of region 53",
+            Fresh(M::MemberCandidate), Fresh(M::MemberCandidate),
             |c| json!({"organisation_id": c.target.var("member"), "role": "member", "joined_on": "2026-01-15"}),
-            [E401, E403, E403, E403, CREATED, E403, CREATED],
-        ),
-        read(
-            "/api/v1/clubs/{id}/members/{organisation_id}",
-            "get: a member of a club of region 76 / of region 53",
-            F(MemberHome),
-            F(MemberAway),
-            [Bare; 7],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/clubs/{id}/members/{organisation_id}",
-            "change the role: in a club of region 76 / of region 53",
-            F(MemberHome),
-            F(MemberAway),
-            |_| json!({"role": "patron"}),
-            [E401, E403, E403, E403, OK, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/clubs/{id}/members/{organisation_id}",
-            "remove (the partner's own membership): from a club of region 76 / of region 53",
-            Fresh(M::Member),
-            Fresh(M::Member),
-            [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
+            [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        read("/api/v1/clubs/{id}/members/{organisation_id}", "get: a member of a club of region 76 / of region 53",
+            F(MemberHome), F(MemberAway), [Bare; 7]),
+        write(patch.clone(), "/api/v1/clubs/{id}/members/{organisation_id}", "change the role: in a club of region 76 / of region 53",
+            F(MemberHome), F(MemberAway), |_| json!({"role": "patron"}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        call(delete.clone(), "/api/v1/clubs/{id}/members/{organisation_id}", "remove (the partner's own membership): from a club of region 76 / of region 53",
+            Fresh(M::Member), Fresh(M::Member), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
+
         // ---- Events: anonymous callers see published ones only; managers write the events of
         // their region (never one without region, never out of it); the partner never writes.
-        read(
-            "/api/v1/events?limit=200",
-            "list: a published event of region 76 / of region 53",
-            F(PublishedHome),
-            F(PublishedAway),
-            [Bare; 7],
-        ),
-        read(
-            "/api/v1/events?limit=200",
-            "list: a draft event of region 76 / of region 53",
-            F(DraftHome),
-            F(DraftAway),
-            [Unlisted, Bare, Bare, Bare, Bare, Bare, Bare],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/events",
-            "create in region 76 / in region 53",
-            Collection,
-            Collection,
+        read("/api/v1/events?limit=200", "list: a published event of region 76 / of region 53",
+            F(PublishedHome), F(PublishedAway), [Bare; 7]),
+        read("/api/v1/events?limit=200", "list: a draft event of region 76 / of region 53",
+            F(DraftHome), F(DraftAway), [Unlisted, Bare, Bare, Bare, Bare, Bare, Bare]),
+        read("/api/v1/events/{id}", "get: a published event of region 76 / of region 53",
+            F(PublishedHome), F(PublishedAway), [Bare; 7]),
+        read("/api/v1/events/{id}", "get: a draft event of region 76 / of region 53",
+            F(DraftHome), F(DraftAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        write(post.clone(), "/api/v1/events", "create in region 76 / in region 53", Collection, Collection,
             |c| event(&unique("Rencontre"), Some(c.region()), "published"),
-            [E401, E403, E403, E403, CREATED, E403, CREATED],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/events",
-            "create an online event without region",
-            Collection,
-            Collection,
+            [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        write(post.clone(), "/api/v1/events", "create an online event without region", Collection, Collection,
             |_| event(&unique("Webinaire"), None, "draft"),
-            [E401, E403, E403, E403, E403, E403, CREATED],
-        ),
-        read(
-            "/api/v1/events/{id}",
-            "get: a published event of region 76 / of region 53",
-            F(PublishedHome),
-            F(PublishedAway),
-            [Bare; 7],
-        ),
-        read(
-            "/api/v1/events/{id}",
-            "get: a draft event of region 76 / of region 53",
-            F(DraftHome),
-            F(DraftAway),
-            [E401, Bare, Bare, Bare, Bare, Bare, Bare],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/events/{id}",
-            "change the description: an event of region 76 / of region 53",
-            F(PublishedHome),
-            F(PublishedAway),
-            |_| json!({"description": "Programme mis à jour."}),
-            [E401, E403, E403, E403, OK, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/events/{id}",
-            "move: an event of region 76 to 53 / of region 53 to 76",
-            Fresh(M::Event),
-            Fresh(M::Event),
-            |c| {
-                let (region, city) = if c.scope == Scope::Inside {
-                    (AWAY, "Rennes")
-                } else {
-                    (HOME, "Montpellier")
-                };
-                json!({"region_code": region, "city": city})
-            },
-            [E401, E403, E403, E403, E403, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/events/{id}",
-            "change the description of an event without region",
-            F(EventWithoutRegion),
-            F(EventWithoutRegion),
-            |_| json!({"description": "Lien de connexion envoyé la veille."}),
-            [E401, E403, E403, E403, E403, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/events/{id}",
-            "delete: an event of region 76 / of region 53",
-            Fresh(M::Event),
-            Fresh(M::Event),
-            [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
+            [E401, E403, E403, E403, E403, E403, CREATED]),
+        write(patch.clone(), "/api/v1/events/{id}", "change the description: an event of region 76 / of region 53",
+            F(PublishedHome), F(PublishedAway), |_| json!({"description": "Programme mis à jour."}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/events/{id}", "move: an event of region 76 to 53 / of region 53 to 76",
+            Fresh(M::Event), Fresh(M::Event),
+            |c| json!({"region_code": c.other_region(), "city": if c.scope == Scope::Inside { "Rennes" } else { "Montpellier" }}),
+            [E401, E403, E403, E403, E403, E403, OK]),
+        write(patch.clone(), "/api/v1/events/{id}", "change the description of an event without region",
+            F(EventWithoutRegion), F(EventWithoutRegion), |_| json!({"description": "Lien envoyé la veille."}),
+            [E401, E403, E403, E403, E403, E403, OK]),
+        call(delete.clone(), "/api/v1/events/{id}", "delete: an event of region 76 / of region 53",
+            Fresh(M::Event), Fresh(M::Event), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
+
         // ---- Sponsorships: anonymous callers see public ones only, never amounts; amounts and
-        // notes for admins, the partner that gives and the managers of the beneficiary's
-        // region; those two write them (before and after the change).
-        read_confidential(
-            "/api/v1/sponsorships?limit=200",
-            "list: public, given by the partner to region 76 / by another to region 53",
-            F(SponsorshipHomePublic),
-            F(SponsorshipAwayPublic),
-            SPONSORSHIP_FIELDS,
-            [Bare, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships?limit=200",
-            "list: not public, given by the partner to a club of region 76 / by another to a club of region 53",
-            F(SponsorshipHomePrivate),
-            F(SponsorshipAwayPrivate),
-            SPONSORSHIP_FIELDS,
-            [Unlisted, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships?limit=200",
-            "list: public, given by the partner to an event of region 53 / by another to an event of region 76",
-            F(SponsorshipHomeToAway),
-            F(SponsorshipAwayToHome),
-            SPONSORSHIP_FIELDS,
-            [Bare, Bare, Full, Bare, Bare, Full, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships/{id}",
-            "get: public, given by the partner to region 76 / by another to region 53",
-            F(SponsorshipHomePublic),
-            F(SponsorshipAwayPublic),
-            SPONSORSHIP_FIELDS,
-            [Bare, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships/{id}",
-            "get: not public, given by the partner to a club of region 76 / by another to a club of region 53",
-            F(SponsorshipHomePrivate),
-            F(SponsorshipAwayPrivate),
-            SPONSORSHIP_FIELDS,
-            [E401, Bare, Full, Bare, Full, Bare, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships/{id}",
-            "get: public, given by the partner to an event of region 53 / by another to an event of region 76",
-            F(SponsorshipHomeToAway),
-            F(SponsorshipAwayToHome),
-            SPONSORSHIP_FIELDS,
-            [Bare, Bare, Full, Bare, Bare, Full, Full],
-        ),
-        read_confidential(
-            "/api/v1/sponsorships/summary?sponsor_id={id}",
-            "summary: of the partner's organisation / of one of region 53 (amounts for roles that see some)",
-            F(OrgHome),
-            F(OrgAway),
-            SUMMARY_FIELDS,
-            [Bare, Bare, Full, Full, Full, Full, Full],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/sponsorships",
-            "create: by the partner to an organisation of region 76 / by another to one of region 53",
-            Collection,
-            Collection,
-            |c| sponsorship(c.main_org(), "organisation", c.other_org(), true),
-            [E401, E403, CREATED, E403, CREATED, E403, CREATED],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/sponsorships",
-            "create: by the partner to a club of region 76 / by another to a club of region 53",
-            Collection,
-            Collection,
-            |c| {
-                let club = if c.scope == Scope::Inside {
-                    &c.fx.club_home
-                } else {
-                    &c.fx.club_away
-                };
-                sponsorship(c.main_org(), "club", club, false)
-            },
-            [E401, E403, CREATED, E403, CREATED, E403, CREATED],
-        ),
-        write(
-            post.clone(),
-            "/api/v1/sponsorships",
-            "create: by the partner to an event of region 53 / by another to an event of region 76",
-            Collection,
-            Collection,
-            |c| {
-                let (sponsor, event) = if c.scope == Scope::Inside {
-                    (&c.fx.org_home, &c.fx.published_away)
-                } else {
-                    (&c.fx.org_away, &c.fx.published_home)
-                };
-                sponsorship(sponsor, "event", event, true)
-            },
-            [E401, E403, CREATED, E403, E403, CREATED, CREATED],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/sponsorships/{id}",
-            "change the notes: given by the partner to region 76 / by another to region 53",
-            F(SponsorshipHomePublic),
-            F(SponsorshipAwayPublic),
-            |_| json!({"notes": "Avenant signé."}),
-            [E401, E403, OK, E403, OK, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/sponsorships/{id}",
-            "change the sponsor: the partner's gift to region 76 given to another / another's gift to 53 given to the partner",
-            Fresh(M::Sponsorship),
-            Fresh(M::Sponsorship),
-            |c| {
-                let sponsor = if c.scope == Scope::Inside {
-                    &c.fx.org_away
-                } else {
-                    &c.fx.org_home
-                };
-                json!({"sponsor_id": sponsor})
-            },
-            [E401, E403, E403, E403, OK, E403, OK],
-        ),
-        write(
-            patch.clone(),
-            "/api/v1/sponsorships/{id}",
-            "change the beneficiary: the partner's gift to region 76 moved to 53 / another's gift to 53 moved to 76",
-            Fresh(M::Sponsorship),
-            Fresh(M::Sponsorship),
-            |c| {
-                let beneficiary = if c.scope == Scope::Inside {
-                    &c.fx.org_away_other
-                } else {
-                    &c.fx.org_home_other
-                };
-                json!({"beneficiary": {"type": "organisation", "id": beneficiary}})
-            },
-            [E401, E403, OK, E403, E403, E403, OK],
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/sponsorships/{id}",
-            "delete: given by the partner to region 76 / by another to region 53",
-            Fresh(M::Sponsorship),
-            Fresh(M::Sponsorship),
-            [E401, E403, NO_CONTENT, E403, NO_CONTENT, E403, NO_CONTENT],
-        ),
+        // notes for admins, the partner that gives and the managers of the beneficiary's region,
+        // who alone write them (before and after the change).
+        read_confidential("/api/v1/sponsorships?limit=200", "list: public, by the partner to region 76 / by another to region 53",
+            F(SponsorshipHomePublic), F(SponsorshipAwayPublic), SPONSORSHIP_FIELDS, [Bare, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/sponsorships?limit=200", "list: not public, by the partner to a club of region 76 / by another to a club of region 53",
+            F(SponsorshipHomePrivate), F(SponsorshipAwayPrivate), SPONSORSHIP_FIELDS, [Unlisted, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/sponsorships?limit=200", "list: public, by the partner to an event of region 53 / by another to an event of region 76",
+            F(SponsorshipHomeToAway), F(SponsorshipAwayToHome), SPONSORSHIP_FIELDS, [Bare, Bare, Full, Bare, Bare, Full, Full]),
+        read_confidential("/api/v1/sponsorships/{id}", "get: public, by the partner to region 76 / by another to region 53",
+            F(SponsorshipHomePublic), F(SponsorshipAwayPublic), SPONSORSHIP_FIELDS, [Bare, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/sponsorships/{id}", "get: not public, by the partner to a club of region 76 / by another to a club of region 53",
+            F(SponsorshipHomePrivate), F(SponsorshipAwayPrivate), SPONSORSHIP_FIELDS, [E401, Bare, Full, Bare, Full, Bare, Full]),
+        read_confidential("/api/v1/sponsorships/{id}", "get: public, by the partner to an event of region 53 / by another to an event of region 76",
+            F(SponsorshipHomeToAway), F(SponsorshipAwayToHome), SPONSORSHIP_FIELDS, [Bare, Bare, Full, Bare, Bare, Full, Full]),
+        // Each organisation gives three active sponsorships of 15 000 € in 2026: one public to an
+        // organisation of its region, one not public to a club of its region, one public to an
+        // event of the other region. Counts: what the caller may list; amounts (for the roles
+        // that see some): only those it sees.
+        read_confidential("/api/v1/sponsorships/summary?sponsor_id={id}", "summary: of the partner's organisation / of one of region 53",
+            F(OrgHome), F(OrgAway), SUMMARY_FIELDS,
+            [Sums(2, None), Sums(3, None), Sums(3, Some(3 * GIFT)), Sums(3, Some(0)), Sums(3, Some(2 * GIFT)), Sums(3, Some(GIFT)), Sums(3, Some(3 * GIFT))]),
+        write(post.clone(), "/api/v1/sponsorships", "create: by the partner to an organisation of region 76 / by another to one of region 53",
+            Collection, Collection, |c| sponsorship(c.main_org(), "organisation", c.other_org(), true),
+            [E401, E403, CREATED, E403, CREATED, E403, CREATED]),
+        write(post.clone(), "/api/v1/sponsorships", "create: by the partner to a club of region 76 / by another to a club of region 53",
+            Collection, Collection, |c| sponsorship(c.main_org(), "club", c.club(), false),
+            [E401, E403, CREATED, E403, CREATED, E403, CREATED]),
+        write(post.clone(), "/api/v1/sponsorships", "create: by the partner to an event of region 53 / by another to an event of region 76",
+            Collection, Collection, |c| sponsorship(c.main_org(), "event", c.other_region_event(), true),
+            [E401, E403, CREATED, E403, E403, CREATED, CREATED]),
+        write(patch.clone(), "/api/v1/sponsorships/{id}", "change the notes: by the partner to region 76 / by another to region 53",
+            F(SponsorshipHomePublic), F(SponsorshipAwayPublic), |_| json!({"notes": "Avenant signé."}),
+            [E401, E403, OK, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/sponsorships/{id}", "change the sponsor: the partner's gift to region 76 handed to another / another's gift to 53 handed to the partner",
+            Fresh(M::Sponsorship), Fresh(M::Sponsorship), |c| json!({"sponsor_id": c.fx.main_org(c.other_scope())}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/sponsorships/{id}", "change the beneficiary: the partner's gift to region 76 moved to 53 / another's gift to 53 moved to 76",
+            Fresh(M::Sponsorship), Fresh(M::Sponsorship),
+            |c| json!({"beneficiary": {"type": "organisation", "id": c.fx.other_org(c.other_scope())}}),
+            [E401, E403, OK, E403, E403, E403, OK]),
+        call(delete.clone(), "/api/v1/sponsorships/{id}", "delete: by the partner to region 76 / by another to region 53",
+            Fresh(M::Sponsorship), Fresh(M::Sponsorship), [E401, E403, NO_CONTENT, E403, NO_CONTENT, E403, NO_CONTENT]),
+
         // ---- Users and API clients: administrators only.
         read("/api/v1/users?limit=200", "list", F(User), F(User), admin_only_read),
-        write(
-            post.clone(),
-            "/api/v1/users",
-            "create",
-            Collection,
-            Collection,
-            |_| {
-                json!({
-                    "email": format!("compte-{}@cress.example", Uuid::now_v7().simple()),
-                    "password": "une phrase de passe assez longue",
-                    "role": "viewer"
-                })
-            },
-            admin_only(CREATED),
-        ),
+        write(post.clone(), "/api/v1/users", "create", Collection, Collection, |_| user_body(), admin_only(CREATED)),
         read("/api/v1/users/{id}", "get", F(User), F(User), admin_only_read),
-        write(
-            patch.clone(),
-            "/api/v1/users/{id}",
-            "change",
-            F(User),
-            F(User),
-            |_| json!({"active": true}),
-            admin_only(OK),
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/users/{id}",
-            "delete",
-            Fresh(M::User),
-            Fresh(M::User),
-            admin_only(NO_CONTENT),
-        ),
-        read(
-            "/api/v1/clients?limit=200",
-            "list",
-            F(Client),
-            F(Client),
-            admin_only_read,
-        ),
-        write(
-            post.clone(),
-            "/api/v1/clients",
-            "create",
-            Collection,
-            Collection,
-            |_| json!({"name": unique("SI partenaire"), "role": "viewer"}),
-            admin_only(CREATED),
-        ),
+        write(patch.clone(), "/api/v1/users/{id}", "change", F(User), F(User), |_| json!({"active": true}), admin_only(OK)),
+        call(delete.clone(), "/api/v1/users/{id}", "delete", Fresh(M::User), Fresh(M::User), admin_only(NO_CONTENT)),
+        read("/api/v1/clients?limit=200", "list", F(Client), F(Client), admin_only_read),
+        write(post.clone(), "/api/v1/clients", "create", Collection, Collection, |_| client_body(), admin_only(CREATED)),
         read("/api/v1/clients/{id}", "get", F(Client), F(Client), admin_only_read),
-        write(
-            patch.clone(),
-            "/api/v1/clients/{id}",
-            "change",
-            F(Client),
-            F(Client),
-            |_| json!({"name": "SI partenaire (renommé)"}),
-            admin_only(OK),
-        ),
-        call(
-            post.clone(),
-            "/api/v1/clients/{id}/secret",
-            "renew the secret",
-            F(Client),
-            F(Client),
-            admin_only(OK),
-        ),
-        call(
-            delete.clone(),
-            "/api/v1/clients/{id}",
-            "delete",
-            Fresh(M::Client),
-            Fresh(M::Client),
-            admin_only(NO_CONTENT),
-        ),
+        write(patch.clone(), "/api/v1/clients/{id}", "change", F(Client), F(Client), |_| json!({"name": "SI renommé"}), admin_only(OK)),
+        call(post.clone(), "/api/v1/clients/{id}/secret", "renew the secret", F(Client), F(Client), admin_only(OK)),
+        call(delete.clone(), "/api/v1/clients/{id}", "delete", Fresh(M::Client), Fresh(M::Client), admin_only(NO_CONTENT)),
     ]
 }
 
@@ -841,13 +514,27 @@ fn event(title: &str, region: Option<&str>, status: &str) -> Value {
     body
 }
 
+/// A new viewer account.
+fn user_body() -> Value {
+    json!({
+        "email": format!("compte-{}@cress.example", Uuid::now_v7().simple()),
+        "password": "une phrase de passe assez longue",
+        "role": "viewer"
+    })
+}
+
+/// A new viewer client.
+fn client_body() -> Value {
+    json!({"name": unique("SI partenaire"), "role": "viewer"})
+}
+
 fn sponsorship(sponsor: &str, beneficiary_type: &str, beneficiary: &str, public: bool) -> Value {
     json!({
         "sponsor_id": sponsor,
         "beneficiary": {"type": beneficiary_type, "id": beneficiary},
         "kind": "financial_patronage",
-        "amount_cents": 1_500_000,
-        "counterparts_cents": 200_000,
+        "amount_cents": GIFT,
+        "counterparts_cents": GIFT / 10,
         "starts_on": "2026-01-01",
         "status": "active",
         "public": public,
@@ -1008,6 +695,22 @@ impl Fixture {
         }
     }
 
+    /// The organisation of the scope's region with contact details: the partner's inside.
+    fn main_org(&self, scope: Scope) -> &str {
+        match scope {
+            Scope::Inside => &self.org_home,
+            Scope::Outside => &self.org_away,
+        }
+    }
+
+    /// The other organisation of the scope's region.
+    fn other_org(&self, scope: Scope) -> &str {
+        match scope {
+            Scope::Inside => &self.org_home_other,
+            Scope::Outside => &self.org_away_other,
+        }
+    }
+
     /// No record: a creation.
     fn collection(&self) -> Target {
         Target {
@@ -1020,11 +723,7 @@ impl Fixture {
     /// A new organisation of the case's region; one of region 76 stands for the partner's own,
     /// so the partner of the case is its partner. Returns its id and the partner's organisation.
     async fn new_organisation(&self, app: &TestApp, scope: Scope) -> Result<(String, String), String> {
-        let region = match scope {
-            Scope::Inside => HOME,
-            Scope::Outside => AWAY,
-        };
-        let body = organisation(&unique("Structure"), json!({"region_code": region}));
+        let body = organisation(&unique("Structure"), json!({"region_code": region_of(scope)}));
         let id = create(app, "/api/v1/organisations", &body).await?;
         let partner_org = match scope {
             Scope::Inside => id.clone(),
@@ -1092,9 +791,10 @@ impl Fixture {
 
     /// Makes the record of `make` in the case's region, as admin.
     async fn fresh(&self, app: &TestApp, make: Make, scope: Scope) -> Result<Target, String> {
-        let (region, club, main, other) = match scope {
-            Scope::Inside => (HOME, &self.club_home, &self.org_home, &self.org_home_other),
-            Scope::Outside => (AWAY, &self.club_away, &self.org_away, &self.org_away_other),
+        let (region, main, other) = (region_of(scope), self.main_org(scope), self.other_org(scope));
+        let club = match scope {
+            Scope::Inside => &self.club_home,
+            Scope::Outside => &self.club_away,
         };
         Ok(match make {
             Make::Organisation => {
@@ -1149,18 +849,8 @@ impl Fixture {
                 )
                 .await?,
             ),
-            Make::User => {
-                let body = json!({
-                    "email": format!("compte-{}@cress.example", Uuid::now_v7().simple()),
-                    "password": "une phrase de passe assez longue",
-                    "role": "viewer"
-                });
-                self.record(&create(app, "/api/v1/users", &body).await?)
-            }
-            Make::Client => {
-                let body = json!({"name": unique("SI"), "role": "viewer"});
-                self.record(&create(app, "/api/v1/clients", &body).await?)
-            }
+            Make::User => self.record(&create(app, "/api/v1/users", &user_body()).await?),
+            Make::Client => self.record(&create(app, "/api/v1/clients", &client_body()).await?),
         })
     }
 }
@@ -1230,8 +920,20 @@ fn check_read(row: &Row, target: &Target, expect: Exp, body: &Value) -> Result<(
         "{}: only a list can leave a record out",
         row.path
     );
-    let want = expect == Exp::Full;
+    let want = matches!(expect, Exp::Full | Exp::Sums(_, Some(_)));
     let mut wrong = Vec::new();
+    if let Exp::Sums(count, total) = expect {
+        let counted: i64 = shown["items"]
+            .as_array()
+            .map(|items| items.iter().filter_map(|item| item["count"].as_i64()).sum())
+            .unwrap_or_default();
+        if counted != count {
+            wrong.push(format!("counts {counted} sponsorships, not {count}"));
+        }
+        if let Some(total) = total.filter(|total| shown["total_amount_cents"] != *total) {
+            wrong.push(format!("total_amount_cents is not {total}"));
+        }
+    }
     for field in row.confidential {
         match field_present(shown, field) {
             Ok(present) if present == want => {}
@@ -1317,6 +1019,8 @@ fn expected(exp: Exp) -> String {
         Exp::Full => "200 with confidential fields".into(),
         Exp::Bare => "200 without confidential fields".into(),
         Exp::Unlisted => "200 without the record".into(),
+        Exp::Sums(count, None) => format!("200 counting {count}, without amounts"),
+        Exp::Sums(count, Some(total)) => format!("200 counting {count}, amounts totalling {total}"),
     }
 }
 
