@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::club::{
     AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
 };
@@ -20,7 +22,8 @@ use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
-    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::clubs::{
@@ -331,18 +334,22 @@ impl ListClubsParams {
 #[utoipa::path(
     tag = "clubs",
     params(ListClubsParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of clubs.", body = ClubPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs")]
 pub async fn list_clubs(
+    caller: Caller,
     state: web::Data<AppState>,
     Query(params): Query<ListClubsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::list_scope(&caller, Kind::Club)?;
     let query = params.into_query()?;
     let mut rows = state.store.list_clubs(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
@@ -361,10 +368,13 @@ pub async fn list_clubs(
 #[utoipa::path(
     tag = "clubs",
     request_body(content = CreateClubRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = ClubResponse,
             headers(("Location" = String, description = "The address of the new club."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = Unprocessable),
@@ -374,13 +384,16 @@ pub async fn list_clubs(
 )]
 #[post("/clubs")]
 pub async fn create_club(
+    caller: Caller,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateClubRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Club)?;
     let shape = body.validate();
     let draft = ClubDraft::from(body);
     let unknown = check_host(&state, draft.host_organisation_id).await?;
     let new = with_unknown(checked(shape, NewClub::parse(draft)), unknown)?;
+    policy::require(&caller, Action::Create, &Target::club(new.region_code.as_str()))?;
     let created = state.store.create_club::<ApiError>(&new).await?;
     let location = format!("/api/v1/clubs/{}", created.id);
     Ok(HttpResponse::Created()
@@ -392,16 +405,23 @@ pub async fn create_club(
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id.")),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The club.", body = ClubResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs/{id}")]
-pub async fn get_club(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_club(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let club = state.store.get_club(id.into_inner()).await?;
+    policy::require(&caller, Action::Read, &target_of(&club))?;
     Ok(HttpResponse::Ok().json(ClubResponse::from(club)))
 }
 
@@ -417,9 +437,12 @@ pub async fn get_club(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result
         (UpdateClubRequest = "application/merge-patch+json"),
         (UpdateClubRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The club as changed.", body = ClubResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -431,17 +454,23 @@ pub async fn get_club(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result
 )]
 #[patch("/clubs/{id}")]
 pub async fn update_club(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateClubRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Update, Kind::Club)?;
     let shape = patch.validate();
     let unknown = check_host(&state, patch.host_organisation_id.flatten()).await?;
     let updated = state
         .store
         .update_club(id.into_inner(), |current| {
+            let before = target_of(current);
+            policy::require(&caller, Action::Update, &before)?;
             let parsed = checked(shape.clone(), NewClub::parse(patch.apply_to(&current.fields)));
-            with_unknown(parsed, unknown.clone())
+            let new = with_unknown(parsed, unknown.clone())?;
+            policy::require_change(&caller, &before, &Target::club(new.region_code.as_str()))?;
+            Ok::<_, ApiError>(new)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ClubResponse::from(updated)))
@@ -454,8 +483,11 @@ pub async fn update_club(
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 500, response = InternalError),
@@ -463,9 +495,29 @@ pub async fn update_club(
     )
 )]
 #[delete("/clubs/{id}")]
-pub async fn delete_club(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    state.store.delete_club(id.into_inner()).await?;
+pub async fn delete_club(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Delete, Kind::Club)?;
+    let club = state.store.get_club(id.into_inner()).await?;
+    policy::require(&caller, Action::Delete, &target_of(&club))?;
+    state.store.delete_club(club.id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The club as the policy sees it.
+fn target_of(club: &Club) -> Target {
+    Target::club(&club.fields.region_code)
+}
+
+/// For a change of a club's members: the club must exist (404) and the caller may change it
+/// (a membership belongs to its club: the club's region decides).
+async fn require_club_change(caller: &Caller, state: &AppState, club_id: Uuid) -> Result<(), ApiError> {
+    policy::require_kind(caller, Action::Update, Kind::Club)?;
+    let club = state.store.get_club(club_id).await?;
+    policy::require(caller, Action::Update, &target_of(&club))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -617,9 +669,11 @@ const MEMBER_ORDER: &str = "organisation_name";
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id."), ListClubMembersParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of members.", body = ClubMemberPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -627,10 +681,12 @@ const MEMBER_ORDER: &str = "organisation_name";
 )]
 #[get("/clubs/{id}/members")]
 pub async fn list_club_members(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     Query(params): Query<ListClubMembersParams>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::list_scope(&caller, Kind::Club)?;
     let limit = page_limit(params.limit)?;
     let after = params
         .cursor
@@ -675,10 +731,13 @@ pub async fn list_club_members(
         ("member" = (summary = "A commune joins today as a member",
             value = json!({"organisation_id": "0193a1f5-4e5f-7a61-8b72-7c8d9e0f1a44"}))),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Added; `Location` is the membership's address.", body = ClubMemberResponse,
             headers(("Location" = String, description = "The address of the new membership."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -690,11 +749,13 @@ pub async fn list_club_members(
 )]
 #[post("/clubs/{id}/members")]
 pub async fn add_club_member(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(body): JsonBody<AddClubMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let club_id = id.into_inner();
+    require_club_change(&caller, &state, club_id).await?;
     let today = today();
     let exists = state
         .store
@@ -733,8 +794,10 @@ pub async fn add_club_member(
         ("id" = Uuid, Path, description = "The club's id."),
         ("organisation_id" = Uuid, Path, description = "The member organisation's id."),
     ),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The membership.", body = ClubMemberResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -742,9 +805,11 @@ pub async fn add_club_member(
 )]
 #[get("/clubs/{id}/members/{organisation_id}")]
 pub async fn get_club_member(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Read, Kind::Club)?;
     let (club_id, organisation_id) = path.into_inner();
     let member = state.store.get_club_member(club_id, organisation_id).await?;
     Ok(HttpResponse::Ok().json(ClubMemberResponse::new(member, today())))
@@ -765,9 +830,12 @@ pub async fn get_club_member(
         (UpdateClubMemberRequest = "application/merge-patch+json"),
         (UpdateClubMemberRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The membership as changed.", body = ClubMemberResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -779,11 +847,13 @@ pub async fn get_club_member(
 )]
 #[patch("/clubs/{id}/members/{organisation_id}")]
 pub async fn update_club_member(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     JsonBody(patch): JsonBody<UpdateClubMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (club_id, organisation_id) = path.into_inner();
+    require_club_change(&caller, &state, club_id).await?;
     let updated = state
         .store
         .update_club_member(club_id, organisation_id, |current| {
@@ -803,8 +873,11 @@ pub async fn update_club_member(
         ("id" = Uuid, Path, description = "The club's id."),
         ("organisation_id" = Uuid, Path, description = "The member organisation's id."),
     ),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Removed."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -812,10 +885,12 @@ pub async fn update_club_member(
 )]
 #[delete("/clubs/{id}/members/{organisation_id}")]
 pub async fn remove_club_member(
+    caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (club_id, organisation_id) = path.into_inner();
+    require_club_change(&caller, &state, club_id).await?;
     state.store.remove_club_member(club_id, organisation_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

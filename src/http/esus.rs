@@ -9,16 +9,20 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::esus::{
     AUTHORITY_MAX, AccreditationDraft, DECISION_REFERENCE_MAX, EsusBasis, EsusReadStatus, EsusStatus, EsusSummary,
     NOTES_MAX, NewAccreditation, check_transition,
 };
 use crate::http::AppState;
+use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, checked};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
-    BadRequest, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
+    UnsupportedMediaType,
 };
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
 use crate::store::today;
@@ -94,7 +98,11 @@ pub struct EsusAccreditationResponse {
     pub department_code: Option<String>,
     /// The reference of the decision (prefectoral order…).
     pub decision_reference: Option<String>,
-    pub notes: Option<String>,
+    /// Internal remarks. Confidential: present only for administrators, the Cress managers of
+    /// the organisation's region and the organisation's own partner accounts.
+    #[schema(value_type = Option<String>, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub notes: Confidential<Option<String>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change.
@@ -102,8 +110,9 @@ pub struct EsusAccreditationResponse {
     pub version: i64,
 }
 
-impl From<Accreditation> for EsusAccreditationResponse {
-    fn from(a: Accreditation) -> Self {
+impl EsusAccreditationResponse {
+    /// The accreditation as shown to a caller who sees its confidential fields or not.
+    fn new(a: Accreditation, confidential: bool) -> Self {
         let f = a.fields;
         Self {
             id: a.id,
@@ -118,7 +127,7 @@ impl From<Accreditation> for EsusAccreditationResponse {
             authority: f.authority,
             department_code: f.department_code,
             decision_reference: f.decision_reference,
-            notes: f.notes,
+            notes: Confidential::shown_if(confidential, f.notes),
             created_at: a.created_at,
             updated_at: a.updated_at,
             version: a.version,
@@ -329,9 +338,11 @@ pub struct EsusAccreditationPage {
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The organisation's id."), ListEsusAccreditationsParams),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of the organisation's accreditations.", body = EsusAccreditationPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -339,10 +350,16 @@ pub struct EsusAccreditationPage {
 )]
 #[get("/organisations/{id}/esus-accreditations")]
 pub async fn list_esus_accreditations(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     Query(params): Query<ListEsusAccreditationsParams>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Read, Kind::Accreditation)?;
+    let organisation = state.store.get_organisation(id.into_inner()).await?;
+    let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
+    policy::require(&caller, Action::Read, &target)?;
+    let confidential = sees_confidential(&caller, &target);
     let limit = page_limit(params.limit)?;
     let after = match &params.cursor {
         None => None,
@@ -354,7 +371,7 @@ pub async fn list_esus_accreditations(
         }
     };
     let query = ListAccreditations {
-        organisation_id: id.into_inner(),
+        organisation_id: organisation.id,
         after,
         limit: limit + 1,
     };
@@ -362,7 +379,10 @@ pub async fn list_esus_accreditations(
     let next_cursor = next_page(&mut rows, limit, |last| {
         encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id)
     });
-    let items = rows.into_iter().map(EsusAccreditationResponse::from).collect();
+    let items = rows
+        .into_iter()
+        .map(|a| EsusAccreditationResponse::new(a, confidential))
+        .collect();
     Ok(HttpResponse::Ok().json(EsusAccreditationPage { items, next_cursor }))
 }
 
@@ -383,10 +403,13 @@ pub async fn list_esus_accreditations(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
     request_body(content = CreateEsusAccreditationRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Recorded; `Location` is its address.", body = EsusAccreditationResponse,
             headers(("Location" = String, description = "The address of the new accreditation."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "The organisation already has an open accreditation (`open_accreditation`); \
             `detail` names it.", body = crate::http::error::Problem, content_type = "application/problem+json",
@@ -406,39 +429,65 @@ pub async fn list_esus_accreditations(
 )]
 #[post("/organisations/{id}/esus-accreditations")]
 pub async fn create_esus_accreditation(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(body): JsonBody<CreateEsusAccreditationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Accreditation)?;
+    let organisation_id = id.into_inner();
     let shape = body.validate();
     let draft = AccreditationDraft::from(body);
     let created = state
         .store
-        .create_esus_accreditation(id.into_inner(), |context| {
+        .create_esus_accreditation(organisation_id, |context, region| {
+            policy::require(&caller, Action::Create, &Target::accreditation(organisation_id, region))?;
             checked(shape, NewAccreditation::parse(draft, context))
         })
         .await?;
     let location = format!("/api/v1/esus-accreditations/{}", created.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(EsusAccreditationResponse::from(created)))
+        .json(EsusAccreditationResponse::new(created, true)))
 }
 
 /// Get an ESUS accreditation.
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The accreditation's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The accreditation.", body = EsusAccreditationResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/esus-accreditations/{id}")]
-pub async fn get_esus_accreditation(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let accreditation = state.store.get_esus_accreditation(id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::from(accreditation)))
+pub async fn get_esus_accreditation(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Read, Kind::Accreditation)?;
+    let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
+    policy::require(&caller, Action::Read, &target)?;
+    let confidential = sees_confidential(&caller, &target);
+    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::new(accreditation, confidential)))
+}
+
+/// An accreditation and the policy's view of it (its organisation's region).
+async fn accreditation_and_target(state: &AppState, id: Uuid) -> Result<(Accreditation, Target), ApiError> {
+    let accreditation = state.store.get_esus_accreditation(id).await?;
+    let organisation = state.store.get_organisation(accreditation.organisation_id).await?;
+    let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
+    Ok((accreditation, target))
+}
+
+/// Whether `caller` sees the notes of the accreditations of `target`'s organisation.
+fn sees_confidential(caller: &Caller, target: &Target) -> bool {
+    policy::sees_confidential(caller, target.region.as_deref(), target.organisation)
 }
 
 /// Change an ESUS accreditation.
@@ -456,9 +505,12 @@ pub async fn get_esus_accreditation(state: web::Data<AppState>, id: web::Path<Uu
         (UpdateEsusAccreditationRequest = "application/merge-patch+json"),
         (UpdateEsusAccreditationRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The accreditation as changed.", body = EsusAccreditationResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, description = "A change of status the lifecycle does not allow (`illegal_transition`), \
             or a second open accreditation of the organisation (`open_accreditation`).",
@@ -488,14 +540,21 @@ pub async fn get_esus_accreditation(state: web::Data<AppState>, id: web::Path<Uu
 )]
 #[patch("/esus-accreditations/{id}")]
 pub async fn update_esus_accreditation(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEsusAccreditationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Update, Kind::Accreditation)?;
     let shape = patch.validate();
     let updated = state
         .store
-        .update_esus_accreditation(id.into_inner(), |current, context| {
+        .update_esus_accreditation(id.into_inner(), |current, context, region| {
+            policy::require(
+                &caller,
+                Action::Update,
+                &Target::accreditation(current.organisation_id, region),
+            )?;
             // The lifecycle first: a forbidden change of status is refused whatever the dates.
             if let Some(Some(to)) = patch.status {
                 check_transition(current.fields.read_status(context.today), to).map_err(|illegal| {
@@ -509,7 +568,7 @@ pub async fn update_esus_accreditation(
             checked(shape, NewAccreditation::parse(patch.apply_to(&current.fields), context))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::from(updated)))
+    Ok(HttpResponse::Ok().json(EsusAccreditationResponse::new(updated, true)))
 }
 
 /// Delete an ESUS accreditation.
@@ -519,8 +578,11 @@ pub async fn update_esus_accreditation(
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The accreditation's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -528,9 +590,13 @@ pub async fn update_esus_accreditation(
 )]
 #[delete("/esus-accreditations/{id}")]
 pub async fn delete_esus_accreditation(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    state.store.delete_esus_accreditation(id.into_inner()).await?;
+    policy::require_kind(&caller, Action::Delete, Kind::Accreditation)?;
+    let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
+    policy::require(&caller, Action::Delete, &target)?;
+    state.store.delete_esus_accreditation(accreditation.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,6 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::event::{
     DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
     VENUE_MAX, format_instant,
@@ -19,7 +21,8 @@ use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
-    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    Unprocessable, UnsupportedMediaType,
 };
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
@@ -658,6 +661,7 @@ impl ListEventsParams {
             kind: self.kind,
             theme,
             title_contains,
+            published_only: false,
         };
         Ok((
             ListEvents {
@@ -677,22 +681,29 @@ impl ListEventsParams {
 /// that overlaps it), status, kind, theme and words of the title; sorted by start time, ties
 /// broken by id. Each event comes with its organisers and themes. Pages are keyset-based:
 /// follow `next_cursor` until it is `null`.
+///
+/// Without a token, only published events are listed.
 #[utoipa::path(
     tag = "events",
     params(ListEventsParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of events.", body = EventPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/events")]
 pub async fn list_events(
+    caller: Caller,
     state: web::Data<AppState>,
     Query(params): Query<ListEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, sort) = params.into_query()?;
+    let scope = policy::list_scope(&caller, Kind::Event)?;
+    let (mut query, sort) = params.into_query()?;
+    query.filter.published_only = scope.public_only;
     let mut events = state.store.list_events(&query).await?;
     let next_cursor = next_page(&mut events, query.limit - 1, |last| {
         encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id)
@@ -769,10 +780,13 @@ pub async fn list_events(
             ))
         )),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = EventResponse,
             headers(("Location" = String, description = "The address of the new event."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -783,10 +797,13 @@ pub async fn list_events(
 )]
 #[post("/events")]
 pub async fn create_event(
+    caller: Caller,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Event)?;
     let new = check_draft(body.validate(), body.into())?;
+    policy::require(&caller, Action::Create, &target_of_new(&new))?;
     let created: Event = state.store.create_event::<ApiError>(&new).await?;
     let location = format!("/api/v1/events/{}", created.id);
     Ok(HttpResponse::Created()
@@ -795,19 +812,28 @@ pub async fn create_event(
 }
 
 /// Get an event, with its organisers and themes.
+///
+/// Without a token, only a published event can be read (401 for the others).
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The event.", body = EventResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/events/{id}")]
-pub async fn get_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_event(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let event = state.store.get_event(id.into_inner()).await?;
+    policy::require(&caller, Action::Read, &target_of(&event))?;
     Ok(HttpResponse::Ok().json(EventResponse::from(event)))
 }
 
@@ -826,9 +852,12 @@ pub async fn get_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Resul
         (UpdateEventRequest = "application/merge-patch+json"),
         (UpdateEventRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The event as changed.", body = EventResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -840,15 +869,20 @@ pub async fn get_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Resul
 )]
 #[patch("/events/{id}")]
 pub async fn update_event(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Update, Kind::Event)?;
     let shape = patch.validate();
     let updated = state
         .store
         .update_event(id.into_inner(), |current| {
+            let before = target_of(current);
+            policy::require(&caller, Action::Update, &before)?;
             let new = check_draft(shape.clone(), patch.apply_to(current))?;
+            policy::require_change(&caller, &before, &target_of_new(&new))?;
             match current.fields.status.refusal(new.status) {
                 Some(detail) => Err(ApiError::Conflict {
                     code: "illegal_transition",
@@ -870,8 +904,11 @@ pub async fn update_event(
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted, with its organisers and themes."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 500, response = InternalError),
@@ -879,7 +916,30 @@ pub async fn update_event(
     )
 )]
 #[delete("/events/{id}")]
-pub async fn delete_event(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    state.store.delete_event(id.into_inner()).await?;
+pub async fn delete_event(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Delete, Kind::Event)?;
+    let event = state.store.get_event(id.into_inner()).await?;
+    policy::require(&caller, Action::Delete, &target_of(&event))?;
+    state.store.delete_event(event.id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The event as the policy sees it: its region, and whether anonymous callers may read it.
+fn target_of(event: &Event) -> Target {
+    Target::event(
+        event.fields.region_code.as_deref(),
+        event.fields.status == EventStatus::Published,
+    )
+}
+
+/// The event a create or a change would make, as the policy sees it.
+fn target_of_new(new: &NewEvent) -> Target {
+    Target::event(
+        new.region_code.as_ref().map(|r| r.as_str()),
+        new.status == EventStatus::Published,
+    )
 }

@@ -9,18 +9,22 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::sponsorship::{
     AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
     NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
 };
 use crate::http::AppState;
+use crate::http::confidential::Confidential;
 use crate::http::error::{ApiError, checked};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
-    BadRequest, Conflict, InternalError, NotFound, PayloadTooLarge, Unavailable, Unprocessable, UnsupportedMediaType,
+    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
+    Unprocessable, UnsupportedMediaType,
 };
-use crate::store::sponsorships::{ListSponsorships, Sponsorship, SponsorshipFilter, SummaryFilter};
+use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `summary` before `{id}`: actix tries routes in order, and "summary" is no id.
@@ -47,7 +51,9 @@ pub struct BeneficiaryResponse {
     pub name: String,
 }
 
-/// A sponsorship of the register.
+/// A sponsorship of the register. `amount_cents`, `counterparts_cents` and `notes` are
+/// confidential: present only for administrators, the Cress managers of the beneficiary's region
+/// and the sponsor's own partner accounts, absent for everybody else.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193a1f4-2c3d-7f5e-9a6b-7c8d9e0f1a23",
@@ -80,19 +86,27 @@ pub struct SponsorshipResponse {
     pub beneficiary: BeneficiaryResponse,
     pub kind: SponsorshipKind,
     /// The amount given, or the valuation of what is given in kind or in skills, in cents.
-    #[schema(minimum = 1, maximum = 10_000_000_000_000_i64)]
-    pub amount_cents: i64,
+    /// Confidential: present only for administrators, the Cress managers of the beneficiary's
+    /// region and the sponsor's partner accounts.
+    #[schema(value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub amount_cents: Confidential<i64>,
     pub currency: Currency,
     /// The value of what the sponsor receives back (logo, invitations…), in cents.
-    #[schema(minimum = 0)]
-    pub counterparts_cents: i64,
+    /// Confidential, like `amount_cents`.
+    #[schema(value_type = i64, minimum = 0, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub counterparts_cents: Confidential<i64>,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
     pub status: SponsorshipStatus,
     /// Whether the sponsorship may be shown to anonymous callers (its amounts never are).
     pub public: bool,
     pub agreement_reference: Option<String>,
-    pub notes: Option<String>,
+    /// Confidential, like `amount_cents`.
+    #[schema(value_type = Option<String>, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub notes: Confidential<Option<String>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Incremented by every change.
@@ -100,8 +114,9 @@ pub struct SponsorshipResponse {
     pub version: i64,
 }
 
-impl From<Sponsorship> for SponsorshipResponse {
-    fn from(s: Sponsorship) -> Self {
+impl SponsorshipResponse {
+    /// The sponsorship as shown to a caller who sees its confidential fields or not.
+    fn new(s: Sponsorship, confidential: bool) -> Self {
         let f = s.fields;
         Self {
             id: s.id,
@@ -113,15 +128,15 @@ impl From<Sponsorship> for SponsorshipResponse {
                 name: s.beneficiary_name,
             },
             kind: f.kind,
-            amount_cents: f.amount_cents,
+            amount_cents: Confidential::shown_if(confidential, f.amount_cents),
             currency: f.currency,
-            counterparts_cents: f.counterparts_cents,
+            counterparts_cents: Confidential::shown_if(confidential, f.counterparts_cents),
             starts_on: f.starts_on,
             ends_on: f.ends_on,
             status: f.status,
             public: f.public,
             agreement_reference: f.agreement_reference,
-            notes: f.notes,
+            notes: Confidential::shown_if(confidential, f.notes),
             created_at: s.created_at,
             updated_at: s.updated_at,
             version: s.version,
@@ -429,7 +444,8 @@ fn checked_year(year: Option<i32>) -> Result<Option<i32>, ApiError> {
 }
 
 impl ListSponsorshipsParams {
-    fn into_query(self) -> Result<(ListSponsorships, SponsorshipSort), ApiError> {
+    /// The query of this page; `public_only` for anonymous callers.
+    fn into_query(self, public_only: bool) -> Result<(ListSponsorships, SponsorshipSort), ApiError> {
         let limit = page_limit(self.limit)?;
         let sort = self.sort.unwrap_or_default();
         let after = match &self.cursor {
@@ -449,6 +465,7 @@ impl ListSponsorshipsParams {
             status: self.status,
             kind: self.kind,
             year: checked_year(self.year)?,
+            public_only,
         };
         Ok((
             ListSponsorships {
@@ -479,7 +496,8 @@ pub struct SummaryParams {
 }
 
 impl SummaryParams {
-    fn into_filter(self) -> Result<SummaryFilter, ApiError> {
+    /// The sponsorships to count; `public_only` for anonymous callers.
+    fn into_filter(self, public_only: bool) -> Result<SummaryFilter, ApiError> {
         if self.sponsor_id.is_none() && self.beneficiary_id.is_none() {
             return Err(ApiError::bad_request(
                 "invalid_parameter",
@@ -497,26 +515,39 @@ impl SummaryParams {
             beneficiary_type: self.beneficiary_type,
             beneficiary_id: self.beneficiary_id,
             year: checked_year(self.year)?,
+            public_only,
         })
     }
 }
 
-/// The totals of one year and one kind.
+/// The totals of one year and one kind. `count` counts every sponsorship the caller may list;
+/// the amount fields are present only for callers who see amounts (administrators, Cress
+/// managers, partners) and add up only the sponsorships whose amounts they see.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryItem {
     /// The year of `starts_on`.
     #[schema(example = 2026)]
     pub year: i64,
     pub kind: SponsorshipKind,
-    /// The sum of the amounts, in cents.
-    pub amount_cents: i64,
-    /// The sum of the counterparts, in cents.
-    pub counterparts_cents: i64,
-    /// How many sponsorships were counted.
+    /// The sum of the amounts the caller sees, in cents: all of them for an administrator,
+    /// those whose beneficiary is in its region for a Cress manager, those its organisation
+    /// gives for a partner. Absent for anonymous callers and viewers.
+    #[schema(value_type = i64, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub amount_cents: Confidential<i64>,
+    /// The sum of the counterparts of the same sponsorships as `amount_cents`, in cents; absent
+    /// like it.
+    #[schema(value_type = i64, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub counterparts_cents: Confidential<i64>,
+    /// How many sponsorships were counted: every one the caller may list (only the public ones
+    /// for anonymous callers), its amounts seen or not.
     pub count: i64,
 }
 
-/// Totals in cents per year and kind, and their grand total.
+/// Totals in cents per year and kind, and their grand total. The amount fields are present
+/// only for callers who see some amounts (administrators, Cress managers, partners) and add up
+/// only the sponsorships whose amounts they see; `count` counts every sponsorship they may list.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "items": [
@@ -528,8 +559,10 @@ pub struct SummaryItem {
 pub struct SponsorshipSummary {
     /// Sorted by year, then kind (alphabetically).
     pub items: Vec<SummaryItem>,
-    /// The sum of every item's `amount_cents`.
-    pub total_amount_cents: i64,
+    /// The sum of every item's `amount_cents`; absent like them.
+    #[schema(value_type = i64, required = false)]
+    #[serde(skip_serializing_if = "Confidential::is_withheld")]
+    pub total_amount_cents: Confidential<i64>,
 }
 
 /// Totals of sponsorships per year and kind.
@@ -539,23 +572,35 @@ pub struct SponsorshipSummary {
 /// (`sponsor_id`), one beneficiary (`beneficiary_type` + `beneficiary_id`) or both; `year`
 /// keeps the sponsorships starting in that year. At least one of `sponsor_id` and
 /// `beneficiary_id` is required (400 otherwise); `beneficiary_id` needs `beneficiary_type`.
+///
+/// Open to anonymous callers. `count` counts the sponsorships the caller may list (only the
+/// public ones for anonymous callers). The amount fields (`amount_cents`,
+/// `counterparts_cents`, `total_amount_cents`) are present only for callers who see amounts,
+/// and add up only the sponsorships whose amounts they see: every one for an administrator,
+/// those whose beneficiary is in its region for a Cress manager, those its organisation gives
+/// for a partner. Anonymous callers and viewers get the counts alone.
 #[utoipa::path(
     tag = "sponsorships",
     params(SummaryParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The totals, sorted by year then kind.", body = SponsorshipSummary),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships/summary")]
 pub async fn summarise_sponsorships(
+    caller: Caller,
     state: web::Data<AppState>,
     Query(params): Query<SummaryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let filter = params.into_filter()?;
-    let rows = state.store.summarise_sponsorships(&filter).await?;
+    let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+    let filter = params.into_filter(scope.public_only)?;
+    let rows = state.store.summarise_sponsorships(&filter, &scope.confidential).await?;
+    let shown = scope.confidential != policy::Confidential::Nobody;
     let total_amount_cents = rows
         .iter()
         .try_fold(0i64, |total, row| total.checked_add(row.amount_cents))
@@ -565,14 +610,14 @@ pub async fn summarise_sponsorships(
         .map(|row| SummaryItem {
             year: row.year,
             kind: row.kind,
-            amount_cents: row.amount_cents,
-            counterparts_cents: row.counterparts_cents,
+            amount_cents: Confidential::shown_if(shown, row.amount_cents),
+            counterparts_cents: Confidential::shown_if(shown, row.counterparts_cents),
             count: row.count,
         })
         .collect();
     Ok(HttpResponse::Ok().json(SponsorshipSummary {
         items,
-        total_amount_cents,
+        total_amount_cents: Confidential::shown_if(shown, total_amount_cents),
     }))
 }
 
@@ -582,27 +627,41 @@ pub async fn summarise_sponsorships(
 /// overlapping it); sorted by `starts_on` (latest first by default). Each item carries its
 /// sponsor's name and its beneficiary's name. Pages are keyset-based: follow `next_cursor` until
 /// it is `null`.
+///
+/// Anonymous callers list the public sponsorships only. Amounts and notes are shown only to
+/// administrators, to the Cress managers of the beneficiary's region and to the sponsor's
+/// partner accounts (absent otherwise).
 #[utoipa::path(
     tag = "sponsorships",
     params(ListSponsorshipsParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of sponsorships.", body = SponsorshipPage),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships")]
 pub async fn list_sponsorships(
+    caller: Caller,
     state: web::Data<AppState>,
     Query(params): Query<ListSponsorshipsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (query, sort) = params.into_query()?;
+    let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+    let (query, sort) = params.into_query(scope.public_only)?;
     let mut rows = state.store.list_sponsorships(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
         encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id)
     });
-    let items = rows.into_iter().map(SponsorshipResponse::from).collect();
+    let items = rows
+        .into_iter()
+        .map(|s| {
+            let confidential = scope.sees_confidential(s.beneficiary_region.as_deref(), Some(s.fields.sponsor_id));
+            SponsorshipResponse::new(s, confidential)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(SponsorshipPage { items, next_cursor }))
 }
 
@@ -614,13 +673,19 @@ pub async fn list_sponsorships(
 /// `counterparts_cents` 0 or more and, for the three patronage kinds (mécénat), at most 25 % of
 /// the amount (422 `counterparts_over_25_percent`); `ends_on`, when given, on or after
 /// `starts_on`. Every failing field is listed in the 422 answer.
+///
+/// For administrators; for a Cress manager when the beneficiary is in its region; for a partner
+/// when `sponsor_id` is its organisation (403 otherwise).
 #[utoipa::path(
     tag = "sponsorships",
     request_body(content = CreateSponsorshipRequest, content_type = "application/json"),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = SponsorshipResponse,
             headers(("Location" = String, description = "The address of the new sponsorship."))),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
@@ -631,37 +696,52 @@ pub async fn list_sponsorships(
 )]
 #[post("/sponsorships")]
 pub async fn create_sponsorship(
+    caller: Caller,
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateSponsorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Sponsorship)?;
     let shape = body.validate();
     let created = state
         .store
-        .create_sponsorship(body.into(), |draft, existing| {
-            check_draft(shape.clone(), None, draft, existing)
+        .create_sponsorship(body.into(), |draft, found| {
+            let new = check_draft(shape.clone(), None, draft, found.existing)?;
+            policy::require(&caller, Action::Create, &target_of(&new, found))?;
+            Ok::<_, ApiError>(new)
         })
         .await?;
     let location = format!("/api/v1/sponsorships/{}", created.id);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
-        .json(SponsorshipResponse::from(created)))
+        .json(shown_to(&caller, created)))
 }
 
 /// Get a sponsorship.
+///
+/// Anonymous callers may read the public sponsorships only (401 for the others). Amounts and
+/// notes are shown only to administrators, to the Cress managers of the beneficiary's region
+/// and to the sponsor's partner accounts (absent otherwise).
 #[utoipa::path(
     tag = "sponsorships",
     params(("id" = Uuid, Path, description = "The sponsorship's id.")),
+    security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The sponsorship.", body = SponsorshipResponse),
+        (status = 401, response = Unauthorized),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships/{id}")]
-pub async fn get_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_sponsorship(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(SponsorshipResponse::from(sponsorship)))
+    policy::require(&caller, Action::Read, &stored_target(&sponsorship))?;
+    Ok(HttpResponse::Ok().json(shown_to(&caller, sponsorship)))
 }
 
 /// Change a sponsorship.
@@ -671,6 +751,11 @@ pub async fn get_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) ->
 /// pass every check of a creation (422), the beneficiary may change to another existing record,
 /// and `status` follows its lifecycle: `proposed` → `active` → `ended`, `proposed` or `active` →
 /// `cancelled`, `ended` and `cancelled` final (409 `illegal_transition` otherwise).
+///
+/// The caller must be allowed to change the sponsorship as it is and as it would be: a Cress
+/// manager those whose beneficiary is in its region (it cannot give one to a beneficiary of
+/// another region), a partner those its organisation gives (it cannot set another sponsor);
+/// 403 otherwise.
 #[utoipa::path(
     tag = "sponsorships",
     params(("id" = Uuid, Path, description = "The sponsorship's id.")),
@@ -678,9 +763,12 @@ pub async fn get_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) ->
         (UpdateSponsorshipRequest = "application/merge-patch+json"),
         (UpdateSponsorshipRequest = "application/json"),
     )),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The sponsorship as changed.", body = SponsorshipResponse),
         (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
@@ -692,35 +780,82 @@ pub async fn get_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) ->
 )]
 #[patch("/sponsorships/{id}")]
 pub async fn update_sponsorship(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateSponsorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Update, Kind::Sponsorship)?;
     let shape = patch.validate();
     let updated = state
         .store
         .update_sponsorship(
             id.into_inner(),
             |current| patch.apply_to(&current.fields),
-            |current, draft, existing| check_draft(shape.clone(), Some(&current.fields), draft, existing),
+            |current, draft, found| {
+                let before = stored_target(current);
+                policy::require(&caller, Action::Update, &before)?;
+                let new = check_draft(shape.clone(), Some(&current.fields), draft, found.existing)?;
+                policy::require_change(&caller, &before, &target_of(&new, found))?;
+                Ok::<_, ApiError>(new)
+            },
         )
         .await?;
-    Ok(HttpResponse::Ok().json(SponsorshipResponse::from(updated)))
+    Ok(HttpResponse::Ok().json(shown_to(&caller, updated)))
 }
 
 /// Delete a sponsorship.
+///
+/// For administrators, the Cress managers of the beneficiary's region and the sponsor's partner
+/// accounts (403 otherwise).
 #[utoipa::path(
     tag = "sponsorships",
     params(("id" = Uuid, Path, description = "The sponsorship's id.")),
+    security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
     )
 )]
 #[delete("/sponsorships/{id}")]
-pub async fn delete_sponsorship(state: web::Data<AppState>, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    state.store.delete_sponsorship(id.into_inner()).await?;
+pub async fn delete_sponsorship(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Delete, Kind::Sponsorship)?;
+    let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
+    policy::require(&caller, Action::Delete, &stored_target(&sponsorship))?;
+    state.store.delete_sponsorship(sponsorship.id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A stored sponsorship as the policy sees it: its sponsor, its beneficiary's region, whether
+/// it is public.
+fn stored_target(sponsorship: &Sponsorship) -> Target {
+    Target::sponsorship(
+        sponsorship.fields.sponsor_id,
+        sponsorship.beneficiary_region.as_deref(),
+        sponsorship.fields.public,
+    )
+}
+
+/// A sponsorship to be written as the policy sees it, with its beneficiary's region as looked
+/// up for the check of the draft.
+fn target_of(new: &NewSponsorship, found: Referenced<'_>) -> Target {
+    Target::sponsorship(new.sponsor_id, found.beneficiary_region, new.public)
+}
+
+/// The sponsorship with the confidential fields `caller` may see.
+fn shown_to(caller: &Caller, sponsorship: Sponsorship) -> SponsorshipResponse {
+    let confidential = policy::sees_confidential(
+        caller,
+        sponsorship.beneficiary_region.as_deref(),
+        Some(sponsorship.fields.sponsor_id),
+    );
+    SponsorshipResponse::new(sponsorship, confidential)
 }

@@ -93,11 +93,12 @@ macro_rules! columns {
 /// `version = version` changes nothing; on PostgreSQL the update locks the row until commit,
 /// on SQLite it takes the database's write lock before anything is read (no stale snapshot to
 /// upgrade). No row: the organisation does not exist.
-const LOCK_ORGANISATION: &str = "update organisations set version = version where id = $1 returning id, founded_on";
+const LOCK_ORGANISATION: &str =
+    "update organisations set version = version where id = $1 returning id, founded_on, region_code";
 
 /// The same lock, on the organisation of the accreditation `$1`. No row: no such accreditation.
 const LOCK_ORGANISATION_OF: &str = "update organisations set version = version \
-     where id = (select organisation_id from esus_accreditations where id = $1) returning id, founded_on";
+     where id = (select organisation_id from esus_accreditations where id = $1) returning id, founded_on, region_code";
 
 /// Sets the organisation's ESUS summary to the status and end of validity of its latest
 /// accreditation (by `applied_on`, then id; null without any), in one statement. The version
@@ -203,7 +204,8 @@ impl Store {
     }
 
     /// Records an accreditation of `organisation_id`, built by `build` from what the rules need
-    /// to know (the organisation's foundation date, today). In one transaction that first locks
+    /// to know (the organisation's foundation date, today) and the organisation's region (for
+    /// the policy). In one transaction that first locks
     /// the organisation: an open accreditation (applied, or granted and in force) is refused
     /// while another is open, except as a renewal of a granted one ending within 6 months; then
     /// the insert and the organisation's summary. `NotFound` when the organisation does not exist.
@@ -211,22 +213,22 @@ impl Store {
     pub async fn create_esus_accreditation<E: From<StoreError>>(
         &self,
         organisation_id: Uuid,
-        build: impl FnOnce(&EsusContext) -> Result<NewAccreditation, E>,
+        build: impl FnOnce(&EsusContext, &str) -> Result<NewAccreditation, E>,
     ) -> Result<Accreditation, E> {
         let id = Uuid::now_v7();
         let at = now();
         let today = today();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<E>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION)
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION)
                 .bind(organisation_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<E>)?;
-            let Some((_, founded_on)) = locked else {
+            let Some((_, founded_on, region_code)) = locked else {
                 return Err(StoreError::NotFound("organisation").into());
             };
-            let new = build(&EsusContext { founded_on, today })?;
+            let new = build(&EsusContext { founded_on, today }, &region_code)?;
             let fields = AccreditationFields::from(&new);
             if fields.is_open(today) {
                 let others = sqlx::query_as::<_, OpenRow>(OPEN_ACCREDITATIONS)
@@ -261,7 +263,8 @@ impl Store {
         })
     }
 
-    /// Changes an accreditation: `change` computes its new content from the current one (and
+    /// Changes an accreditation: `change` computes its new content from the current one, given
+    /// the organisation's region for the policy (and
     /// decides whether the status change is allowed). Under the organisation's lock, so no
     /// compare-and-set is needed: concurrent changes of one organisation's accreditations run
     /// one after the other. An accreditation that is open after the change must respect the
@@ -271,18 +274,18 @@ impl Store {
     pub async fn update_esus_accreditation<E: From<StoreError>>(
         &self,
         id: Uuid,
-        change: impl FnOnce(&Accreditation, &EsusContext) -> Result<NewAccreditation, E>,
+        change: impl FnOnce(&Accreditation, &EsusContext, &str) -> Result<NewAccreditation, E>,
     ) -> Result<Accreditation, E> {
         let at = now();
         let today = today();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<E>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>)>(LOCK_ORGANISATION_OF)
+            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<E>)?;
-            let Some((organisation_id, founded_on)) = locked else {
+            let Some((organisation_id, founded_on, region_code)) = locked else {
                 return Err(StoreError::NotFound(WHAT).into());
             };
             // Read under the lock: deleted meanwhile is not found.
@@ -294,7 +297,7 @@ impl Store {
             .await
             .map_err(db::<E>)?
             .ok_or(StoreError::NotFound(WHAT))?;
-            let new = change(&current, &EsusContext { founded_on, today })?;
+            let new = change(&current, &EsusContext { founded_on, today }, &region_code)?;
             let fields = AccreditationFields::from(&new);
             if fields == current.fields {
                 tx.commit().await.map_err(db::<E>)?;

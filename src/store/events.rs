@@ -270,6 +270,8 @@ pub struct EventFilter {
     pub theme: Option<String>,
     /// A search key (see `search_key`) that the folded title must contain.
     pub title_contains: Option<String>,
+    /// Published events only (what anonymous callers may see).
+    pub published_only: bool,
 }
 
 /// One page of a list: filter, order (by `starts_at`, then id), start and size.
@@ -380,6 +382,9 @@ impl Store {
                 }
                 if let Some(status) = filter.status {
                     sql.push(" and status = ").push_bind(status.as_str());
+                }
+                if filter.published_only {
+                    sql.push(" and status = ").push_bind(EventStatus::Published.as_str());
                 }
                 if let Some(kind) = filter.kind {
                     sql.push(" and kind = ").push_bind(kind.as_str());

@@ -6,6 +6,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
+use crate::auth::policy::Confidential;
 use crate::domain::sponsorship::{
     Beneficiary, BeneficiaryType, Currency, Existing, NewSponsorship, SponsorshipDraft, SponsorshipKind,
     SponsorshipStatus,
@@ -21,6 +22,9 @@ pub struct Sponsorship {
     pub sponsor_name: String,
     /// The beneficiary's name (a club or an organisation) or title (an event).
     pub beneficiary_name: String,
+    /// The beneficiary's region: the region of the organisation or club, or the event's region
+    /// (`None` for an event without one). The policy places the sponsorship there.
+    pub beneficiary_region: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -50,19 +54,32 @@ struct Row {
     version: i64,
 }
 
-/// A row with the names the page and single reads join in.
+/// A row with the names and the beneficiary's region the page and single reads join in.
 #[derive(Debug, sqlx::FromRow)]
 struct NamedRow {
     #[sqlx(flatten)]
     row: Row,
     sponsor_name: String,
     beneficiary_name: String,
+    beneficiary_region: Option<String>,
+}
+
+impl NamedRow {
+    fn into_sponsorship(self) -> Result<Sponsorship, StoreError> {
+        self.row
+            .into_sponsorship(self.sponsor_name, self.beneficiary_name, self.beneficiary_region)
+    }
 }
 
 impl Row {
     /// The stored form back in domain types; a value the schema should have refused is an
     /// internal error, not a panic.
-    fn into_sponsorship(self, sponsor_name: String, beneficiary_name: String) -> Result<Sponsorship, StoreError> {
+    fn into_sponsorship(
+        self,
+        sponsor_name: String,
+        beneficiary_name: String,
+        beneficiary_region: Option<String>,
+    ) -> Result<Sponsorship, StoreError> {
         let corrupt = |what: String| StoreError::Unexpected(anyhow::anyhow!("sponsorship {}: {what}", self.id));
         let kind = BeneficiaryType::try_from(self.beneficiary_type.clone()).map_err(corrupt)?;
         let beneficiary_id = match kind {
@@ -93,6 +110,7 @@ impl Row {
             fields,
             sponsor_name,
             beneficiary_name,
+            beneficiary_region,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -109,24 +127,44 @@ macro_rules! columns {
     };
 }
 
-/// The columns of `NamedRow`: the sponsorship `s` with its sponsor's name and its
-/// beneficiary's name or title, joined in the same query (never one query per row).
-macro_rules! named_select {
+/// The beneficiary of the sponsorship `s` joined in: `club`, `event` or `organisation` (only
+/// the one of its type matches), so that its name and region are read in the same query.
+macro_rules! beneficiary_joins {
     () => {
-        "select s.id as id, s.sponsor_id as sponsor_id, s.beneficiary_type as beneficiary_type, \
-         s.beneficiary_club_id as beneficiary_club_id, s.beneficiary_event_id as beneficiary_event_id, \
-         s.beneficiary_organisation_id as beneficiary_organisation_id, s.kind as kind, \
-         s.amount_cents as amount_cents, s.currency as currency, s.counterparts_cents as counterparts_cents, \
-         s.starts_on as starts_on, s.ends_on as ends_on, s.status as status, s.public as public, \
-         s.agreement_reference as agreement_reference, s.notes as notes, s.created_at as created_at, \
-         s.updated_at as updated_at, s.version as version, \
-         sponsor.name as sponsor_name, \
-         coalesce(club.name, event.title, organisation.name) as beneficiary_name \
-         from sponsorships s \
-         join organisations sponsor on sponsor.id = s.sponsor_id \
-         left join clubs club on club.id = s.beneficiary_club_id \
+        " left join clubs club on club.id = s.beneficiary_club_id \
          left join events event on event.id = s.beneficiary_event_id \
          left join organisations organisation on organisation.id = s.beneficiary_organisation_id"
+    };
+}
+
+/// The region of the beneficiary joined by `beneficiary_joins!`: the club's or organisation's
+/// region, or the event's (which may be null).
+macro_rules! beneficiary_region {
+    () => {
+        "coalesce(club.region_code, event.region_code, organisation.region_code)"
+    };
+}
+
+/// The columns of `NamedRow`: the sponsorship `s` with its sponsor's name and its
+/// beneficiary's name or title and region, joined in the same query (never one query per row).
+macro_rules! named_select {
+    () => {
+        concat!(
+            "select s.id as id, s.sponsor_id as sponsor_id, s.beneficiary_type as beneficiary_type, \
+             s.beneficiary_club_id as beneficiary_club_id, s.beneficiary_event_id as beneficiary_event_id, \
+             s.beneficiary_organisation_id as beneficiary_organisation_id, s.kind as kind, \
+             s.amount_cents as amount_cents, s.currency as currency, s.counterparts_cents as counterparts_cents, \
+             s.starts_on as starts_on, s.ends_on as ends_on, s.status as status, s.public as public, \
+             s.agreement_reference as agreement_reference, s.notes as notes, s.created_at as created_at, \
+             s.updated_at as updated_at, s.version as version, \
+             sponsor.name as sponsor_name, \
+             coalesce(club.name, event.title, organisation.name) as beneficiary_name, ",
+            beneficiary_region!(),
+            " as beneficiary_region \
+             from sponsorships s \
+             join organisations sponsor on sponsor.id = s.sponsor_id",
+            beneficiary_joins!()
+        )
     };
 }
 
@@ -141,6 +179,8 @@ pub struct SponsorshipFilter {
     pub kind: Option<SponsorshipKind>,
     /// Only sponsorships whose period overlaps this calendar year.
     pub year: Option<i32>,
+    /// Only the public ones (for anonymous callers).
+    pub public_only: bool,
 }
 
 /// One page of a list, sorted by `starts_on` then id: filter, direction, start and size.
@@ -162,6 +202,8 @@ pub struct SummaryFilter {
     pub beneficiary_id: Option<Uuid>,
     /// Only sponsorships starting in this year.
     pub year: Option<i32>,
+    /// Only the public ones (for anonymous callers).
+    pub public_only: bool,
 }
 
 /// The totals of one year (of `starts_on`) and one kind.
@@ -170,41 +212,68 @@ pub struct SummaryRow {
     pub year: i64,
     #[sqlx(try_from = "String")]
     pub kind: SponsorshipKind,
+    /// The sum of the amounts the summary was asked to add up (0 when none).
     pub amount_cents: i64,
+    /// The sum of the counterparts of the same sponsorships.
     pub counterparts_cents: i64,
+    /// How many sponsorships there are, whether their amounts were added up or not.
     pub count: i64,
 }
 
-/// The names of the records a draft references; `None` where there is no such record.
+/// What the database holds of the records a draft references, for the check that turns the
+/// draft into a sponsorship (and asks the policy about it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Referenced<'a> {
+    /// Whether the sponsor and the beneficiary exist.
+    pub existing: Existing,
+    /// The beneficiary's region (see `Sponsorship::beneficiary_region`).
+    pub beneficiary_region: Option<&'a str>,
+}
+
+/// The names of the records a draft references, `None` where there is no such record, and the
+/// beneficiary's region.
 #[derive(Debug, Clone, Default, sqlx::FromRow)]
 struct ReferenceNames {
     sponsor_name: Option<String>,
     beneficiary_name: Option<String>,
+    beneficiary_region: Option<String>,
 }
 
 impl ReferenceNames {
-    fn existing(&self) -> Existing {
-        Existing {
-            sponsor: self.sponsor_name.is_some(),
-            beneficiary: self.beneficiary_name.is_some(),
+    fn referenced(&self) -> Referenced<'_> {
+        Referenced {
+            existing: Existing {
+                sponsor: self.sponsor_name.is_some(),
+                beneficiary: self.beneficiary_name.is_some(),
+            },
+            beneficiary_region: self.beneficiary_region.as_deref(),
         }
+    }
+
+    /// The inserted or updated row with these names.
+    fn into_sponsorship(self, row: Row) -> Result<Sponsorship, StoreError> {
+        row.into_sponsorship(
+            self.sponsor_name.unwrap_or_default(),
+            self.beneficiary_name.unwrap_or_default(),
+            self.beneficiary_region,
+        )
     }
 }
 
 impl Store {
     /// Looks up the records `draft` references, lets `check` turn the draft into a sponsorship
-    /// knowing which of them exist, and inserts it. A referenced record deleted between the
+    /// knowing which of them exist and the beneficiary's region, and inserts it. A referenced record deleted between the
     /// check and the insert makes the foreign key refuse it: then everything is checked again,
     /// so the caller gets `check`'s answer (a 422 on that field), never a 500.
     #[tracing::instrument(skip_all)]
     pub async fn create_sponsorship<E: From<StoreError>>(
         &self,
         draft: SponsorshipDraft,
-        check: impl Fn(SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
+        check: impl Fn(SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
         for _ in 0..WRITE_ATTEMPTS {
             let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
-            let new = check(draft.clone(), names.existing())?;
+            let new = check(draft.clone(), names.referenced())?;
             let at = now();
             let inserted = with_pool!(self.db(), pool => {
                 bind_fields(
@@ -224,15 +293,7 @@ impl Store {
                 .await
             });
             match inserted {
-                Ok(row) => {
-                    let ReferenceNames {
-                        sponsor_name,
-                        beneficiary_name,
-                    } = names;
-                    return Ok(
-                        row.into_sponsorship(sponsor_name.unwrap_or_default(), beneficiary_name.unwrap_or_default())?
-                    );
-                }
+                Ok(row) => return Ok(names.into_sponsorship(row)?),
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
                 Err(error) => return Err(classify(error, "sponsorship").into()),
             }
@@ -249,8 +310,7 @@ impl Store {
                 .await
         })
         .map_err(|e| classify(e, "sponsorship"))?;
-        let row = row.ok_or(StoreError::NotFound("sponsorship"))?;
-        row.row.into_sponsorship(row.sponsor_name, row.beneficiary_name)
+        row.ok_or(StoreError::NotFound("sponsorship"))?.into_sponsorship()
     }
 
     /// One page of sponsorships with their sponsor's and beneficiary's names, in one query;
@@ -270,6 +330,9 @@ impl Store {
             if let Some(kind) = filter.kind {
                 sql.push(" and s.kind = ").push_bind(kind.as_str());
             }
+            if filter.public_only {
+                sql.push(" and s.public");
+            }
             if let Some((first, last)) = filter.year.and_then(year_bounds) {
                 sql.push(" and s.starts_on <= ").push_bind(last)
                     .push(" and (s.ends_on is null or s.ends_on >= ").push_bind(first).push(")");
@@ -283,14 +346,13 @@ impl Store {
             sql.build_query_as::<NamedRow>().fetch_all(pool).await
         })
         .map_err(|e| classify(e, "sponsorship"))?;
-        rows.into_iter()
-            .map(|r| r.row.into_sponsorship(r.sponsor_name, r.beneficiary_name))
-            .collect()
+        rows.into_iter().map(NamedRow::into_sponsorship).collect()
     }
 
     /// Reads the sponsorship, lays `patch` over it, looks up the records the result references
-    /// (only when they changed: the foreign keys vouch for the current ones), lets `check` turn
-    /// it into a sponsorship (or refuse it, e.g. an illegal status change), and writes it if
+    /// (only when they changed: the foreign keys vouch for the current ones, and the current
+    /// beneficiary's region is known), lets `check` turn it into a sponsorship (or refuse it,
+    /// e.g. an illegal status change or a caller out of scope), and writes it if
     /// nobody changed it meanwhile (compare-and-set on `version`, retried a few times). A patch
     /// that changes nothing keeps the version.
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
@@ -298,7 +360,7 @@ impl Store {
         &self,
         id: Uuid,
         patch: impl Fn(&Sponsorship) -> SponsorshipDraft,
-        check: impl Fn(&Sponsorship, SponsorshipDraft, Existing) -> Result<NewSponsorship, E>,
+        check: impl Fn(&Sponsorship, SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
         for _ in 0..WRITE_ATTEMPTS {
             let current = self.get_sponsorship(id).await?;
@@ -309,11 +371,12 @@ impl Store {
                 ReferenceNames {
                     sponsor_name: Some(current.sponsor_name.clone()),
                     beneficiary_name: Some(current.beneficiary_name.clone()),
+                    beneficiary_region: current.beneficiary_region.clone(),
                 }
             } else {
                 self.reference_names(draft.sponsor_id, draft.beneficiary()).await?
             };
-            let new = check(&current, draft, names.existing())?;
+            let new = check(&current, draft, names.referenced())?;
             if new == current.fields {
                 return Ok(current);
             }
@@ -336,15 +399,7 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Some(row)) => {
-                    let ReferenceNames {
-                        sponsor_name,
-                        beneficiary_name,
-                    } = names;
-                    return Ok(
-                        row.into_sponsorship(sponsor_name.unwrap_or_default(), beneficiary_name.unwrap_or_default())?
-                    );
-                }
+                Ok(Some(row)) => return Ok(names.into_sponsorship(row)?),
                 // Changed meanwhile, or a new reference deleted meanwhile: read and check again.
                 Ok(None) => continue,
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
@@ -362,21 +417,35 @@ impl Store {
     }
 
     /// Totals per year of `starts_on` and kind, of the active and ended sponsorships only (a
-    /// proposal is not yet given, a cancelled one never was), in one `group by` query.
+    /// proposal is not yet given, a cancelled one never was), in one `group by` query. `count`
+    /// counts every sponsorship of the filter; the amounts and counterparts add up only those
+    /// of the sponsorships whose amounts `amounts_of` reaches (0 where it reaches none).
     #[tracing::instrument(skip_all)]
-    pub async fn summarise_sponsorships(&self, filter: &SummaryFilter) -> Result<Vec<SummaryRow>, StoreError> {
+    pub async fn summarise_sponsorships(
+        &self,
+        filter: &SummaryFilter,
+        amounts_of: &Confidential,
+    ) -> Result<Vec<SummaryRow>, StoreError> {
         let year = year_of_starts_on(self.db());
         with_pool!(self.db(), pool => {
             let mut sql = QueryBuilder::new("select ");
-            sql.push(year).push(
-                " as year, kind, cast(sum(amount_cents) as bigint) as amount_cents, \
-                 cast(sum(counterparts_cents) as bigint) as counterparts_cents, count(*) as count \
-                 from sponsorships s where s.status in ('active', 'ended')",
-            );
+            sql.push(year).push(" as year, s.kind as kind, cast(sum(case when ");
+            push_reached(&mut sql, amounts_of);
+            sql.push(" then s.amount_cents else 0 end) as bigint) as amount_cents, cast(sum(case when ");
+            push_reached(&mut sql, amounts_of);
+            sql.push(concat!(
+                " then s.counterparts_cents else 0 end) as bigint) as counterparts_cents, count(*) as count \
+                 from sponsorships s",
+                beneficiary_joins!(),
+                " where s.status in ('active', 'ended')"
+            ));
             if let Some(sponsor_id) = filter.sponsor_id {
                 sql.push(" and s.sponsor_id = ").push_bind(sponsor_id);
             }
             push_beneficiary_filter(&mut sql, filter.beneficiary_type, filter.beneficiary_id);
+            if filter.public_only {
+                sql.push(" and s.public");
+            }
             if let Some((first, last)) = filter.year.and_then(year_bounds) {
                 sql.push(" and s.starts_on >= ").push_bind(first).push(" and s.starts_on <= ").push_bind(last);
             }
@@ -387,7 +456,7 @@ impl Store {
     }
 
     /// The name of the sponsor and of the beneficiary, `None` for a record that does not exist
-    /// (or an id not given), in one query.
+    /// (or an id not given), and the beneficiary's region, in one query.
     async fn reference_names(
         &self,
         sponsor_id: Option<Uuid>,
@@ -398,7 +467,10 @@ impl Store {
             sqlx::query_as::<_, ReferenceNames>(
                 "select (select name from organisations where id = $1) as sponsor_name, \
                  coalesce((select name from clubs where id = $2), (select title from events where id = $3), \
-                 (select name from organisations where id = $4)) as beneficiary_name",
+                 (select name from organisations where id = $4)) as beneficiary_name, \
+                 coalesce((select region_code from clubs where id = $2), \
+                 (select region_code from events where id = $3), \
+                 (select region_code from organisations where id = $4)) as beneficiary_region",
             )
             .bind(sponsor_id)
             .bind(of(BeneficiaryType::Club))
@@ -459,6 +531,25 @@ fn push_beneficiary_filter<DB>(
                 .push(")"),
         };
     }
+}
+
+/// The SQL condition of a summary row whose amounts `amounts_of` reaches: every row, none, the
+/// rows whose beneficiary is of a region, or the rows of a sponsor (the policy's rule for
+/// amounts, `policy::sees_confidential`, as SQL over `s` and `beneficiary_joins!`).
+fn push_reached<DB>(sql: &mut QueryBuilder<DB>, amounts_of: &Confidential)
+where
+    DB: sqlx::Database,
+    Uuid: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
+{
+    match amounts_of {
+        Confidential::Everyone => sql.push("true"),
+        Confidential::Nobody => sql.push("false"),
+        Confidential::Region(region) => sql
+            .push(concat!(beneficiary_region!(), " = "))
+            .push_bind(region.clone()),
+        Confidential::Organisation(sponsor_id) => sql.push("s.sponsor_id = ").push_bind(*sponsor_id),
+    };
 }
 
 /// Binds `$1…$15`, the writable fields, in the order of the insert and update statements.

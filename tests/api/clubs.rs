@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, failing_fields, json_of, organisation, problem_of};
+use cress_api::auth::Role;
+
+use crate::helpers::{TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;
 
 const UNKNOWN_ID: &str = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
@@ -665,5 +667,49 @@ on_both_backends! {
         assert_eq!(club["active_member_count"], 0);
         let again = add_member(&app, &club_id, json!({"organisation_id": member["organisation_id"]})).await;
         assert_eq!((&again["role"], &again["version"]), (&json!("member"), &json!(1)), "a fresh membership");
+    }
+}
+
+on_both_backends! {
+    async fn anyone_reads_clubs_and_members_but_only_the_regions_managers_change_them(app: TestApp) {
+        let host = cress(&app).await;
+        let created = create_club(&app, club("Club des collectivités", &id_of(&host), json!({}))).await;
+        let club_id = id_of(&created);
+        let path = format!("/api/v1/clubs/{club_id}");
+        let members = format!("{path}/members");
+        let joiner = app.create_organisation(organisation("Commune de Lodève", json!({}))).await;
+        let body = json!({"organisation_id": joiner["id"]});
+
+        let anonymous = app.as_anonymous();
+        json_of(anonymous.get(&path).await, StatusCode::OK).await;
+        json_of(anonymous.get("/api/v1/clubs").await, StatusCode::OK).await;
+        json_of(anonymous.get(&members).await, StatusCode::OK).await;
+        problem_of(anonymous.post_json(&members, &body).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(anonymous.patch_json(&path, &json!({"name": "X"})).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+
+        for role in [Role::Viewer, partner_of(&host["id"]), manager_of("53")] {
+            let caller = app.as_role(&role);
+            problem_of(caller.post_json(&members, &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+            problem_of(caller.patch_json(&path, &json!({"name": "X"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+            problem_of(caller.delete(&path).await, StatusCode::FORBIDDEN, "forbidden").await;
+            problem_of(
+                caller.post_json("/api/v1/clubs", &club("Autre", &id_of(&host), json!({}))).await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+        }
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, created, "unchanged");
+        assert_eq!(all_clubs(&app).await.len(), 1, "nothing created");
+
+        let manager = app.as_role(&manager_of("76"));
+        problem_of(manager.patch_json(&path, &json!({"region_code": "53"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        json_of(manager.post_json(&members, &body).await, StatusCode::CREATED).await;
+        let member = format!("{members}/{}", id_of(&joiner));
+        json_of(anonymous.get(&member).await, StatusCode::OK).await;
+        problem_of(app.as_role(&manager_of("53")).delete(&member).await, StatusCode::FORBIDDEN, "forbidden").await;
+        json_of(manager.patch_json(&member, &json!({"role": "patron"})).await, StatusCode::OK).await;
+        assert_eq!(manager.delete(&member).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(manager.delete(&path).await.status(), StatusCode::NO_CONTENT);
     }
 }

@@ -6,7 +6,9 @@ use chrono::{Days, Months, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, failing_fields, json_of, organisation, problem_of};
+use cress_api::auth::Role;
+
+use crate::helpers::{Backend, TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;
 
 const UNKNOWN_ID: &str = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
@@ -847,5 +849,48 @@ on_both_backends! {
         assert_eq!(still_in_force, ["Fin proche"]);
         assert_eq!(end_is_excluded, Vec::<String>::new(), "before the date, not on it");
         problem_of(app.get("/api/v1/organisations?esus_valid_until_before=30/06/2027").await, StatusCode::BAD_REQUEST, "invalid_parameter").await;
+    }
+}
+
+on_both_backends! {
+    async fn accreditations_are_read_by_logged_in_callers_and_recorded_by_the_regions_managers(app: TestApp) {
+        let org = app.create_organisation(organisation("SCIC des Garrigues", json!({}))).await;
+        let list = format!("/api/v1/organisations/{}/esus-accreditations", org["id"].as_str().unwrap());
+        let body = application(json!({"notes": "dossier complet"}));
+
+        problem_of(app.as_anonymous().post_json(&list, &body).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(app.as_role(&Role::Viewer).post_json(&list, &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(app.as_role(&partner_of(&org["id"])).post_json(&list, &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(app.as_role(&manager_of("53")).post_json(&list, &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let page = json_of(app.get(&list).await, StatusCode::OK).await;
+        assert_eq!(page["items"], json!([]), "refused callers recorded nothing");
+
+        let manager = app.as_role(&manager_of("76"));
+        let created = json_of(manager.post_json(&list, &body).await, StatusCode::CREATED).await;
+        assert_eq!(created["notes"], "dossier complet");
+        let one = format!("/api/v1/esus-accreditations/{}", created["id"].as_str().unwrap());
+
+        problem_of(app.as_anonymous().get(&list).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(app.as_anonymous().get(&one).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        for (who, role, sees_notes) in [
+            ("viewer", Role::Viewer, false),
+            ("manager of another region", manager_of("53"), false),
+            ("the organisation's partner", partner_of(&org["id"]), true),
+            ("manager of its region", manager_of("76"), true),
+        ] {
+            let caller = app.as_role(&role);
+            let shown = json_of(caller.get(&one).await, StatusCode::OK).await;
+            let listed = json_of(caller.get(&list).await, StatusCode::OK).await;
+            assert_eq!(shown["status"], "applied", "{who}");
+            assert_eq!(shown.get("notes").is_some(), sees_notes, "{who}: {shown}");
+            assert_eq!(listed["items"][0].get("notes").is_some(), sees_notes, "{who}: {listed}");
+        }
+
+        let away = app.as_role(&manager_of("53"));
+        problem_of(away.patch_json(&one, &json!({"notes": "autre"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(away.delete(&one).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(json_of(app.get(&one).await, StatusCode::OK).await, created, "unchanged");
+        json_of(manager.patch_json(&one, &json!({"notes": "revu"})).await, StatusCode::OK).await;
+        assert_eq!(manager.delete(&one).await.status(), StatusCode::NO_CONTENT);
     }
 }

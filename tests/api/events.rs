@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, failing_fields, json_of, organisation, problem_of};
+use cress_api::auth::Role;
+
+use crate::helpers::{Backend, TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;
 
 const EVENTS: &str = "/api/v1/events";
@@ -780,5 +782,42 @@ on_both_backends! {
         json_of(app.patch_json(&path_of(&conference, EVENTS), &patch).await, StatusCode::OK).await;
         let lodeve = examples["club_meeting_lodeve"]["value"].clone();
         assert_eq!((lodeve["commune_code"].clone(), lodeve["postal_code"].clone(), lodeve["region_code"].clone()), (json!("34142"), json!("34700"), json!("76")));
+    }
+}
+
+on_both_backends! {
+    async fn anonymous_callers_see_published_events_only_and_managers_change_their_regions_events(app: TestApp) {
+        let draft = create_event(&app, event("Réunion préparatoire", json!({}))).await;
+        let published = create_event(&app, event("Forum régional", json!({"status": "published"}))).await;
+        let anonymous = app.as_anonymous();
+
+        let listed = json_of(anonymous.get(EVENTS).await, StatusCode::OK).await;
+        let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Forum régional"]);
+        let asked = json_of(anonymous.get(&format!("{EVENTS}?status=draft")).await, StatusCode::OK).await;
+        assert_eq!(asked["items"], json!([]), "asking for drafts does not show them");
+        json_of(anonymous.get(&path_of(&published, EVENTS)).await, StatusCode::OK).await;
+        problem_of(anonymous.get(&path_of(&draft, EVENTS)).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        json_of(app.as_role(&Role::Viewer).get(&path_of(&draft, EVENTS)).await, StatusCode::OK).await;
+        assert_eq!(event_count(&app).await, 2, "an administrator lists both");
+
+        let home = app.as_role(&manager_of("76"));
+        let away = app.as_role(&manager_of("53"));
+        let path = path_of(&draft, EVENTS);
+        problem_of(away.patch_json(&path, &json!({"title": "Autre"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(home.patch_json(&path, &json!({"region_code": "53"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(away.post_json(EVENTS, &event("Ailleurs", json!({}))).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(
+            home.post_json(EVENTS, &event("En ligne", json!({"online": true, "online_url": "https://visio.example/a", "city": null, "region_code": null}))).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        problem_of(app.as_role(&partner_of(&json!(id_of(&draft)))).delete(&path).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, draft, "unchanged");
+        assert_eq!(event_count(&app).await, 2, "nothing created");
+
+        json_of(home.patch_json(&path, &json!({"title": "Réunion de préparation"})).await, StatusCode::OK).await;
+        assert_eq!(home.delete(&path).await.status(), StatusCode::NO_CONTENT);
     }
 }

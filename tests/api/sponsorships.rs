@@ -4,7 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, failing_fields, json_of, organisation, problem_of};
+use cress_api::auth::Role;
+
+use crate::helpers::{As, TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;
 
 const UNKNOWN_ID: &str = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
@@ -877,6 +879,237 @@ on_both_backends! {
             let response = app.get(&format!("/api/v1/sponsorships/summary{query}")).await;
             let problem = problem_of(response, StatusCode::BAD_REQUEST, "invalid_parameter").await;
             assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what}: {problem}");
+        }
+    }
+}
+
+/// The sponsorship at `path` as `caller` reads it, and as the list of its sponsor's
+/// sponsorships shows it to `caller`.
+async fn read_and_listed(caller: &As<'_>, path: &str, sponsor: &str) -> [Value; 2] {
+    let one = json_of(caller.get(path).await, StatusCode::OK).await;
+    let page = json_of(
+        caller
+            .get(&format!("/api/v1/sponsorships?sponsor_id={sponsor}&limit=200"))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let listed = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["id"] == one["id"])
+        .unwrap_or_else(|| panic!("{path} is listed in {page}"))
+        .clone();
+    [one, listed]
+}
+
+/// An organisation of region `region`, as JSON.
+async fn organisation_in(app: &TestApp, name: &str, region: &str) -> Value {
+    app.create_organisation(organisation(name, json!({"region_code": region})))
+        .await
+}
+
+fn id_of(record: &Value) -> &str {
+    record["id"].as_str().expect("an id")
+}
+
+on_both_backends! {
+    async fn amounts_and_notes_are_shown_only_to_admins_the_beneficiary_regions_managers_and_the_sponsor(app: TestApp) {
+        let mutual = organisation_in(&app, "Mutuelle des Causses", "76").await;
+        let other = organisation_in(&app, "Autre structure", "76").await;
+        let home = organisation_in(&app, "Cress Occitanie", "76").await;
+        let away = organisation_in(&app, "Cress Bretagne", "53").await;
+        let fields = json!({"public": true, "counterparts_cents": 100_000, "notes": "Logo sur les supports."});
+        let to_home = create_sponsorship(&app, sponsorship(id_of(&mutual), "organisation", id_of(&home), fields.clone())).await;
+        let to_away = create_sponsorship(&app, sponsorship(id_of(&mutual), "organisation", id_of(&away), fields)).await;
+        let callers = [
+            ("anonymous", app.as_anonymous(), false, false),
+            ("viewer", app.as_role(&Role::Viewer), false, false),
+            ("partner of another organisation", app.as_role(&partner_of(&other["id"])), false, false),
+            ("partner of the beneficiary", app.as_role(&partner_of(&home["id"])), false, false),
+            ("manager of region 76", app.as_role(&manager_of("76")), true, false),
+            ("manager of region 53", app.as_role(&manager_of("53")), false, true),
+            ("the sponsor's partner", app.as_role(&partner_of(&mutual["id"])), true, true),
+            ("admin", app.as_admin(), true, true),
+        ];
+        for (who, caller, sees_home, sees_away) in callers {
+            for (sponsorship, sees) in [(&to_home, sees_home), (&to_away, sees_away)] {
+                for shown in read_and_listed(&caller, &path_of(sponsorship), id_of(&mutual)).await {
+                    let what = format!("{who} reading the sponsorship of {}", shown["beneficiary"]["name"]);
+                    assert_eq!(shown["sponsor_id"], mutual["id"], "{what}");
+                    assert_eq!(shown["kind"], "financial_patronage", "{what}: the rest is shown");
+                    for field in ["amount_cents", "counterparts_cents", "notes"] {
+                        assert_eq!(shown.get(field).is_some(), sees, "{what} sees {field}: {shown}");
+                    }
+                    if sees {
+                        assert_eq!(shown["amount_cents"], 1_500_000, "{what}");
+                        assert_eq!(shown["counterparts_cents"], 100_000, "{what}");
+                        assert_eq!(shown["notes"], "Logo sur les supports.", "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn anonymous_callers_list_and_read_public_sponsorships_only(app: TestApp) {
+        let mutual = organisation_id(&app, "Mutuelle").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let public = create_sponsorship(&app, sponsorship(&mutual, "organisation", &cress, json!({"public": true, "starts_on": "2026-01-01"}))).await;
+        let private = create_sponsorship(&app, sponsorship(&mutual, "organisation", &cress, json!({"public": false, "starts_on": "2025-01-01"}))).await;
+        let anonymous = app.as_anonymous();
+
+        let page = json_of(anonymous.get("/api/v1/sponsorships?limit=1").await, StatusCode::OK).await;
+        assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+        assert_eq!(page["items"][0]["id"], public["id"]);
+        assert_eq!(page["next_cursor"], Value::Null, "the private one is not even on a next page: {page}");
+        let filtered = json_of(anonymous.get(&format!("/api/v1/sponsorships?sponsor_id={mutual}&year=2025")).await, StatusCode::OK).await;
+        assert_eq!(filtered["items"], json!([]), "the private one matches no filter either");
+        json_of(anonymous.get(&path_of(&public)).await, StatusCode::OK).await;
+        let problem = problem_of(anonymous.get(&path_of(&private)).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        assert!(!problem.to_string().contains("1500000"), "no amount in the refusal: {problem}");
+
+        let viewer = app.as_role(&Role::Viewer);
+        let all = json_of(viewer.get("/api/v1/sponsorships").await, StatusCode::OK).await;
+        assert_eq!(all["items"].as_array().map(Vec::len), Some(2), "a viewer lists both: {all}");
+        let read = json_of(viewer.get(&path_of(&private)).await, StatusCode::OK).await;
+        assert_eq!(read["public"], false);
+        assert!(read.get("amount_cents").is_none(), "but without amounts: {read}");
+    }
+
+    async fn anonymous_callers_and_viewers_are_refused_every_sponsorship_change_before_the_body_is_read(app: TestApp) {
+        let mutual = organisation_id(&app, "Mutuelle").await;
+        let cress = organisation_id(&app, "Cress Occitanie").await;
+        let created = create_sponsorship(&app, sponsorship(&mutual, "organisation", &cress, json!({"public": true}))).await;
+        let invalid = json!({"amount_cents": 0, "currency": "USD", "sponsor_id": UNKNOWN_ID});
+        let anonymous = app.as_anonymous();
+        let viewer = app.as_role(&Role::Viewer);
+        problem_of(anonymous.post_json("/api/v1/sponsorships", &invalid).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(anonymous.patch_json(&path_of(&created), &invalid).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(anonymous.delete(&path_of(&created)).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(viewer.post_json("/api/v1/sponsorships", &invalid).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(viewer.patch_json(&path_of(&created), &invalid).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(viewer.delete(&path_of(&created)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(json_of(app.get(&path_of(&created)).await, StatusCode::OK).await, created, "unchanged");
+    }
+
+    async fn a_partner_writes_the_sponsorships_its_organisation_gives_and_no_other(app: TestApp) {
+        let mutual = organisation_in(&app, "Mutuelle", "76").await;
+        let bank = organisation_in(&app, "Banque coopérative", "76").await;
+        let cress = organisation_in(&app, "Cress Bretagne", "53").await;
+        let partner = app.as_role(&partner_of(&mutual["id"]));
+        let of_bank = create_sponsorship(&app, sponsorship(id_of(&bank), "organisation", id_of(&cress), json!({}))).await;
+
+        problem_of(
+            partner.post_json("/api/v1/sponsorships", &sponsorship(id_of(&bank), "organisation", id_of(&cress), json!({}))).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ).await;
+        assert_eq!(sponsorship_count(&app).await, 1, "nothing created in another sponsor's name");
+
+        let response = partner.post_json("/api/v1/sponsorships", &sponsorship(id_of(&mutual), "organisation", id_of(&cress), json!({"notes": "Convention signée."}))).await;
+        let own = json_of(response, StatusCode::CREATED).await;
+        assert_eq!(own["amount_cents"], 1_500_000, "the partner sees what it gives, wherever the beneficiary is");
+        assert_eq!(own["notes"], "Convention signée.");
+
+        problem_of(partner.patch_json(&path_of(&own), &json!({"sponsor_id": bank["id"]})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(partner.patch_json(&path_of(&of_bank), &json!({"notes": "x"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(partner.patch_json(&path_of(&of_bank), &json!({"sponsor_id": mutual["id"]})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(partner.delete(&path_of(&of_bank)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(json_of(app.get(&path_of(&own)).await, StatusCode::OK).await, own, "its own is unchanged");
+        assert_eq!(json_of(app.get(&path_of(&of_bank)).await, StatusCode::OK).await, of_bank, "the other is unchanged");
+
+        let changed = json_of(partner.patch_json(&path_of(&own), &json!({"status": "active", "notes": null})).await, StatusCode::OK).await;
+        assert_eq!(changed["status"], "active");
+        assert_eq!(changed["notes"], Value::Null, "shown, and cleared");
+        assert_eq!(partner.delete(&path_of(&own)).await.status(), StatusCode::NO_CONTENT);
+        assert_eq!(sponsorship_count(&app).await, 1, "only the bank's is left");
+    }
+
+    async fn a_cress_manager_writes_the_sponsorships_of_beneficiaries_of_its_region_only(app: TestApp) {
+        let mutual = organisation_in(&app, "Mutuelle", "53").await;
+        let home = organisation_in(&app, "Cress Occitanie", "76").await;
+        let away = organisation_in(&app, "Cress Bretagne", "53").await;
+        let club = club_id(&app, "Club des collectivités", id_of(&home)).await;
+        let event = event_id(&app, "Mois de l'ESS").await;
+        let body = json!({"title": "Webinaire national", "kind": "webinar", "starts_at": "2026-11-18T14:00:00+01:00",
+            "ends_at": "2026-11-18T15:00:00+01:00", "online": true, "online_url": "https://visio.example/ess"});
+        let nowhere = json_of(app.post_json("/api/v1/events", &body).await, StatusCode::CREATED).await;
+        assert_eq!(nowhere["region_code"], Value::Null, "an event without a region");
+        let manager = app.as_role(&manager_of("76"));
+        let of_away = create_sponsorship(&app, sponsorship(id_of(&mutual), "organisation", id_of(&away), json!({}))).await;
+
+        for (kind, id, what) in [("organisation", id_of(&away), "an organisation of region 53"), ("event", id_of(&nowhere), "an event without a region")] {
+            let response = manager.post_json("/api/v1/sponsorships", &sponsorship(id_of(&mutual), kind, id, json!({}))).await;
+            assert_eq!(response.status(), StatusCode::FORBIDDEN, "{what}: {}", response.text().await.unwrap());
+        }
+        assert_eq!(sponsorship_count(&app).await, 1, "nothing created outside the manager's region");
+
+        let mut own = Vec::new();
+        for (kind, id) in [("organisation", id_of(&home)), ("club", club.as_str()), ("event", event.as_str())] {
+            let response = manager.post_json("/api/v1/sponsorships", &sponsorship(id_of(&mutual), kind, id, json!({}))).await;
+            let created = json_of(response, StatusCode::CREATED).await;
+            assert_eq!(created["amount_cents"], 1_500_000, "a {kind} of region 76: amounts shown");
+            own.push(created);
+        }
+        let to_home = &own[0];
+
+        problem_of(
+            manager.patch_json(&path_of(to_home), &json!({"beneficiary": {"id": away["id"]}})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ).await;
+        problem_of(
+            manager.patch_json(&path_of(to_home), &json!({"beneficiary": {"type": "event", "id": nowhere["id"]}})).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ).await;
+        problem_of(manager.patch_json(&path_of(&of_away), &json!({"beneficiary": {"id": home["id"]}})).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(manager.delete(&path_of(&of_away)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(&json_of(app.get(&path_of(to_home)).await, StatusCode::OK).await, to_home, "not moved");
+        assert_eq!(json_of(app.get(&path_of(&of_away)).await, StatusCode::OK).await, of_away, "untouched");
+
+        let moved = json_of(manager.patch_json(&path_of(to_home), &json!({"beneficiary": {"type": "club", "id": club}})).await, StatusCode::OK).await;
+        assert_eq!(moved["beneficiary"]["id"], club.as_str(), "moved within the region");
+        assert_eq!(manager.delete(&path_of(to_home)).await.status(), StatusCode::NO_CONTENT);
+    }
+
+    async fn summary_counts_what_the_caller_may_list_and_adds_up_only_the_amounts_it_sees(app: TestApp) {
+        let mutual = organisation_in(&app, "Mutuelle", "76").await;
+        let bank = organisation_in(&app, "Banque coopérative", "76").await;
+        let home = organisation_in(&app, "Cress Occitanie", "76").await;
+        let away = organisation_in(&app, "Cress Bretagne", "53").await;
+        for (sponsor, beneficiary, fields) in [
+            (&mutual, &home, json!({"status": "active", "public": true, "amount_cents": 1_000_000, "counterparts_cents": 100_000})),
+            (&mutual, &away, json!({"status": "active", "public": false, "amount_cents": 200_000, "counterparts_cents": 20_000})),
+            (&bank, &home, json!({"status": "active", "public": false, "amount_cents": 30_000, "counterparts_cents": 3_000})),
+        ] {
+            create_sponsorship(&app, sponsorship(id_of(sponsor), "organisation", id_of(beneficiary), fields)).await;
+        }
+        let of_mutual = format!("/api/v1/sponsorships/summary?sponsor_id={}", id_of(&mutual));
+        let for_home = format!("/api/v1/sponsorships/summary?beneficiary_type=organisation&beneficiary_id={}", id_of(&home));
+        // (who, caller, summary of the mutual's, summary of what home receives): (count, amounts or None)
+        let cases = [
+            ("anonymous", app.as_anonymous(), (1, None), (1, None)),
+            ("viewer", app.as_role(&Role::Viewer), (2, None), (2, None)),
+            ("the mutual's partner", app.as_role(&partner_of(&mutual["id"])), (2, Some((1_200_000, 120_000))), (2, Some((1_000_000, 100_000)))),
+            ("the bank's partner", app.as_role(&partner_of(&bank["id"])), (2, Some((0, 0))), (2, Some((30_000, 3_000)))),
+            ("manager of region 76", app.as_role(&manager_of("76")), (2, Some((1_000_000, 100_000))), (2, Some((1_030_000, 103_000)))),
+            ("manager of region 53", app.as_role(&manager_of("53")), (2, Some((200_000, 20_000))), (2, Some((0, 0)))),
+            ("admin", app.as_admin(), (2, Some((1_200_000, 120_000))), (2, Some((1_030_000, 103_000)))),
+        ];
+        for (who, caller, mutual_expected, home_expected) in cases {
+            for (path, (count, amounts)) in [(&of_mutual, mutual_expected), (&for_home, home_expected)] {
+                let summary = json_of(caller.get(path).await, StatusCode::OK).await;
+                let mut item = json!({"year": 2026, "kind": "financial_patronage", "count": count});
+                let mut expected = json!({"items": [item.clone()]});
+                if let Some((amount, counterparts)) = amounts {
+                    item["amount_cents"] = json!(amount);
+                    item["counterparts_cents"] = json!(counterparts);
+                    expected = json!({"items": [item], "total_amount_cents": amount});
+                }
+                assert_eq!(summary, expected, "{who} asking {path}");
+            }
         }
     }
 }
