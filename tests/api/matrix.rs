@@ -24,6 +24,10 @@ const AWAY: &str = "53";
 
 /// Contact details of an organisation.
 const ORGANISATION_FIELDS: &[&str] = &["email", "phone"];
+/// The notes of an ESUS accreditation: not among the rules' confidential fields, but the
+/// lead's documented decision (EsusAccreditationResponse): shown to administrators, the Cress
+/// managers of the organisation's region and the organisation's partner.
+const ACCREDITATION_FIELDS: &[&str] = &["notes"];
 /// Amounts and notes of a sponsorship.
 const SPONSORSHIP_FIELDS: &[&str] = &["amount_cents", "counterparts_cents", "notes"];
 /// The amount of every sponsorship of the fixture, in cents.
@@ -358,13 +362,13 @@ fn rows() -> Vec<Row> {
 
         // ---- ESUS accreditations: never anonymous; every role reads them; managers write those of
         // their region's organisations; the partner never writes, not even its own organisation's.
-        read("/api/v1/organisations/{id}/esus-accreditations?limit=200", "list: of the partner's organisation / of one of region 53",
-            F(AccreditationsOfHome), F(AccreditationsOfAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        read_confidential("/api/v1/organisations/{id}/esus-accreditations?limit=200", "list: of the partner's organisation / of one of region 53",
+            F(AccreditationsOfHome), F(AccreditationsOfAway), ACCREDITATION_FIELDS, [E401, Bare, Full, Bare, Full, Bare, Full]),
         write(post.clone(), "/api/v1/organisations/{id}/esus-accreditations", "apply: for an organisation of region 76 (the partner's) / of region 53",
             Fresh(M::Organisation), Fresh(M::Organisation), |_| json!({"basis": "conditions", "applied_on": "2024-01-15"}),
             [E401, E403, E403, E403, CREATED, E403, CREATED]),
-        read("/api/v1/esus-accreditations/{id}", "get: of the partner's organisation / of one of region 53",
-            F(AccreditationHome), F(AccreditationAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        read_confidential("/api/v1/esus-accreditations/{id}", "get: of the partner's organisation / of one of region 53",
+            F(AccreditationHome), F(AccreditationAway), ACCREDITATION_FIELDS, [E401, Bare, Full, Bare, Full, Bare, Full]),
         write(patch.clone(), "/api/v1/esus-accreditations/{id}", "change the notes: of the partner's organisation / of one of region 53",
             F(AccreditationHome), F(AccreditationAway), |_| json!({"notes": "Dossier complet."}),
             [E401, E403, E403, E403, OK, E403, OK]),
