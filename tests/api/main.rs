@@ -9,6 +9,7 @@ mod errors;
 mod esus;
 mod events;
 mod health;
+mod matrix;
 mod openapi;
 mod organisations;
 mod schema;
