@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod clubs;
+mod conditional;
 mod errors;
 mod esus;
 mod events;
