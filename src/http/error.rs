@@ -205,6 +205,9 @@ pub enum ApiError {
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
+    /// 503: the request took longer than the configured limit (REQUEST_TIMEOUT_SECONDS).
+    #[error("the request took longer than {seconds} seconds and was abandoned; try again shortly")]
+    Timeout { seconds: u64 },
     /// 500: a fault of ours; details go to the log only.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -242,6 +245,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Invalid(_) => "validation_failed",
             Self::Unavailable => "service_unavailable",
+            Self::Timeout { .. } => "request_timeout",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -262,6 +266,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
             Self::Unavailable => "Service unavailable",
+            Self::Timeout { .. } => "Request timed out",
             Self::Internal(_) => "Internal error",
         }
     }
@@ -324,7 +329,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -340,7 +345,7 @@ impl ResponseError for ApiError {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            Self::Unavailable => {
+            Self::Unavailable | Self::Timeout { .. } => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::Unauthenticated(_) => {
