@@ -453,6 +453,8 @@ pub async fn problem_for_every_error(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let response = match next.call(req).await {
         Ok(response) => response,
+        // Ours already (a middleware's, such as the time limit): answered as it is.
+        Err(error) if error.as_error::<ApiError>().is_some() => return Err(error),
         Err(error) => {
             let status = error.as_response_error().status_code();
             return Err(ForeignError {

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError};
+use actix_web::Error;
 
 use crate::http::error::ApiError;
 
@@ -66,19 +66,18 @@ pub async fn security_headers(
 pub async fn time_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let Some(RequestTimeout(limit)) = req.app_data::<RequestTimeout>().copied() else {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next.call(req).await;
     };
-    let request = req.request().clone();
     match tokio::time::timeout(limit, next.call(req)).await {
-        Ok(outcome) => outcome.map(ServiceResponse::map_into_left_body),
+        Ok(outcome) => outcome,
         Err(_) => {
-            let error = ApiError::Timeout {
-                seconds: limit.as_secs(),
-            };
             tracing::warn!(limit_seconds = limit.as_secs(), "request abandoned: it took too long");
-            Ok(ServiceResponse::new(request, error.error_response()).map_into_right_body())
+            Err(ApiError::Timeout {
+                seconds: limit.as_secs(),
+            }
+            .into())
         }
     }
 }

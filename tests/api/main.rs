@@ -1,6 +1,7 @@
 //! HTTP tests of the whole service: the real server, a real database, both backends.
 
 mod helpers;
+mod process;
 
 mod auth;
 mod cli;
@@ -10,6 +11,7 @@ mod esus;
 mod events;
 mod health;
 mod openapi;
+mod operations;
 mod organisations;
 mod schema;
 mod seed;
