@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::postgres::{PgConnectOptions, PgRow};
@@ -391,7 +391,10 @@ fn read_sqlite_row(row: &SqliteRow, table: &Table) -> anyhow::Result<Vec<Value>>
         .map(|(i, (column, kind))| {
             let value = match kind {
                 Kind::Uuid => row.try_get(i).map(Value::Uuid),
-                Kind::Timestamp => row.try_get(i).map(Value::Timestamp),
+                // PostgreSQL keeps microseconds; SQLite text may hold nanoseconds.
+                Kind::Timestamp => row
+                    .try_get::<Option<DateTime<Utc>>, _>(i)
+                    .map(|v| Value::Timestamp(v.map(|t| t.trunc_subsecs(6)))),
                 Kind::Date => row.try_get(i).map(Value::Date),
                 Kind::Bool => row.try_get(i).map(Value::Bool),
                 Kind::Int4 => row.try_get(i).map(Value::Int4),

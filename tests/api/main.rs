@@ -6,6 +6,7 @@ mod process;
 mod auth;
 mod cli;
 mod clubs;
+mod copy_db;
 mod errors;
 mod esus;
 mod events;
