@@ -184,7 +184,9 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
                     settings.server.metrics_bind_address
                 )
             })?;
-            let admin_address = admin_listener.local_addr().context("the admin listener has no address")?;
+            let admin_address = admin_listener
+                .local_addr()
+                .context("the admin listener has no address")?;
             let admin = admin_server(&settings, metrics, admin_listener)?;
             handles.push(admin.handle());
             tracing::info!(address = %admin_address, "serving metrics on http://{admin_address}/metrics");

@@ -333,7 +333,10 @@ mod tests {
         }
         // Parse without reading the environment, so that the machine's variables do not count.
         let command = <Only as clap::CommandFactory>::command();
-        let args: Vec<clap::Arg> = command.get_arguments().map(|arg| arg.clone().env(None::<&str>)).collect();
+        let args: Vec<clap::Arg> = command
+            .get_arguments()
+            .map(|arg| arg.clone().env(None::<&str>))
+            .collect();
         let matches = clap::Command::new("t").args(args).get_matches_from(["t"]);
         let parsed = ServerSettings::from_arg_matches(&matches).expect("the defaults parse");
         assert_eq!(parsed, ServerSettings::default());

@@ -327,7 +327,11 @@ async fn copy_table(
     let mut batch: Vec<Vec<Value>> = Vec::with_capacity(batch_rows);
     let select = table.select();
     let mut rows = sqlx::query(AssertSqlSafe(select.as_str())).fetch(&mut *source);
-    while let Some(row) = rows.try_next().await.with_context(|| format!("cannot read {}", table.name))? {
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .with_context(|| format!("cannot read {}", table.name))?
+    {
         let values = read_sqlite_row(&row, table)?;
         checksum.add(&values);
         batch.push(values);

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
+use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::Error;
 
 use crate::http::error::ApiError;
 

@@ -97,7 +97,11 @@ impl Metrics {
                 backend: store.backend().to_owned(),
             })
             .set(1);
-        registry.register("build_info", "The running version and database backend; always 1", build);
+        registry.register(
+            "build_info",
+            "The running version and database backend; always 1",
+            build,
+        );
         Arc::new(Self {
             registry,
             requests,
@@ -146,7 +150,10 @@ impl Metrics {
 }
 
 /// Records every request's route template, method, status and latency.
-pub async fn track(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_owned());

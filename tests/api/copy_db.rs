@@ -21,7 +21,9 @@ struct FreshDatabase {
 impl FreshDatabase {
     async fn create(base: &str) -> Self {
         let name = format!("copy_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(base).await.expect("TEST_DATABASE_URL connects");
+        let mut admin = sqlx::PgConnection::connect(base)
+            .await
+            .expect("TEST_DATABASE_URL connects");
         sqlx::query(sqlx::AssertSqlSafe(format!(r#"create database "{name}""#)))
             .execute(&mut admin)
             .await
@@ -37,7 +39,9 @@ impl FreshDatabase {
     }
 
     async fn drop_it(self) {
-        let mut admin = sqlx::PgConnection::connect(&self.base).await.expect("TEST_DATABASE_URL connects");
+        let mut admin = sqlx::PgConnection::connect(&self.base)
+            .await
+            .expect("TEST_DATABASE_URL connects");
         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
             r#"drop database if exists "{}" with (force)"#,
             self.name
@@ -64,7 +68,9 @@ fn text(bytes: &[u8]) -> String {
 
 /// Every table of the SQLite file but the migrations' own, with its row count.
 async fn sqlite_counts(url: &str) -> Vec<(String, i64)> {
-    let mut connection = sqlx::SqliteConnection::connect(url).await.expect("the SQLite file opens");
+    let mut connection = sqlx::SqliteConnection::connect(url)
+        .await
+        .expect("the SQLite file opens");
     let tables: Vec<String> = sqlx::query_scalar(
         r"select name from sqlite_master
           where type = 'table' and name not like 'sqlite\_%' escape '\' and name != '_sqlx_migrations'
@@ -156,7 +162,13 @@ async fn copy_db_copies_every_table_into_a_fresh_postgres_and_refuses_a_filled_o
         .expect("an answer");
     json_of(client, StatusCode::CREATED).await;
     let counts = sqlite_counts(&source.database_url).await;
-    for table in ["organisations", "sponsorships", "users", "refresh_tokens", "api_clients"] {
+    for table in [
+        "organisations",
+        "sponsorships",
+        "users",
+        "refresh_tokens",
+        "api_clients",
+    ] {
         assert!(
             counts.iter().any(|(t, n)| t == table && *n > 0),
             "the source has rows in {table}: {counts:?}"
@@ -174,12 +186,16 @@ async fn copy_db_copies_every_table_into_a_fresh_postgres_and_refuses_a_filled_o
     for (table, count) in &counts {
         assert_eq!(postgres_count(&target.url, table).await, *count, "rows of {table}");
         assert!(
-            stdout.lines().any(|line| line.split_whitespace().next() == Some(table.as_str())),
+            stdout
+                .lines()
+                .any(|line| line.split_whitespace().next() == Some(table.as_str())),
             "{table} is reported: {stdout}"
         );
     }
     let settings = settings_for(&target.url);
-    let store = cress_api::store::Store::connect(&settings).await.expect("the copy opens");
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the copy opens");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let copy_base = format!("http://{}", listener.local_addr().expect("an address"));
     let server = cress_api::run(&settings, store, listener).expect("a server on the copy");
@@ -190,14 +206,21 @@ async fn copy_db_copies_every_table_into_a_fresh_postgres_and_refuses_a_filled_o
         register_as_read(&source.address, &admin).await,
         "the copy reads as the source"
     );
-    assert!(!again.status.success(), "a second copy into the filled database is refused");
+    assert!(
+        !again.status.success(),
+        "a second copy into the filled database is refused"
+    );
     assert!(
         text(&again.stderr).contains("not empty"),
         "the refusal says why: {}",
         text(&again.stderr)
     );
     for (table, count) in &counts {
-        assert_eq!(postgres_count(&target.url, table).await, *count, "{table} unchanged by the refusal");
+        assert_eq!(
+            postgres_count(&target.url, table).await,
+            *count,
+            "{table} unchanged by the refusal"
+        );
     }
     let relogin = reqwest::Client::new()
         .post(format!("{copy_base}/api/v1/auth/token"))
@@ -205,7 +228,11 @@ async fn copy_db_copies_every_table_into_a_fresh_postgres_and_refuses_a_filled_o
         .send()
         .await
         .expect("an answer");
-    assert_eq!(relogin.status(), StatusCode::OK, "the copied password hash still verifies");
+    assert_eq!(
+        relogin.status(),
+        StatusCode::OK,
+        "the copied password hash still verifies"
+    );
     handle.stop(false).await;
     target.drop_it().await;
 }

@@ -61,11 +61,7 @@ async fn every_answer_carries_the_security_headers_and_a_server_header_without_v
         assert_eq!(header(&response, "server"), "cress-api", "{why}: no version");
         let policy = directives(&header(&response, "content-security-policy"));
         assert!(!policy.is_empty(), "{why}: a content security policy");
-        assert_eq!(
-            sources(&policy, "frame-ancestors"),
-            ["'none'"],
-            "{why}: never framed"
-        );
+        assert_eq!(sources(&policy, "frame-ancestors"), ["'none'"], "{why}: never framed");
         for (directive, sources) in &policy {
             assert!(
                 !sources.iter().any(|s| s == "'unsafe-eval'" || s == "*"),
@@ -134,14 +130,24 @@ async fn swagger_ui_loads_only_what_its_content_security_policy_allows() {
     assert!(sources(&policy, "style-src").iter().any(|s| s == "'unsafe-inline'"));
     assert!(sources(&policy, "img-src").iter().any(|s| s == "data:"));
     assert!(sources(&policy, "connect-src").iter().any(|s| s == "'self'"));
-    let initializer = app.get("/swagger-ui/swagger-initializer.js").await.text().await.expect("a body");
+    let initializer = app
+        .get("/swagger-ui/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .expect("a body");
     assert!(
         initializer.contains("\"/api-docs/openapi.json\""),
         "the document is fetched from this origin: {initializer}"
     );
     // oauth2-redirect.html has an inline script; it serves only the redirect flows
     // (authorization code, implicit), which this API does not offer.
-    let doc: Value = app.get("/api-docs/openapi.json").await.json().await.expect("the document");
+    let doc: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("the document");
     let flows = doc["components"]["securitySchemes"]["oauth2"]["flows"]
         .as_object()
         .expect("OAuth 2.0 flows");
@@ -157,7 +163,9 @@ async fn swagger_ui_loads_only_what_its_content_security_policy_allows() {
 async fn spawn_with_one_second_limit(app: &TestApp) -> String {
     let mut settings = settings_for(&app.database_url);
     settings.server.request_timeout_seconds = 1;
-    let store = cress_api::store::Store::connect(&settings).await.expect("the store opens");
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the store opens");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = listener.local_addr().expect("an address").to_string();
     tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
@@ -187,8 +195,14 @@ async fn slow_request_gets_503_request_timeout_when_it_takes_longer_than_the_lim
     // Assert
     assert!(answer.starts_with("HTTP/1.1 503"), "a 503: {answer}");
     assert!(answer.contains("application/problem+json"), "a problem: {answer}");
-    assert!(answer.contains("\"code\":\"request_timeout\""), "request_timeout: {answer}");
-    assert!(answer.to_ascii_lowercase().contains("retry-after:"), "Retry-After: {answer}");
+    assert!(
+        answer.contains("\"code\":\"request_timeout\""),
+        "request_timeout: {answer}"
+    );
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after:"),
+        "Retry-After: {answer}"
+    );
     assert_eq!(app.organisation_count().await, 0, "nothing was written");
 }
 
@@ -221,7 +235,10 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() 
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
     assert!(!text.contains(id), "ids never become labels:\n{text}");
-    assert!(!text.contains("/no/such/path"), "unknown paths never become labels:\n{text}");
+    assert!(
+        !text.contains("/no/such/path"),
+        "unknown paths never become labels:\n{text}"
+    );
 }
 
 #[tokio::test]
@@ -230,12 +247,16 @@ async fn metrics_are_not_served_when_metrics_is_off() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut settings = settings_for(&app.database_url);
     settings.server.metrics = cress_api::config::MetricsExposure::Off;
-    let store = cress_api::store::Store::connect(&settings).await.expect("the store opens");
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the store opens");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = listener.local_addr().expect("an address");
     tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
     // Act
-    let response = reqwest::get(format!("http://{address}/metrics")).await.expect("an answer");
+    let response = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .expect("an answer");
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

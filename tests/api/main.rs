@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod clubs;
 mod copy_db;
+mod deployment;
 mod errors;
 mod esus;
 mod events;

@@ -71,7 +71,10 @@ async fn request_in_flight_completes_when_the_server_is_stopped_by(signal: &str)
     .expect("the head is sent");
     // The interim answer proves that the server has the request in hand.
     let interim = read_head(&mut stream);
-    assert!(interim.starts_with("HTTP/1.1 100"), "100 Continue expected, got {interim:?}");
+    assert!(
+        interim.starts_with("HTTP/1.1 100"),
+        "100 Continue expected, got {interim:?}"
+    );
     stream.write_all(first).expect("the first half of the body is sent");
     // Act
     server.signal(signal);
@@ -198,7 +201,10 @@ async fn json_logs_say_who_did_what_and_never_a_secret_when_logging_in_and_calli
         .json()
         .await
         .expect("a renewed session");
-    let renewed_refresh = renewed["refresh_token"].as_str().expect("a new refresh token").to_owned();
+    let renewed_refresh = renewed["refresh_token"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_owned();
     let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.Zm9yZ2VkLXNpZ25hdHVyZS12YWx1ZQ";
     let refused = client
         .get(server.url("/api/v1/users"))
@@ -214,7 +220,10 @@ async fn json_logs_say_who_did_what_and_never_a_secret_when_logging_in_and_calli
     for line in &lines {
         let json: Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
-        assert!(json["timestamp"].is_string() && json["level"].is_string(), "timestamp and level in {line}");
+        assert!(
+            json["timestamp"].is_string() && json["level"].is_string(),
+            "timestamp and level in {line}"
+        );
     }
     // The request line of GET /api/v1/users says who, what, how and how long.
     let sub = serde_json::from_slice::<Value>(
@@ -245,7 +254,10 @@ async fn json_logs_say_who_did_what_and_never_a_secret_when_logging_in_and_calli
         ("a wrong password", WRONG_PASSWORD.to_owned()),
         ("the JWT secret", JWT_SECRET.to_owned()),
         ("an access token", access.clone()),
-        ("the signature of an access token", access.rsplit('.').next().unwrap_or_default().to_owned()),
+        (
+            "the signature of an access token",
+            access.rsplit('.').next().unwrap_or_default().to_owned(),
+        ),
         ("a refresh token", refresh),
         ("a renewed refresh token", renewed_refresh),
         ("a client secret", client_secret),
@@ -312,11 +324,16 @@ async fn metrics_are_served_on_the_admin_listener_only_when_metrics_is_admin() {
         .wait_for_line(|line| line.contains("serving metrics"), PATIENCE)
         .expect("the admin listener is announced");
     let admin: Value = serde_json::from_str(&line).expect("a JSON line");
-    let admin = admin["fields"]["address"].as_str().expect("an admin address").to_owned();
+    let admin = admin["fields"]["address"]
+        .as_str()
+        .expect("an admin address")
+        .to_owned();
     reqwest::get(server.url("/health/live")).await.expect("an answer");
     // Act
     let on_main = reqwest::get(server.url("/metrics")).await.expect("an answer");
-    let on_admin = reqwest::get(format!("http://{admin}/metrics")).await.expect("an answer");
+    let on_admin = reqwest::get(format!("http://{admin}/metrics"))
+        .await
+        .expect("an answer");
     // Assert
     assert_eq!(on_main.status(), StatusCode::NOT_FOUND, "no metrics on the main port");
     assert_eq!(on_admin.status(), StatusCode::OK);

@@ -37,11 +37,15 @@ impl Cluster {
         }
         let port = free_port();
         let cluster = Self { bin, dir, port };
-        run(cluster
-            .command("initdb")
-            .arg("-D")
-            .arg(cluster.data())
-            .args(["-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]));
+        run(cluster.command("initdb").arg("-D").arg(cluster.data()).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]));
         cluster.start();
         Some(cluster)
     }
@@ -132,7 +136,9 @@ fn free_port() -> u16 {
 }
 
 fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?} cannot run: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?} cannot run: {e}"));
     assert!(
         output.status.success(),
         "{command:?} failed: {}{}",
@@ -151,10 +157,7 @@ struct Writes {
 
 /// Writes organisations one after another until told to stop.
 async fn keep_writing(base: String, writes: Arc<Mutex<Writes>>) {
-    let client = reqwest::Client::builder()
-        .timeout(PATIENCE)
-        .build()
-        .expect("a client");
+    let client = reqwest::Client::builder().timeout(PATIENCE).build().expect("a client");
     for i in 0.. {
         if writes.lock().expect("not poisoned").stop {
             return;
@@ -171,7 +174,9 @@ async fn keep_writing(base: String, writes: Arc<Mutex<Writes>>) {
                 let json: Value = response.json().await.unwrap_or_default();
                 let mut writes = writes.lock().expect("not poisoned");
                 if status == 201 {
-                    writes.acknowledged.push(json["id"].as_str().unwrap_or_default().to_owned());
+                    writes
+                        .acknowledged
+                        .push(json["id"].as_str().unwrap_or_default().to_owned());
                 }
                 status
             }
@@ -221,15 +226,14 @@ async fn service_answers_503_while_postgres_is_down_and_recovers_losing_no_ackno
     };
     let mut settings = settings_for(&cluster.url());
     settings.database_timeout_seconds = DATABASE_TIMEOUT;
-    let store = cress_api::store::Store::connect(&settings).await.expect("the pool opens");
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the pool opens");
     store.migrate().await.expect("the cluster migrates");
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let base = format!("http://{}", listener.local_addr().expect("an address"));
     tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
-    let client = reqwest::Client::builder()
-        .timeout(PATIENCE)
-        .build()
-        .expect("a client");
+    let client = reqwest::Client::builder().timeout(PATIENCE).build().expect("a client");
     let writes = Arc::new(Mutex::new(Writes::default()));
     let writer = tokio::spawn(keep_writing(base.clone(), Arc::clone(&writes)));
     wait_until("writes before the outage", async || count(&writes, 201) >= 5).await;
@@ -237,7 +241,9 @@ async fn service_answers_503_while_postgres_is_down_and_recovers_losing_no_ackno
     // Act: PostgreSQL goes away under traffic.
     let cluster = Arc::new(cluster);
     let stopping = Arc::clone(&cluster);
-    tokio::task::spawn_blocking(move || stopping.stop()).await.expect("pg_ctl stop runs");
+    tokio::task::spawn_blocking(move || stopping.stop())
+        .await
+        .expect("pg_ctl stop runs");
     let before_outage = count(&writes, 201);
 
     // Assert: readiness says so, and a request answers a 503 problem instead of hanging.
@@ -259,14 +265,19 @@ async fn service_answers_503_while_postgres_is_down_and_recovers_losing_no_ackno
 
     // Act: PostgreSQL comes back; the server is not restarted.
     let starting = Arc::clone(&cluster);
-    tokio::task::spawn_blocking(move || starting.start()).await.expect("pg_ctl start runs");
+    tokio::task::spawn_blocking(move || starting.start())
+        .await
+        .expect("pg_ctl start runs");
 
     // Assert: it recovers on its own, and keeps every write it acknowledged.
     wait_until("readiness 200 again", async || {
         ready_status(&client, &base).await == Some(StatusCode::OK)
     })
     .await;
-    wait_until("writes after the outage", async || count(&writes, 201) >= before_outage + 5).await;
+    wait_until("writes after the outage", async || {
+        count(&writes, 201) >= before_outage + 5
+    })
+    .await;
     writes.lock().expect("not poisoned").stop = true;
     writer.await.expect("the writer ends");
     let writes = writes.lock().expect("not poisoned");
@@ -282,6 +293,10 @@ async fn service_answers_503_while_postgres_is_down_and_recovers_losing_no_ackno
             .send()
             .await
             .expect("an answer");
-        assert_eq!(response.status(), StatusCode::OK, "acknowledged organisation {id} is kept");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "acknowledged organisation {id} is kept"
+        );
     }
 }

@@ -55,9 +55,9 @@ impl ServerProcess {
         let line = server
             .wait_for_line(|line| line.contains("serving the API"), Duration::from_secs(60))
             .unwrap_or_else(|| panic!("the server did not start; it said:\n{}", server.log()));
-        let address = serde_json::from_str::<Value>(&line).ok().and_then(|json| {
-            json["fields"]["address"].as_str().map(str::to_owned)
-        });
+        let address = serde_json::from_str::<Value>(&line)
+            .ok()
+            .and_then(|json| json["fields"]["address"].as_str().map(str::to_owned));
         server.address = address.unwrap_or_else(|| panic!("no address in {line}"));
         server
     }
