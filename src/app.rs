@@ -4,9 +4,11 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_cors::Cors;
+use std::sync::Arc;
+
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -19,9 +21,11 @@ use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
-use crate::config::Settings;
+use crate::config::{MetricsExposure, Settings};
 use crate::http::error::{ApiError, FieldError, Problem, problem_for_every_error};
 use crate::http::extract::{BodyLimit, path_error};
+use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
+use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
     AppState, auth, clients, clubs, esus, events, health, organisations, responses, sponsorships, users,
@@ -161,7 +165,8 @@ pub fn openapi_json() -> String {
     openapi().to_pretty_json().unwrap_or_default()
 }
 
-/// Connects, migrates, binds and serves until the process is stopped.
+/// Connects, migrates, binds and serves until SIGTERM or SIGINT; then stops accepting, gives
+/// the requests in flight `SHUTDOWN_GRACE_SECONDS` to finish, closes the database pool and returns.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     // Keys first: a bad JWT setting stops the start before anything else happens.
     let auth = Auth::load(&settings)?;
@@ -170,60 +175,176 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     crate::auth::accounts::bootstrap_admin(&store, &auth.passwords, &settings).await?;
     let listener = TcpListener::bind(settings.bind_address)
         .with_context(|| format!("cannot listen on BIND_ADDRESS {}", settings.bind_address))?;
+    let address = listener.local_addr().context("the listener has no address")?;
+    let metrics = Metrics::new(store.clone());
+    let main = run_with(&settings, store.clone(), auth, metrics.clone(), listener)?;
+    let mut handles = vec![main.handle()];
+    let admin = match settings.server.metrics {
+        MetricsExposure::Admin => {
+            let admin_listener = TcpListener::bind(settings.server.metrics_bind_address).with_context(|| {
+                format!(
+                    "cannot listen on METRICS_BIND_ADDRESS {}",
+                    settings.server.metrics_bind_address
+                )
+            })?;
+            let admin_address = admin_listener
+                .local_addr()
+                .context("the admin listener has no address")?;
+            let admin = admin_server(&settings, metrics, admin_listener)?;
+            handles.push(admin.handle());
+            tracing::info!(address = %admin_address, "serving metrics on http://{admin_address}/metrics");
+            Some(admin)
+        }
+        MetricsExposure::Main | MetricsExposure::Off => None,
+    };
     tracing::info!(
-        address = %settings.bind_address,
+        address = %address,
         backend = store.backend(),
-        "serving the API; Swagger UI at http://{}/swagger-ui/",
-        settings.bind_address
+        "serving the API; Swagger UI at http://{address}/swagger-ui/"
     );
-    run_with(&settings, store.clone(), auth, listener)?
-        .await
-        .context("the server stopped")?;
+    let grace = settings.server.shutdown_grace_seconds;
+    tokio::spawn(async move {
+        let signal = shutdown_signal().await;
+        tracing::info!(
+            signal,
+            grace_seconds = grace,
+            "stopping: no new connections; requests in flight may finish"
+        );
+        for handle in handles {
+            handle.stop(true).await;
+        }
+    });
+    let served = match admin {
+        Some(admin) => futures_util::future::try_join(main, admin).await.map(|_| ()),
+        None => main.await,
+    };
     store.close().await;
+    served.context("the server stopped")?;
+    tracing::info!("stopped");
     Ok(())
 }
 
-/// Starts the server on `listener` with an already migrated store; used by tests. The token
-/// keys are loaded (or generated) from the settings.
-pub fn run(settings: &Settings, store: Store, listener: TcpListener) -> anyhow::Result<Server> {
-    run_with(settings, store, Auth::load(settings)?, listener)
+/// Waits for SIGTERM (orchestrators) or SIGINT (Ctrl-C); both stop the server gracefully.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
 }
 
-/// Starts the server with keys already loaded.
-pub fn run_with(settings: &Settings, store: Store, auth: Auth, listener: TcpListener) -> anyhow::Result<Server> {
+/// Starts the server on `listener` with an already migrated store; used by tests. The token
+/// keys are loaded (or generated) from the settings. The caller stops it (through its handle).
+pub fn run(settings: &Settings, store: Store, listener: TcpListener) -> anyhow::Result<Server> {
+    let metrics = Metrics::new(store.clone());
+    run_with(settings, store, Auth::load(settings)?, metrics, listener)
+}
+
+/// Starts the server with keys already loaded. It does not listen for signals itself: `serve`
+/// stops it, so that SIGINT is as graceful as SIGTERM.
+pub fn run_with(
+    settings: &Settings,
+    store: Store,
+    auth: Auth,
+    metrics: Arc<Metrics>,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
     let doc = openapi();
     let allowed = web::Data::new(AllowedMethods::from_doc(&doc));
     let state = web::Data::new(AppState {
         store,
         auth: std::sync::Arc::new(auth),
     });
+    let metrics = web::Data::from(metrics);
+    let metrics_here = settings.server.metrics == MetricsExposure::Main;
     let body_limit = settings.max_body_bytes();
+    let timeout = RequestTimeout(settings.server.request_timeout());
     let origins = settings.cors_origins.clone();
+    let workers = workers();
     let server = HttpServer::new(move || {
         let app = App::new()
             .into_utoipa_app()
             .app_data(state.clone())
             .app_data(allowed.clone())
+            .app_data(metrics.clone())
+            .app_data(timeout)
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(BodyLimit(body_limit))
             .app_data(web::PathConfig::default().error_handler(path_error));
-        routes(app)
+        let app = routes(app)
             .into_app()
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
             .route("/swagger-ui", web::get().to(|| redirect("/swagger-ui/")))
-            .route("/", web::get().to(|| redirect("/swagger-ui/")))
-            .default_service(web::to(no_route))
+            .route("/", web::get().to(|| redirect("/swagger-ui/")));
+        let app = if metrics_here {
+            app.route("/metrics", web::get().to(crate::http::metrics::expose))
+        } else {
+            app
+        };
+        app.default_service(web::to(no_route))
+            .wrap(from_fn(time_limit))
             .wrap(cors(&origins))
             .wrap(from_fn(problem_for_every_error))
-            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(from_fn(crate::http::metrics::track))
+            .wrap(from_fn(security_headers))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id))
     })
-    .shutdown_timeout(30)
+    .workers(workers)
+    .max_connections(per_worker(settings.server.http_max_connections, workers))
+    .disable_signals()
+    .shutdown_timeout(settings.server.shutdown_grace_seconds)
     .client_request_timeout(Duration::from_secs(30))
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The admin listener: `/metrics` only.
+fn admin_server(settings: &Settings, metrics: Arc<Metrics>, listener: TcpListener) -> anyhow::Result<Server> {
+    let metrics = web::Data::from(metrics);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics.clone())
+            .route("/metrics", web::get().to(crate::http::metrics::expose))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("the admin listener serves /metrics only".into()))
+            }))
+            .wrap(from_fn(problem_for_every_error))
+            .wrap(from_fn(security_headers))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(settings.server.shutdown_grace_seconds)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// One worker thread per core, as actix does by default (but known here, to share the
+/// connection limit among them).
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// actix limits connections per worker: the total, shared out and rounded up.
+fn per_worker(total: u32, workers: usize) -> usize {
+    usize::try_from(total).unwrap_or(usize::MAX).div_ceil(workers.max(1))
 }
 
 async fn redirect(to: &'static str) -> HttpResponse {

@@ -42,6 +42,22 @@ pub enum Command {
     /// Manage machine clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// Copy a SQLite register into a fresh PostgreSQL database (migrated first, and refused
+    /// when it holds any row), checking the row count and a checksum of every table.
+    CopyDb(CopyDbArgs),
+    /// Ask the server at BIND_ADDRESS whether it is ready (`/health/ready`): exit 0 when it
+    /// answers 200, 1 otherwise. For container health checks, where there is no curl.
+    Healthcheck,
+}
+
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct CopyDbArgs {
+    /// The SQLite database to copy, such as sqlite://data/cress.db (read only).
+    #[arg(long, value_name = "SQLITE_URL")]
+    pub from: String,
+    /// The PostgreSQL database to fill, such as postgres://cress:secret@db:5432/cress.
+    #[arg(long, value_name = "POSTGRES_URL")]
+    pub to: String,
 }
 
 /// The role and scope of a token or an account.

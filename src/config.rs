@@ -53,6 +53,77 @@ pub struct Settings {
     /// How tokens are signed and checked, accounts bootstrapped and logins limited.
     #[command(flatten)]
     pub auth: AuthSettings,
+
+    /// How the HTTP server protects itself, stops, and exposes its metrics.
+    #[command(flatten)]
+    pub server: ServerSettings,
+}
+
+/// Limits, shutdown and metrics of the HTTP server.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Seconds a request may take, from its headers to its answer (body upload included),
+    /// before it is answered 503 `request_timeout`.
+    #[arg(long, global = true, env = "REQUEST_TIMEOUT_SECONDS", value_name = "REQUEST_TIMEOUT_SECONDS",
+          default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
+
+    /// Most client connections open at once (spread over the worker threads); more wait in
+    /// the listen backlog.
+    #[arg(long, global = true, env = "HTTP_MAX_CONNECTIONS", value_name = "HTTP_MAX_CONNECTIONS",
+          default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub http_max_connections: u32,
+
+    /// On SIGTERM or SIGINT: seconds given to the requests in flight to finish once the server
+    /// stops accepting connections; then the rest are cut and the process exits.
+    #[arg(long, global = true, env = "SHUTDOWN_GRACE_SECONDS", value_name = "SHUTDOWN_GRACE_SECONDS",
+          default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_grace_seconds: u64,
+
+    /// Where `GET /metrics` (Prometheus) is served: `off`, `main` (on BIND_ADDRESS) or `admin`
+    /// (on METRICS_BIND_ADDRESS only).
+    #[arg(long, global = true, env = "METRICS", value_name = "METRICS", value_enum, default_value_t = MetricsExposure::Main)]
+    pub metrics: MetricsExposure,
+
+    /// With METRICS=admin: the address of the admin listener that serves `/metrics`.
+    #[arg(
+        long,
+        global = true,
+        env = "METRICS_BIND_ADDRESS",
+        value_name = "METRICS_BIND_ADDRESS",
+        default_value = "127.0.0.1:9090"
+    )]
+    pub metrics_bind_address: SocketAddr,
+}
+
+impl Default for ServerSettings {
+    /// The defaults of the command line (a unit test keeps the two equal).
+    fn default() -> Self {
+        Self {
+            request_timeout_seconds: 30,
+            http_max_connections: 1024,
+            shutdown_grace_seconds: 30,
+            metrics: MetricsExposure::Main,
+            metrics_bind_address: SocketAddr::from(([127, 0, 0, 1], 9090)),
+        }
+    }
+}
+
+impl ServerSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_seconds)
+    }
+}
+
+/// Where the Prometheus metrics are exposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetricsExposure {
+    /// Not at all.
+    Off,
+    /// At `/metrics` on the main listener.
+    Main,
+    /// At `/metrics` on a separate admin listener (METRICS_BIND_ADDRESS).
+    Admin,
 }
 
 /// Token signing, accounts and login limits.
@@ -250,6 +321,25 @@ mod tests {
         ] {
             assert!(parse_origin(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn server_settings_default_matches_the_command_line_defaults() {
+        use clap::{FromArgMatches, Parser};
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            server: ServerSettings,
+        }
+        // Parse without reading the environment, so that the machine's variables do not count.
+        let command = <Only as clap::CommandFactory>::command();
+        let args: Vec<clap::Arg> = command
+            .get_arguments()
+            .map(|arg| arg.clone().env(None::<&str>))
+            .collect();
+        let matches = clap::Command::new("t").args(args).get_matches_from(["t"]);
+        let parsed = ServerSettings::from_arg_matches(&matches).expect("the defaults parse");
+        assert_eq!(parsed, ServerSettings::default());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod copy_db;
 pub mod domain;
 pub mod http;
 pub mod seed;

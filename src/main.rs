@@ -73,6 +73,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::CopyDb(args) => {
+            telemetry::init_stderr(settings.log_format);
+            let report = cress_api::copy_db::copy(&args.from, &args.to).await?;
+            let total: u64 = report.tables.iter().map(|t| t.rows).sum();
+            for table in &report.tables {
+                println!("{:<24} {:>8} rows  sha256 {}", table.name, table.rows, table.checksum);
+            }
+            println!(
+                "copied {total} rows in {} tables; row counts and checksums match",
+                report.tables.len()
+            );
+            Ok(())
+        }
+        Command::Healthcheck => cress_api::http::health::check(settings.bind_address),
         Command::Serve => {
             telemetry::init(settings.log_format);
             cress_api::app::serve(settings).await

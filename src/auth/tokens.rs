@@ -623,6 +623,7 @@ mod tests {
             max_body_bytes: 1024,
             cors_origins: Vec::new(),
             auth,
+            server: crate::config::ServerSettings::default(),
         }
     }
 

@@ -7,7 +7,6 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -241,7 +240,7 @@ async fn password_grant(
     auth.limiter.succeeded(&email);
     let role = stored_role(user.fields.role(), "user")?;
     let refresh_token = random_token();
-    let expires_at = Utc::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
+    let expires_at = crate::store::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
     state
         .store
         .start_refresh_family(user.id, &secret_digest(&refresh_token), expires_at)
@@ -284,7 +283,7 @@ async fn client_credentials_grant(
 async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<TokenResponse, ApiError> {
     let auth = &state.auth;
     let next = random_token();
-    let expires_at = Utc::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
+    let expires_at = crate::store::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
     let rotation = state
         .store
         .rotate_refresh_token(&secret_digest(token), &secret_digest(&next), expires_at)

@@ -208,6 +208,9 @@ pub enum ApiError {
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
+    /// 503: the request took longer than the configured limit (REQUEST_TIMEOUT_SECONDS).
+    #[error("the request took longer than {seconds} seconds and was abandoned; try again shortly")]
+    Timeout { seconds: u64 },
     /// 500: a fault of ours; details go to the log only.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -246,6 +249,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Invalid(_) => "validation_failed",
             Self::Unavailable => "service_unavailable",
+            Self::Timeout { .. } => "request_timeout",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -267,6 +271,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
             Self::Unavailable => "Service unavailable",
+            Self::Timeout { .. } => "Request timed out",
             Self::Internal(_) => "Internal error",
         }
     }
@@ -330,7 +335,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -346,7 +351,7 @@ impl ResponseError for ApiError {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
                 response.insert_header((header::ALLOW, allow.join(", ")));
             }
-            Self::Unavailable => {
+            Self::Unavailable | Self::Timeout { .. } => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::Unauthenticated(_) => {
@@ -454,6 +459,8 @@ pub async fn problem_for_every_error(
 ) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let response = match next.call(req).await {
         Ok(response) => response,
+        // Ours already (a middleware's, such as the time limit): answered as it is.
+        Err(error) if error.as_error::<ApiError>().is_some() => return Err(error),
         Err(error) => {
             let status = error.as_response_error().status_code();
             return Err(ForeignError {

@@ -335,6 +335,7 @@ pub fn settings_for(database_url: &str) -> Settings {
         max_body_bytes: BODY_LIMIT,
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         auth: AuthSettings::with_secret(TEST_JWT_SECRET),
+        server: cress_api::config::ServerSettings::default(),
     }
 }
 

@@ -1,18 +1,24 @@
 //! HTTP tests of the whole service: the real server, a real database, both backends.
 
 mod helpers;
+mod process;
 
 mod auth;
 mod cli;
 mod clubs;
 mod conditional;
+mod copy_db;
+mod deployment;
 mod errors;
 mod esus;
 mod events;
+mod hardening;
 mod health;
 mod matrix;
 mod openapi;
+mod operations;
 mod organisations;
+mod outage;
 mod schema;
 mod seed;
 mod sponsorships;

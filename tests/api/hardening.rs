@@ -1,0 +1,262 @@
+//! Hardening and metrics on the main port: security headers on every answer, a content
+//! security policy that Swagger UI can live with, a `Server` header without a version, the
+//! request time limit, and `/metrics`.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestApp, settings_for};
+
+fn header(response: &Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .unwrap_or_default()
+}
+
+/// The directives of a content security policy: name → sources.
+fn directives(policy: &str) -> Vec<(String, Vec<String>)> {
+    policy
+        .split(';')
+        .filter_map(|directive| {
+            let mut words = directive.split_whitespace();
+            let name = words.next()?.to_owned();
+            Some((name, words.map(str::to_owned).collect()))
+        })
+        .collect()
+}
+
+fn sources<'a>(policy: &'a [(String, Vec<String>)], name: &str) -> &'a [String] {
+    policy
+        .iter()
+        .find(|(directive, _)| directive == name)
+        .or_else(|| policy.iter().find(|(directive, _)| directive == "default-src"))
+        .map(|(_, sources)| sources.as_slice())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_a_server_header_without_version() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for (path, why) in [
+        ("/health/live", "a 200"),
+        ("/api/v1/organisations", "a list"),
+        ("/api/v1/nothing", "a 404 problem"),
+        ("/swagger-ui/", "the Swagger UI page"),
+        ("/api-docs/openapi.json", "the OpenAPI document"),
+        ("/metrics", "the metrics"),
+    ] {
+        // Act
+        let response = app.get(path).await;
+        // Assert
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{why}");
+        assert_eq!(header(&response, "x-frame-options"), "DENY", "{why}");
+        assert_eq!(header(&response, "referrer-policy"), "no-referrer", "{why}");
+        assert_eq!(header(&response, "server"), "cress-api", "{why}: no version");
+        let policy = directives(&header(&response, "content-security-policy"));
+        assert!(!policy.is_empty(), "{why}: a content security policy");
+        assert_eq!(sources(&policy, "frame-ancestors"), ["'none'"], "{why}: never framed");
+        for (directive, sources) in &policy {
+            assert!(
+                !sources.iter().any(|s| s == "'unsafe-eval'" || s == "*"),
+                "{why}: {directive} allows {sources:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn api_answers_may_load_nothing_when_a_browser_opens_them() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Act
+    let response = app.get("/api/v1/organisations").await;
+    // Assert
+    let policy = directives(&header(&response, "content-security-policy"));
+    for directive in ["script-src", "style-src", "img-src", "connect-src"] {
+        assert_eq!(sources(&policy, directive), ["'none'"], "{directive} of a JSON answer");
+    }
+}
+
+/// The attribute `name` of an HTML tag's text, such as `src="./x.js"`.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!("{name}="))? + name.len() + 1;
+    let rest = &tag[start..];
+    let quote = rest.chars().next()?;
+    let rest = &rest[1..];
+    Some(rest[..rest.find(quote)?].to_owned())
+}
+
+#[tokio::test]
+async fn swagger_ui_loads_only_what_its_content_security_policy_allows() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    // Act
+    let page = app.get("/swagger-ui/").await;
+    // Assert
+    assert_eq!(page.status(), StatusCode::OK);
+    let policy = directives(&header(&page, "content-security-policy"));
+    let html = page.text().await.expect("the page");
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert!(!scripts.is_empty(), "Swagger UI has scripts");
+    for script in scripts {
+        let tag = &script[..script.find('>').expect("a closed tag")];
+        let body = &script[script.find('>').unwrap_or_default() + 1..script.find("</script>").unwrap_or_default()];
+        assert!(
+            body.trim().is_empty(),
+            "an inline script, which script-src {:?} blocks: {body}",
+            sources(&policy, "script-src")
+        );
+        let src = attribute(tag, "src").expect("a script with src");
+        assert!(!src.contains("://"), "a script from another origin: {src}");
+        let file = app.get(&format!("/swagger-ui/{}", src.trim_start_matches("./"))).await;
+        assert_eq!(file.status(), StatusCode::OK, "{src} is served");
+    }
+    assert!(
+        sources(&policy, "script-src").iter().any(|s| s == "'self'"),
+        "its own scripts run"
+    );
+    for link in html.split("<link").skip(1) {
+        let href = attribute(&link[..link.find('>').unwrap_or_default()], "href").expect("a link with href");
+        assert!(!href.contains("://"), "a style or icon from another origin: {href}");
+    }
+    // React sets style attributes; the icons are data: SVG; the document and tokens come from here.
+    assert!(sources(&policy, "style-src").iter().any(|s| s == "'unsafe-inline'"));
+    assert!(sources(&policy, "img-src").iter().any(|s| s == "data:"));
+    assert!(sources(&policy, "connect-src").iter().any(|s| s == "'self'"));
+    let initializer = app
+        .get("/swagger-ui/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .expect("a body");
+    assert!(
+        initializer.contains("\"/api-docs/openapi.json\""),
+        "the document is fetched from this origin: {initializer}"
+    );
+    // oauth2-redirect.html has an inline script; it serves only the redirect flows
+    // (authorization code, implicit), which this API does not offer.
+    let doc: Value = app
+        .get("/api-docs/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("the document");
+    let flows = doc["components"]["securitySchemes"]["oauth2"]["flows"]
+        .as_object()
+        .expect("OAuth 2.0 flows");
+    for flow in flows.keys() {
+        assert!(
+            flow == "password" || flow == "clientCredentials",
+            "the {flow} flow needs oauth2-redirect.html and its inline script"
+        );
+    }
+}
+
+/// A server whose requests may take one second.
+async fn spawn_with_one_second_limit(app: &TestApp) -> String {
+    let mut settings = settings_for(&app.database_url);
+    settings.server.request_timeout_seconds = 1;
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the store opens");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("an address").to_string();
+    tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
+    address
+}
+
+#[tokio::test]
+async fn slow_request_gets_503_request_timeout_when_it_takes_longer_than_the_limit() {
+    // Arrange: a body announced and never sent.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let address = spawn_with_one_second_limit(&app).await;
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&address).expect("the server accepts");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("a read timeout");
+        write!(
+            stream,
+            "POST /api/v1/organisations HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"name\":"
+        )
+        .expect("the head is sent");
+        // Act
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("the client runs");
+    // Assert
+    assert!(answer.starts_with("HTTP/1.1 503"), "a 503: {answer}");
+    assert!(answer.contains("application/problem+json"), "a problem: {answer}");
+    assert!(
+        answer.contains("\"code\":\"request_timeout\""),
+        "request_timeout: {answer}"
+    );
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after:"),
+        "Retry-After: {answer}"
+    );
+    assert_eq!(app.organisation_count().await, 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let id = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
+    app.get(&format!("/api/v1/organisations/{id}")).await;
+    app.get(&format!("/api/v1/organisations/{id}")).await;
+    app.get("/no/such/path/a").await;
+    app.get("/no/such/path/b").await;
+    // Act
+    let response = app.get("/metrics").await;
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header(&response, "content-type").starts_with("application/openmetrics-text"));
+    let text = response.text().await.expect("a body");
+    for expected in [
+        r#"cress_api_http_requests_total{route="/api/v1/organisations/{id}",method="GET",status="404"} 2"#,
+        r#"cress_api_http_requests_total{route="unmatched",method="GET",status="404"} 2"#,
+        r#"cress_api_http_request_duration_seconds_count{route="/api/v1/organisations/{id}",method="GET"} 2"#,
+        r#"cress_api_http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/organisations/{id}",method="GET"} 2"#,
+        r#"cress_api_db_pool_connections{state="in_use"}"#,
+        r#"cress_api_db_pool_connections{state="idle"}"#,
+        "cress_api_db_pool_max_connections 4",
+        r#"cress_api_build_info{version=""#,
+        "# EOF",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+    assert!(!text.contains(id), "ids never become labels:\n{text}");
+    assert!(
+        !text.contains("/no/such/path"),
+        "unknown paths never become labels:\n{text}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_when_metrics_is_off() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut settings = settings_for(&app.database_url);
+    settings.server.metrics = cress_api::config::MetricsExposure::Off;
+    let store = cress_api::store::Store::connect(&settings)
+        .await
+        .expect("the store opens");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
+    // Act
+    let response = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .expect("an answer");
+    // Assert
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
