@@ -202,6 +202,10 @@ pub enum ApiError {
     /// 422: the body is well-formed but some fields break the rules.
     #[error("the request is invalid")]
     Invalid(Vec<FieldError>),
+    /// 422: the request is well-formed but cannot be processed as a whole (an idempotency key
+    /// reused for another request…); `code` says why.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
@@ -230,7 +234,7 @@ impl ApiError {
     /// The stable `code` of the problem body.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Unauthenticated(_) => "unauthenticated",
             Self::InvalidToken(_) => "invalid_token",
             Self::Forbidden(_) => "forbidden",
@@ -261,6 +265,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
+            Self::Unprocessable { .. } => "The request cannot be processed",
             Self::Unavailable => "Service unavailable",
             Self::Internal(_) => "Internal error",
         }
@@ -323,7 +328,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

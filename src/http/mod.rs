@@ -10,6 +10,7 @@ pub mod esus;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod observe;
 pub mod organisations;
 pub mod pagination;
