@@ -9,6 +9,7 @@ mod errors;
 mod esus;
 mod events;
 mod health;
+mod idempotency;
 mod openapi;
 mod organisations;
 mod schema;
