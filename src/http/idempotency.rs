@@ -70,16 +70,13 @@ pub async fn idempotency(
         && req
             .app_data::<web::Data<AllowedMethods>>()
             .is_some_and(|allowed| allowed.allows(req.path(), &Method::POST));
-    let subject = match applies.then(|| Caller::extract(req.request())) {
-        Some(caller) => match caller.await {
-            Ok(Caller::Authenticated(principal)) => Some(principal.subject),
-            // Anonymous or refused: the handler answers 401 and there is nothing to keep.
-            _ => None,
-        },
-        None => None,
-    };
-    let Some(subject) = subject else {
+    if !applies {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let subject = match Caller::extract(req.request()).await {
+        Ok(Caller::Authenticated(principal)) => principal.subject,
+        // Anonymous or refused: the handler answers 401 and there is nothing to keep.
+        _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(ApiError::Internal(anyhow::anyhow!("AppState is not registered")).into());
@@ -206,12 +203,15 @@ enum Holding {
 
 /// Holds the key for this request, or says what to answer instead.
 async fn hold(store: &Store, subject: &str, key: &str, fingerprint: &str) -> Result<Holding, ApiError> {
+    // Housekeeping first: a failure here must not fail the request.
+    if let Err(error) = store
+        .purge_expired_idempotency_keys(crate::store::now(), PURGE_BATCH)
+        .await
+    {
+        tracing::warn!(error = %error, "expired idempotency keys could not be deleted");
+    }
     for _ in 0..CLAIM_ATTEMPTS {
         let now = crate::store::now();
-        // Housekeeping: a failure here must not fail the request.
-        if let Err(error) = store.purge_expired_idempotency_keys(now, PURGE_BATCH).await {
-            tracing::warn!(error = %error, "expired idempotency keys could not be deleted");
-        }
         if store
             .claim_idempotency_key(subject, key, fingerprint, now, now + KEPT_FOR)
             .await?
