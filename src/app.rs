@@ -28,7 +28,7 @@ use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
 use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
-    AppState, auth, clients, clubs, esus, events, health, organisations, responses, sponsorships, users,
+    AppState, auth, clients, clubs, esus, events, health, idempotency, organisations, responses, sponsorships, users,
 };
 use crate::store::Store;
 
@@ -47,6 +47,13 @@ ISO 8601 (`YYYY-MM-DD`).
 `limit` is 1 to 200 (default 50).
 
 **Updates** are JSON merge patches: a field left out stays as it is, `null` clears it.
+
+**Safe retries.** Send `Idempotency-Key: <a new UUID>` with a POST: if the answer is lost, send
+the same request with the same key again (within 24 hours) and get the first answer again, with
+`Idempotent-Replayed: true`, without anything written twice. The same key with another request is
+a 422 `idempotency_key_reused`; while the first request still runs, a 409
+`idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the `sub` of its token).
+The token endpoints and the endpoints that answer a client secret ignore the header.
 
 **Authentication.** Send `Authorization: Bearer <access token>`. People get a token from
 `POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, scheme
@@ -86,6 +93,8 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         responses::PreconditionFailed,
         responses::InternalError,
         responses::Unavailable,
+        responses::IdempotencyKeyInUse,
+        responses::IdempotencyKeyReused,
     )),
 )]
 struct ApiDoc;
@@ -146,7 +155,8 @@ where
             .configure(sponsorships::configure)
             .configure(auth::configure)
             .configure(users::configure)
-            .configure(clients::configure),
+            .configure(clients::configure)
+            .wrap(from_fn(idempotency::idempotency)),
     )
     .service(scope("/health").configure(health::configure))
 }
@@ -154,6 +164,8 @@ where
 /// The OpenAPI document of the API.
 pub fn openapi() -> OpenApiDoc {
     let (_, mut doc) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
+    // After the routes are collected: the header goes on the operations they registered.
+    idempotency::IdempotencyKeys.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
     crate::http::etag::ConditionalRequests.modify(&mut doc);
@@ -365,7 +377,7 @@ fn cors(origins: &[String]) -> Cors {
             header::ACCEPT,
             header::IF_MATCH,
             header::IF_NONE_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
+            idempotency::IDEMPOTENCY_KEY,
             header::HeaderName::from_static("x-request-id"),
         ])
         .expose_headers([
@@ -373,6 +385,7 @@ fn cors(origins: &[String]) -> Cors {
             header::ETAG,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,
+            idempotency::IDEMPOTENT_REPLAYED,
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)
@@ -381,7 +394,7 @@ fn cors(origins: &[String]) -> Cors {
 /// The methods of each documented path, so that a known path with another method is a 405
 /// (with `Allow`) rather than a 404.
 #[derive(Debug, Default)]
-struct AllowedMethods(Vec<(Vec<Option<String>>, Vec<Method>)>);
+pub(crate) struct AllowedMethods(Vec<(Vec<Option<String>>, Vec<Method>)>);
 
 impl AllowedMethods {
     fn from_doc(doc: &OpenApiDoc) -> Self {
@@ -421,6 +434,11 @@ impl AllowedMethods {
                         .all(|(p, s)| p.as_deref().map_or(!s.is_empty(), |p| p == *s))
             })
             .map(|(_, methods)| methods.as_slice())
+    }
+
+    /// Whether `path` is a documented path that answers `method`.
+    pub(crate) fn allows(&self, path: &str, method: &Method) -> bool {
+        self.for_path(path).is_some_and(|methods| methods.contains(method))
     }
 }
 

@@ -205,6 +205,10 @@ pub enum ApiError {
     /// 422: the body is well-formed but some fields break the rules.
     #[error("the request is invalid")]
     Invalid(Vec<FieldError>),
+    /// 422: the request is well-formed but cannot be processed as a whole (an idempotency key
+    /// reused for another request…); `code` says why.
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
@@ -236,7 +240,7 @@ impl ApiError {
     /// The stable `code` of the problem body.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Conflict { code, .. } => code,
+            Self::BadRequest { code, .. } | Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
             Self::Unauthenticated(_) => "unauthenticated",
             Self::InvalidToken(_) => "invalid_token",
             Self::Forbidden(_) => "forbidden",
@@ -270,6 +274,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
+            Self::Unprocessable { .. } => "The request cannot be processed",
             Self::Unavailable => "Service unavailable",
             Self::Timeout { .. } => "Request timed out",
             Self::Internal(_) => "Internal error",
@@ -334,7 +339,7 @@ impl ResponseError for ApiError {
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable | Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -42,7 +42,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 #[derive(Clone, Copy, Debug)]
 pub struct BodyLimit(pub usize);
 
-const DEFAULT_BODY_LIMIT: usize = 262_144;
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 262_144;
 
 fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {

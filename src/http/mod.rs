@@ -12,6 +12,7 @@ pub mod events;
 pub mod extract;
 pub mod hardening;
 pub mod health;
+pub mod idempotency;
 pub mod metrics;
 pub mod observe;
 pub mod organisations;

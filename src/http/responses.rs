@@ -23,13 +23,13 @@ macro_rules! problem_responses {
                         "detail": $detail,
                         "code": $code,
                     });
-                    let example = if $status == 422 { with_field_errors(example) } else { example };
+                    let example = if $code == "validation_failed" { with_field_errors(example) } else { example };
                     let content = ContentBuilder::new()
                         .schema(Some(utoipa::openapi::Ref::from_schema_name(<Problem as utoipa::ToSchema>::name())))
                         .example(Some(example))
                         .build();
                     let mut response = ResponseBuilder::new().description($description).content(PROBLEM_JSON, content);
-                    for &(name, description) in headers_of($status) {
+                    for &(name, description) in headers_of($status, $code) {
                         response = response.header(name, Header::builder().schema(Some(Object::with_type(Type::String))).description(Some(description)).build());
                     }
                     let response = response.build();
@@ -45,14 +45,14 @@ macro_rules! problem_responses {
     };
 }
 
-/// The headers a problem of this status carries.
-fn headers_of(status: u16) -> &'static [(&'static str, &'static str)] {
-    match status {
-        401 => &[(
+/// The headers a problem of this status and code carries.
+fn headers_of(status: u16, code: &str) -> &'static [(&'static str, &'static str)] {
+    match (status, code) {
+        (401, _) => &[(
             "WWW-Authenticate",
             "`Bearer` with, when a token was refused, `error=\"invalid_token\"` and its reason.",
         )],
-        429 | 503 => &[("Retry-After", "Seconds to wait before trying again.")],
+        (429 | 503, _) | (409, "idempotency_key_in_use") => &[("Retry-After", "Seconds to wait before trying again.")],
         _ => &[],
     }
 }
@@ -99,7 +99,13 @@ problem_responses! {
     InternalError => 500, "internal_error", "Internal error",
         "A fault of the server; it has been logged.",
         "an unexpected error occurred; it has been logged";
+    IdempotencyKeyInUse => 409, "idempotency_key_in_use", "Conflict with the current state",
+        "The first request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer.",
+        "the first request with this Idempotency-Key is still running; retry shortly to get its answer";
+    IdempotencyKeyReused => 422, "idempotency_key_reused", "The request cannot be processed",
+        "This `Idempotency-Key` was used for another request (another path, query or body) within the last 24 hours; use a new key for a new request.",
+        "this Idempotency-Key was used for another request within the last 24 hours; use a new key for a new request";
     Unavailable => 503, "service_unavailable", "Service unavailable",
-        "The database does not answer; retry after the `Retry-After` delay.",
+        "The database does not answer (`service_unavailable`), or the request took longer than the server allows (`request_timeout`); retry after the `Retry-After` delay.",
         "the database does not answer; try again shortly";
 }

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod clubs;
 pub mod esus;
 pub mod events;
+pub mod idempotency;
 pub mod organisations;
 pub mod references;
 pub mod sponsorships;

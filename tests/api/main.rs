@@ -14,6 +14,7 @@ mod esus;
 mod events;
 mod hardening;
 mod health;
+mod idempotency;
 mod matrix;
 mod openapi;
 mod operations;
