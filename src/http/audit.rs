@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::auth::policy;
+use crate::auth::policy::{self, Action, Target};
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
 use crate::http::error::ApiError;
@@ -251,6 +251,11 @@ async fn history(
     id: Uuid,
     params: HistoryParams,
 ) -> Result<HttpResponse, ApiError> {
+    match resource {
+        Resource::User => policy::require(caller, Action::Read, &Target::users())?,
+        Resource::ApiClient => policy::require(caller, Action::Read, &Target::api_clients())?,
+        _ => {}
+    }
     let region = policy::audit_scope(caller)?;
     let limit = page_limit(params.limit)?;
     let query = AuditQuery {
@@ -284,8 +289,8 @@ macro_rules! history_endpoint {
         /// Its changes, newest first, as in the audit trail (who, when, the fields after each
         /// change and the old and new values), deletion included. Confidential: administrators;
         /// a Cress manager sees the changes made while the record was of its region (an empty
-        /// list otherwise); other roles 403, anonymous callers 401. 404 when no change of this id
-        /// was ever recorded.
+        /// list otherwise; users and API clients: administrators only); other roles 403,
+        /// anonymous callers 401. 404 when no change of this id was ever recorded.
         #[utoipa::path(
             tag = "audit",
             params(("id" = Uuid, Path, description = $what), HistoryParams),
