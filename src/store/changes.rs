@@ -398,7 +398,6 @@ impl Record {
 
     /// The membership of `organisation_id` in `club_id`, a club of `region` (a member belongs
     /// to its club: the club's region decides who sees it).
-    #[allow(clippy::too_many_arguments)]
     pub fn club_member(
         club_id: Uuid,
         organisation_id: Uuid,

@@ -75,7 +75,7 @@ on_both_backends! {
         assert_eq!(deleted["data"], Value::Null);
         assert_eq!(deleted["changes"], Value::Null);
         let at = |e: &Value| e["at"].as_str().unwrap().to_owned();
-        assert!(at(&creation) <= at(updated) && at(updated) <= at(deleted), "newest first");
+        assert!(at(creation) <= at(updated) && at(updated) <= at(deleted), "newest first");
     }
 
     async fn accounts_are_audited_without_any_password_or_secret(app: TestApp) {
