@@ -28,7 +28,8 @@ use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
 use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
-    AppState, auth, clients, clubs, esus, events, health, idempotency, organisations, responses, sponsorships, users,
+    AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, organisations, responses,
+    sponsorships, users,
 };
 use crate::store::Store;
 
@@ -74,6 +75,8 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         (name = "clubs", description = "Clubs run by a Cress, such as its club of local authorities for the ESS, and their members."),
         (name = "events", description = "Meetings, conferences, webinars and trainings, with their organisers and themes."),
         (name = "sponsorships", description = "Patronage (mécénat) in money, in kind or in skills, and commercial sponsorship (parrainage)."),
+        (name = "changes", description = "The change feed: every creation, update and deletion of the register's records in commit order, to mirror it."),
+        (name = "audit", description = "The audit trail: who changed what and when, with the old and new values; administrators, and Cress managers for their region."),
         (name = "auth", description = "Access tokens for people (e-mail and password, with refresh tokens) and machine clients (OAuth 2.0 client credentials)."),
         (name = "users", description = "People's accounts, with a role and its scope; administrators only."),
         (name = "clients", description = "Machine clients (partner information systems) and their credentials; administrators only."),
@@ -156,6 +159,8 @@ where
             .configure(auth::configure)
             .configure(users::configure)
             .configure(clients::configure)
+            .configure(changes::configure)
+            .configure(audit::configure)
             .wrap(from_fn(idempotency::idempotency)),
     )
     .service(scope("/health").configure(health::configure))

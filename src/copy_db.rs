@@ -154,6 +154,7 @@ pub async fn copy(from: &str, to: &str) -> anyhow::Result<CopyReport> {
             rows,
             checksum: source_sum,
         });
+        advance_sequences(&mut target_tx, table).await?;
     }
     target_tx.commit().await.context("cannot commit the copy")?;
     source_tx.rollback().await.ok();
@@ -347,6 +348,31 @@ async fn copy_table(
 }
 
 /// Reads the table back from PostgreSQL: its row count and checksum.
+/// Moves the sequence of each serial column of `table` (the change log's `seq`) past the values
+/// copied, so that the next insert on PostgreSQL does not reuse one.
+async fn advance_sequences(target: &mut PgConnection, table: &Table) -> anyhow::Result<()> {
+    for (column, _) in &table.columns {
+        let sequence: Option<String> = sqlx::query_scalar("select pg_get_serial_sequence($1, $2)")
+            .bind(quoted(&table.name))
+            .bind(column)
+            .fetch_one(&mut *target)
+            .await
+            .with_context(|| format!("cannot look up the sequence of {}.{column}", table.name))?;
+        let Some(sequence) = sequence else { continue };
+        let sql = format!(
+            "select setval($1::regclass, coalesce((select max({}) from {}), 0) + 1, false)",
+            quoted(column),
+            quoted(&table.name)
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(sequence)
+            .execute(&mut *target)
+            .await
+            .with_context(|| format!("cannot move the sequence of {}.{column}", table.name))?;
+    }
+    Ok(())
+}
+
 async fn checksum_target(target: &mut PgConnection, table: &Table) -> anyhow::Result<(u64, String)> {
     let mut checksum = Checksum::default();
     let select = table.select();

@@ -158,7 +158,7 @@ async fn create_client(
         organisation_id: role.org(),
         active: true,
     };
-    cress_api::http::clients::create_api_client(store, &fields)
+    cress_api::http::clients::create_api_client(store, &fields, &cress_api::store::changes::Actor::system())
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the client: {e}"))
 }

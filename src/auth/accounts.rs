@@ -8,6 +8,7 @@ use crate::auth::password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Passwords};
 use crate::auth::role::Role;
 use crate::config::Settings;
 use crate::domain::contact::Email;
+use crate::store::changes::Actor;
 use crate::store::users::{User, UserFields};
 use crate::store::{Store, StoreError};
 
@@ -47,10 +48,13 @@ pub async fn create_user(
     let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
         .await
         .context("password hashing did not finish")??;
-    store.create_user(&fields, &hash).await.map_err(|error| match error {
-        StoreError::Duplicate { value, .. } => anyhow::anyhow!("a user with the e-mail {value} exists already"),
-        other => anyhow::Error::new(other).context("cannot create the user"),
-    })
+    store
+        .create_user(&fields, &hash, &Actor::system())
+        .await
+        .map_err(|error| match error {
+            StoreError::Duplicate { value, .. } => anyhow::anyhow!("a user with the e-mail {value} exists already"),
+            other => anyhow::Error::new(other).context("cannot create the user"),
+        })
 }
 
 /// On a start that finds no user at all, creates the administrator `ADMIN_EMAIL` with

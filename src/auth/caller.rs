@@ -9,6 +9,7 @@ use crate::auth::role::Role;
 use crate::auth::tokens::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::store::changes::Actor;
 
 /// Who is calling. A handler takes it as an argument and asks `policy` what it may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,17 @@ impl Caller {
         match self {
             Self::Anonymous => None,
             Self::Authenticated(principal) => Some(&principal.subject),
+        }
+    }
+
+    /// Who writes, for the change log: the token's `sub` and role. Anonymous callers never
+    /// get this far (every write asks the policy first), and would be asked to log in.
+    pub fn actor(&self) -> Result<Actor, ApiError> {
+        match self {
+            Self::Anonymous => Err(ApiError::Unauthenticated(
+                "log in to write: send Authorization: Bearer <token> (see POST /api/v1/auth/token)".into(),
+            )),
+            Self::Authenticated(principal) => Ok(Actor::of_token(&principal.subject, principal.role.name().as_str())),
         }
     }
 }

@@ -341,6 +341,23 @@ pub fn list_scope(caller: &Caller, kind: Kind) -> Result<ListScope, ApiError> {
     })
 }
 
+/// The part of the audit trail a caller may read (it is confidential): administrators all of
+/// it, a Cress manager the changes of the records of its region (`Some(region)`); other roles
+/// 403, anonymous callers 401.
+pub fn audit_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
+    match caller.role() {
+        None => Err(ApiError::Unauthenticated(
+            "log in to read the audit trail: send Authorization: Bearer <token> (see POST /api/v1/auth/token)".into(),
+        )),
+        Some(Role::Admin) => Ok(None),
+        Some(Role::CressManager { region }) => Ok(Some(region.as_str().to_owned())),
+        Some(role) => Err(ApiError::Forbidden(format!(
+            "the role {} may not read the audit trail: administrators and Cress managers (for their region) only",
+            role.name()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

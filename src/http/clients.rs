@@ -3,6 +3,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+
+use crate::store::changes::Actor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -206,10 +208,14 @@ pub fn new_client_id() -> String {
 }
 
 /// Makes a client with a fresh id and secret; used by the endpoint and by `cress-api client create`.
-pub async fn create_api_client(store: &Store, fields: &ApiClientFields) -> Result<(ApiClient, String), ApiError> {
+pub async fn create_api_client(
+    store: &Store,
+    fields: &ApiClientFields,
+    actor: &Actor,
+) -> Result<(ApiClient, String), ApiError> {
     let secret = random_token();
     let client = store
-        .create_api_client(&new_client_id(), &secret_digest(&secret), fields)
+        .create_api_client(&new_client_id(), &secret_digest(&secret), fields, actor)
         .await?;
     Ok((client, secret))
 }
@@ -300,7 +306,7 @@ pub async fn create_client(
         organisation_id,
         active: body.active.unwrap_or(true),
     };
-    let (client, secret) = create_api_client(&state.store, &fields).await?;
+    let (client, secret) = create_api_client(&state.store, &fields, &caller.actor()?).await?;
     tracing::info!(api_client.id = %client.id, by = caller.subject().unwrap_or_default(), "API client created");
     // The tag of the client as GET shows it (without the secret), for a later If-Match.
     let tagged = Tagged::of(&ApiClientResponse::from(client.clone()))?;
@@ -407,7 +413,7 @@ pub async fn update_client(
             active,
         })
     };
-    let updated = state.store.update_api_client(id, change).await?;
+    let updated = state.store.update_api_client(id, &caller.actor()?, change).await?;
     tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client changed");
     Ok(etag::ok(Tagged::of(&ApiClientResponse::from(updated))?))
 }
@@ -440,7 +446,7 @@ pub async fn renew_client_secret(
     let secret = random_token();
     let client = state
         .store
-        .replace_api_client_secret(id, &secret_digest(&secret))
+        .replace_api_client_secret(id, &secret_digest(&secret), &caller.actor()?)
         .await?;
     tracing::info!(api_client.id = %id, by = caller.subject().unwrap_or_default(), "API client secret renewed");
     Ok(HttpResponse::Ok()
@@ -475,6 +481,7 @@ pub async fn delete_client(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Delete, &Target::api_clients())?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         WHAT,
@@ -483,7 +490,7 @@ pub async fn delete_client(
             conditions.require_current(WHAT, || Tagged::of(&ApiClientResponse::from(current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_api_client(id, Some(version)).await,
+        async |version| state.store.delete_api_client(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

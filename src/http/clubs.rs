@@ -394,7 +394,7 @@ pub async fn create_club(
     let unknown = check_host(&state, draft.host_organisation_id).await?;
     let new = with_unknown(checked(shape, NewClub::parse(draft)), unknown)?;
     policy::require(&caller, Action::Create, &Target::club(new.region_code.as_str()))?;
-    let created = state.store.create_club::<ApiError>(&new).await?;
+    let created = state.store.create_club::<ApiError>(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/clubs/{}", created.id);
     Ok(etag::created(location, Tagged::of(&ClubResponse::from(created))?))
 }
@@ -464,7 +464,7 @@ pub async fn update_club(
     let unknown = check_host(&state, patch.host_organisation_id.flatten()).await?;
     let updated = state
         .store
-        .update_club(id.into_inner(), |current| {
+        .update_club(id.into_inner(), &caller.actor()?, |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
@@ -503,6 +503,7 @@ pub async fn delete_club(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Club)?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         CLUB,
@@ -512,7 +513,7 @@ pub async fn delete_club(
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_club(id, Some(version)).await,
+        async |version| state.store.delete_club(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -792,7 +793,7 @@ pub async fn add_club_member(
     let organisation_id = new.organisation_id;
     let added = state
         .store
-        .add_club_member::<ApiError>(club_id, organisation_id, &new.terms)
+        .add_club_member::<ApiError>(club_id, organisation_id, &new.terms, &caller.actor()?)
         .await?;
     let location = format!("/api/v1/clubs/{club_id}/members/{organisation_id}");
     Ok(etag::created(
@@ -877,7 +878,7 @@ pub async fn update_club_member(
     require_club_change(&caller, &state, club_id).await?;
     let updated = state
         .store
-        .update_club_member(club_id, organisation_id, |current| {
+        .update_club_member(club_id, organisation_id, &caller.actor()?, |current| {
             conditions.require_current(MEMBERSHIP, || {
                 Tagged::of(&ClubMemberResponse::new(current.clone(), today()))
             })?;
@@ -916,6 +917,7 @@ pub async fn remove_club_member(
 ) -> Result<HttpResponse, ApiError> {
     let (club_id, organisation_id) = path.into_inner();
     require_club_change(&caller, &state, club_id).await?;
+    let actor = caller.actor()?;
     etag::delete_checked(
         MEMBERSHIP,
         async || state.store.get_club_member(club_id, organisation_id).await,
@@ -928,7 +930,7 @@ pub async fn remove_club_member(
         async |version| {
             state
                 .store
-                .remove_club_member(club_id, organisation_id, Some(version))
+                .remove_club_member(club_id, organisation_id, Some(version), &actor)
                 .await
         },
     )

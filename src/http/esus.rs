@@ -440,7 +440,7 @@ pub async fn create_esus_accreditation(
     let draft = AccreditationDraft::from(body);
     let created = state
         .store
-        .create_esus_accreditation(organisation_id, |context, region| {
+        .create_esus_accreditation(organisation_id, &caller.actor()?, |context, region| {
             policy::require(&caller, Action::Create, &Target::accreditation(organisation_id, region))?;
             checked(shape, NewAccreditation::parse(draft, context))
         })
@@ -555,7 +555,7 @@ pub async fn update_esus_accreditation(
     let shape = patch.validate();
     let updated = state
         .store
-        .update_esus_accreditation(id.into_inner(), |current, context, region| {
+        .update_esus_accreditation(id.into_inner(), &caller.actor()?, |current, context, region| {
             policy::require(
                 &caller,
                 Action::Update,
@@ -605,6 +605,7 @@ pub async fn delete_esus_accreditation(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Accreditation)?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         WHAT,
@@ -616,7 +617,7 @@ pub async fn delete_esus_accreditation(
             })?;
             Ok(current.version)
         },
-        async |version| state.store.delete_esus_accreditation(id, Some(version)).await,
+        async |version| state.store.delete_esus_accreditation(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -804,7 +804,7 @@ pub async fn create_event(
     policy::require_kind(&caller, Action::Create, Kind::Event)?;
     let new = check_draft(body.validate(), body.into())?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
-    let created: Event = state.store.create_event::<ApiError>(&new).await?;
+    let created: Event = state.store.create_event::<ApiError>(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/events/{}", created.id);
     Ok(etag::created(location, Tagged::of(&EventResponse::from(created))?))
 }
@@ -878,7 +878,7 @@ pub async fn update_event(
     let shape = patch.validate();
     let updated = state
         .store
-        .update_event(id.into_inner(), |current| {
+        .update_event(id.into_inner(), &caller.actor()?, |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
@@ -924,6 +924,7 @@ pub async fn delete_event(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Event)?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         EVENT,
@@ -933,7 +934,7 @@ pub async fn delete_event(
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_event(id, Some(version)).await,
+        async |version| state.store.delete_event(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,7 +1,9 @@
 //! The HTTP layer: one module per resource (handlers, request and response bodies), the shared
 //! error type, extractors and pagination.
 
+pub mod audit;
 pub mod auth;
+pub mod changes;
 pub mod clients;
 pub mod clubs;
 pub mod confidential;

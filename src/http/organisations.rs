@@ -607,7 +607,7 @@ pub async fn create_organisation(
         Action::Create,
         &Target::organisation(Uuid::nil(), new.region_code.as_str()),
     )?;
-    let created = state.store.create_organisation(&new).await?;
+    let created = state.store.create_organisation(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/organisations/{}", created.id);
     Ok(etag::created(location, Tagged::of(&shown_to(&caller, created))?))
 }
@@ -676,7 +676,7 @@ pub async fn update_organisation(
     let shape = patch.validate();
     let updated = state
         .store
-        .update_organisation(id.into_inner(), |current| {
+        .update_organisation(id.into_inner(), &caller.actor()?, |current| {
             let before = target_of(current);
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
@@ -726,6 +726,7 @@ pub async fn delete_organisation(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Organisation)?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         WHAT,
@@ -735,7 +736,7 @@ pub async fn delete_organisation(
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_organisation(id, Some(version)).await,
+        async |version| state.store.delete_organisation(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -704,7 +704,7 @@ pub async fn create_sponsorship(
     let shape = body.validate();
     let created = state
         .store
-        .create_sponsorship(body.into(), |draft, found| {
+        .create_sponsorship(body.into(), &caller.actor()?, |draft, found| {
             let new = check_draft(shape.clone(), None, draft, found.existing)?;
             policy::require(&caller, Action::Create, &target_of(&new, found))?;
             Ok::<_, ApiError>(new)
@@ -791,6 +791,7 @@ pub async fn update_sponsorship(
         .store
         .update_sponsorship(
             id.into_inner(),
+            &caller.actor()?,
             |current| patch.apply_to(&current.fields),
             |current, draft, found| {
                 let before = stored_target(current);
@@ -830,6 +831,7 @@ pub async fn delete_sponsorship(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Delete, Kind::Sponsorship)?;
+    let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
         SPONSORSHIP,
@@ -839,7 +841,7 @@ pub async fn delete_sponsorship(
             conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_sponsorship(id, Some(version)).await,
+        async |version| state.store.delete_sponsorship(id, Some(version), &actor).await,
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

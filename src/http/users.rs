@@ -430,7 +430,7 @@ pub async fn create_user(
         active: body.active.unwrap_or(true),
     };
     let hash = hash_password(&state, password).await?;
-    let created = state.store.create_user(&fields, &hash).await?;
+    let created = state.store.create_user(&fields, &hash, &caller.actor()?).await?;
     tracing::info!(user.id = %created.id, by = caller.subject().unwrap_or_default(), "user created");
     let location = format!("/api/v1/users/{}", created.id);
     Ok(etag::created(location, Tagged::of(&UserResponse::from(created))?))
@@ -549,7 +549,7 @@ pub async fn update_user(
     if after.fields.role != RoleName::Admin || !after.fields.active {
         refuse_losing_the_last_admin(&state, &before).await?;
     }
-    let updated = state.store.update_user(id, change).await?;
+    let updated = state.store.update_user(id, &caller.actor()?, change).await?;
     let ends_sessions = password_hash.is_some()
         || updated.fields.role != before.fields.role
         || updated.fields.region_code != before.fields.region_code
@@ -591,6 +591,7 @@ pub async fn delete_user(
     let id = id.into_inner();
     let current = state.store.get_user(id).await?;
     refuse_losing_the_last_admin(&state, &current).await?;
+    let actor = caller.actor()?;
     etag::delete_checked(
         WHAT,
         async || state.store.get_user(id).await,
@@ -598,7 +599,7 @@ pub async fn delete_user(
             conditions.require_current(WHAT, || Tagged::of(&UserResponse::from(current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_user(id, Some(version)).await,
+        async |version| state.store.delete_user(id, Some(version), &actor).await,
     )
     .await?;
     tracing::info!(user.id = %id, by = caller.subject().unwrap_or_default(), "user deleted");

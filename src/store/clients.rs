@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
@@ -67,11 +68,14 @@ impl Store {
         client_id: &str,
         secret_hash: &str,
         fields: &ApiClientFields,
+        actor: &Actor,
     ) -> Result<ApiClient, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
         with_pool!(self.db(), pool => {
-            sqlx::query_as::<_, ApiClient>(concat!(
+            async {
+            let mut tx = pool.begin().await?;
+            let created = sqlx::query_as::<_, ApiClient>(concat!(
                 "insert into api_clients (id, client_id, secret_hash, name, role, region_code, organisation_id, \
                  active, created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) returning ",
                 columns!()
@@ -85,7 +89,13 @@ impl Store {
             .bind(fields.organisation_id)
             .bind(fields.active)
             .bind(at)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
+            .await?;
+            let logged = NewChange::created(Resource::ApiClient, Record::api_client(&created)).with_hidden_change("secret");
+            changes::record(&mut tx, actor, at, &[logged]).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(created)
+            }
             .await
         })
         .map_err(|e| classify(e, "API client"))
@@ -145,6 +155,7 @@ impl Store {
     pub async fn update_api_client<E: From<StoreError>>(
         &self,
         id: Uuid,
+        actor: &Actor,
         change: impl Fn(&ApiClient) -> Result<ApiClientFields, E>,
     ) -> Result<ApiClient, E> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -153,8 +164,11 @@ impl Store {
             if fields == current.fields {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                sqlx::query_as::<_, ApiClient>(concat!(
+                async {
+                let mut tx = pool.begin().await?;
+                let updated = sqlx::query_as::<_, ApiClient>(concat!(
                     "update api_clients set name = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
                      updated_at = $6, version = version + 1 where id = $7 and version = $8 returning ", columns!()
                 ))
@@ -163,10 +177,18 @@ impl Store {
                 .bind(fields.region_code.clone())
                 .bind(fields.organisation_id)
                 .bind(fields.active)
-                .bind(now())
+                .bind(at)
                 .bind(id)
                 .bind(current.version)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(updated) = updated else { return Ok(None) };
+                let logged =
+                    NewChange::updated(Resource::ApiClient, &Record::api_client(&current), Record::api_client(&updated));
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(Some(updated))
+                }
                 .await
             })
             .map_err(|e| classify(e, "API client"))?;
@@ -179,16 +201,34 @@ impl Store {
 
     /// Replaces a client's secret digest (a new version of the client).
     #[tracing::instrument(skip_all, fields(api_client.id = %id))]
-    pub async fn replace_api_client_secret(&self, id: Uuid, secret_hash: &str) -> Result<ApiClient, StoreError> {
+    pub async fn replace_api_client_secret(
+        &self,
+        id: Uuid,
+        secret_hash: &str,
+        actor: &Actor,
+    ) -> Result<ApiClient, StoreError> {
+        let at = now();
         let row = with_pool!(self.db(), pool => {
-            sqlx::query_as::<_, ApiClient>(concat!(
-                "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 returning ",
-                columns!()
-            ))
-            .bind(secret_hash.to_owned())
-            .bind(now())
-            .bind(id)
-            .fetch_optional(pool)
+            async {
+                let mut tx = pool.begin().await?;
+                let updated = sqlx::query_as::<_, ApiClient>(concat!(
+                    "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 \
+                     returning ",
+                    columns!()
+                ))
+                .bind(secret_hash.to_owned())
+                .bind(at)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(updated) = updated else { return Ok(None) };
+                // Only the secret changed: the change lists it, without any of its values.
+                let record = Record::api_client(&updated);
+                let logged = NewChange::updated(Resource::ApiClient, &record, record.clone()).with_hidden_change("secret");
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(Some(updated))
+            }
             .await
         })
         .map_err(|e| classify(e, "API client"))?;
@@ -196,13 +236,17 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all, fields(api_client.id = %id))]
-    pub async fn delete_api_client(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_api_client(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         self.delete_row(
             "API client",
-            "delete from api_clients where id = $1 and version = coalesce($2, version)",
+            "delete from api_clients where id = $1 and version = coalesce($2, version) returning version",
             id,
             version,
             &[],
+            actor,
+            |(version,): (i64,)| {
+                NewChange::deleted(Resource::ApiClient, Record::gone(id, None, version, Facts::account()))
+            },
         )
         .await
     }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
@@ -60,6 +61,10 @@ const CLUB_SELECT_HEAD: &str = "select c.id, c.name, c.region_code, c.host_organ
      (select count(*) from club_members m where m.club_id = c.id and (m.left_on is null or m.left_on > ";
 const CLUB_SELECT_TAIL: &str = ")) as active_member_count \
      from clubs c join organisations h on h.id = c.host_organisation_id";
+
+/// The region of the club `$1`, which a membership belongs to (read in the membership's
+/// transaction, after its write).
+const CLUB_REGION: &str = "select region_code from clubs where id = $1";
 
 /// Which clubs a list shows.
 #[derive(Debug, Default, Clone)]
@@ -157,26 +162,33 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn create_club<E>(&self, new: &NewClub) -> Result<Club, E>
+    pub async fn create_club<E>(&self, new: &NewClub, actor: &Actor) -> Result<Club, E>
     where
         E: From<StoreError> + From<UnknownOrganisation>,
     {
         let id = Uuid::now_v7();
+        let at = now();
         let fields = ClubFields::from(new);
         let inserted = with_pool!(self.db(), pool => {
-            bind_club_fields(
-                sqlx::query(
-                    "insert into clubs (name_search, name, region_code, host_organisation_id, description, audience, \
-                     id, created_at, updated_at, version) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
-                ),
-                &fields,
-            )
-            .bind(id)
-            .bind(now())
-            .execute(pool)
+            async {
+                let mut tx = pool.begin().await?;
+                bind_club_fields(
+                    sqlx::query(
+                        "insert into clubs (name_search, name, region_code, host_organisation_id, description, \
+                         audience, id, created_at, updated_at, version) \
+                         values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
+                    ),
+                    &fields,
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let logged = NewChange::created(Resource::Club, Record::club(id, &fields, 1, at, at));
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await
+            }
             .await
-            .map(|_| ())
         });
         match inserted {
             Ok(_) => Ok(self.get_club(id).await?),
@@ -230,7 +242,12 @@ impl Store {
     /// meanwhile (compare-and-set on `version`, retried a few times). A change to nothing keeps
     /// the version.
     #[tracing::instrument(skip_all, fields(club.id = %id))]
-    pub async fn update_club<E>(&self, id: Uuid, change: impl Fn(&Club) -> Result<NewClub, E>) -> Result<Club, E>
+    pub async fn update_club<E>(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        change: impl Fn(&Club) -> Result<NewClub, E>,
+    ) -> Result<Club, E>
     where
         E: From<StoreError> + From<UnknownOrganisation>,
     {
@@ -241,21 +258,37 @@ impl Store {
             if fields == current.fields {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                bind_club_fields(
-                    sqlx::query(
-                        "update clubs set name_search = $1, name = $2, region_code = $3, host_organisation_id = $4, \
-                         description = $5, audience = $6, updated_at = $8, version = version + 1 \
-                         where id = $7 and version = $9",
-                    ),
-                    &fields,
-                )
-                .bind(id)
-                .bind(now())
-                .bind(current.version)
-                .execute(pool)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let written = bind_club_fields(
+                        sqlx::query(
+                            "update clubs set name_search = $1, name = $2, region_code = $3, \
+                             host_organisation_id = $4, description = $5, audience = $6, updated_at = $8, \
+                             version = version + 1 where id = $7 and version = $9",
+                        ),
+                        &fields,
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(current.version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if written == 0 {
+                        return Ok(0);
+                    }
+                    let logged = NewChange::updated(
+                        Resource::Club,
+                        &Record::club(id, &current.fields, current.version, current.created_at, current.updated_at),
+                        Record::club(id, &fields, current.version + 1, current.created_at, at),
+                    );
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(written)
+                }
                 .await
-                .map(|r| r.rows_affected())
             });
             match updated {
                 Ok(0) => continue,
@@ -275,13 +308,22 @@ impl Store {
 
     /// Deletes a club that nothing references (`InUse` names its members, events, sponsorships).
     #[tracing::instrument(skip_all, fields(club.id = %id))]
-    pub async fn delete_club(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_club(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         self.delete_row(
             "club",
-            "delete from clubs where id = $1 and version = coalesce($2, version)",
+            "delete from clubs where id = $1 and version = coalesce($2, version) returning version, region_code",
             id,
             version,
             references::CLUB,
+            actor,
+            |(version, region): (i64, String)| {
+                let facts = Facts {
+                    region: Some(region),
+                    organisation: None,
+                    public: true,
+                };
+                NewChange::deleted(Resource::Club, Record::gone(id, None, version, facts))
+            },
         )
         .await
     }
@@ -313,25 +355,33 @@ impl Store {
         club_id: Uuid,
         organisation_id: Uuid,
         terms: &Membership,
+        actor: &Actor,
     ) -> Result<Member, E>
     where
         E: From<StoreError> + From<UnknownOrganisation>,
     {
         let at = now();
         let inserted = with_pool!(self.db(), pool => {
-            sqlx::query(
-                "insert into club_members (club_id, organisation_id, role, joined_on, left_on, created_at, \
-                 updated_at, version) values ($1, $2, $3, $4, $5, $6, $6, 1)",
-            )
-            .bind(club_id)
-            .bind(organisation_id)
-            .bind(terms.role.as_str())
-            .bind(terms.joined_on)
-            .bind(terms.left_on)
-            .bind(at)
-            .execute(pool)
+            async {
+                let mut tx = pool.begin().await?;
+                sqlx::query(
+                    "insert into club_members (club_id, organisation_id, role, joined_on, left_on, created_at, \
+                     updated_at, version) values ($1, $2, $3, $4, $5, $6, $6, 1)",
+                )
+                .bind(club_id)
+                .bind(organisation_id)
+                .bind(terms.role.as_str())
+                .bind(terms.joined_on)
+                .bind(terms.left_on)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+                let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+                let record = Record::club_member(club_id, organisation_id, region, terms, 1, at, at);
+                changes::record(&mut tx, actor, at, &[NewChange::created(Resource::ClubMember, record)]).await?;
+                tx.commit().await
+            }
             .await
-            .map(|_| ())
         });
         match inserted {
             Ok(_) => Ok(self.get_club_member(club_id, organisation_id).await?),
@@ -421,6 +471,7 @@ impl Store {
         &self,
         club_id: Uuid,
         organisation_id: Uuid,
+        actor: &Actor,
         change: impl Fn(&Member) -> Result<Membership, E>,
     ) -> Result<Member, E> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -429,21 +480,52 @@ impl Store {
             if terms == current.terms() {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                sqlx::query(
-                    "update club_members set role = $3, joined_on = $4, left_on = $5, updated_at = $6, \
-                     version = version + 1 where club_id = $1 and organisation_id = $2 and version = $7",
-                )
-                .bind(club_id)
-                .bind(organisation_id)
-                .bind(terms.role.as_str())
-                .bind(terms.joined_on)
-                .bind(terms.left_on)
-                .bind(now())
-                .bind(current.version)
-                .execute(pool)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let written = sqlx::query(
+                        "update club_members set role = $3, joined_on = $4, left_on = $5, updated_at = $6, \
+                         version = version + 1 where club_id = $1 and organisation_id = $2 and version = $7",
+                    )
+                    .bind(club_id)
+                    .bind(organisation_id)
+                    .bind(terms.role.as_str())
+                    .bind(terms.joined_on)
+                    .bind(terms.left_on)
+                    .bind(at)
+                    .bind(current.version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if written == 0 {
+                        return Ok(0);
+                    }
+                    let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+                    let before = Record::club_member(
+                        club_id,
+                        organisation_id,
+                        region.clone(),
+                        &current.terms(),
+                        current.version,
+                        current.created_at,
+                        current.updated_at,
+                    );
+                    let after = Record::club_member(
+                        club_id,
+                        organisation_id,
+                        region,
+                        &terms,
+                        current.version + 1,
+                        current.created_at,
+                        at,
+                    );
+                    let logged = NewChange::updated(Resource::ClubMember, &before, after);
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(written)
+                }
                 .await
-                .map(|r| r.rows_affected())
             })
             .map_err(|e| classify(e, "club member"))?;
             if updated > 0 {
@@ -462,24 +544,40 @@ impl Store {
         club_id: Uuid,
         organisation_id: Uuid,
         version: Option<i64>,
+        actor: &Actor,
     ) -> Result<(), StoreError> {
+        let at = now();
         let deleted = with_pool!(self.db(), pool => {
-            sqlx::query(
-                "delete from club_members where club_id = $1 and organisation_id = $2 \
-                 and version = coalesce($3, version)",
-            )
+            async {
+                let mut tx = pool.begin().await?;
+                let deleted = sqlx::query_scalar::<_, i64>(
+                    "delete from club_members where club_id = $1 and organisation_id = $2 \
+                     and version = coalesce($3, version) returning version",
+                )
                 .bind(club_id)
                 .bind(organisation_id)
                 .bind(version)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(deleted) = deleted else { return Ok(false) };
+                let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+                let facts = Facts {
+                    region,
+                    organisation: None,
+                    public: true,
+                };
+                let record = Record::gone(organisation_id, Some(club_id), deleted, facts);
+                changes::record(&mut tx, actor, at, &[NewChange::deleted(Resource::ClubMember, record)]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(true)
+            }
+            .await
         })
         .map_err(|e| classify(e, "club member"))?;
         match deleted {
-            0 if version.is_some() => Err(StoreError::Contended("club member")),
-            0 => Err(self.missing_club_member(club_id).await),
-            _ => Ok(()),
+            false if version.is_some() => Err(StoreError::Contended("club member")),
+            false => Err(self.missing_club_member(club_id).await),
+            true => Ok(()),
         }
     }
 

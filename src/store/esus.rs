@@ -6,6 +6,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, NewChange, Record, Resource};
+use super::organisations::{Organisation, SELECT_ORGANISATION};
 use super::{Store, StoreError, classify, now, today, with_pool};
 use crate::domain::esus::{
     EsusBasis, EsusContext, EsusReadStatus, EsusStatus, NewAccreditation, OpenAccreditation, OpenAccreditationConflict,
@@ -93,12 +95,17 @@ macro_rules! columns {
 /// `version = version` changes nothing; on PostgreSQL the update locks the row until commit,
 /// on SQLite it takes the database's write lock before anything is read (no stale snapshot to
 /// upgrade). No row: the organisation does not exist.
-const LOCK_ORGANISATION: &str =
-    "update organisations set version = version where id = $1 returning id, founded_on, region_code";
+const LOCK_ORGANISATION: &str = "update organisations set version = version where id = $1 \
+     returning id, founded_on, region_code, esus_status, esus_valid_until";
 
 /// The same lock, on the organisation of the accreditation `$1`. No row: no such accreditation.
 const LOCK_ORGANISATION_OF: &str = "update organisations set version = version \
-     where id = (select organisation_id from esus_accreditations where id = $1) returning id, founded_on, region_code";
+     where id = (select organisation_id from esus_accreditations where id = $1) \
+     returning id, founded_on, region_code, esus_status, esus_valid_until";
+
+/// What the lock reads of the organisation: its id, foundation date and region (for the rules
+/// and the policy) and its ESUS summary before the write (for the change log).
+type Locked = (Uuid, Option<NaiveDate>, String, Option<EsusStatus>, Option<NaiveDate>);
 
 /// Sets the organisation's ESUS summary to the status and end of validity of its latest
 /// accreditation (by `applied_on`, then id; null without any), in one statement. The version
@@ -118,7 +125,8 @@ set esus_status = (select status from latest),
     version = version + 1
 where id = $1
   and (esus_status is distinct from (select status from latest)
-       or esus_valid_until is distinct from (select valid_until from latest))";
+       or esus_valid_until is distinct from (select valid_until from latest))
+returning id";
 
 /// The other accreditations of organisation `$1` that are open on `$3` (applied, or granted
 /// and in force), newest first; `$2` is the one being written, left out.
@@ -213,6 +221,7 @@ impl Store {
     pub async fn create_esus_accreditation<E: From<StoreError>>(
         &self,
         organisation_id: Uuid,
+        actor: &Actor,
         build: impl FnOnce(&EsusContext, &str) -> Result<NewAccreditation, E>,
     ) -> Result<Accreditation, E> {
         let id = Uuid::now_v7();
@@ -220,12 +229,12 @@ impl Store {
         let today = today();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<E>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION)
+            let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION)
                 .bind(organisation_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<E>)?;
-            let Some((_, founded_on, region_code)) = locked else {
+            let Some((_, founded_on, region_code, summary_status, summary_until)) = locked else {
                 return Err(StoreError::NotFound("organisation").into());
             };
             let new = build(&EsusContext { founded_on, today }, &region_code)?;
@@ -257,7 +266,13 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db::<E>)?;
-            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<E>)?;
+            let mut logged = vec![NewChange::created(Resource::EsusAccreditation, Record::accreditation(&created, &region_code))];
+            logged.extend(
+                refresh_esus_summary(&mut tx, organisation_id, at, (summary_status, summary_until))
+                    .await
+                    .map_err(db::<E>)?,
+            );
+            changes::record(&mut tx, actor, at, &logged).await.map_err(db::<E>)?;
             tx.commit().await.map_err(db::<E>)?;
             Ok(created)
         })
@@ -274,18 +289,19 @@ impl Store {
     pub async fn update_esus_accreditation<E: From<StoreError>>(
         &self,
         id: Uuid,
+        actor: &Actor,
         change: impl FnOnce(&Accreditation, &EsusContext, &str) -> Result<NewAccreditation, E>,
     ) -> Result<Accreditation, E> {
         let at = now();
         let today = today();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<E>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION_OF)
+            let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<E>)?;
-            let Some((organisation_id, founded_on, region_code)) = locked else {
+            let Some((organisation_id, founded_on, region_code, summary_status, summary_until)) = locked else {
                 return Err(StoreError::NotFound(WHAT).into());
             };
             // Read under the lock: deleted meanwhile is not found.
@@ -329,7 +345,17 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db::<E>)?;
-            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<E>)?;
+            let mut logged = vec![NewChange::updated(
+                Resource::EsusAccreditation,
+                &Record::accreditation(&current, &region_code),
+                Record::accreditation(&updated, &region_code),
+            )];
+            logged.extend(
+                refresh_esus_summary(&mut tx, organisation_id, at, (summary_status, summary_until))
+                    .await
+                    .map_err(db::<E>)?,
+            );
+            changes::record(&mut tx, actor, at, &logged).await.map_err(db::<E>)?;
             tx.commit().await.map_err(db::<E>)?;
             Ok(updated)
         })
@@ -338,56 +364,94 @@ impl Store {
     /// Deletes an accreditation (at `version` when given: `Contended` when it is no longer that
     /// version) and refreshes its organisation's summary, in one transaction.
     #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
-    pub async fn delete_esus_accreditation(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_esus_accreditation(
+        &self,
+        id: Uuid,
+        version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
         let at = now();
         with_pool!(self.db(), pool => {
             let mut tx = pool.begin().await.map_err(db::<StoreError>)?;
-            let locked = sqlx::query_as::<_, (Uuid, Option<NaiveDate>, String)>(LOCK_ORGANISATION_OF)
+            let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db::<StoreError>)?;
-            let Some((organisation_id, _, _)) = locked else {
+            let Some((organisation_id, _, region_code, summary_status, summary_until)) = locked else {
                 return Err(StoreError::NotFound(WHAT));
             };
-            let deleted = sqlx::query_scalar::<_, Uuid>(
-                "delete from esus_accreditations where id = $1 and version = coalesce($2, version) returning id",
+            let deleted = sqlx::query_scalar::<_, i64>(
+                "delete from esus_accreditations where id = $1 and version = coalesce($2, version) returning version",
             )
             .bind(id)
             .bind(version)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db::<StoreError>)?;
-            if deleted.is_none() {
+            let Some(deleted_version) = deleted else {
                 // Under the organisation's lock: the row is there, at another version.
                 return Err(StoreError::Contended(WHAT));
-            }
-            refresh_esus_summary(&mut tx, organisation_id, at).await.map_err(db::<StoreError>)?;
+            };
+            let facts = changes::Facts {
+                region: Some(region_code),
+                organisation: Some(organisation_id),
+                public: false,
+            };
+            let mut logged = vec![NewChange::deleted(
+                Resource::EsusAccreditation,
+                Record::gone(id, None, deleted_version, facts),
+            )];
+            logged.extend(
+                refresh_esus_summary(&mut tx, organisation_id, at, (summary_status, summary_until))
+                    .await
+                    .map_err(db::<StoreError>)?,
+            );
+            changes::record(&mut tx, actor, at, &logged).await.map_err(db::<StoreError>)?;
             tx.commit().await.map_err(db::<StoreError>)
         })
     }
 }
 
 /// Refreshes the ESUS summary of `organisation_id` inside the caller's transaction: the one place
-/// that writes `organisations.esus_status` and `esus_valid_until`.
+/// that writes `organisations.esus_status` and `esus_valid_until`. When the summary changed (from
+/// `before`), the organisation's update for the change log: the accreditations' writes change
+/// the organisation's summary, so a mirror of organisations learns it from the feed too.
 async fn refresh_esus_summary<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     organisation_id: Uuid,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error>
+    before: (Option<EsusStatus>, Option<NaiveDate>),
+) -> Result<Option<NewChange>, sqlx::Error>
 where
     DB: sqlx::Database,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     Uuid: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Organisation: for<'r> sqlx::FromRow<'r, DB::Row>,
+    Uuid: for<'r> sqlx::Decode<'r, DB>,
+    (Uuid,): for<'r> sqlx::FromRow<'r, DB::Row>,
 {
-    sqlx::query::<DB>(REFRESH_SUMMARY)
+    let refreshed = sqlx::query_scalar::<DB, Uuid>(REFRESH_SUMMARY)
         .bind(organisation_id)
         .bind(at)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if refreshed.is_none() {
+        return Ok(None);
+    }
+    let after = sqlx::query_as::<DB, Organisation>(SELECT_ORGANISATION)
+        .bind(organisation_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut previous = after.clone();
+    (previous.esus_status, previous.esus_valid_until) = before;
+    Ok(Some(NewChange::updated(
+        Resource::Organisation,
+        &Record::organisation(&previous),
+        Record::organisation(&after),
+    )))
 }
 
 fn db<E: From<StoreError>>(error: sqlx::Error) -> E {

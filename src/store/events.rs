@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
@@ -296,7 +297,7 @@ impl Store {
     /// Creates an event with its organisers and themes in one transaction. A club or
     /// organisation that does not exist is reported as `MissingReferences`.
     #[tracing::instrument(skip_all)]
-    pub async fn create_event<E>(&self, new: &NewEvent) -> Result<Event, E>
+    pub async fn create_event<E>(&self, new: &NewEvent, actor: &Actor) -> Result<Event, E>
     where
         E: From<StoreError> + From<MissingReferences>,
     {
@@ -329,8 +330,12 @@ impl Store {
                     .await?;
                     insert_parts!(&mut *tx, id, &new.organisers, &themes);
                     let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                    let events = assemble(vec![row], organisers, themes);
+                    let logged: Vec<NewChange> =
+                        events.iter().map(|e| NewChange::created(Resource::Event, Record::event(e))).collect();
+                    changes::record(&mut tx, actor, at, &logged).await?;
                     tx.commit().await?;
-                    Ok::<_, sqlx::Error>(assemble(vec![row], organisers, themes))
+                    Ok::<_, sqlx::Error>(events)
                 }
                 .await
             });
@@ -439,7 +444,12 @@ impl Store {
     /// changed the event meanwhile (compare-and-set on `version`, retried a few times). A change
     /// that changes nothing keeps the version.
     #[tracing::instrument(skip_all, fields(event.id = %id))]
-    pub async fn update_event<E>(&self, id: Uuid, change: impl Fn(&Event) -> Result<NewEvent, E>) -> Result<Event, E>
+    pub async fn update_event<E>(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        change: impl Fn(&Event) -> Result<NewEvent, E>,
+    ) -> Result<Event, E>
     where
         E: From<StoreError> + From<MissingReferences>,
     {
@@ -462,6 +472,7 @@ impl Store {
                 return Ok(current);
             }
             self.check_references::<E>(&new).await?;
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
                 async {
                     let mut tx = pool.begin().await?;
@@ -477,7 +488,7 @@ impl Store {
                         &fields
                     )
                     .bind(id)
-                    .bind(now())
+                    .bind(at)
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
@@ -492,11 +503,13 @@ impl Store {
                     let new_themes: &[String] = if themes_changed { &themes } else { &[] };
                     insert_parts!(&mut *tx, id, organisers, new_themes);
                     let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                    let Some(event) = assemble(vec![row], organisers, themes).pop() else {
+                        return Ok(Attempt::Stale);
+                    };
+                    let logged = NewChange::updated(Resource::Event, &Record::event(&current), Record::event(&event));
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
                     tx.commit().await?;
-                    Ok::<_, sqlx::Error>(match assemble(vec![row], organisers, themes).pop() {
-                        Some(event) => Attempt::Done(Box::new(event)),
-                        None => Attempt::Stale,
-                    })
+                    Ok::<_, sqlx::Error>(Attempt::Done(Box::new(event)))
                 }
                 .await
             });
@@ -513,13 +526,23 @@ impl Store {
     /// Deletes an event with its organisers and themes (part of it, deleted by cascade);
     /// refused with `InUse` while a sponsorship targets it.
     #[tracing::instrument(skip_all, fields(event.id = %id))]
-    pub async fn delete_event(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_event(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         self.delete_row(
             "event",
-            "delete from events where id = $1 and version = coalesce($2, version)",
+            "delete from events where id = $1 and version = coalesce($2, version) \
+             returning version, region_code, status",
             id,
             version,
             references::EVENT,
+            actor,
+            |(version, region, status): (i64, Option<String>, String)| {
+                let facts = Facts {
+                    region,
+                    organisation: None,
+                    public: status == EventStatus::Published.as_str(),
+                };
+                NewChange::deleted(Resource::Event, Record::gone(id, None, version, facts))
+            },
         )
         .await
     }

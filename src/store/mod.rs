@@ -12,6 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
 
+pub mod changes;
 pub mod clients;
 pub mod clubs;
 pub mod esus;

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_pool};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
@@ -81,6 +82,9 @@ macro_rules! columns {
     };
 }
 
+/// One organisation by id `$1`, for the writes of other modules that log its change.
+pub(crate) const SELECT_ORGANISATION: &str = concat!("select ", columns!(), " from organisations where id = $1");
+
 /// Which organisations a list shows.
 #[derive(Debug, Default, Clone)]
 pub struct OrganisationFilter {
@@ -148,24 +152,32 @@ impl Organisation {
 
 impl Store {
     #[tracing::instrument(skip_all)]
-    pub async fn create_organisation(&self, new: &NewOrganisation) -> Result<Organisation, StoreError> {
+    pub async fn create_organisation(&self, new: &NewOrganisation, actor: &Actor) -> Result<Organisation, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
         let fields = OrganisationFields::from(new);
         let inserted = with_pool!(self.db(), pool => {
-            bind_fields(
-                sqlx::query_as::<_, Organisation>(concat!(
-                    "insert into organisations (name_search, name, category, siren, siret, rna, \
-                     legal_category_code, region_code, street, postal_code, city, commune_code, \
-                     website, email, phone, description, founded_on, id, created_at, updated_at, version) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                     $18, $19, $19, 1) returning ", columns!()
-                )),
-                &fields,
-            )
-            .bind(id)
-            .bind(at)
-            .fetch_one(pool)
+            async {
+                let mut tx = pool.begin().await?;
+                let created = bind_fields(
+                    sqlx::query_as::<_, Organisation>(concat!(
+                        "insert into organisations (name_search, name, category, siren, siret, rna, \
+                         legal_category_code, region_code, street, postal_code, city, commune_code, \
+                         website, email, phone, description, founded_on, id, created_at, updated_at, version) \
+                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                         $18, $19, $19, 1) returning ", columns!()
+                    )),
+                    &fields,
+                )
+                .bind(id)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+                let logged = NewChange::created(Resource::Organisation, Record::organisation(&created));
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(created)
+            }
             .await
         });
         match inserted {
@@ -271,6 +283,7 @@ impl Store {
     pub async fn update_organisation<E: From<StoreError>>(
         &self,
         id: Uuid,
+        actor: &Actor,
         change: impl Fn(&Organisation) -> Result<NewOrganisation, E>,
     ) -> Result<Organisation, E> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -280,22 +293,36 @@ impl Store {
             if fields == current.fields {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                bind_fields(
-                    sqlx::query_as::<_, Organisation>(concat!(
-                        "update organisations set name_search = $1, name = $2, category = $3, siren = $4, \
-                         siret = $5, rna = $6, legal_category_code = $7, region_code = $8, street = $9, \
-                         postal_code = $10, city = $11, commune_code = $12, website = $13, email = $14, \
-                         phone = $15, description = $16, founded_on = $17, updated_at = $19, \
-                         version = version + 1 \
-                         where id = $18 and version = $20 returning ", columns!()
-                    )),
-                    &fields,
-                )
-                .bind(id)
-                .bind(now())
-                .bind(current.version)
-                .fetch_optional(pool)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let updated = bind_fields(
+                        sqlx::query_as::<_, Organisation>(concat!(
+                            "update organisations set name_search = $1, name = $2, category = $3, siren = $4, \
+                             siret = $5, rna = $6, legal_category_code = $7, region_code = $8, street = $9, \
+                             postal_code = $10, city = $11, commune_code = $12, website = $13, email = $14, \
+                             phone = $15, description = $16, founded_on = $17, updated_at = $19, \
+                             version = version + 1 \
+                             where id = $18 and version = $20 returning ", columns!()
+                        )),
+                        &fields,
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(current.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(updated) = updated else { return Ok(None) };
+                    let logged = NewChange::updated(
+                        Resource::Organisation,
+                        &Record::organisation(&current),
+                        Record::organisation(&updated),
+                    );
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(Some(updated))
+                }
                 .await
             });
             match updated {
@@ -309,13 +336,22 @@ impl Store {
 
     /// Deletes an organisation that nothing references (`InUse` names what still does).
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
-    pub async fn delete_organisation(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_organisation(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         self.delete_row(
             "organisation",
-            "delete from organisations where id = $1 and version = coalesce($2, version)",
+            "delete from organisations where id = $1 and version = coalesce($2, version) returning version, region_code",
             id,
             version,
             references::ORGANISATION,
+            actor,
+            |(version, region): (i64, String)| {
+                let facts = Facts {
+                    region: Some(region),
+                    organisation: Some(id),
+                    public: true,
+                };
+                NewChange::deleted(Resource::Organisation, Record::gone(id, None, version, facts))
+            },
         )
         .await
     }

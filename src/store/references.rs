@@ -4,7 +4,8 @@
 
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, with_pool};
+use super::changes::{self, Actor, NewChange};
+use super::{Store, StoreError, classify, now, with_pool};
 
 /// One kind of holder: a query counting the rows that reference the id `$1`, and how to name
 /// one and several of them.
@@ -93,24 +94,44 @@ pub const EVENT: &[Reference] = &[
 
 impl Store {
     /// Runs `delete_sql`, which deletes the row with id `$1` when its version is `$2` (any
-    /// version when `$2` is null: `and version = coalesce($2, version)`). No row deleted:
-    /// `Contended` when a version was given (the row changed or went meanwhile: read it again),
-    /// else `NotFound`; `InUse` naming the holders when a foreign key refuses it.
-    pub(crate) async fn delete_row(
+    /// version when `$2` is null: `and version = coalesce($2, version)`) and returns what
+    /// `logged` needs to describe the deletion in the change log, written in the same
+    /// transaction. No row deleted: `Contended` when a version was given (the row changed or
+    /// went meanwhile: read it again), else `NotFound`; `InUse` naming the holders when a
+    /// foreign key refuses it.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn delete_row<T>(
         &self,
         what: &'static str,
         delete_sql: &'static str,
         id: Uuid,
         version: Option<i64>,
         holders: &[Reference],
-    ) -> Result<(), StoreError> {
+        actor: &Actor,
+        logged: impl FnOnce(T) -> NewChange,
+    ) -> Result<(), StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + Send
+            + Unpin,
+    {
+        let at = now();
         let deleted = with_pool!(self.db(), pool => {
-            sqlx::query(delete_sql).bind(id).bind(version).execute(pool).await.map(|r| r.rows_affected())
+            async {
+                let mut tx = pool.begin().await?;
+                let row = sqlx::query_as::<_, T>(delete_sql).bind(id).bind(version).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else { return Ok(false) };
+                changes::record(&mut tx, actor, at, &[logged(row)]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(true)
+            }
+            .await
         });
         match deleted {
-            Ok(0) if version.is_some() => Err(StoreError::Contended(what)),
-            Ok(0) => Err(StoreError::NotFound(what)),
-            Ok(_) => Ok(()),
+            Ok(false) if version.is_some() => Err(StoreError::Contended(what)),
+            Ok(false) => Err(StoreError::NotFound(what)),
+            Ok(true) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(StoreError::InUse {
                 what,
                 detail: self.describe_holders(id, holders).await?,

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::auth::policy::Confidential;
 use crate::domain::sponsorship::{
@@ -52,6 +53,17 @@ struct Row {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
+}
+
+/// What a deletion returns of the deleted row, for the change log.
+#[derive(Debug, sqlx::FromRow)]
+struct DeletedRow {
+    version: i64,
+    sponsor_id: Uuid,
+    public: bool,
+    beneficiary_club_id: Option<Uuid>,
+    beneficiary_event_id: Option<Uuid>,
+    beneficiary_organisation_id: Option<Uuid>,
 }
 
 /// A row with the names and the beneficiary's region the page and single reads join in.
@@ -269,6 +281,7 @@ impl Store {
     pub async fn create_sponsorship<E: From<StoreError>>(
         &self,
         draft: SponsorshipDraft,
+        actor: &Actor,
         check: impl Fn(SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -276,24 +289,36 @@ impl Store {
             let new = check(draft.clone(), names.referenced())?;
             let at = now();
             let inserted = with_pool!(self.db(), pool => {
-                bind_fields(
-                    sqlx::query_as::<_, Row>(concat!(
-                        "insert into sponsorships (sponsor_id, beneficiary_type, beneficiary_club_id, \
-                         beneficiary_event_id, beneficiary_organisation_id, kind, amount_cents, currency, \
-                         counterparts_cents, starts_on, ends_on, status, public, agreement_reference, notes, \
-                         id, created_at, updated_at, version) \
-                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 1) \
-                         returning ", columns!()
-                    )),
-                    &new,
-                )
-                .bind(Uuid::now_v7())
-                .bind(at)
-                .fetch_one(pool)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let row = bind_fields(
+                        sqlx::query_as::<_, Row>(concat!(
+                            "insert into sponsorships (sponsor_id, beneficiary_type, beneficiary_club_id, \
+                             beneficiary_event_id, beneficiary_organisation_id, kind, amount_cents, currency, \
+                             counterparts_cents, starts_on, ends_on, status, public, agreement_reference, notes, \
+                             id, created_at, updated_at, version) \
+                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                             $17, 1) returning ", columns!()
+                        )),
+                        &new,
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(at)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let created = match names.clone().into_sponsorship(row) {
+                        Ok(created) => created,
+                        Err(error) => return Ok(Err(error)),
+                    };
+                    let logged = NewChange::created(Resource::Sponsorship, Record::sponsorship(&created));
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(Ok(created))
+                }
                 .await
             });
             match inserted {
-                Ok(row) => return Ok(names.into_sponsorship(row)?),
+                Ok(created) => return Ok(created?),
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
                 Err(error) => return Err(classify(error, "sponsorship").into()),
             }
@@ -359,6 +384,7 @@ impl Store {
     pub async fn update_sponsorship<E: From<StoreError>>(
         &self,
         id: Uuid,
+        actor: &Actor,
         patch: impl Fn(&Sponsorship) -> SponsorshipDraft,
         check: impl Fn(&Sponsorship, SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
@@ -380,26 +406,44 @@ impl Store {
             if new == current.fields {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                bind_fields(
-                    sqlx::query_as::<_, Row>(concat!(
-                        "update sponsorships set sponsor_id = $1, beneficiary_type = $2, beneficiary_club_id = $3, \
-                         beneficiary_event_id = $4, beneficiary_organisation_id = $5, kind = $6, amount_cents = $7, \
-                         currency = $8, counterparts_cents = $9, starts_on = $10, ends_on = $11, status = $12, \
-                         public = $13, agreement_reference = $14, notes = $15, updated_at = $17, \
-                         version = version + 1 \
-                         where id = $16 and version = $18 returning ", columns!()
-                    )),
-                    &new,
-                )
-                .bind(id)
-                .bind(now())
-                .bind(current.version)
-                .fetch_optional(pool)
+                async {
+                    let mut tx = pool.begin().await?;
+                    let row = bind_fields(
+                        sqlx::query_as::<_, Row>(concat!(
+                            "update sponsorships set sponsor_id = $1, beneficiary_type = $2, \
+                             beneficiary_club_id = $3, beneficiary_event_id = $4, beneficiary_organisation_id = $5, \
+                             kind = $6, amount_cents = $7, currency = $8, counterparts_cents = $9, starts_on = $10, \
+                             ends_on = $11, status = $12, public = $13, agreement_reference = $14, notes = $15, \
+                             updated_at = $17, version = version + 1 \
+                             where id = $16 and version = $18 returning ", columns!()
+                        )),
+                        &new,
+                    )
+                    .bind(id)
+                    .bind(at)
+                    .bind(current.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    let updated = match names.clone().into_sponsorship(row) {
+                        Ok(updated) => updated,
+                        Err(error) => return Ok(Some(Err(error))),
+                    };
+                    let logged = NewChange::updated(
+                        Resource::Sponsorship,
+                        &Record::sponsorship(&current),
+                        Record::sponsorship(&updated),
+                    );
+                    changes::record(&mut tx, actor, at, &[logged]).await?;
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(Some(Ok(updated)))
+                }
                 .await
             });
             match updated {
-                Ok(Some(row)) => return Ok(names.into_sponsorship(row)?),
+                Ok(Some(updated)) => return Ok(updated?),
                 // Changed meanwhile, or a new reference deleted meanwhile: read and check again.
                 Ok(None) => continue,
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
@@ -411,15 +455,50 @@ impl Store {
 
     /// Deletes a sponsorship; nothing references one.
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
-    pub async fn delete_sponsorship(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
-        self.delete_row(
-            "sponsorship",
-            "delete from sponsorships where id = $1 and version = coalesce($2, version)",
-            id,
-            version,
-            &[],
-        )
-        .await
+    pub async fn delete_sponsorship(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
+        let at = now();
+        let deleted = with_pool!(self.db(), pool => {
+            async {
+                let mut tx = pool.begin().await?;
+                let row = sqlx::query_as::<_, DeletedRow>(
+                    "delete from sponsorships where id = $1 and version = coalesce($2, version) returning version, \
+                     sponsor_id, public, beneficiary_club_id, beneficiary_event_id, beneficiary_organisation_id",
+                )
+                .bind(id)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Ok(false) };
+                // The beneficiary, which nothing deleted, gives the region (after the write, so
+                // that SQLite took its write lock first).
+                let region = sqlx::query_scalar::<_, Option<String>>(
+                    "select coalesce((select region_code from clubs where id = $1), \
+                     (select region_code from events where id = $2), \
+                     (select region_code from organisations where id = $3))",
+                )
+                .bind(row.beneficiary_club_id)
+                .bind(row.beneficiary_event_id)
+                .bind(row.beneficiary_organisation_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let facts = Facts {
+                    region,
+                    organisation: Some(row.sponsor_id),
+                    public: row.public,
+                };
+                let logged = NewChange::deleted(Resource::Sponsorship, Record::gone(id, None, row.version, facts));
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(true)
+            }
+            .await
+        });
+        match deleted {
+            Ok(true) => Ok(()),
+            Ok(false) if version.is_some() => Err(StoreError::Contended("sponsorship")),
+            Ok(false) => Err(StoreError::NotFound("sponsorship")),
+            Err(error) => Err(classify(error, "sponsorship")),
+        }
     }
 
     /// Totals per year of `starts_on` and kind, of the active and ended sponsorships only (a

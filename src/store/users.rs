@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
+use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
@@ -71,11 +72,18 @@ macro_rules! columns {
 
 impl Store {
     #[tracing::instrument(skip_all)]
-    pub async fn create_user(&self, fields: &UserFields, password_hash: &str) -> Result<User, StoreError> {
+    pub async fn create_user(
+        &self,
+        fields: &UserFields,
+        password_hash: &str,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
         let inserted = with_pool!(self.db(), pool => {
-            sqlx::query_as::<_, User>(concat!(
+            async {
+            let mut tx = pool.begin().await?;
+            let created = sqlx::query_as::<_, User>(concat!(
                 "insert into users (id, email, password_hash, role, region_code, organisation_id, active, \
                  created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) returning ",
                 columns!()
@@ -88,7 +96,13 @@ impl Store {
             .bind(fields.organisation_id)
             .bind(fields.active)
             .bind(at)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
+            .await?;
+            let logged = NewChange::created(Resource::User, Record::user(&created)).with_hidden_change("password");
+            changes::record(&mut tx, actor, at, &[logged]).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(created)
+            }
             .await
         });
         match inserted {
@@ -169,6 +183,7 @@ impl Store {
     pub async fn update_user<E: From<StoreError>>(
         &self,
         id: Uuid,
+        actor: &Actor,
         change: impl Fn(&User) -> Result<UserChange, E>,
     ) -> Result<User, E> {
         for _ in 0..WRITE_ATTEMPTS {
@@ -177,8 +192,11 @@ impl Store {
             if fields == current.fields && password_hash.is_none() {
                 return Ok(current);
             }
+            let at = now();
             let updated = with_pool!(self.db(), pool => {
-                sqlx::query_as::<_, User>(concat!(
+                async {
+                let mut tx = pool.begin().await?;
+                let updated = sqlx::query_as::<_, User>(concat!(
                     "update users set email = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
                      password_hash = coalesce($6, password_hash), updated_at = $7, version = version + 1 \
                      where id = $8 and version = $9 returning ", columns!()
@@ -189,10 +207,20 @@ impl Store {
                 .bind(fields.organisation_id)
                 .bind(fields.active)
                 .bind(password_hash.clone())
-                .bind(now())
+                .bind(at)
                 .bind(id)
                 .bind(current.version)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(updated) = updated else { return Ok(None) };
+                let mut logged = NewChange::updated(Resource::User, &Record::user(&current), Record::user(&updated));
+                if password_hash.is_some() {
+                    logged = logged.with_hidden_change("password");
+                }
+                changes::record(&mut tx, actor, at, &[logged]).await?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(Some(updated))
+                }
                 .await
             });
             match updated {
@@ -211,13 +239,15 @@ impl Store {
 
     /// Deletes a user and its refresh tokens.
     #[tracing::instrument(skip_all, fields(user.id = %id))]
-    pub async fn delete_user(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
+    pub async fn delete_user(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         self.delete_row(
             "user",
-            "delete from users where id = $1 and version = coalesce($2, version)",
+            "delete from users where id = $1 and version = coalesce($2, version) returning version",
             id,
             version,
             &[],
+            actor,
+            |(version,): (i64,)| NewChange::deleted(Resource::User, Record::gone(id, None, version, Facts::account())),
         )
         .await
     }

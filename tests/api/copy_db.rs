@@ -233,6 +233,39 @@ async fn copy_db_copies_every_table_into_a_fresh_postgres_and_refuses_a_filled_o
         StatusCode::OK,
         "the copied password hash still verifies"
     );
+    // The change log goes on after the copied changes (its sequence was moved past them).
+    let before = json_of(
+        reqwest::Client::new()
+            .get(format!("{copy_base}/api/v1/changes?limit=200"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("an answer"),
+        StatusCode::OK,
+    )
+    .await;
+    let created = reqwest::Client::new()
+        .post(format!("{copy_base}/api/v1/organisations"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Après la copie", "category": "association", "region_code": "76"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(created.status(), StatusCode::CREATED, "a write on the copy is logged");
+    let after = json_of(
+        reqwest::Client::new()
+            .get(format!(
+                "{copy_base}/api/v1/changes?after={}",
+                before["next_cursor"].as_str().expect("a cursor")
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("an answer"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(after["items"][0]["data"]["name"], "Après la copie", "{after}");
     handle.stop(false).await;
     target.drop_it().await;
 }

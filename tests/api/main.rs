@@ -3,7 +3,9 @@
 mod helpers;
 mod process;
 
+mod audit;
 mod auth;
+mod changes;
 mod cli;
 mod clubs;
 mod conditional;

@@ -489,6 +489,29 @@ fn rows() -> Vec<Row> {
         write(patch.clone(), "/api/v1/clients/{id}", "change", F(Client), F(Client), |_| json!({"name": "SI renommé"}), admin_only(OK)),
         call(post.clone(), "/api/v1/clients/{id}/secret", "renew the secret", F(Client), F(Client), admin_only(OK)),
         call(delete.clone(), "/api/v1/clients/{id}", "delete", Fresh(M::Client), Fresh(M::Client), admin_only(NO_CONTENT)),
+
+        // ---- The change feed: read as the lists are (anonymous callers: no accreditation;
+        // confidential keys of `data` are checked in changes.rs). The audit trail and the
+        // histories: administrators, and the managers of the record's region (the changes of
+        // other regions are left out); accounts' histories: administrators only.
+        read("/api/v1/changes?types=organisation&limit=200", "feed: the partner's organisation / one of region 53",
+            F(OrgHome), F(OrgAway), [Bare; 7]),
+        read("/api/v1/changes?types=esus_accreditation&limit=200", "feed: the accreditation of the partner's organisation / of one of region 53",
+            F(AccreditationHome), F(AccreditationAway), [E401, Bare, Bare, Bare, Bare, Bare, Bare]),
+        read("/api/v1/audit?id={id}&limit=200", "audit of the partner's organisation / of one of region 53",
+            F(OrgHome), F(OrgAway), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/organisations/{id}/history?limit=200", "history: the partner's organisation / one of region 53",
+            F(OrgHome), F(OrgAway), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/esus-accreditations/{id}/history?limit=200", "history: of the partner's organisation / of one of region 53",
+            F(AccreditationHome), F(AccreditationAway), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/clubs/{id}/history?limit=200", "history: a club of region 76 / of region 53",
+            F(ClubHome), F(ClubAway), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/events/{id}/history?limit=200", "history: a published event of region 76 / of region 53",
+            F(PublishedHome), F(PublishedAway), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/sponsorships/{id}/history?limit=200", "history: by the partner to region 76 / by another to region 53",
+            F(SponsorshipHomePublic), F(SponsorshipAwayPublic), [E401, E403, E403, E403, Bare, Unlisted, Bare]),
+        read("/api/v1/users/{id}/history?limit=200", "history", F(User), F(User), admin_only_read),
+        read("/api/v1/clients/{id}/history?limit=200", "history", F(Client), F(Client), admin_only_read),
     ]
 }
 

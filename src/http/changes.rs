@@ -1,0 +1,299 @@
+//! The change feed (`GET /api/v1/changes`): every creation, update and deletion of the register's
+//! records in commit order, with a position to resume from, for partner systems that mirror it.
+
+use actix_web::{HttpResponse, get, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::auth::policy::{self, Kind, ListScope};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Query;
+use crate::http::pagination::page_limit;
+use crate::http::responses::{BadRequest, InternalError, Unauthorized, Unavailable};
+use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange, Resource};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_changes);
+}
+
+/// Longest position accepted; ours are far shorter.
+const MAX_POSITION_LEN: usize = 64;
+
+/// The opaque position of a change in the log: base64url of its `seq`.
+pub fn encode_position(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(seq.to_string())
+}
+
+/// The `seq` a position carries; `parameter` names the query parameter in the 400 answer.
+pub fn decode_position(raw: &str, parameter: &str) -> Result<i64, ApiError> {
+    let invalid = || {
+        ApiError::bad_request(
+            "invalid_cursor",
+            format!(
+                "invalid query parameter {parameter}: not a position; pass next_cursor (or an item's position) \
+                 from a previous answer unchanged"
+            ),
+        )
+    };
+    if raw.is_empty() || raw.len() > MAX_POSITION_LEN {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(raw.trim_end_matches('='))
+        .map_err(|_| invalid())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| invalid())?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    text.parse::<i64>().map_err(|_| invalid())
+}
+
+/// Removes from `data` the confidential keys of its resource, unless `scope` shows them for the
+/// record's stored region and organisation.
+pub fn shown_data(change: &LoggedChange, scope: &ListScope) -> Option<Value> {
+    let mut data = change.data.clone()?;
+    if !scope.sees_confidential(change.region_code.as_deref(), change.organisation_id)
+        && let Value::Object(fields) = &mut data
+    {
+        for key in change.resource.confidential_keys() {
+            fields.remove(*key);
+        }
+    }
+    Some(data)
+}
+
+/// Where to start, which resources and how many changes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListChangesParams {
+    /// Resume strictly after this position: the `next_cursor` of the previous answer (or the
+    /// `position` of the last change applied), unchanged. Absent: from the first change.
+    #[param(min_length = 1, max_length = 64, example = "MTI3")]
+    pub after: Option<String>,
+    /// Only these resources, comma-separated: `organisation`, `esus_accreditation`, `club`,
+    /// `club_member`, `event`, `sponsorship`. Absent: all that the caller may read
+    /// (anonymous callers: all but `esus_accreditation`, which needs a login).
+    #[param(min_length = 1, max_length = 200, example = "organisation,event")]
+    pub types: Option<String>,
+    /// How many changes at most (1 to 200).
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+}
+
+/// One change of one record.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "position": "MTI3",
+    "type": "organisation",
+    "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "parent_id": null,
+    "action": "updated",
+    "version": 3,
+    "at": "2026-09-19T08:30:00Z",
+    "data": {
+        "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+        "name": "Mutuelle solidaire d'Occitanie",
+        "category": "mutual",
+        "region_code": "76",
+        "city": "Montpellier",
+        "created_at": "2026-01-12T09:00:00Z",
+        "updated_at": "2026-09-19T08:30:00Z"
+    }
+}))]
+pub struct ChangeItem {
+    /// The position of this change: `after=<position>` resumes after it.
+    pub position: String,
+    /// The resource: `organisation`, `esus_accreditation`, `club`, `club_member`, `event` or
+    /// `sponsorship` (never `user` nor `api_client`).
+    #[serde(rename = "type")]
+    pub resource: Resource,
+    /// The record's id; for a `club_member`, the member organisation's id.
+    pub id: Uuid,
+    /// The club of a `club_member`; `null` for the other resources.
+    pub parent_id: Option<Uuid>,
+    /// `created`, `updated` or `deleted` (a tombstone: `data` is `null`; drop the record).
+    /// For anonymous callers, a change that leaves an event unpublished or a sponsorship not
+    /// public reads as `deleted`, so that their mirror holds only what they may read.
+    pub action: ChangeAction,
+    /// The record's version after the change (the deleted version for a deletion).
+    pub version: i64,
+    /// When the change was committed (UTC).
+    pub at: DateTime<Utc>,
+    /// The record's stored fields after the change (an event with its `organisers` and
+    /// `themes`, a club member with its `club_id` and `organisation_id`): replace your copy
+    /// with it. `null` for a deletion. Confidential fields (an organisation's `email` and
+    /// `phone`, an accreditation's `notes`, a sponsorship's `amount_cents`,
+    /// `counterparts_cents` and `notes`) are left out unless the caller may see them.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+}
+
+/// One page of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{
+        "position": "MTI4",
+        "type": "event",
+        "id": "0193a1f2-9d11-7a3b-8c2d-4e5f6a7b8c9d",
+        "parent_id": null,
+        "action": "deleted",
+        "version": 2,
+        "at": "2026-09-19T08:31:00Z",
+        "data": null
+    }],
+    "next_cursor": "MTI4",
+    "has_more": false
+}))]
+pub struct ChangePage {
+    /// The changes in commit order (oldest first).
+    pub items: Vec<ChangeItem>,
+    /// Where to resume: the position of the last item, or the `after` given when there is no
+    /// new change (absent `after` and no change: the start). Always present, so that a consumer
+    /// that reached the end can poll with it.
+    pub next_cursor: String,
+    /// Whether more changes follow now: ask again at once with `after=<next_cursor>`; `false`:
+    /// the caller is up to date, poll later.
+    pub has_more: bool,
+}
+
+/// The change feed: every change of the register's records, in commit order.
+///
+/// Every creation, update and deletion of organisations, ESUS accreditations, clubs, club
+/// members, events and sponsorships, in the order they were committed. Start without `after`,
+/// apply each item to your copy (`created`/`updated`: store `data` under `type` and `id`;
+/// `deleted`: drop the record), then ask again with `after=<next_cursor>`, at once while
+/// `has_more` is `true`, later otherwise. A consumer that stops anywhere and resumes from the
+/// last position it applied misses nothing and sees nothing twice: positions are allocated in
+/// commit order.
+///
+/// What a caller sees follows the rules of the lists: anonymous callers see no ESUS
+/// accreditation (asking for `types=esus_accreditation` is a 401), and a change that leaves an
+/// event unpublished or a sponsorship not public reads as a deletion for them; confidential
+/// fields are left out of `data` for callers who may not see them (by the record's region and
+/// organisation at the time of the change). Users and API clients are never in the feed (see
+/// the audit trail).
+#[utoipa::path(
+    tag = "changes",
+    params(ListChangesParams),
+    security((), ("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The changes after `after`, oldest first.", body = ChangePage),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[get("/changes")]
+pub async fn list_changes(
+    caller: Caller,
+    state: web::Data<AppState>,
+    Query(params): Query<ListChangesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = policy::list_scope(&caller, Kind::Organisation)?;
+    let limit = page_limit(params.limit)?;
+    let after = match &params.after {
+        Some(raw) => decode_position(raw, "after")?,
+        None => 0,
+    };
+    let resources = match &params.types {
+        Some(raw) => parse_types(raw)?,
+        None => Resource::FEED.to_vec(),
+    };
+    let mut visible = Vec::with_capacity(resources.len());
+    for resource in resources {
+        if resource == Resource::EsusAccreditation {
+            if params.types.is_some() {
+                // Asked for by name: a refusal (401) rather than silence.
+                policy::list_scope(&caller, Kind::Accreditation)?;
+            } else if policy::list_scope(&caller, Kind::Accreditation).is_err() {
+                continue;
+            }
+        }
+        visible.push(resource);
+    }
+    let query = FeedQuery {
+        after,
+        resources: visible,
+        public_only: scope.public_only,
+        limit: limit + 1,
+    };
+    let mut rows = state.store.list_changes(&query).await?;
+    let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next_cursor = encode_position(rows.last().map_or(after, |last| last.seq));
+    let items = rows
+        .iter()
+        .map(|change| ChangeItem {
+            position: encode_position(change.seq),
+            resource: change.resource,
+            id: change.record_id,
+            parent_id: change.parent_id,
+            action: change.action,
+            version: change.version,
+            at: change.at,
+            data: shown_data(change, &scope),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ChangePage {
+        items,
+        next_cursor,
+        has_more,
+    }))
+}
+
+/// The resources of `types`: known feed resources, each once.
+fn parse_types(raw: &str) -> Result<Vec<Resource>, ApiError> {
+    let mut resources = Vec::new();
+    for name in raw.split(',').map(str::trim) {
+        let resource = Resource::parse(name)
+            .filter(|r| Resource::FEED.contains(r))
+            .ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "types",
+                    format!(
+                        "{name:?} is not a resource of the feed; use organisation, esus_accreditation, club, \
+                         club_member, event or sponsorship, comma-separated"
+                    ),
+                )
+            })?;
+        if !resources.contains(&resource) {
+            resources.push(resource);
+        }
+    }
+    Ok(resources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_and_refuse_anything_else() {
+        for seq in [0, 1, 127, i64::MAX] {
+            assert_eq!(decode_position(&encode_position(seq), "after").unwrap(), seq);
+        }
+        for bad in ["", "!!", "LTE", "YWJj", &"A".repeat(65)] {
+            assert!(decode_position(bad, "after").is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn parse_types_takes_feed_resources_once_and_refuses_accounts() {
+        assert_eq!(
+            parse_types("organisation, event,organisation").unwrap(),
+            [Resource::Organisation, Resource::Event]
+        );
+        assert!(parse_types("user").is_err());
+        assert!(parse_types("organisation,,event").is_err());
+        assert!(parse_types("organisations").is_err());
+    }
+}
