@@ -26,6 +26,8 @@ pub const ALLOWED_ORIGIN: &str = "https://app.cress-occitanie.example";
 pub const TEST_JWT_SECRET: &str = "a test secret that is long enough for HS256 tokens";
 /// The body limit of the test servers, small so that 413 is cheap to provoke.
 pub const BODY_LIMIT: u64 = 64 * 1024;
+/// The import body limit of the test servers: above `BODY_LIMIT`, to show imports get their own.
+pub const IMPORT_LIMIT: u64 = 4 * 1024 * 1024;
 
 pub struct TestApp {
     pub address: String,
@@ -333,6 +335,7 @@ pub fn settings_for(database_url: &str) -> Settings {
         database_timeout_seconds: 5,
         log_format: LogFormat::Pretty,
         max_body_bytes: BODY_LIMIT,
+        import_max_bytes: IMPORT_LIMIT,
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         auth: AuthSettings::with_secret(TEST_JWT_SECRET),
         server: cress_api::config::ServerSettings::default(),
