@@ -18,6 +18,9 @@ use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::Modify;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 
 use crate::http::error::ApiError;
 use crate::http::pagination::{MAX_LIMIT, page_limit};
@@ -365,6 +368,56 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
         }
     }
     Ok(records)
+}
+
+/// Every list that answers CSV, with its columns: what the OpenAPI document shows.
+pub const CSV_LISTS: [(&str, Columns); 8] = [
+    ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
+    ("/api/v1/organisations/{id}/esus-accreditations", crate::http::esus::CSV_COLUMNS),
+    ("/api/v1/clubs", crate::http::clubs::CLUB_COLUMNS),
+    ("/api/v1/clubs/{id}/members", crate::http::clubs::MEMBER_COLUMNS),
+    ("/api/v1/events", crate::http::events::CSV_COLUMNS),
+    ("/api/v1/sponsorships", crate::http::sponsorships::CSV_COLUMNS),
+    ("/api/v1/users", crate::http::users::CSV_COLUMNS),
+    ("/api/v1/clients", crate::http::clients::CSV_COLUMNS),
+];
+
+/// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
+/// line as example) and the 406 of an `Accept` that allows neither.
+pub struct CsvLists;
+
+impl Modify for CsvLists {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (path, columns) in CSV_LISTS {
+            let Some(operation) = openapi.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else {
+                continue;
+            };
+            let responses = &mut operation.responses.responses;
+            if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                let mut header = Vec::new();
+                write_record(&mut header, columns.all.iter().copied());
+                let mut description = String::from(
+                    "With `Accept: text/csv`: every row from `cursor` (or the start) to the end, as CSV whose \
+                     header is the example; confidential columns only for callers who see them.",
+                );
+                if !columns.confidential.is_empty() {
+                    description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
+                }
+                let content = ContentBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .description(Some(description)),
+                    ))
+                    .example(Some(Value::String(String::from_utf8_lossy(&header).into_owned())))
+                    .build();
+                ok.content.insert(TEXT_CSV.to_owned(), RefOr::T(content));
+            }
+            responses
+                .entry("406".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("NotAcceptable")));
+        }
+    }
 }
 
 #[cfg(test)]
