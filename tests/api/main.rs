@@ -15,6 +15,8 @@ mod events;
 mod hardening;
 mod health;
 mod idempotency;
+mod import;
+mod export;
 mod matrix;
 mod openapi;
 mod operations;
