@@ -204,9 +204,23 @@ pub struct ImportReport {
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, description = "Another request took a SIREN, SIRET or RNA of the file (`duplicate`) or changed an organisation to update (`concurrent_update`) meanwhile; nothing was written.",
-            body = Problem, content_type = "application/problem+json"),
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/concurrent_update",
+                "title": "Conflict with the current state",
+                "status": 409,
+                "detail": "the organisation was changed by another request meanwhile; read it again and retry",
+                "code": "concurrent_update"
+            })),
         (status = 413, description = "The body is larger than `IMPORT_MAX_BYTES`.", body = Problem,
-            content_type = "application/problem+json"),
+            content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/payload_too_large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": "request body larger than 67108864 bytes",
+                "code": "payload_too_large"
+            })),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "Unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`, every failing field with its `row`); nothing was written.",
             body = Problem, content_type = "application/problem+json",
