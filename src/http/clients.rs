@@ -248,9 +248,14 @@ pub async fn list_clients(
         };
         client_page(state.clone(), params)
     };
-    csv::respond(format, CSV_COLUMNS.shown(false), cursor, limit, pages, |items, next_cursor| {
-        ApiClientPage { items, next_cursor }
-    })
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ApiClientPage { items, next_cursor },
+    )
     .await
 }
 

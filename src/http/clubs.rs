@@ -353,10 +353,24 @@ pub async fn list_clubs(
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Kind::Club)?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| club_page(state.clone(), ListClubsParams { cursor, limit, ..params.clone() });
-    csv::respond(format, CLUB_COLUMNS.shown(false), cursor, limit, pages, |items, next_cursor| {
-        ClubPage { items, next_cursor }
-    })
+    let pages = move |cursor, limit| {
+        club_page(
+            state.clone(),
+            ListClubsParams {
+                cursor,
+                limit,
+                ..params.clone()
+            },
+        )
+    };
+    csv::respond(
+        format,
+        CLUB_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ClubPage { items, next_cursor },
+    )
     .await
 }
 
@@ -742,9 +756,14 @@ pub async fn list_club_members(
         };
         member_page(state.clone(), club_id, params)
     };
-    csv::respond(format, MEMBER_COLUMNS.shown(false), cursor, limit, pages, |items, next_cursor| {
-        ClubMemberPage { items, next_cursor }
-    })
+    csv::respond(
+        format,
+        MEMBER_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ClubMemberPage { items, next_cursor },
+    )
     .await
 }
 

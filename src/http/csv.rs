@@ -373,7 +373,10 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
 /// Every list that answers CSV, with its columns: what the OpenAPI document shows.
 pub const CSV_LISTS: [(&str, Columns); 8] = [
     ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
-    ("/api/v1/organisations/{id}/esus-accreditations", crate::http::esus::CSV_COLUMNS),
+    (
+        "/api/v1/organisations/{id}/esus-accreditations",
+        crate::http::esus::CSV_COLUMNS,
+    ),
     ("/api/v1/clubs", crate::http::clubs::CLUB_COLUMNS),
     ("/api/v1/clubs/{id}/members", crate::http::clubs::MEMBER_COLUMNS),
     ("/api/v1/events", crate::http::events::CSV_COLUMNS),

@@ -367,9 +367,14 @@ pub async fn list_esus_accreditations(
         let params = ListEsusAccreditationsParams { cursor, limit };
         accreditation_page(state.clone(), organisation.id, confidential, params)
     };
-    csv::respond(format, CSV_COLUMNS.shown(confidential), cursor, limit, pages, |items, next_cursor| {
-        EsusAccreditationPage { items, next_cursor }
-    })
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(confidential),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| EsusAccreditationPage { items, next_cursor },
+    )
     .await
 }
 

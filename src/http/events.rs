@@ -713,9 +713,14 @@ pub async fn list_events(
         };
         event_page(state.clone(), scope.public_only, params)
     };
-    csv::respond(format, CSV_COLUMNS.shown(false), cursor, limit, pages, |items, next_cursor| {
-        EventPage { items, next_cursor }
-    })
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| EventPage { items, next_cursor },
+    )
     .await
 }
 

@@ -21,9 +21,7 @@ use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, read_table};
 use crate::http::error::{ApiError, FieldError, Problem};
 use crate::http::extract::parse_value;
-use crate::http::organisations::{
-    CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of,
-};
+use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, Unauthorized, Unavailable, UnsupportedMediaType};
 use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
 
@@ -316,8 +314,7 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
         ))),
         "application/json" => Ok(BodyFormat::Json),
         "" => Err(ApiError::UnsupportedMediaType(
-            "send the rows as CSV (Content-Type: text/csv) or as a JSON array (Content-Type: application/json)"
-                .into(),
+            "send the rows as CSV (Content-Type: text/csv) or as a JSON array (Content-Type: application/json)".into(),
         )),
         other => Err(ApiError::UnsupportedMediaType(format!(
             "an import is CSV (text/csv) or a JSON array (application/json), not {other}"
@@ -363,7 +360,10 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
             errors.push(FieldError::new(
                 name.clone(),
                 "unknown_field",
-                format!("unknown column `{name}`; the columns are the fields of an organisation: {}", FIELDS.join(", ")),
+                format!(
+                    "unknown column `{name}`; the columns are the fields of an organisation: {}",
+                    FIELDS.join(", ")
+                ),
             ));
         } else if table.header[..index].contains(name) {
             errors.push(FieldError::new(
@@ -427,7 +427,11 @@ fn json_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
                     fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
                     Ok(fields)
                 }
-                _ => Err(FieldError::new("", "invalid_type", "each element must be a JSON object")),
+                _ => Err(FieldError::new(
+                    "",
+                    "invalid_type",
+                    "each element must be a JSON object",
+                )),
             },
         })
         .collect())
@@ -472,7 +476,8 @@ impl Plan {
         let mut seen: HashMap<(Identifier, String), u64> = HashMap::new();
         for row in rows {
             let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
-                let request: CreateOrganisationRequest = parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
+                let request: CreateOrganisationRequest =
+                    parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
                 let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
                 let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
                 policy::require(caller, Action::Create, &target).map_err(row_errors)?;
@@ -592,7 +597,11 @@ fn taken(
                 FieldError::new(
                     identifier.column(),
                     "duplicate",
-                    format!("another organisation ({}) already has {} {value}", holder.id, identifier.column()),
+                    format!(
+                        "another organisation ({}) already has {} {value}",
+                        holder.id,
+                        identifier.column()
+                    ),
                 )
             })
         })

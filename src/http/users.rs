@@ -367,10 +367,24 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::users())?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| user_page(state.clone(), ListUsersParams { cursor, limit, ..params.clone() });
-    csv::respond(format, CSV_COLUMNS.shown(false), cursor, limit, pages, |items, next_cursor| {
-        UserPage { items, next_cursor }
-    })
+    let pages = move |cursor, limit| {
+        user_page(
+            state.clone(),
+            ListUsersParams {
+                cursor,
+                limit,
+                ..params.clone()
+            },
+        )
+    };
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| UserPage { items, next_cursor },
+    )
     .await
 }
 

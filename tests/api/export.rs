@@ -7,15 +7,21 @@ use std::collections::BTreeSet;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, siren_from,
-};
+use crate::helpers::{TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, siren_from};
 use crate::on_both_backends;
 
 const ORGANISATIONS: &str = "/api/v1/organisations";
 
 async fn get_csv(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    csv_of(app.as_admin().request(reqwest::Method::GET, path).header("accept", "text/csv").send().await.expect("an answer")).await
+    csv_of(
+        app.as_admin()
+            .request(reqwest::Method::GET, path)
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .expect("an answer"),
+    )
+    .await
 }
 
 /// The CSV columns a JSON item's non-null fields fill: nested objects flattened with `_`.
@@ -24,7 +30,11 @@ fn flattened_keys(item: &Value) -> BTreeSet<String> {
         match value {
             Value::Object(fields) => {
                 for (name, value) in fields {
-                    let key = if prefix.is_empty() { name.clone() } else { format!("{prefix}_{name}") };
+                    let key = if prefix.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{prefix}_{name}")
+                    };
                     walk(&key, value, keys);
                 }
             }
@@ -53,20 +63,37 @@ async fn one_of_each(app: &TestApp) -> (String, String) {
             json!({"category": "mutual", "siren": siren_from(10_000_001), "email": "contact@mutuelle.example", "city": "Sète"}),
         ))
         .await;
-    let other = app.create_organisation(organisation("Cress Occitanie", json!({"category": "network"}))).await;
-    let (org_id, other_id) = (org["id"].as_str().unwrap().to_owned(), other["id"].as_str().unwrap().to_owned());
+    let other = app
+        .create_organisation(organisation("Cress Occitanie", json!({"category": "network"})))
+        .await;
+    let (org_id, other_id) = (
+        org["id"].as_str().unwrap().to_owned(),
+        other["id"].as_str().unwrap().to_owned(),
+    );
     let accreditation = json!({"applied_on": "2026-01-05", "basis": "conditions", "notes": "Dossier complet."});
     let path = format!("{ORGANISATIONS}/{org_id}/esus-accreditations");
     let created = app.post_json(&path, &accreditation).await;
-    assert_eq!(created.status(), StatusCode::CREATED, "{}", created.text().await.unwrap());
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "{}",
+        created.text().await.unwrap()
+    );
     let club = json_of(
-        app.post_json("/api/v1/clubs", &json!({"name": "Club des collectivités", "region_code": "76", "host_organisation_id": other_id})).await,
+        app.post_json(
+            "/api/v1/clubs",
+            &json!({"name": "Club des collectivités", "region_code": "76", "host_organisation_id": other_id}),
+        )
+        .await,
         StatusCode::CREATED,
     )
     .await;
     let club_id = club["id"].as_str().unwrap().to_owned();
     let member = app
-        .post_json(&format!("/api/v1/clubs/{club_id}/members"), &json!({"organisation_id": org_id, "joined_on": "2026-01-15"}))
+        .post_json(
+            &format!("/api/v1/clubs/{club_id}/members"),
+            &json!({"organisation_id": org_id, "joined_on": "2026-01-15"}),
+        )
         .await;
     assert_eq!(member.status(), StatusCode::CREATED);
     let event = json!({
@@ -76,22 +103,38 @@ async fn one_of_each(app: &TestApp) -> (String, String) {
         "organisers": [{"organisation_id": other_id, "role": "organiser"}],
         "themes": ["mois-de-l-ess", "territoires"]
     });
-    assert_eq!(app.post_json("/api/v1/events", &event).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_json("/api/v1/events", &event).await.status(),
+        StatusCode::CREATED
+    );
     let draft = json!({
         "title": "Brouillon", "kind": "meeting", "status": "draft",
         "starts_at": "2026-12-10T09:00:00+01:00", "ends_at": "2026-12-10T12:00:00+01:00", "region_code": "76", "city": "Montpellier"
     });
-    assert_eq!(app.post_json("/api/v1/events", &draft).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_json("/api/v1/events", &draft).await.status(),
+        StatusCode::CREATED
+    );
     let sponsorship = json!({
         "sponsor_id": org_id, "beneficiary": {"type": "club", "id": club_id},
         "kind": "financial_patronage", "amount_cents": 150_000, "counterparts_cents": 10_000,
         "starts_on": "2026-01-01", "status": "active", "public": true, "notes": "Logo."
     });
-    assert_eq!(app.post_json("/api/v1/sponsorships", &sponsorship).await.status(), StatusCode::CREATED);
-    let user = json!({"email": "lecteur@cress.example", "password": "une phrase de passe assez longue", "role": "viewer"});
-    assert_eq!(app.post_json("/api/v1/users", &user).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_json("/api/v1/sponsorships", &sponsorship).await.status(),
+        StatusCode::CREATED
+    );
+    let user =
+        json!({"email": "lecteur@cress.example", "password": "une phrase de passe assez longue", "role": "viewer"});
+    assert_eq!(
+        app.post_json("/api/v1/users", &user).await.status(),
+        StatusCode::CREATED
+    );
     let client = json!({"name": "SI partenaire", "role": "viewer"});
-    assert_eq!(app.post_json("/api/v1/clients", &client).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_json("/api/v1/clients", &client).await.status(),
+        StatusCode::CREATED
+    );
     (org_id, club_id)
 }
 
@@ -283,5 +326,13 @@ on_both_backends! {
 }
 
 async fn csv_as_anonymous_events(app: &TestApp) -> (Vec<String>, Vec<Vec<String>>) {
-    csv_of(app.as_anonymous().request(reqwest::Method::GET, "/api/v1/events").header("accept", "text/csv").send().await.unwrap()).await
+    csv_of(
+        app.as_anonymous()
+            .request(reqwest::Method::GET, "/api/v1/events")
+            .header("accept", "text/csv")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }

@@ -418,7 +418,12 @@ pub async fn csv_of(response: Response) -> (Vec<String>, Vec<Vec<String>>) {
         .unwrap_or_default()
         .to_owned();
     let bytes = response.bytes().await.expect("a body");
-    assert_eq!(status, StatusCode::OK, "CSV answer: {}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "CSV answer: {}",
+        String::from_utf8_lossy(&bytes)
+    );
     assert!(content_type.starts_with("text/csv"), "content type {content_type}");
     let table = cress_api::http::csv::read_table(&bytes).expect("the answer is well-formed CSV");
     (table.header, table.records)

@@ -5,9 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    BODY_LIMIT, IMPORT_LIMIT, TestApp, json_of, manager_of, organisation, problem_of, siren_from,
-};
+use crate::helpers::{BODY_LIMIT, IMPORT_LIMIT, TestApp, json_of, manager_of, organisation, problem_of, siren_from};
 use crate::on_both_backends;
 
 const IMPORT: &str = "/api/v1/organisations/import";
