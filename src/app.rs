@@ -28,8 +28,8 @@ use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
 use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
-    AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, organisations, responses,
-    sponsorships, users,
+    AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, import, organisations,
+    responses, sponsorships, users,
 };
 use crate::store::Store;
 
@@ -54,7 +54,16 @@ the same request with the same key again (within 24 hours) and get the first ans
 `Idempotent-Replayed: true`, without anything written twice. The same key with another request is
 a 422 `idempotency_key_reused`; while the first request still runs, a 409
 `idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the `sub` of its token).
-The token endpoints and the endpoints that answer a client secret ignore the header.
+The token endpoints, the endpoints that answer a client secret, and the bulk import (safe to
+retry as it is) ignore the header.
+
+**CSV.** Every list answers CSV when asked with `Accept: text/csv` (406 when `Accept` allows
+neither JSON nor CSV): the same filters and order, every matching row from `cursor` (or the
+start) to the end in one streamed answer (`limit` does not cut it). The header names the JSON
+fields; nested objects become `<field>_<subfield>` columns (`esus_status`, `esus_valid_until`,
+`host_organisation_id`, `beneficiary_type`…), arrays one cell of JSON text (an event's
+`organisers` and `themes`); confidential columns appear only for callers who see them on some
+rows, empty on the others. `POST /api/v1/organisations/import` reads such a file back.
 
 **Authentication.** Send `Authorization: Bearer <access token>`. People get a token from
 `POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, scheme
@@ -90,6 +99,7 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         responses::NotFound,
         responses::Conflict,
         responses::PayloadTooLarge,
+        responses::NotAcceptable,
         responses::UnsupportedMediaType,
         responses::Unprocessable,
         responses::TooManyRequests,
@@ -151,6 +161,7 @@ where
 {
     app.service(
         scope("/api/v1")
+            .configure(import::configure)
             .configure(organisations::configure)
             .configure(esus::configure)
             .configure(clubs::configure)
@@ -171,6 +182,7 @@ pub fn openapi() -> OpenApiDoc {
     let (_, mut doc) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     // After the routes are collected: the header goes on the operations they registered.
     idempotency::IdempotencyKeys.modify(&mut doc);
+    crate::http::csv::CsvLists.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
     crate::http::etag::ConditionalRequests.modify(&mut doc);
@@ -290,6 +302,7 @@ pub fn run_with(
     let metrics = web::Data::from(metrics);
     let metrics_here = settings.server.metrics == MetricsExposure::Main;
     let body_limit = settings.max_body_bytes();
+    let import_limit = import::ImportLimit(settings.import_max_bytes());
     let timeout = RequestTimeout(settings.server.request_timeout());
     let origins = settings.cors_origins.clone();
     let workers = workers();
@@ -302,6 +315,7 @@ pub fn run_with(
             .app_data(timeout)
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(BodyLimit(body_limit))
+            .app_data(import_limit)
             .app_data(web::PathConfig::default().error_handler(path_error));
         let app = routes(app)
             .into_app()

@@ -44,6 +44,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(1024..=1_073_741_824))]
     pub max_body_bytes: u64,
 
+    /// Largest body of a bulk import (`POST /api/v1/organisations/import`), in bytes; larger
+    /// imports are answered 413. 64 MiB holds some 200,000 rows.
+    #[arg(long, global = true, env = "IMPORT_MAX_BYTES", value_name = "IMPORT_MAX_BYTES", default_value_t = 67_108_864,
+          value_parser = clap::value_parser!(u64).range(1024..=4_294_967_296))]
+    pub import_max_bytes: u64,
+
     /// Comma-separated browser origins allowed to call the API (CORS), such as
     /// `https://app.cress-occitanie.org`. Empty: no cross-origin browser access.
     #[arg(long, global = true, env = "CORS_ORIGINS", value_name = "CORS_ORIGINS", value_delimiter = ',',
@@ -252,6 +258,10 @@ impl Settings {
 
     pub fn max_body_bytes(&self) -> usize {
         usize::try_from(self.max_body_bytes).unwrap_or(usize::MAX)
+    }
+
+    pub fn import_max_bytes(&self) -> usize {
+        usize::try_from(self.import_max_bytes).unwrap_or(usize::MAX)
     }
 }
 

@@ -308,6 +308,12 @@ pub enum Confidential {
 }
 
 impl ListScope {
+    /// Whether the caller sees confidential fields on at least some rows of the list (the
+    /// confidential columns of a CSV export are shown to it, empty on the other rows).
+    pub fn sees_some_confidential(&self) -> bool {
+        self.confidential != Confidential::Nobody
+    }
+
     /// Whether one row of the list shows its confidential fields.
     pub fn sees_confidential(&self, region: Option<&str>, organisation: Option<Uuid>) -> bool {
         match &self.confidential {

@@ -621,6 +621,7 @@ mod tests {
             database_timeout_seconds: 1,
             log_format: crate::config::LogFormat::Pretty,
             max_body_bytes: 1024,
+            import_max_bytes: 4096,
             cors_origins: Vec::new(),
             auth,
             server: crate::config::ServerSettings::default(),

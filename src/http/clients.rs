@@ -18,6 +18,7 @@ use crate::auth::policy::{self, Action, Target};
 use crate::auth::role::RoleName;
 use crate::domain::text::clean_text;
 use crate::http::AppState;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -163,7 +164,7 @@ pub struct UpdateApiClientRequest {
 }
 
 /// Filters and page of the client list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListApiClientsParams {
@@ -239,10 +240,52 @@ pub async fn create_api_client(
 #[get("/clients")]
 pub async fn list_clients(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListApiClientsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::api_clients())?;
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListApiClientsParams {
+            cursor,
+            limit,
+            ..params.clone()
+        };
+        client_page(state.clone(), params)
+    };
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ApiClientPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of the client list as CSV.
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "client_id",
+        "name",
+        "role",
+        "region_code",
+        "organisation_id",
+        "active",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &[],
+};
+
+async fn client_page(
+    state: web::Data<AppState>,
+    params: ListApiClientsParams,
+) -> Result<Page<ApiClientResponse>, ApiError> {
     let limit = page_limit(params.limit)?;
     let after = params
         .cursor
@@ -260,7 +303,7 @@ pub async fn list_clients(
         encode_cursor("name", &last.fields.name, last.id)
     });
     let items = rows.into_iter().map(ApiClientResponse::from).collect();
-    Ok(HttpResponse::Ok().json(ApiClientPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create an API client.

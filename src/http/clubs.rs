@@ -17,6 +17,7 @@ use crate::domain::codes::RegionCode;
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
 use crate::http::AppState;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -261,7 +262,7 @@ async fn check_host(state: &AppState, host: Option<Uuid>) -> Result<Option<Field
 }
 
 /// Filters and page of the club list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListClubsParams {
@@ -346,10 +347,52 @@ impl ListClubsParams {
 #[get("/clubs")]
 pub async fn list_clubs(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListClubsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Kind::Club)?;
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        club_page(
+            state.clone(),
+            ListClubsParams {
+                cursor,
+                limit,
+                ..params.clone()
+            },
+        )
+    };
+    csv::respond(
+        format,
+        CLUB_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ClubPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of the club list as CSV (`host_organisation` flattened).
+pub const CLUB_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "name",
+        "region_code",
+        "host_organisation_id",
+        "host_organisation_name",
+        "description",
+        "audience",
+        "active_member_count",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &[],
+};
+
+async fn club_page(state: web::Data<AppState>, params: ListClubsParams) -> Result<Page<ClubResponse>, ApiError> {
     let query = params.into_query()?;
     let mut rows = state.store.list_clubs(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
@@ -357,7 +400,7 @@ pub async fn list_clubs(
         encode_cursor(CLUB_ORDER, &key, id)
     });
     let items = rows.into_iter().map(ClubResponse::from).collect();
-    Ok(HttpResponse::Ok().json(ClubPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create a club.
@@ -649,7 +692,7 @@ impl UpdateClubMemberRequest {
 }
 
 /// Filters and page of a club's member list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListClubMembersParams {
@@ -698,11 +741,56 @@ const MEMBER_ORDER: &str = "organisation_name";
 #[get("/clubs/{id}/members")]
 pub async fn list_club_members(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     Query(params): Query<ListClubMembersParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Kind::Club)?;
+    let club_id = id.into_inner();
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListClubMembersParams {
+            cursor,
+            limit,
+            ..params.clone()
+        };
+        member_page(state.clone(), club_id, params)
+    };
+    csv::respond(
+        format,
+        MEMBER_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| ClubMemberPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of a club's member list as CSV.
+pub const MEMBER_COLUMNS: Columns = Columns {
+    all: &[
+        "club_id",
+        "organisation_id",
+        "organisation_name",
+        "organisation_category",
+        "role",
+        "joined_on",
+        "left_on",
+        "active",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &[],
+};
+
+async fn member_page(
+    state: web::Data<AppState>,
+    club_id: Uuid,
+    params: ListClubMembersParams,
+) -> Result<Page<ClubMemberResponse>, ApiError> {
     let limit = page_limit(params.limit)?;
     let after = params
         .cursor
@@ -711,7 +799,7 @@ pub async fn list_club_members(
         .transpose()?;
     let today = today();
     let query = ListMembers {
-        club_id: id.into_inner(),
+        club_id,
         filter: MemberFilter {
             active: params.active,
             role: params.role,
@@ -726,7 +814,7 @@ pub async fn list_club_members(
         encode_cursor(MEMBER_ORDER, &key, id)
     });
     let items = rows.into_iter().map(|m| ClubMemberResponse::new(m, today)).collect();
-    Ok(HttpResponse::Ok().json(ClubMemberPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Add a member to a club.

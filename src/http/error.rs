@@ -53,9 +53,14 @@ pub struct Problem {
     pub error: Option<String>,
 }
 
-/// One failing field of a request body.
+/// One failing field of a request body (of one row, for a bulk import).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
+    /// Bulk imports only: the row at fault, counted from 1 (a CSV file's header line is not a
+    /// row; a JSON array's first element is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub row: Option<u64>,
     /// The field, as a JSON path from the body's root (`siren`, `organisers[0].role`).
     pub field: String,
     /// A stable snake_case word: `required`, `blank`, `too_long`, `invalid_format`,
@@ -68,10 +73,16 @@ pub struct FieldError {
 impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
+            row: None,
             field: field.into(),
             code: code.into(),
             message: message.into(),
         }
+    }
+
+    /// The same error, on row `row` of a bulk import.
+    pub fn on_row(self, row: u64) -> Self {
+        Self { row: Some(row), ..self }
     }
 }
 
@@ -184,6 +195,13 @@ pub enum ApiError {
     /// 412: `If-Match` names a representation that is no longer the current one.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// 406: the `Accept` header asks for no format this operation answers.
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// 422: rows of a bulk import break the rules, so nothing was imported; `errors` lists them
+    /// with their row numbers.
+    #[error("{detail}")]
+    RowsInvalid { detail: String, errors: Vec<FieldError> },
     /// 413: the body is larger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -250,6 +268,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed(_) => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::NotAcceptable(_) => "not_acceptable",
+            Self::RowsInvalid { .. } => "rows_invalid",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Invalid(_) => "validation_failed",
             Self::Unavailable => "service_unavailable",
@@ -272,6 +292,8 @@ impl ApiError {
             Self::Conflict { .. } => "Conflict with the current state",
             Self::PreconditionFailed(_) => "Precondition failed",
             Self::PayloadTooLarge { .. } => "Request body too large",
+            Self::NotAcceptable(_) => "Not acceptable",
+            Self::RowsInvalid { .. } => "Some rows are invalid",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Invalid(_) => "The request is invalid",
             Self::Unprocessable { .. } => "The request cannot be processed",
@@ -310,7 +332,7 @@ impl ApiError {
             detail: self.detail(),
             code: code.into(),
             errors: match self {
-                Self::Invalid(errors) => errors.clone(),
+                Self::Invalid(errors) | Self::RowsInvalid { errors, .. } => errors.clone(),
                 _ => Vec::new(),
             },
             existing_id: match self {
@@ -338,8 +360,11 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Invalid(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::Unprocessable { .. } | Self::RowsInvalid { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unavailable | Self::Timeout { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

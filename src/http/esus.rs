@@ -16,6 +16,7 @@ use crate::domain::esus::{
 };
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -310,7 +311,7 @@ impl UpdateEsusAccreditationRequest {
 const SORT: &str = "-applied_on";
 
 /// The page of an organisation's history.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListEsusAccreditationsParams {
@@ -351,6 +352,7 @@ pub struct EsusAccreditationPage {
 #[get("/organisations/{id}/esus-accreditations")]
 pub async fn list_esus_accreditations(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     Query(params): Query<ListEsusAccreditationsParams>,
@@ -360,6 +362,51 @@ pub async fn list_esus_accreditations(
     let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
     policy::require(&caller, Action::Read, &target)?;
     let confidential = sees_confidential(&caller, &target);
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListEsusAccreditationsParams { cursor, limit };
+        accreditation_page(state.clone(), organisation.id, confidential, params)
+    };
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(confidential),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| EsusAccreditationPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of an organisation's accreditation list as CSV.
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "organisation_id",
+        "status",
+        "basis",
+        "applied_on",
+        "decided_on",
+        "valid_from",
+        "valid_until",
+        "withdrawn_on",
+        "authority",
+        "department_code",
+        "decision_reference",
+        "notes",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &["notes"],
+};
+
+async fn accreditation_page(
+    state: web::Data<AppState>,
+    organisation_id: Uuid,
+    confidential: bool,
+    params: ListEsusAccreditationsParams,
+) -> Result<Page<EsusAccreditationResponse>, ApiError> {
     let limit = page_limit(params.limit)?;
     let after = match &params.cursor {
         None => None,
@@ -371,7 +418,7 @@ pub async fn list_esus_accreditations(
         }
     };
     let query = ListAccreditations {
-        organisation_id: organisation.id,
+        organisation_id,
         after,
         limit: limit + 1,
     };
@@ -383,7 +430,7 @@ pub async fn list_esus_accreditations(
         .into_iter()
         .map(|a| EsusAccreditationResponse::new(a, confidential))
         .collect();
-    Ok(HttpResponse::Ok().json(EsusAccreditationPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Record an ESUS accreditation of an organisation.

@@ -16,6 +16,7 @@ use crate::domain::event::{
 use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -504,7 +505,7 @@ impl EventSort {
 }
 
 /// Filters, order and page of the event list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListEventsParams {
@@ -698,18 +699,77 @@ impl ListEventsParams {
 #[get("/events")]
 pub async fn list_events(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Kind::Event)?;
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListEventsParams {
+            cursor,
+            limit,
+            ..params.clone()
+        };
+        event_page(state.clone(), scope.public_only, params)
+    };
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| EventPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of the event list as CSV: `organisers` and `themes` are one cell each, holding
+/// their JSON text.
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "title",
+        "description",
+        "kind",
+        "status",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "online",
+        "online_url",
+        "venue",
+        "street",
+        "postal_code",
+        "city",
+        "commune_code",
+        "region_code",
+        "club_id",
+        "capacity",
+        "attendance",
+        "organisers",
+        "themes",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &[],
+};
+
+/// One page of the event list; `published_only` for anonymous callers.
+async fn event_page(
+    state: web::Data<AppState>,
+    published_only: bool,
+    params: ListEventsParams,
+) -> Result<Page<EventResponse>, ApiError> {
     let (mut query, sort) = params.into_query()?;
-    query.filter.published_only = scope.public_only;
+    query.filter.published_only = published_only;
     let mut events = state.store.list_events(&query).await?;
     let next_cursor = next_page(&mut events, query.limit - 1, |last| {
         encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id)
     });
     let items = events.into_iter().map(EventResponse::from).collect();
-    Ok(HttpResponse::Ok().json(EventPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create an event.

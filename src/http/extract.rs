@@ -88,12 +88,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let message = strip_position(&error.into_inner().to_string());
-        let (field, code) = field_and_code(&path, &message);
-        ApiError::Invalid(vec![FieldError::new(field, code, message)])
-    })
+    serde_path_to_error::deserialize(&mut deserializer).map_err(shape_error)
+}
+
+/// Reads a JSON object already parsed (a row of a bulk import) as `T`, with the errors of
+/// `parse_json`'s second pass: a 422 naming the field.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(shape_error)
+}
+
+/// A body of the wrong shape: a 422 naming the field at fault.
+fn shape_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let message = strip_position(&error.into_inner().to_string());
+    let (field, code) = field_and_code(&path, &message);
+    ApiError::Invalid(vec![FieldError::new(field, code, message)])
 }
 
 /// serde_json appends " at line 1 column 7" to its messages: useful for syntax errors, noise for

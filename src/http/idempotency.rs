@@ -50,13 +50,19 @@ const CLAIM_ATTEMPTS: usize = 3;
 const MAX_KEY_LEN: usize = 255;
 
 /// Whether the POST operation at `path` (under `/api/v1`, as in the OpenAPI document) honours
-/// `Idempotency-Key`: every one except those whose answers carry credentials.
+/// `Idempotency-Key`: every one except those whose answers carry credentials, and the bulk
+/// import, whose body may be far larger than `MAX_BODY_BYTES` (the limit this middleware buffers
+/// up to) and which is safe to retry as it is (a failed import writes nothing; a repeated one
+/// finds its rows known).
 pub fn honours_key(path: &str) -> bool {
     let under = |prefix: &str| {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    path.starts_with("/api/v1/") && !under("/api/v1/auth") && !under("/api/v1/clients")
+    path.starts_with("/api/v1/")
+        && !under("/api/v1/auth")
+        && !under("/api/v1/clients")
+        && path != crate::http::import::IMPORT_PATH
 }
 
 /// The middleware, wrapped around the `/api/v1` scope.
@@ -402,6 +408,7 @@ mod tests {
         assert!(!honours_key("/api/v1/auth/logout"));
         assert!(!honours_key("/api/v1/clients"));
         assert!(!honours_key("/api/v1/clients/{id}/secret"));
+        assert!(!honours_key("/api/v1/organisations/import"));
         assert!(!honours_key("/health/ready"));
     }
 

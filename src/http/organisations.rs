@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action, Kind, ListScope, Target};
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::organisation::{
     CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
@@ -16,6 +16,7 @@ use crate::domain::organisation::{
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
@@ -318,7 +319,7 @@ pub struct UpdateOrganisationRequest {
 
 impl UpdateOrganisationRequest {
     /// The organisation as it would be after this patch.
-    fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
+    pub(crate) fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
         fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
             match patch {
                 Some(value) => value.clone(),
@@ -347,7 +348,7 @@ impl UpdateOrganisationRequest {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
-fn check_draft(
+pub(crate) fn check_draft(
     shape: Result<(), validator::ValidationErrors>,
     draft: OrganisationDraft,
 ) -> Result<NewOrganisation, ApiError> {
@@ -392,7 +393,7 @@ impl OrganisationSort {
 }
 
 /// Filters, order and page of the organisation list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListOrganisationsParams {
@@ -551,10 +552,63 @@ impl ListOrganisationsParams {
 #[get("/organisations")]
 pub async fn list_organisations(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListOrganisationsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Kind::Organisation)?;
+    let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListOrganisationsParams {
+            cursor,
+            limit,
+            ..params.clone()
+        };
+        organisation_page(state.clone(), scope.clone(), params)
+    };
+    csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
+        OrganisationPage { items, next_cursor }
+    })
+    .await
+}
+
+/// The columns of the organisation list as CSV (`esus` flattened into two columns).
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "name",
+        "category",
+        "is_ess",
+        "siren",
+        "siret",
+        "rna",
+        "legal_category_code",
+        "region_code",
+        "street",
+        "postal_code",
+        "city",
+        "commune_code",
+        "website",
+        "email",
+        "phone",
+        "description",
+        "founded_on",
+        "esus_status",
+        "esus_valid_until",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &["email", "phone"],
+};
+
+/// One page of the organisation list, as `scope` shows it.
+async fn organisation_page(
+    state: web::Data<AppState>,
+    scope: ListScope,
+    params: ListOrganisationsParams,
+) -> Result<Page<OrganisationResponse>, ApiError> {
     let (query, sort) = params.into_query()?;
     let mut rows = state.store.list_organisations(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| match last.position(query.sort) {
@@ -568,7 +622,7 @@ pub async fn list_organisations(
             OrganisationResponse::new(o, confidential)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(OrganisationPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create an organisation.
@@ -746,7 +800,7 @@ pub async fn delete_organisation(
 const WHAT: &str = "organisation";
 
 /// The organisation as the policy sees it.
-fn target_of(organisation: &Organisation) -> Target {
+pub(crate) fn target_of(organisation: &Organisation) -> Target {
     Target::organisation(organisation.id, &organisation.fields.region_code)
 }
 

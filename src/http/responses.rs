@@ -90,6 +90,9 @@ problem_responses! {
     UnsupportedMediaType => 415, "unsupported_media_type", "Unsupported media type",
         "The body is not sent as JSON (`Content-Type: application/json`).",
         "the body must be JSON (Content-Type: application/json), not text/plain";
+    NotAcceptable => 406, "not_acceptable", "Not acceptable",
+        "`Accept` names no format this operation answers: lists answer `application/json` (the default) or `text/csv`.",
+        "lists answer application/json or text/csv, not application/xml";
     Unprocessable => 422, "validation_failed", "The request is invalid",
         "Some fields break the rules; `errors` lists every failing field.",
         "2 fields are invalid: siren, region_code";

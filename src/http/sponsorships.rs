@@ -9,13 +9,14 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action, Kind, ListScope, Target};
 use crate::domain::sponsorship::{
     AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
     NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
 };
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -397,7 +398,7 @@ impl SponsorshipSort {
 }
 
 /// Filters, order and page of the sponsorship list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListSponsorshipsParams {
@@ -646,10 +647,59 @@ pub async fn summarise_sponsorships(
 #[get("/sponsorships")]
 pub async fn list_sponsorships(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListSponsorshipsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+    let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        let params = ListSponsorshipsParams {
+            cursor,
+            limit,
+            ..params.clone()
+        };
+        sponsorship_page(state.clone(), scope.clone(), params)
+    };
+    csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
+        SponsorshipPage { items, next_cursor }
+    })
+    .await
+}
+
+/// The columns of the sponsorship list as CSV (`beneficiary` flattened).
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "sponsor_id",
+        "sponsor_name",
+        "beneficiary_type",
+        "beneficiary_id",
+        "beneficiary_name",
+        "kind",
+        "amount_cents",
+        "currency",
+        "counterparts_cents",
+        "starts_on",
+        "ends_on",
+        "status",
+        "public",
+        "agreement_reference",
+        "notes",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &["amount_cents", "counterparts_cents", "notes"],
+};
+
+/// One page of the sponsorship list, as `scope` shows it.
+async fn sponsorship_page(
+    state: web::Data<AppState>,
+    scope: ListScope,
+    params: ListSponsorshipsParams,
+) -> Result<Page<SponsorshipResponse>, ApiError> {
     let (query, sort) = params.into_query(scope.public_only)?;
     let mut rows = state.store.list_sponsorships(&query).await?;
     let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
@@ -662,7 +712,7 @@ pub async fn list_sponsorships(
             SponsorshipResponse::new(s, confidential)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(SponsorshipPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create a sponsorship.

@@ -14,6 +14,7 @@ use crate::auth::policy::{self, Action, Target};
 use crate::auth::role::{Role, RoleName};
 use crate::domain::contact::Email;
 use crate::http::AppState;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
@@ -140,7 +141,7 @@ pub struct UpdateUserRequest {
 }
 
 /// Filters and page of the user list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListUsersParams {
@@ -360,10 +361,50 @@ pub(crate) async fn hash_password(state: &web::Data<AppState>, password: SecretS
 #[get("/users")]
 pub async fn list_users(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListUsersParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::users())?;
+    let (cursor, limit) = (params.cursor.clone(), params.limit);
+    let pages = move |cursor, limit| {
+        user_page(
+            state.clone(),
+            ListUsersParams {
+                cursor,
+                limit,
+                ..params.clone()
+            },
+        )
+    };
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        cursor,
+        limit,
+        pages,
+        |items, next_cursor| UserPage { items, next_cursor },
+    )
+    .await
+}
+
+/// The columns of the user list as CSV.
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "id",
+        "email",
+        "role",
+        "region_code",
+        "organisation_id",
+        "active",
+        "created_at",
+        "updated_at",
+        "version",
+    ],
+    confidential: &[],
+};
+
+async fn user_page(state: web::Data<AppState>, params: ListUsersParams) -> Result<Page<UserResponse>, ApiError> {
     let limit = page_limit(params.limit)?;
     let after = params
         .cursor
@@ -381,7 +422,7 @@ pub async fn list_users(
         encode_cursor("email", &last.fields.email, last.id)
     });
     let items = rows.into_iter().map(UserResponse::from).collect();
-    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+    Ok((items, next_cursor))
 }
 
 /// Create a user.

@@ -612,28 +612,30 @@ where
             .execute(&mut **tx)
             .await?;
     }
-    for change in changes {
-        sqlx::query::<DB>(
+    // Many rows per statement (a bulk import logs thousands): 14 parameters a row stays under
+    // SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    for chunk in changes.chunks(1000) {
+        let mut sql = sqlx::QueryBuilder::<DB>::new(
             "insert into record_changes (at, resource, record_id, parent_id, action, version, actor_subject, \
-             actor_role, actor_kind, region_code, organisation_id, public, data, changes) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(at)
-        .bind(change.resource.as_str().to_owned())
-        .bind(change.record_id)
-        .bind(change.parent_id)
-        .bind(change.action.as_str().to_owned())
-        .bind(change.version)
-        .bind(actor.subject.clone())
-        .bind(actor.role.clone())
-        .bind(actor.kind.as_str().to_owned())
-        .bind(change.facts.region.clone())
-        .bind(change.facts.organisation)
-        .bind(change.facts.public)
-        .bind(change.data.clone())
-        .bind(change.changes.clone())
-        .execute(&mut **tx)
-        .await?;
+             actor_role, actor_kind, region_code, organisation_id, public, data, changes) ",
+        );
+        sql.push_values(chunk, |mut row, change| {
+            row.push_bind(at)
+                .push_bind(change.resource.as_str().to_owned())
+                .push_bind(change.record_id)
+                .push_bind(change.parent_id)
+                .push_bind(change.action.as_str().to_owned())
+                .push_bind(change.version)
+                .push_bind(actor.subject.clone())
+                .push_bind(actor.role.clone())
+                .push_bind(actor.kind.as_str().to_owned())
+                .push_bind(change.facts.region.clone())
+                .push_bind(change.facts.organisation)
+                .push_bind(change.facts.public)
+                .push_bind(change.data.clone())
+                .push_bind(change.changes.clone());
+        });
+        sql.build().execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -432,3 +432,211 @@ where
         .bind(f.description)
         .bind(f.founded_on)
 }
+
+/// Rows per statement of a bulk import: 21 bound values per inserted row and 20 per updated
+/// row keep each statement far under SQLite's 32,766 bound values (PostgreSQL allows 65,535).
+const IMPORT_BATCH: usize = 1000;
+
+/// Identifiers looked up per query by the bulk import.
+const LOOKUP_BATCH: usize = 1000;
+
+/// An organisation identifier that is unique in the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Identifier {
+    Siren,
+    Siret,
+    Rna,
+}
+
+impl Identifier {
+    pub const ALL: [Self; 3] = [Self::Siren, Self::Siret, Self::Rna];
+
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Siren => "siren",
+            Self::Siret => "siret",
+            Self::Rna => "rna",
+        }
+    }
+
+    /// Its value in stored fields.
+    pub fn of(self, fields: &OrganisationFields) -> Option<&str> {
+        match self {
+            Self::Siren => fields.siren.as_deref(),
+            Self::Siret => fields.siret.as_deref(),
+            Self::Rna => fields.rna.as_deref(),
+        }
+    }
+}
+
+/// An organisation to update by a bulk import: its id, the version read, its new content.
+#[derive(Debug, Clone)]
+pub struct ImportUpdate {
+    /// The organisation as read when the import was checked (written only if still that version).
+    pub before: Organisation,
+    pub new: NewOrganisation,
+}
+
+impl Store {
+    /// The organisations holding one of `values` as `identifier`, read `LOOKUP_BATCH` values
+    /// per query.
+    #[tracing::instrument(skip_all, fields(identifier = identifier.column(), values = values.len()))]
+    pub async fn organisations_by_identifier(
+        &self,
+        identifier: Identifier,
+        values: &[String],
+    ) -> Result<Vec<Organisation>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in values.chunks(LOOKUP_BATCH) {
+            let rows = with_pool!(self.db(), pool => {
+                let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where "));
+                sql.push(identifier.column()).push(" in (");
+                let mut list = sql.separated(", ");
+                for value in chunk {
+                    list.push_bind(value.clone());
+                }
+                sql.push(")");
+                sql.build_query_as::<Organisation>().fetch_all(pool).await
+            })
+            .map_err(|e| classify(e, "organisation"))?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
+    /// Creates and updates organisations in one transaction, with multi-row statements of
+    /// `IMPORT_BATCH` rows: all or nothing. An update applies only if the organisation still
+    /// has the version read (else `Contended`, and nothing is written); an identifier taken
+    /// meanwhile by another request is a `Conflict` `duplicate`, and nothing is written.
+    #[tracing::instrument(skip_all, fields(created = creates.len(), updated = updates.len()))]
+    pub async fn import_organisations(
+        &self,
+        creates: &[NewOrganisation],
+        updates: &[ImportUpdate],
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        // The records as they will be, for the change log (written in the same transaction).
+        let created: Vec<Organisation> = creates
+            .iter()
+            .map(|new| Organisation {
+                id: Uuid::now_v7(),
+                fields: OrganisationFields::from(new),
+                esus_status: None,
+                esus_valid_until: None,
+                created_at: at,
+                updated_at: at,
+                version: 1,
+            })
+            .collect();
+        let mut logged: Vec<NewChange> = created
+            .iter()
+            .map(|o| NewChange::created(Resource::Organisation, Record::organisation(o)))
+            .collect();
+        logged.extend(updates.iter().map(|update| {
+            let after = Organisation {
+                fields: OrganisationFields::from(&update.new),
+                updated_at: at,
+                version: update.before.version + 1,
+                ..update.before.clone()
+            };
+            NewChange::updated(
+                Resource::Organisation,
+                &Record::organisation(&update.before),
+                Record::organisation(&after),
+            )
+        }));
+        let failed = |error: sqlx::Error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                code: "duplicate",
+                detail: "a SIREN, SIRET or RNA of the import was taken by another request meanwhile; nothing was \
+                         imported, send the import again"
+                    .into(),
+            },
+            _ => classify(error, "organisation"),
+        };
+        with_pool!(self.db(), pool => {
+            let mut tx = pool.begin().await.map_err(failed)?;
+            for chunk in created.chunks(IMPORT_BATCH) {
+                let mut sql = QueryBuilder::new(
+                    "insert into organisations (id, name_search, name, category, siren, siret, rna, \
+                     legal_category_code, region_code, street, postal_code, city, commune_code, website, \
+                     email, phone, description, founded_on, created_at, updated_at, version) ",
+                );
+                sql.push_values(chunk, |mut row, organisation| {
+                    let f = organisation.fields.clone();
+                    row.push_bind(organisation.id)
+                        .push_bind(search_key(&f.name))
+                        .push_bind(f.name)
+                        .push_bind(f.category.as_str())
+                        .push_bind(f.siren)
+                        .push_bind(f.siret)
+                        .push_bind(f.rna)
+                        .push_bind(f.legal_category_code)
+                        .push_bind(f.region_code)
+                        .push_bind(f.street)
+                        .push_bind(f.postal_code)
+                        .push_bind(f.city)
+                        .push_bind(f.commune_code)
+                        .push_bind(f.website)
+                        .push_bind(f.email)
+                        .push_bind(f.phone)
+                        .push_bind(f.description)
+                        .push_bind(f.founded_on)
+                        .push_bind(at)
+                        .push_bind(at)
+                        .push_bind(1_i64);
+                });
+                sql.build().execute(&mut *tx).await.map_err(failed)?;
+            }
+            for chunk in updates.chunks(IMPORT_BATCH) {
+                // One statement per batch: the new contents as a table of values, joined on id
+                // and version (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+                let mut sql = QueryBuilder::new(
+                    "with v (id, version, name_search, name, category, siren, siret, rna, legal_category_code, \
+                     region_code, street, postal_code, city, commune_code, website, email, phone, description, \
+                     founded_on, updated_at) as (",
+                );
+                sql.push_values(chunk, |mut row, update| {
+                    let f = OrganisationFields::from(&update.new);
+                    row.push_bind(update.before.id)
+                        .push_bind(update.before.version)
+                        .push_bind(search_key(&f.name))
+                        .push_bind(f.name)
+                        .push_bind(f.category.as_str())
+                        .push_bind(f.siren)
+                        .push_bind(f.siret)
+                        .push_bind(f.rna)
+                        .push_bind(f.legal_category_code)
+                        .push_bind(f.region_code)
+                        .push_bind(f.street)
+                        .push_bind(f.postal_code)
+                        .push_bind(f.city)
+                        .push_bind(f.commune_code)
+                        .push_bind(f.website)
+                        .push_bind(f.email)
+                        .push_bind(f.phone)
+                        .push_bind(f.description)
+                        .push_bind(f.founded_on)
+                        .push_bind(at);
+                });
+                sql.push(
+                    ") update organisations set name_search = v.name_search, name = v.name, \
+                     category = v.category, siren = v.siren, siret = v.siret, rna = v.rna, \
+                     legal_category_code = v.legal_category_code, region_code = v.region_code, \
+                     street = v.street, postal_code = v.postal_code, city = v.city, \
+                     commune_code = v.commune_code, website = v.website, email = v.email, phone = v.phone, \
+                     description = v.description, founded_on = v.founded_on, updated_at = v.updated_at, \
+                     version = organisations.version + 1 \
+                     from v where organisations.id = v.id and organisations.version = v.version",
+                );
+                let done = sql.build().execute(&mut *tx).await.map_err(failed)?;
+                if usize::try_from(done.rows_affected()).unwrap_or(0) != chunk.len() {
+                    return Err(StoreError::Contended("organisation"));
+                }
+            }
+            changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
+            tx.commit().await.map_err(failed)
+        })
+    }
+}

@@ -26,6 +26,8 @@ pub const ALLOWED_ORIGIN: &str = "https://app.cress-occitanie.example";
 pub const TEST_JWT_SECRET: &str = "a test secret that is long enough for HS256 tokens";
 /// The body limit of the test servers, small so that 413 is cheap to provoke.
 pub const BODY_LIMIT: u64 = 64 * 1024;
+/// The import body limit of the test servers: above `BODY_LIMIT`, to show imports get their own.
+pub const IMPORT_LIMIT: u64 = 4 * 1024 * 1024;
 
 pub struct TestApp {
     pub address: String,
@@ -333,6 +335,7 @@ pub fn settings_for(database_url: &str) -> Settings {
         database_timeout_seconds: 5,
         log_format: LogFormat::Pretty,
         max_body_bytes: BODY_LIMIT,
+        import_max_bytes: IMPORT_LIMIT,
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         auth: AuthSettings::with_secret(TEST_JWT_SECRET),
         server: cress_api::config::ServerSettings::default(),
@@ -382,4 +385,46 @@ async fn fresh_postgres_schema(base: &str) -> String {
         .expect("a test schema can be created");
     let separator = if base.contains('?') { '&' } else { '?' };
     format!("{base}{separator}options=-c%20search_path%3D{schema}")
+}
+
+/// A valid SIREN made from `seed` (its first eight digits) and a Luhn check digit.
+pub fn siren_from(seed: u32) -> String {
+    let base = format!("{:08}", seed % 100_000_000);
+    let sum: u32 = base
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            // The check digit will be rightmost: the payload's last digit is doubled.
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+/// The CSV answer of `path` for the caller `as_`, checked to be CSV, as its header and rows.
+pub async fn csv_of(response: Response) -> (Vec<String>, Vec<Vec<String>>) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let bytes = response.bytes().await.expect("a body");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "CSV answer: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    assert!(content_type.starts_with("text/csv"), "content type {content_type}");
+    let table = cress_api::http::csv::read_table(&bytes).expect("the answer is well-formed CSV");
+    (table.header, table.records)
 }

@@ -351,6 +351,11 @@ fn rows() -> Vec<Row> {
         write(post.clone(), "/api/v1/organisations", "create in region 76 / in region 53", Collection, Collection,
             |c| organisation(&unique("Nouvelle structure"), json!({"region_code": c.region()})),
             [E401, E403, E403, E403, CREATED, E403, CREATED]),
+        // The bulk import: who may create; a manager's row of another region fails as a row
+        // (`forbidden`), so the default all_or_nothing import answers 422 and writes nothing.
+        write(post.clone(), "/api/v1/organisations/import", "import one row of region 76 / of region 53", Collection, Collection,
+            |c| json!([organisation(&unique("Structure importée"), json!({"region_code": c.region()}))]),
+            [E401, E403, E403, E403, OK, Exp::Status(422), OK]),
         write(patch.clone(), "/api/v1/organisations/{id}", "change the description: the partner's organisation / one of region 53",
             F(OrgHome), F(OrgAway), |_| json!({"description": "Description revue."}),
             [E401, E403, OK, E403, OK, E403, OK]),

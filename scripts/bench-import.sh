@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Benchmark of the bulk import (POST /api/v1/organisations/import): generates ROWS valid
+# organisations (Luhn-checked SIRENs, every field filled), starts the server on a fresh
+# database, imports the CSV in one request and prints rows per second. Not part of the tests.
+#
+#   scripts/bench-import.sh                 # SQLite
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-import.sh sqlite postgres
+#
+# ROWS (default 100000) sets the size; PROFILE (default release) the cargo profile built.
+# For PostgreSQL, BENCH_DATABASE_URL names a server where a database cress_bench_<pid> is
+# created for the run and dropped after it.
+set -euo pipefail
+
+ROWS=${ROWS:-100000}
+PROFILE=${PROFILE:-release}
+BACKENDS=("${@:-sqlite}")
+SECRET="a benchmark secret that is long enough for HS256"
+
+cd "$(dirname "$0")/.."
+if [[ "$PROFILE" == "release" ]]; then cargo build --release --quiet; else cargo build --profile "$PROFILE" --quiet; fi
+PROFILE_DIR=$([[ "$PROFILE" == "dev" ]] && echo debug || echo "$PROFILE")
+BIN="${CARGO_TARGET_DIR:-target}/$PROFILE_DIR/cress-api"
+
+WORK=$(mktemp -d)
+SERVER=""
+PG_DB=""
+cleanup() {
+    if [[ -n "$SERVER" ]]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database if exists $PG_DB" >/dev/null; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 - "$ROWS" "$WORK/organisations.csv" <<'PY'
+import sys
+rows, path = int(sys.argv[1]), sys.argv[2]
+def luhn(base):
+    total = 0
+    for i, ch in enumerate(reversed(base)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return base + str((10 - total % 10) % 10)
+categories = ["association", "cooperative", "mutual", "foundation", "ess_company"]
+regions = [("76", "34000", "Montpellier", "34172"), ("53", "35000", "Rennes", "35238"), ("11", "75011", "Paris", "75111")]
+with open(path, "w", encoding="utf-8", newline="") as out:
+    out.write("name;category;siren;siret;region_code;street;postal_code;city;commune_code;website;email;phone;description;founded_on\r\n")
+    for n in range(rows):
+        siren = luhn(f"{10000000 + n:08d}")
+        siret = luhn(siren + "0001")
+        region, postal, city, commune = regions[n % len(regions)]
+        out.write(f"Structure de l'ESS n°{n};{categories[n % len(categories)]};{siren};{siret};{region};"
+                  f"{n % 200 + 1} rue de la République;{postal};{city};{commune};https://structure-{n}.example/;"
+                  f"contact@structure-{n}.example;04 67 00 {n % 100:02d} {n // 100 % 100:02d};"
+                  f"\"Structure n°{n}; description avec séparateur\";{1950 + n % 70}-06-01\r\n")
+PY
+SIZE=$(wc -c <"$WORK/organisations.csv")
+echo "generated $ROWS rows, $((SIZE / 1024)) KiB"
+
+for backend in "${BACKENDS[@]}"; do
+    case "$backend" in
+        sqlite) DATABASE_URL="sqlite://$WORK/bench.db" ;;
+        postgres)
+            : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a PostgreSQL server to benchmark on}"
+            PG_DB="cress_bench_$$"
+            psql "$BENCH_DATABASE_URL" -qc "create database $PG_DB" >/dev/null
+            DATABASE_URL="${BENCH_DATABASE_URL%/*}/$PG_DB"
+            ;;
+        *) echo "unknown backend $backend (sqlite or postgres)" >&2; exit 2 ;;
+    esac
+    PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export DATABASE_URL JWT_SECRET="$SECRET" BIND_ADDRESS="127.0.0.1:$PORT" REQUEST_TIMEOUT_SECONDS=600 \
+        IMPORT_MAX_BYTES=$((SIZE + 1024)) RUST_LOG=warn METRICS=off
+    "$BIN" serve >"$WORK/server-$backend.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break
+        sleep 0.1
+    done
+    TOKEN=$("$BIN" token --role admin)
+    TIME=$(curl -sS -o "$WORK/report.json" -w '%{time_total}' \
+        -H "Authorization: Bearer $TOKEN" -H "Content-Type: text/csv" \
+        --data-binary "@$WORK/organisations.csv" "http://127.0.0.1:$PORT/api/v1/organisations/import")
+    python3 - "$backend" "$ROWS" "$TIME" "$WORK/report.json" <<'PY'
+import json, sys
+backend, rows, seconds, report = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+body = json.load(open(report))
+if body.get("created") != rows:
+    sys.exit(f"{backend}: the import did not create every row: {json.dumps(body)[:500]}")
+print(f"{backend}: {rows} rows imported in {seconds:.2f} s: {rows / seconds:,.0f} rows/s")
+PY
+    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+    if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
+done

@@ -1,0 +1,498 @@
+//! CSV in and out: content negotiation of the lists (`Accept: text/csv`), the one helper that
+//! streams any list as CSV page after page, and the strict RFC 4180 reader of the bulk import.
+//!
+//! Lists: a handler computes one page (`(items, next_cursor)`) from a cursor and a limit; for
+//! JSON it answers that page, for CSV [`respond`] walks every page from the given cursor to the
+//! end, writing each to a streaming body as soon as it is read, so memory holds one page
+//! whatever the size of the list. The header row names the JSON fields; a nested object is
+//! flattened into `<field>_<subfield>` columns (an organisation's `esus` into `esus_status` and
+//! `esus_valid_until`); an array is one cell holding its JSON text (an event's `organisers` and
+//! `themes`). Confidential columns appear only for callers who may see them on some rows, and
+//! are empty on the rows they may not see.
+
+use std::future::Future;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::Modify;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
+
+use crate::http::error::ApiError;
+use crate::http::pagination::{MAX_LIMIT, page_limit};
+
+/// The media type of CSV answers and import bodies.
+pub const TEXT_CSV: &str = "text/csv";
+
+/// What a list answers, from the request's `Accept`: JSON unless `text/csv` is preferred
+/// (by a higher quality, or because JSON is not acceptable at all); 406 when neither is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Json,
+    Csv,
+}
+
+impl FromRequest for ListFormat {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let accept: Vec<&str> = req
+            .headers()
+            .get_all(header::ACCEPT)
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        std::future::ready(negotiate(&accept.join(",")))
+    }
+}
+
+/// The format `accept` (an `Accept` header's value; empty when absent) asks for.
+fn negotiate(accept: &str) -> Result<ListFormat, ApiError> {
+    if accept.trim().is_empty() {
+        return Ok(ListFormat::Json);
+    }
+    // The quality each format gets: the highest of the ranges that name it, exactly or by wildcard.
+    let (mut json, mut csv) = (0.0_f32, 0.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0)
+            .clamp(0.0, 1.0);
+        match media.as_str() {
+            "*/*" => {
+                json = json.max(quality);
+                csv = csv.max(quality);
+            }
+            "application/json" | "application/*" => json = json.max(quality),
+            "text/csv" | "text/*" => csv = csv.max(quality),
+            _ => {}
+        }
+    }
+    if csv > 0.0 && csv > json {
+        Ok(ListFormat::Csv)
+    } else if json > 0.0 {
+        Ok(ListFormat::Json)
+    } else {
+        Err(ApiError::NotAcceptable(format!(
+            "lists answer application/json or text/csv, not {}",
+            accept.trim()
+        )))
+    }
+}
+
+/// The columns of a list's CSV: every column in order, and those that are confidential.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    pub all: &'static [&'static str],
+    pub confidential: &'static [&'static str],
+}
+
+impl Columns {
+    /// The columns for a caller who sees confidential fields on some rows (`true`) or never.
+    pub fn shown(&self, confidential: bool) -> Vec<&'static str> {
+        self.all
+            .iter()
+            .copied()
+            .filter(|c| confidential || !self.confidential.contains(c))
+            .collect()
+    }
+}
+
+/// Rows per query while a list is exported.
+pub const EXPORT_PAGE: i64 = MAX_LIMIT;
+
+/// One page of a list: its items and the cursor of the next page.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+/// The answer of a list in the format asked for. `pages(cursor, limit)` reads one page;
+/// `json_page` wraps it as the JSON body. JSON: the page at `cursor` of `limit` items. CSV:
+/// every item from `cursor` (or the start) to the end of the list, read `EXPORT_PAGE` at a time
+/// and streamed; `limit` is checked but does not cut the export. The first page is read before
+/// answering, so a bad filter or cursor is still a 400; a database failure on a later page
+/// breaks the stream off (the body ends without its final chunk, so clients see a truncated
+/// transfer, never a short list that looks complete).
+pub async fn respond<T, P, F, Fut>(
+    format: ListFormat,
+    columns: Vec<&'static str>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+    pages: F,
+    json_page: impl FnOnce(Vec<T>, Option<String>) -> P,
+) -> Result<HttpResponse, ApiError>
+where
+    T: Serialize + 'static,
+    P: Serialize,
+    F: Fn(Option<String>, Option<i64>) -> Fut + 'static,
+    Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
+{
+    match format {
+        ListFormat::Json => {
+            let (items, next_cursor) = pages(cursor, limit).await?;
+            Ok(HttpResponse::Ok().json(json_page(items, next_cursor)))
+        }
+        ListFormat::Csv => {
+            page_limit(limit)?;
+            let first = pages(cursor, Some(EXPORT_PAGE)).await?;
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8; header=present")
+                .streaming(stream_pages(columns, first, pages)))
+        }
+    }
+}
+
+/// What the export does next.
+enum Step<T> {
+    /// Write this page (the first is read before the answer starts).
+    Write(Page<T>),
+    /// Read the page at this cursor, then write it.
+    Read(String),
+    Done,
+}
+
+fn stream_pages<T, F, Fut>(
+    columns: Vec<&'static str>,
+    first: Page<T>,
+    pages: F,
+) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static
+where
+    T: Serialize + 'static,
+    F: Fn(Option<String>, Option<i64>) -> Fut + 'static,
+    Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
+{
+    let mut header = Vec::new();
+    write_record(&mut header, columns.iter().copied());
+    let start = (Step::Write(first), Some(header), columns, pages);
+    futures_util::stream::unfold(start, |(step, header, columns, pages)| async move {
+        let (items, next) = match step {
+            Step::Done => return None,
+            Step::Write(page) => page,
+            Step::Read(cursor) => match pages(Some(cursor), Some(EXPORT_PAGE)).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(error = %error, "a CSV export broke off: a page could not be read");
+                    return Some((Err(error), (Step::Done, None, columns, pages)));
+                }
+            },
+        };
+        let mut chunk = header.unwrap_or_default();
+        for item in &items {
+            match flatten(item) {
+                Ok(cells) => write_record(
+                    &mut chunk,
+                    columns.iter().map(|c| cells.get(*c).map_or("", String::as_str)),
+                ),
+                Err(error) => return Some((Err(error), (Step::Done, None, columns, pages))),
+            }
+        }
+        let step = next.map_or(Step::Done, Step::Read);
+        Some((Ok(Bytes::from(chunk)), (step, None, columns, pages)))
+    })
+}
+
+/// An item as CSV cells by column name: nested objects flattened with `_`, arrays as JSON text,
+/// `null` and withheld fields absent (an empty cell).
+fn flatten<T: Serialize>(item: &T) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    fn walk(prefix: &str, value: &Value, cells: &mut std::collections::HashMap<String, String>) {
+        match value {
+            Value::Null => {}
+            Value::Object(fields) => {
+                for (name, value) in fields {
+                    let column = if prefix.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{prefix}_{name}")
+                    };
+                    walk(&column, value, cells);
+                }
+            }
+            Value::String(text) => {
+                cells.insert(prefix.to_owned(), text.clone());
+            }
+            Value::Array(_) => {
+                cells.insert(prefix.to_owned(), value.to_string());
+            }
+            Value::Bool(_) | Value::Number(_) => {
+                cells.insert(prefix.to_owned(), value.to_string());
+            }
+        }
+    }
+    let value = serde_json::to_value(item).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+    let mut cells = std::collections::HashMap::new();
+    walk("", &value, &mut cells);
+    Ok(cells)
+}
+
+/// Appends one CSV record (RFC 4180: `,` separated, CRLF ended); a cell with a separator, a
+/// quote or a line break is quoted, its quotes doubled.
+pub fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
+    for (index, cell) in cells.into_iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        if cell.contains([',', '"', '\r', '\n', ';']) {
+            out.push(b'"');
+            out.extend_from_slice(cell.replace('"', "\"\"").as_bytes());
+            out.push(b'"');
+        } else {
+            out.extend_from_slice(cell.as_bytes());
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A CSV file read strictly: its header and its data records, each with as many cells as the
+/// header. `;` or `,` separates cells (the one the header line uses); a UTF-8 byte order mark
+/// is skipped; lines end with LF or CRLF; a quoted cell may hold separators, doubled quotes and
+/// line breaks.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CsvTable {
+    pub header: Vec<String>,
+    pub records: Vec<Vec<String>>,
+}
+
+/// Why a CSV file cannot be read, with the line where it happens (1 is the header's line).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CsvError(pub String);
+
+pub fn read_table(bytes: &[u8]) -> Result<CsvTable, CsvError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+        CsvError(format!(
+            "the file is not UTF-8 (line {line}, byte {}); save it as UTF-8",
+            e.valid_up_to()
+        ))
+    })?;
+    let first_line = text.split(['\n', '\r']).next().unwrap_or_default();
+    if first_line.trim().is_empty() {
+        return Err(CsvError(
+            "the file has no header line; its first line names the columns".into(),
+        ));
+    }
+    let separator = if first_line.contains(';') { ';' } else { ',' };
+    let mut records = parse_records(text, separator)?;
+    let header = records.remove(0).1;
+    for (line, record) in &records {
+        if record.len() != header.len() {
+            return Err(CsvError(format!(
+                "line {line} has {} cells; the header has {} (separator `{separator}`)",
+                record.len(),
+                header.len()
+            )));
+        }
+    }
+    Ok(CsvTable {
+        header,
+        records: records.into_iter().map(|(_, record)| record).collect(),
+    })
+}
+
+/// The records of `text` with the line each starts on; blank lines are skipped.
+fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
+    let mut records = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    while chars.peek().is_some() {
+        let start = line;
+        let mut record = Vec::new();
+        let mut cell = String::new();
+        let mut quoted = false;
+        loop {
+            match chars.next() {
+                None => {
+                    record.push(std::mem::take(&mut cell));
+                    break;
+                }
+                Some('"') if cell.is_empty() && !quoted => {
+                    quoted = true;
+                    let opened = line;
+                    loop {
+                        match chars.next() {
+                            None => {
+                                return Err(CsvError(format!(
+                                    "line {opened}: a quoted cell is never closed (a quote is missing)"
+                                )));
+                            }
+                            Some('"') if chars.peek() == Some(&'"') => {
+                                chars.next();
+                                cell.push('"');
+                            }
+                            Some('"') => break,
+                            Some(c) => {
+                                if c == '\n' {
+                                    line += 1;
+                                }
+                                cell.push(c);
+                            }
+                        }
+                    }
+                    match chars.peek() {
+                        None | Some('\r' | '\n') => {}
+                        Some(c) if *c == separator => {}
+                        Some(_) => {
+                            return Err(CsvError(format!(
+                                "line {line}: text follows the closing quote of a cell; double a quote inside a quoted cell (\"\")"
+                            )));
+                        }
+                    }
+                }
+                Some('"') => {
+                    return Err(CsvError(format!(
+                        "line {line}: a quote inside an unquoted cell; quote the whole cell and double the quote"
+                    )));
+                }
+                Some(c) if c == separator => {
+                    record.push(std::mem::take(&mut cell));
+                    quoted = false;
+                }
+                Some('\r') if chars.peek() == Some(&'\n') => {}
+                Some('\r' | '\n') => {
+                    line += 1;
+                    record.push(std::mem::take(&mut cell));
+                    break;
+                }
+                Some(c) => cell.push(c),
+            }
+        }
+        let blank = record.len() == 1 && record[0].is_empty() && !quoted;
+        if !blank {
+            records.push((start, record));
+        }
+    }
+    Ok(records)
+}
+
+/// Every list that answers CSV, with its columns: what the OpenAPI document shows.
+pub const CSV_LISTS: [(&str, Columns); 8] = [
+    ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
+    (
+        "/api/v1/organisations/{id}/esus-accreditations",
+        crate::http::esus::CSV_COLUMNS,
+    ),
+    ("/api/v1/clubs", crate::http::clubs::CLUB_COLUMNS),
+    ("/api/v1/clubs/{id}/members", crate::http::clubs::MEMBER_COLUMNS),
+    ("/api/v1/events", crate::http::events::CSV_COLUMNS),
+    ("/api/v1/sponsorships", crate::http::sponsorships::CSV_COLUMNS),
+    ("/api/v1/users", crate::http::users::CSV_COLUMNS),
+    ("/api/v1/clients", crate::http::clients::CSV_COLUMNS),
+];
+
+/// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
+/// line as example) and the 406 of an `Accept` that allows neither.
+pub struct CsvLists;
+
+impl Modify for CsvLists {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (path, columns) in CSV_LISTS {
+            let Some(operation) = openapi.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else {
+                continue;
+            };
+            let responses = &mut operation.responses.responses;
+            if let Some(RefOr::T(ok)) = responses.get_mut("200") {
+                let mut header = Vec::new();
+                write_record(&mut header, columns.all.iter().copied());
+                let mut description = String::from(
+                    "With `Accept: text/csv`: every row from `cursor` (or the start) to the end, as CSV whose \
+                     header is the example; confidential columns only for callers who see them.",
+                );
+                if !columns.confidential.is_empty() {
+                    description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
+                }
+                let content = ContentBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .description(Some(description)),
+                    ))
+                    .example(Some(Value::String(String::from_utf8_lossy(&header).into_owned())))
+                    .build();
+                ok.content.insert(TEXT_CSV.to_owned(), RefOr::T(content));
+            }
+            responses
+                .entry("406".to_owned())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("NotAcceptable")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Result<CsvTable, CsvError> {
+        read_table(text.as_bytes())
+    }
+
+    #[test]
+    fn read_table_reads_both_separators_quotes_and_line_breaks() {
+        let expected = CsvTable {
+            header: vec!["name".into(), "city".into()],
+            records: vec![
+                vec!["A; \"B\", C".into(), "Lodève".into()],
+                vec!["two\nlines".into(), String::new()],
+            ],
+        };
+        let comma = "name,city\r\n\"A; \"\"B\"\", C\",Lodève\r\n\"two\nlines\",\r\n";
+        let semicolon = "\u{feff}name;city\n\"A; \"\"B\"\", C\";Lodève\n\"two\nlines\";";
+        assert_eq!(table(comma).unwrap(), expected);
+        assert_eq!(table(semicolon).unwrap(), expected);
+    }
+
+    #[test]
+    fn read_table_refuses_malformed_files_naming_the_line() {
+        for (text, line, why) in [
+            ("a,b\n1,2\n\"3,4\n", "line 3", "unclosed quote"),
+            ("a,b\n1,2,3\n", "line 2", "too many cells"),
+            ("a,b\n1\n", "line 2", "too few cells"),
+            ("a,b\n1,x\"y\n", "line 2", "quote in an unquoted cell"),
+            ("a,b\n\"1\"x,2\n", "line 2", "text after a closing quote"),
+            ("", "header", "empty"),
+        ] {
+            let error = table(text).expect_err(why);
+            assert!(error.0.contains(line), "{why}: {error}");
+        }
+        let error = read_table(b"a,b\n1,\xff\n").expect_err("not UTF-8");
+        assert!(error.0.contains("UTF-8") && error.0.contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn write_record_quotes_what_must_be_and_reads_back() {
+        let mut out = Vec::new();
+        write_record(&mut out, ["id", "name"]);
+        write_record(&mut out, ["1", "Le \"Club\", Lodève;\nsuite"]);
+        write_record(&mut out, ["2", ""]);
+        let back = read_table(&out).unwrap();
+        assert_eq!(back.header, ["id", "name"]);
+        assert_eq!(back.records[0][1], "Le \"Club\", Lodève;\nsuite");
+        assert_eq!(back.records[1], ["2", ""]);
+    }
+
+    #[test]
+    fn negotiate_prefers_json_unless_csv_wins() {
+        use ListFormat::*;
+        for (accept, expected) in [
+            ("", Json),
+            ("*/*", Json),
+            ("application/json", Json),
+            ("text/csv", Csv),
+            ("text/csv, application/json;q=0.9", Csv),
+            ("text/csv;q=0.5, application/json", Json),
+            ("text/*", Csv),
+            ("application/xml, text/csv;q=0.1", Csv),
+            ("application/xml, */*;q=0.1", Json),
+        ] {
+            assert_eq!(negotiate(accept).ok(), Some(expected), "{accept}");
+        }
+        for accept in ["application/xml", "text/html", "application/json;q=0, text/csv;q=0"] {
+            assert!(negotiate(accept).is_err(), "{accept} is not acceptable");
+        }
+    }
+}

@@ -1,0 +1,621 @@
+//! `POST /api/v1/organisations/import`: many organisations at once, from a CSV file or a JSON
+//! array. Every row is checked as a creation is (the same request type, `check_draft` and
+//! policy), then all the writes run in one transaction of multi-row statements.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse, post};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::auth::policy::{self, Action, Kind, Target};
+use crate::domain::organisation::NewOrganisation;
+use crate::http::AppState;
+use crate::http::csv::{TEXT_CSV, read_table};
+use crate::http::error::{ApiError, FieldError, Problem};
+use crate::http::extract::parse_value;
+use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
+use crate::http::responses::{BadRequest, Forbidden, InternalError, Unauthorized, Unavailable, UnsupportedMediaType};
+use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(import_organisations);
+}
+
+/// Where the import is served, for the middleware that must leave it alone.
+pub const IMPORT_PATH: &str = "/api/v1/organisations/import";
+
+/// The largest import body, from `IMPORT_MAX_BYTES` (app data).
+#[derive(Clone, Copy, Debug)]
+pub struct ImportLimit(pub usize);
+
+const DEFAULT_IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The fields of a row: those of a creation.
+const FIELDS: [&str; 16] = [
+    "name",
+    "category",
+    "siren",
+    "siret",
+    "rna",
+    "legal_category_code",
+    "region_code",
+    "street",
+    "postal_code",
+    "city",
+    "commune_code",
+    "website",
+    "email",
+    "phone",
+    "description",
+    "founded_on",
+];
+
+/// The read-only fields of an organisation as listed (JSON or CSV export): accepted and
+/// ignored, so that an export imports as it is.
+const READ_ONLY: [&str; 8] = [
+    "id",
+    "is_ess",
+    "esus",
+    "esus_status",
+    "esus_valid_until",
+    "created_at",
+    "updated_at",
+    "version",
+];
+
+/// What to do when a row fails.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Import nothing if any row fails (422 `rows_invalid`, listing them).
+    #[default]
+    AllOrNothing,
+    /// Import the valid rows and report the others.
+    ValidOnly,
+}
+
+/// What to do with a row whose SIREN an organisation of the register already has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Leave that organisation as it is and report the row in `skipped_rows`.
+    #[default]
+    Skip,
+    /// Update that organisation with the row, as a PATCH would.
+    Update,
+}
+
+/// How to import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// `all_or_nothing` (default) or `valid_only`.
+    #[param(inline)]
+    pub mode: Option<ImportMode>,
+    /// `skip` (default) or `update`.
+    #[param(inline)]
+    pub on_conflict: Option<OnConflict>,
+}
+
+/// A row left alone because its SIREN is known (`on_conflict=skip`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedRow {
+    #[schema(minimum = 1)]
+    pub row: u64,
+    #[schema(pattern = "^[0-9]{9}$")]
+    pub siren: String,
+    /// The organisation that has this SIREN.
+    pub existing_id: Uuid,
+}
+
+/// What an import did. Every row is counted once: `rows = created + updated + unchanged +
+/// skipped + failed`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "mode": "valid_only",
+    "on_conflict": "skip",
+    "rows": 4,
+    "created": 2,
+    "updated": 0,
+    "unchanged": 0,
+    "skipped": 1,
+    "failed": 1,
+    "errors": [
+        {"row": 3, "field": "siren", "code": "invalid_checksum", "message": "775672273 fails the SIREN check digit (Luhn)"}
+    ],
+    "skipped_rows": [
+        {"row": 4, "siren": "775672272", "existing_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11"}
+    ]
+}))]
+pub struct ImportReport {
+    pub mode: ImportMode,
+    pub on_conflict: OnConflict,
+    /// Rows read (a CSV file's header line is not a row).
+    pub rows: u64,
+    /// Organisations created.
+    pub created: u64,
+    /// Organisations changed by their row (`on_conflict=update`).
+    pub updated: u64,
+    /// Rows with a known SIREN that change nothing (`on_conflict=update`).
+    pub unchanged: u64,
+    /// Rows with a known SIREN left alone (`on_conflict=skip`), listed in `skipped_rows`.
+    pub skipped: u64,
+    /// Rows not imported because they break a rule, listed in `errors`.
+    pub failed: u64,
+    /// Every failing field of every failing row, by row.
+    pub errors: Vec<FieldError>,
+    pub skipped_rows: Vec<SkippedRow>,
+}
+
+/// Import organisations.
+///
+/// The body is a CSV file (`text/csv`, UTF-8 with or without a byte order mark, cells separated
+/// by `,` or `;` as the header line shows, quoted as RFC 4180 says) whose header names the
+/// fields of a creation, or a JSON array of creation bodies (`application/json`). An empty CSV
+/// cell is `null`. The read-only columns of a list or an export (`id`, `is_ess`, `esus`,
+/// `esus_status`, `esus_valid_until`, `created_at`, `updated_at`, `version`) are accepted and
+/// ignored, so that an export imports as it is; any other column is a 422 naming it, before any
+/// row is read.
+///
+/// Every row is checked as a creation is; rows are counted from 1 (the header line is not a
+/// row). A SIREN, SIRET or RNA found twice in the file fails the later row
+/// (`duplicate_in_file`); one that another organisation holds fails the row (`duplicate`),
+/// except a known SIREN, which `on_conflict` decides: `skip` (default) leaves that organisation
+/// alone and lists the row in `skipped_rows`; `update` changes it with the columns of the row
+/// (columns absent from the file keep their values, an empty cell clears one), under the rules
+/// of a PATCH. Cress managers import into their own region only: other rows fail with
+/// `forbidden` and are never written.
+///
+/// `mode=all_or_nothing` (default): any failing row makes a 422 `rows_invalid` listing every
+/// failing field with its `row`, and nothing is written. `mode=valid_only`: the valid rows are
+/// written and the others reported in the 200 answer. The writes run in one transaction: a
+/// failure (another request taking an identifier or changing an organisation meanwhile, 409)
+/// writes nothing. A malformed file (not UTF-8, an unclosed quote, a row with more or fewer
+/// cells than the header, JSON that is not an array) is a 400 that writes nothing.
+///
+/// The body may be up to `IMPORT_MAX_BYTES` (64 MiB by default). `Idempotency-Key` is not
+/// honoured here: retrying an import is safe as it is, since a failed import wrote nothing and
+/// a repeated one finds its rows known (`skip` reports them, `update` leaves them unchanged).
+#[utoipa::path(
+    tag = "organisations",
+    params(ImportParams),
+    request_body(
+        description = "A CSV file whose header names the fields, or a JSON array of organisations.",
+        content(
+            (String = "text/csv", example = "name;category;siren;region_code;city\nCress Occitanie;network;;76;Montpellier\n\"Mutuelle solidaire; Occitanie\";mutual;775672272;76;Montpellier\n"),
+            (Vec<CreateOrganisationRequest> = "application/json"),
+        )
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Imported: what was created, updated, skipped, and (`valid_only`) the failing rows.", body = ImportReport),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "Another request took a SIREN, SIRET or RNA of the file (`duplicate`) or changed an organisation to update (`concurrent_update`) meanwhile; nothing was written.",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/concurrent_update",
+                "title": "Conflict with the current state",
+                "status": 409,
+                "detail": "the organisation was changed by another request meanwhile; read it again and retry",
+                "code": "concurrent_update"
+            })),
+        (status = 413, description = "The body is larger than `IMPORT_MAX_BYTES`.", body = Problem,
+            content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/payload_too_large",
+                "title": "Request body too large",
+                "status": 413,
+                "detail": "request body larger than 67108864 bytes",
+                "code": "payload_too_large"
+            })),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, description = "Unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`, every failing field with its `row`); nothing was written.",
+            body = Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/rows_invalid",
+                "title": "Some rows are invalid",
+                "status": 422,
+                "detail": "1 of 2 rows is invalid; nothing was imported",
+                "code": "rows_invalid",
+                "errors": [{"row": 2, "field": "region_code", "code": "unknown_code", "message": "05 is not a region code"}]
+            })),
+        (status = 500, response = InternalError),
+        (status = 503, response = Unavailable),
+    )
+)]
+#[post("/organisations/import")]
+pub async fn import_organisations(
+    caller: Caller,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: crate::http::extract::Query<ImportParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(&caller, Action::Create, Kind::Organisation)?;
+    let params = params.0;
+    let format = body_format(&req)?;
+    let limit = req.app_data::<ImportLimit>().map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
+    let body = read_body(&req, payload, limit).await?;
+    let rows = match format {
+        BodyFormat::Csv => csv_rows(&body)?,
+        BodyFormat::Json => json_rows(&body)?,
+    };
+    drop(body);
+    let mode = params.mode.unwrap_or_default();
+    let on_conflict = params.on_conflict.unwrap_or_default();
+    let plan = Plan::check(&caller, &state, rows, on_conflict).await?;
+    if mode == ImportMode::AllOrNothing && plan.failed > 0 {
+        let detail = match plan.failed {
+            1 => format!("1 of {} rows is invalid; nothing was imported", plan.rows),
+            n => format!("{n} of {} rows are invalid; nothing was imported", plan.rows),
+        };
+        return Err(ApiError::RowsInvalid {
+            detail,
+            errors: plan.errors,
+        });
+    }
+    state
+        .store
+        .import_organisations(&plan.creates, &plan.updates, &caller.actor()?)
+        .await?;
+    tracing::info!(
+        rows = plan.rows,
+        created = plan.creates.len(),
+        updated = plan.updates.len(),
+        failed = plan.failed,
+        "organisations imported"
+    );
+    Ok(HttpResponse::Ok().json(ImportReport {
+        mode,
+        on_conflict,
+        rows: plan.rows,
+        created: plan.creates.len() as u64,
+        updated: plan.updates.len() as u64,
+        unchanged: plan.unchanged,
+        skipped: plan.skipped_rows.len() as u64,
+        failed: plan.failed,
+        errors: plan.errors,
+        skipped_rows: plan.skipped_rows,
+    }))
+}
+
+enum BodyFormat {
+    Csv,
+    Json,
+}
+
+/// CSV (`text/csv`, UTF-8) or JSON, from `Content-Type`; anything else is a 415.
+fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
+    let value = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    let essence = parts.next().unwrap_or_default();
+    let charset = parts
+        .filter_map(|p| p.strip_prefix("charset="))
+        .map(|c| c.trim_matches('"'))
+        .next();
+    match essence {
+        TEXT_CSV if charset.is_none_or(|c| c == "utf-8") => Ok(BodyFormat::Csv),
+        TEXT_CSV => Err(ApiError::UnsupportedMediaType(format!(
+            "CSV imports are UTF-8 (Content-Type: text/csv; charset=utf-8), not {}",
+            charset.unwrap_or_default()
+        ))),
+        "application/json" => Ok(BodyFormat::Json),
+        "" => Err(ApiError::UnsupportedMediaType(
+            "send the rows as CSV (Content-Type: text/csv) or as a JSON array (Content-Type: application/json)".into(),
+        )),
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "an import is CSV (text/csv) or a JSON array (application/json), not {other}"
+        ))),
+    }
+}
+
+/// The body, up to `limit` bytes (413 beyond, as soon as it is known).
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large);
+    }
+    let mut body = BytesMut::with_capacity(declared.map_or(0, |l| l as usize));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// One row of the file, numbered from 1, as a JSON object of its known fields.
+struct Row {
+    number: u64,
+    fields: Result<Map<String, Value>, FieldError>,
+}
+
+/// The rows of a CSV file; its header must name known columns only, once each.
+fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
+    let table = read_table(body).map_err(|e| ApiError::bad_request("malformed_csv", e.0))?;
+    let mut errors = Vec::new();
+    for (index, name) in table.header.iter().enumerate() {
+        if !FIELDS.contains(&name.as_str()) && !READ_ONLY.contains(&name.as_str()) {
+            errors.push(FieldError::new(
+                name.clone(),
+                "unknown_field",
+                format!(
+                    "unknown column `{name}`; the columns are the fields of an organisation: {}",
+                    FIELDS.join(", ")
+                ),
+            ));
+        } else if table.header[..index].contains(name) {
+            errors.push(FieldError::new(
+                name.clone(),
+                "duplicate_field",
+                format!("the column `{name}` appears twice in the header"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let kept: Vec<(usize, &String)> = table
+        .header
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| FIELDS.contains(&name.as_str()))
+        .collect();
+    Ok(table
+        .records
+        .iter()
+        .zip(1..)
+        .map(|(record, number)| {
+            let fields = kept
+                .iter()
+                .map(|(index, name)| {
+                    let cell = &record[*index];
+                    let value = if cell.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::String(cell.clone())
+                    };
+                    ((*name).clone(), value)
+                })
+                .collect();
+            Row {
+                number,
+                fields: Ok(fields),
+            }
+        })
+        .collect())
+}
+
+/// The rows of a JSON array of objects; an element that is not an object fails its row.
+fn json_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
+    let malformed = |detail: String| ApiError::bad_request("malformed_json", detail);
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| malformed(format!("the body is not valid JSON: {error}")))?;
+    let Value::Array(items) = value else {
+        return Err(malformed(
+            "the body must be a JSON array of organisations, such as [{\"name\": \"…\", …}]".into(),
+        ));
+    };
+    Ok(items
+        .into_iter()
+        .zip(1..)
+        .map(|(item, number)| Row {
+            number,
+            fields: match item {
+                Value::Object(mut fields) => {
+                    fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
+                    Ok(fields)
+                }
+                _ => Err(FieldError::new(
+                    "",
+                    "invalid_type",
+                    "each element must be a JSON object",
+                )),
+            },
+        })
+        .collect())
+}
+
+/// A row that passed its own checks.
+struct Valid {
+    number: u64,
+    fields: Map<String, Value>,
+    new: NewOrganisation,
+}
+
+/// What the import would do, every row checked.
+struct Plan {
+    rows: u64,
+    creates: Vec<NewOrganisation>,
+    updates: Vec<ImportUpdate>,
+    unchanged: u64,
+    skipped_rows: Vec<SkippedRow>,
+    failed: u64,
+    errors: Vec<FieldError>,
+}
+
+impl Plan {
+    async fn check(
+        caller: &Caller,
+        state: &AppState,
+        rows: Vec<Row>,
+        on_conflict: OnConflict,
+    ) -> Result<Self, ApiError> {
+        let mut plan = Self {
+            rows: rows.len() as u64,
+            creates: Vec::new(),
+            updates: Vec::new(),
+            unchanged: 0,
+            skipped_rows: Vec::new(),
+            failed: 0,
+            errors: Vec::new(),
+        };
+        // Each row alone: its fields, then whether the caller may create it.
+        let mut valid = Vec::new();
+        let mut seen: HashMap<(Identifier, String), u64> = HashMap::new();
+        for row in rows {
+            let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
+                let request: CreateOrganisationRequest =
+                    parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
+                let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
+                let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
+                policy::require(caller, Action::Create, &target).map_err(row_errors)?;
+                Ok(Valid {
+                    number: row.number,
+                    fields,
+                    new,
+                })
+            });
+            let checked = checked.and_then(|row| {
+                let stored = OrganisationFields::from(&row.new);
+                let mut errors = Vec::new();
+                for identifier in Identifier::ALL {
+                    let Some(value) = identifier.of(&stored) else { continue };
+                    match seen.get(&(identifier, value.to_owned())) {
+                        Some(first) => errors.push(FieldError::new(
+                            identifier.column(),
+                            "duplicate_in_file",
+                            format!("row {first} has the same {} {value}", identifier.column()),
+                        )),
+                        None => {
+                            seen.insert((identifier, value.to_owned()), row.number);
+                        }
+                    }
+                }
+                if errors.is_empty() { Ok(row) } else { Err(errors) }
+            });
+            match checked {
+                Ok(row) => valid.push(row),
+                Err(errors) => plan.fail(row.number, errors),
+            }
+        }
+        // Against the register: known SIRENs, and SIRETs and RNAs held by others.
+        let mut holders: HashMap<(Identifier, String), Organisation> = HashMap::new();
+        for identifier in Identifier::ALL {
+            let values: Vec<String> = seen
+                .keys()
+                .filter(|(i, _)| *i == identifier)
+                .map(|(_, value)| value.clone())
+                .collect();
+            for organisation in state.store.organisations_by_identifier(identifier, &values).await? {
+                if let Some(value) = identifier.of(&organisation.fields) {
+                    holders.insert((identifier, value.to_owned()), organisation);
+                }
+            }
+        }
+        for row in valid {
+            let siren = row.new.siren.as_ref().map(|s| s.as_ref().to_owned());
+            let known = siren
+                .as_ref()
+                .and_then(|siren| holders.get(&(Identifier::Siren, siren.clone())));
+            match (known, on_conflict) {
+                (None, _) => match taken(&holders, &OrganisationFields::from(&row.new), None) {
+                    Ok(()) => plan.creates.push(row.new),
+                    Err(errors) => plan.fail(row.number, errors),
+                },
+                (Some(existing), OnConflict::Skip) => plan.skipped_rows.push(SkippedRow {
+                    row: row.number,
+                    siren: siren.unwrap_or_default(),
+                    existing_id: existing.id,
+                }),
+                (Some(existing), OnConflict::Update) => match updated(caller, existing, &row, &holders) {
+                    Ok(Some(update)) => plan.updates.push(update),
+                    Ok(None) => plan.unchanged += 1,
+                    Err(errors) => plan.fail(row.number, errors),
+                },
+            }
+        }
+        plan.errors.sort_by_key(|e| e.row);
+        Ok(plan)
+    }
+
+    fn fail(&mut self, row: u64, errors: Vec<FieldError>) {
+        self.failed += 1;
+        self.errors.extend(errors.into_iter().map(|e| e.on_row(row)));
+    }
+}
+
+/// A known organisation changed by its row as a PATCH with the row's fields would change it:
+/// `None` when that changes nothing.
+fn updated(
+    caller: &Caller,
+    existing: &Organisation,
+    row: &Valid,
+    holders: &HashMap<(Identifier, String), Organisation>,
+) -> Result<Option<ImportUpdate>, Vec<FieldError>> {
+    let before = target_of(existing);
+    policy::require(caller, Action::Update, &before).map_err(row_errors)?;
+    let patch: UpdateOrganisationRequest = parse_value(Value::Object(row.fields.clone())).map_err(row_errors)?;
+    let new = check_draft(patch.validate(), patch.apply_to(&existing.fields)).map_err(row_errors)?;
+    let after = Target::organisation(existing.id, new.region_code.as_str());
+    policy::require_change(caller, &before, &after).map_err(row_errors)?;
+    let fields = OrganisationFields::from(&new);
+    taken(holders, &fields, Some(existing.id))?;
+    if fields == existing.fields {
+        return Ok(None);
+    }
+    Ok(Some(ImportUpdate {
+        before: existing.clone(),
+        new,
+    }))
+}
+
+/// The identifiers of `fields` that an organisation other than `own` holds.
+fn taken(
+    holders: &HashMap<(Identifier, String), Organisation>,
+    fields: &OrganisationFields,
+    own: Option<Uuid>,
+) -> Result<(), Vec<FieldError>> {
+    let errors: Vec<FieldError> = Identifier::ALL
+        .into_iter()
+        .filter_map(|identifier| {
+            let value = identifier.of(fields)?;
+            let holder = holders.get(&(identifier, value.to_owned()))?;
+            (Some(holder.id) != own).then(|| {
+                FieldError::new(
+                    identifier.column(),
+                    "duplicate",
+                    format!(
+                        "another organisation ({}) already has {} {value}",
+                        holder.id,
+                        identifier.column()
+                    ),
+                )
+            })
+        })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// The errors of one row, from what a creation or a PATCH would have answered.
+fn row_errors(error: ApiError) -> Vec<FieldError> {
+    match error {
+        ApiError::Invalid(errors) => errors,
+        ApiError::Forbidden(message) => vec![FieldError::new("region_code", "forbidden", message)],
+        other => vec![FieldError::new("", other.code(), other.to_string())],
+    }
+}
