@@ -219,6 +219,17 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 /// actix's answer to a path segment that does not parse (an id that is not a UUID).
 pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> actix_web::Error {
     tracing::debug!(error = %error, "path does not parse");
+    // `PATCH /sponsorships/summary` reaches `PATCH /sponsorships/{id}`: the path is documented,
+    // for other methods only, so the answer is a 405, not a 404 about the id.
+    if let Some(allowed) = req.app_data::<web::Data<crate::app::AllowedMethods>>()
+        && let Some(methods) = allowed.for_path(req.path())
+        && !methods.contains(req.method())
+    {
+        return ApiError::MethodNotAllowed {
+            allow: methods.to_vec(),
+        }
+        .into();
+    }
     ApiError::NotFound(format!(
         "no resource at {}: ids are UUIDs such as 0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
         req.path()
