@@ -14,6 +14,7 @@ mod esus;
 mod events;
 mod hardening;
 mod health;
+mod hostile;
 mod idempotency;
 mod matrix;
 mod openapi;
