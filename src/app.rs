@@ -91,8 +91,9 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         (name = "clients", description = "Machine clients (partner information systems) and their credentials; administrators only."),
         (name = "health", description = "Liveness and readiness, for load balancers and orchestrators."),
     ),
+    servers((url = "/", description = "The server that serves this document")),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, FieldError), responses(
+    components(schemas(Problem, FieldError, crate::http::schemas::DateOrDateTimeSchema), responses(
         responses::BadRequest,
         responses::Unauthorized,
         responses::Forbidden,
@@ -441,17 +442,20 @@ impl AllowedMethods {
         Self(table)
     }
 
-    fn for_path(&self, path: &str) -> Option<&[Method]> {
+    /// The methods of the documented path that `path` matches; when several do (such as
+    /// `/sponsorships/summary` and `/sponsorships/{id}`), the one with the most literal segments.
+    pub(crate) fn for_path(&self, path: &str) -> Option<&[Method]> {
         let segments: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .find(|(pattern, _)| {
+            .filter(|(pattern, _)| {
                 pattern.len() == segments.len()
                     && pattern
                         .iter()
                         .zip(&segments)
                         .all(|(p, s)| p.as_deref().map_or(!s.is_empty(), |p| p == *s))
             })
+            .max_by_key(|(pattern, _)| pattern.iter().filter(|p| p.is_some()).count())
             .map(|(_, methods)| methods.as_slice())
     }
 

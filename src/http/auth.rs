@@ -103,6 +103,7 @@ pub struct TokenResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"refresh_token": "q0vJb0m1Yc8mZ8b2ZJ8j3c1W6oYp1rQ9x5kT2nL4s7E"}))]
 pub struct LogoutRequest {
+    #[schema(min_length = 1)]
     pub refresh_token: String,
 }
 
@@ -134,6 +135,7 @@ enum Grant {
 /// one address, the answer is 429 with `Retry-After` (counted per server instance).
 #[utoipa::path(
     tag = "auth",
+    security(()),
     request_body(content(
         (TokenRequest = "application/json"),
         (TokenForm = "application/x-www-form-urlencoded"),
@@ -181,6 +183,7 @@ pub async fn issue_token(
 /// already issued stay valid until they expire (15 minutes by default).
 #[utoipa::path(
     tag = "auth",
+    security(()),
     request_body(content(
         (LogoutRequest = "application/json"),
         (LogoutRequest = "application/x-www-form-urlencoded"),
@@ -199,10 +202,15 @@ pub async fn issue_token(
 pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let token = if is_form(&req) {
         let form = Form::parse(&body)?;
+        form.only(&["refresh_token"])?;
         form.required("refresh_token")?.to_owned()
     } else {
         check_json(&req)?;
-        parse_json::<LogoutRequest>(&body)?.refresh_token
+        let token = parse_json::<LogoutRequest>(&body)?.refresh_token;
+        if token.is_empty() {
+            return Err(invalid_request("the parameter refresh_token is missing".to_owned()));
+        }
+        token
     };
     state.store.revoke_refresh_token(&secret_digest(&token)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -418,6 +426,15 @@ impl Form {
             .iter()
             .find(|(known, value)| known == name && !value.is_empty())
             .map(|(_, value)| value.as_str())
+    }
+
+    /// Refuses a parameter not in `known`, so that a misspelt one is not silently ignored. Only
+    /// for our own forms: the token endpoint ignores unknown parameters, as RFC 6749 §3.2 asks.
+    fn only(&self, known: &[&str]) -> Result<(), ApiError> {
+        match self.0.iter().find(|(name, _)| !known.contains(&name.as_str())) {
+            Some((name, _)) => Err(invalid_request(format!("the parameter {name} is unknown"))),
+            None => Ok(()),
+        }
     }
 
     fn required(&self, name: &str) -> Result<&str, ApiError> {

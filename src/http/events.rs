@@ -19,13 +19,13 @@ use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, present};
+use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
     Unprocessable, UnsupportedMediaType,
 };
-use crate::http::schemas::RegionCodeSchema;
+use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -282,11 +282,11 @@ pub struct CreateEventRequest {
     pub club_id: Option<Uuid>,
     /// At least 1.
     #[schema(minimum = 1, example = 80)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub capacity: Option<i64>,
     /// How many came: at least 0, at most `capacity`, and only once the event has ended.
     #[schema(minimum = 0, example = 60)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub attendance: Option<i64>,
     /// Organisations taking part, each once, at most 50.
     #[schema(max_items = 50)]
@@ -395,10 +395,10 @@ pub struct UpdateEventRequest {
     #[serde(default, deserialize_with = "present")]
     pub club_id: Option<Option<Uuid>>,
     #[schema(value_type = Option<i64>, minimum = 1)]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_integer")]
     pub capacity: Option<Option<i64>>,
     #[schema(value_type = Option<i64>, minimum = 0)]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_integer")]
     pub attendance: Option<Option<i64>>,
     /// Replaces every organiser.
     #[schema(value_type = Option<Vec<OrganiserRequest>>, max_items = 50)]
@@ -526,7 +526,7 @@ pub struct ListEventsParams {
     /// Europe/Paris.
     #[param(
         example = "2026-11-01",
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+        value_type = Option<DateOrDateTimeSchema>
     )]
     pub from: Option<String>,
     /// Only events that start before this time: RFC 3339 (excluded), or a date (the whole day
@@ -534,7 +534,7 @@ pub struct ListEventsParams {
     /// that overlaps the window.
     #[param(
         example = "2026-11-30",
-        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"
+        value_type = Option<DateOrDateTimeSchema>
     )]
     pub to: Option<String>,
     /// Only events in this status.
@@ -565,7 +565,6 @@ pub struct EventPage {
 /// (the zone of most events of the register): its midnight, or the next one for `to` so that
 /// the whole day is included.
 fn window_bound(name: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>, ApiError> {
-    let raw = raw.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -577,6 +576,18 @@ fn window_bound(name: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>
             ),
         )
     };
+    // Exactly `YYYY-MM-DD`, as the schema's `format: date` says (chrono alone would take `2026-1-5`).
+    let shaped = raw.len() == 10
+        && raw.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(invalid());
+    }
     let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| invalid())?;
     let date = if end_of_day {
         date.succ_opt().ok_or_else(invalid)?

@@ -36,3 +36,35 @@ impl ToSchema for RegionCodeSchema {
         Cow::Borrowed("RegionCode")
     }
 }
+
+/// A bound of a time window given as a query parameter: an ISO 8601 date (`2026-11-01`) or an
+/// RFC 3339 date and time with offset (`2026-11-01T09:30:00+01:00`).
+pub struct DateOrDateTimeSchema;
+
+impl PartialSchema for DateOrDateTimeSchema {
+    fn schema() -> RefOr<Schema> {
+        let date = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )));
+        let date_time = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::DateTime,
+            )));
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(date)
+            .item(date_time)
+            .description(Some(
+                "A date (`2026-11-01`) or an RFC 3339 date and time with offset (`2026-11-01T09:30:00+01:00`).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for DateOrDateTimeSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("DateOrDateTime")
+    }
+}

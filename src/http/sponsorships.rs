@@ -19,7 +19,7 @@ use crate::http::confidential::Confidential;
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, present};
+use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
@@ -192,7 +192,7 @@ pub struct CreateSponsorshipRequest {
     /// The amount given, or the valuation of what is given in kind or in skills, in euro cents:
     /// 1 to 10^13.
     #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub amount_cents: Option<i64>,
     /// Only `EUR` (absent or null: `EUR`).
     #[schema(value_type = Option<Currency>, default = "EUR")]
@@ -202,7 +202,7 @@ pub struct CreateSponsorshipRequest {
     /// For the three patronage kinds at most 25 % of `amount_cents` (mécénat rule, 422
     /// `counterparts_over_25_percent` otherwise); no cap for `commercial_sponsorship`.
     #[schema(value_type = Option<i64>, minimum = 0, default = 0, example = 200_000)]
-    #[serde(default)]
+    #[serde(default, deserialize_with = "integer")]
     pub counterparts_cents: Option<i64>,
     /// First day, in the years 1900 to 2200.
     #[schema(required = true, value_type = NaiveDate, example = "2026-01-01")]
@@ -283,13 +283,13 @@ pub struct UpdateSponsorshipRequest {
     #[serde(default, deserialize_with = "present")]
     pub kind: Option<Option<SponsorshipKind>>,
     #[schema(value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64)]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_integer")]
     pub amount_cents: Option<Option<i64>>,
     #[schema(value_type = Currency)]
     #[serde(default, deserialize_with = "present")]
     pub currency: Option<Option<String>>,
     #[schema(value_type = i64, minimum = 0)]
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "present_integer")]
     pub counterparts_cents: Option<Option<i64>>,
     #[schema(value_type = NaiveDate)]
     #[serde(default, deserialize_with = "present")]

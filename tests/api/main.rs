@@ -17,6 +17,7 @@ mod events;
 mod export;
 mod hardening;
 mod health;
+mod hostile;
 mod idempotency;
 mod import;
 mod matrix;
