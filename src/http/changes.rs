@@ -81,7 +81,12 @@ pub struct ListChangesParams {
     /// Only these resources, comma-separated: `organisation`, `esus_accreditation`, `club`,
     /// `club_member`, `event`, `sponsorship`. Absent: all that the caller may read
     /// (anonymous callers: all but `esus_accreditation`, which needs a login).
-    #[param(min_length = 1, max_length = 200, example = "organisation,event")]
+    #[param(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^(organisation|esus_accreditation|club|club_member|event|sponsorship)(,(organisation|esus_accreditation|club|club_member|event|sponsorship))*$",
+        example = "organisation,event"
+    )]
     pub types: Option<String>,
     /// How many changes at most (1 to 200).
     #[param(minimum = 1, maximum = 200, default = 50)]
@@ -253,7 +258,7 @@ pub async fn list_changes(
 /// The resources of `types`: known feed resources, each once.
 fn parse_types(raw: &str) -> Result<Vec<Resource>, ApiError> {
     let mut resources = Vec::new();
-    for name in raw.split(',').map(str::trim) {
+    for name in raw.split(',') {
         let resource = Resource::parse(name)
             .filter(|r| Resource::FEED.contains(r))
             .ok_or_else(|| {

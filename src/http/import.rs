@@ -179,8 +179,9 @@ pub struct ImportReport {
 /// failing field with its `row`, and nothing is written. `mode=valid_only`: the valid rows are
 /// written and the others reported in the 200 answer. The writes run in one transaction: a
 /// failure (another request taking an identifier or changing an organisation meanwhile, 409)
-/// writes nothing. A malformed file (not UTF-8, an unclosed quote, a row with more or fewer
-/// cells than the header, JSON that is not an array) is a 400 that writes nothing.
+/// writes nothing. A malformed CSV file (not UTF-8, no header line, an unclosed quote, a row
+/// with more or fewer cells than the header) is a 422 `malformed_csv`, malformed JSON or JSON
+/// that is not an array a 400; neither writes anything.
 ///
 /// The body may be up to `IMPORT_MAX_BYTES` (64 MiB by default). `Idempotency-Key` is not
 /// honoured here: retrying an import is safe as it is, since a failed import wrote nothing and
@@ -220,7 +221,7 @@ pub struct ImportReport {
                 "code": "payload_too_large"
             })),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "Unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`, every failing field with its `row`); nothing was written.",
+        (status = 422, description = "A CSV body that is not a well-formed table (`malformed_csv`, naming the line), unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`, every failing field with its `row`); nothing was written.",
             body = Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/rows_invalid",
@@ -356,7 +357,12 @@ struct Row {
 
 /// The rows of a CSV file; its header must name known columns only, once each.
 fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
-    let table = read_table(body).map_err(|e| ApiError::bad_request("malformed_csv", e.0))?;
+    // A CSV body is text by its media type: text that is not a well-formed table is content that
+    // cannot be processed (422), as the schema (a string) cannot tell.
+    let table = read_table(body).map_err(|e| ApiError::Unprocessable {
+        code: "malformed_csv",
+        detail: e.0,
+    })?;
     let mut errors = Vec::new();
     for (index, name) in table.header.iter().enumerate() {
         if !FIELDS.contains(&name.as_str()) && !READ_ONLY.contains(&name.as_str()) {

@@ -188,7 +188,7 @@ on_both_backends! {
             ([header.as_bytes(), b"Bonne,association,76\nMal \xe9crit,association,76\n"].concat(), "Latin-1, not UTF-8"),
             (Vec::new(), "empty file"),
         ] {
-            let problem = problem_of(import_csv(&app, "?mode=valid_only", body).await, StatusCode::BAD_REQUEST, "malformed_csv").await;
+            let problem = problem_of(import_csv(&app, "?mode=valid_only", body).await, StatusCode::UNPROCESSABLE_ENTITY, "malformed_csv").await;
             assert!(problem["detail"].as_str().unwrap().contains("line") || why == "empty file", "{why}: {problem}");
         }
         let problem = problem_of(
