@@ -294,9 +294,11 @@ mod tests {
     #[test]
     fn parse_types_takes_feed_resources_once_and_refuses_accounts() {
         assert_eq!(
-            parse_types("organisation, event,organisation").unwrap(),
+            parse_types("organisation,event,organisation").unwrap(),
             [Resource::Organisation, Resource::Event]
         );
+        // As its documented pattern says: no space around the commas.
+        assert!(parse_types("organisation, event").is_err());
         assert!(parse_types("user").is_err());
         assert!(parse_types("organisation,,event").is_err());
         assert!(parse_types("organisations").is_err());
