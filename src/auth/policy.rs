@@ -416,6 +416,32 @@ mod tests {
         }
     }
 
+    /// Every caller the tables try: one of each role, the partner of `own_org`, the manager of HOME.
+    fn roles(own_org: Uuid) -> [(Who, Option<Role>); 5] {
+        [
+            (Who::Anonymous, None),
+            (Who::Viewer, Some(Role::Viewer)),
+            (Who::Partner, Some(Role::Partner { org: own_org })),
+            (
+                Who::Manager,
+                Some(Role::CressManager {
+                    region: RegionCode::parse(HOME).unwrap(),
+                }),
+            ),
+            (Who::Admin, Some(Role::Admin)),
+        ]
+    }
+
+    const KINDS: [Kind; 7] = [
+        Kind::Organisation,
+        Kind::Accreditation,
+        Kind::Club,
+        Kind::Event,
+        Kind::Sponsorship,
+        Kind::User,
+        Kind::ApiClient,
+    ];
+
     /// The role table of DESIGN.md, written out independently of `allows`.
     fn expected(who: Who, kind: Kind, action: Action, inside: bool, public: bool) -> Expect {
         use Action::*;
@@ -456,33 +482,13 @@ mod tests {
     #[test]
     fn require_follows_the_role_table_for_every_role_kind_action_and_scope() {
         let own_org = Uuid::now_v7();
-        let roles = [
-            (Who::Anonymous, None),
-            (Who::Viewer, Some(Role::Viewer)),
-            (Who::Partner, Some(Role::Partner { org: own_org })),
-            (
-                Who::Manager,
-                Some(Role::CressManager {
-                    region: RegionCode::parse(HOME).unwrap(),
-                }),
-            ),
-            (Who::Admin, Some(Role::Admin)),
-        ];
-        let kinds = [
-            Kind::Organisation,
-            Kind::Accreditation,
-            Kind::Club,
-            Kind::Event,
-            Kind::Sponsorship,
-            Kind::User,
-            Kind::ApiClient,
-        ];
+        let roles = roles(own_org);
         let actions = [Action::Read, Action::Create, Action::Update, Action::Delete];
         let mut checked = 0;
         let mut failures = Vec::new();
         for (who, role) in &roles {
             let caller = caller(role.clone());
-            for kind in kinds {
+            for kind in KINDS {
                 for action in actions {
                     for inside in [true, false] {
                         for public in [true, false] {
@@ -516,30 +522,10 @@ mod tests {
     #[test]
     fn require_kind_allows_what_the_role_may_do_somewhere_in_its_scope() {
         let own_org = Uuid::now_v7();
-        let roles = [
-            (Who::Anonymous, None),
-            (Who::Viewer, Some(Role::Viewer)),
-            (Who::Partner, Some(Role::Partner { org: own_org })),
-            (
-                Who::Manager,
-                Some(Role::CressManager {
-                    region: RegionCode::parse(HOME).unwrap(),
-                }),
-            ),
-            (Who::Admin, Some(Role::Admin)),
-        ];
-        let kinds = [
-            Kind::Organisation,
-            Kind::Accreditation,
-            Kind::Club,
-            Kind::Event,
-            Kind::Sponsorship,
-            Kind::User,
-            Kind::ApiClient,
-        ];
+        let roles = roles(own_org);
         for (who, role) in &roles {
             let caller = caller(role.clone());
-            for kind in kinds {
+            for kind in KINDS {
                 for action in [Action::Read, Action::Create, Action::Update, Action::Delete] {
                     let want = expected(*who, kind, action, true, true);
                     let got = match require_kind(&caller, action, kind) {

@@ -37,16 +37,6 @@ struct Record {
 
 /// Creates one record of every kind and returns where they are.
 async fn one_of_each(app: &TestApp) -> Vec<Record> {
-    let post = |path: &'static str, body: Value| async move {
-        let response = app.post_json(path, &body).await;
-        assert!(
-            response.headers().get("etag").is_some(),
-            "the 201 of {path} has an ETag"
-        );
-        let location = response.headers()["location"].to_str().unwrap().to_owned();
-        json_of(response, StatusCode::CREATED).await;
-        location
-    };
     let org = app
         .create_organisation(organisation("Mutuelle des Causses", json!({})))
         .await;
@@ -54,19 +44,22 @@ async fn one_of_each(app: &TestApp) -> Vec<Record> {
     let other = app
         .create_organisation(organisation("Commune de Lodève", json!({})))
         .await;
-    let club = post(
+    let club = post_to(
+        app,
         "/api/v1/clubs",
         json!({"name": "Club des collectivités", "region_code": "76", "host_organisation_id": org_id}),
     )
     .await;
     let member = post_to(app, &format!("{club}/members"), json!({"organisation_id": other["id"]})).await;
-    let event = post(
+    let event = post_to(
+        app,
         "/api/v1/events",
         json!({"title": "Forum", "kind": "meeting", "starts_at": "2027-03-10T09:00:00+01:00",
                "ends_at": "2027-03-10T12:00:00+01:00", "city": "Montpellier", "region_code": "76"}),
     )
     .await;
-    let sponsorship = post(
+    let sponsorship = post_to(
+        app,
         "/api/v1/sponsorships",
         json!({"sponsor_id": org_id, "beneficiary": {"type": "organisation", "id": other["id"]},
                "kind": "financial_patronage", "amount_cents": 1_500_000, "starts_on": "2026-01-01"}),
@@ -78,7 +71,8 @@ async fn one_of_each(app: &TestApp) -> Vec<Record> {
         json!({"basis": "conditions", "applied_on": "2026-01-15"}),
     )
     .await;
-    let user = post(
+    let user = post_to(
+        app,
         "/api/v1/users",
         json!({"email": "lecteur@cress.example", "password": "une phrase de passe assez longue", "role": "viewer"}),
     )
