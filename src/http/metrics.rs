@@ -56,6 +56,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool_connections: Family<PoolLabels, Gauge>,
+    pool_waiting: Gauge,
     pool_max: Gauge,
     store: Store,
 }
@@ -84,6 +85,13 @@ impl Metrics {
             "Open database connections: in_use (lent to a request) or idle",
             pool_connections.clone(),
         );
+        let pool_waiting = Gauge::default();
+        registry.register(
+            "db_pool_waiting",
+            "Tasks waiting now for a database connection (all in use); above zero for long, the pool \
+             or the database is too small for the load",
+            pool_waiting.clone(),
+        );
         let pool_max = Gauge::default();
         registry.register(
             "db_pool_max_connections",
@@ -107,6 +115,7 @@ impl Metrics {
             requests,
             latency,
             pool_connections,
+            pool_waiting,
             pool_max,
             store,
         })
@@ -141,6 +150,8 @@ impl Metrics {
         self.pool_connections
             .get_or_create(&PoolLabels { state: "in_use" })
             .set((size - idle).max(0));
+        self.pool_waiting
+            .set(i64::try_from(self.store.waiting()).unwrap_or(i64::MAX));
         self.pool_max.set(i64::from(max));
         let mut text = String::new();
         // Writing into a String cannot fail.

@@ -15,7 +15,7 @@ use super::events::Event;
 use super::organisations::Organisation;
 use super::sponsorships::Sponsorship;
 use super::users::User;
-use super::{Store, StoreError, classify, with_pool};
+use super::{Store, StoreError, classify, with_conn};
 use crate::domain::club::Membership;
 use crate::domain::event::EventStatus;
 
@@ -706,7 +706,7 @@ impl Store {
     /// deletion without data, in the SQL itself, so that an anonymous mirror drops the record.
     #[tracing::instrument(skip_all)]
     pub async fn list_changes(&self, query: &FeedQuery) -> Result<Vec<LoggedChange>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(if query.public_only {
                 "select seq, at, resource, record_id, parent_id, \
                  case when public then action else 'deleted' end as action, version, actor_subject, actor_role, \
@@ -723,7 +723,7 @@ impl Store {
                 list.push_bind(resource.as_str());
             }
             sql.push(") order by seq limit ").push_bind(query.limit);
-            sql.build_query_as::<LoggedChange>().fetch_all(pool).await
+            sql.build_query_as::<LoggedChange>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "change"))
     }
@@ -731,7 +731,7 @@ impl Store {
     /// One page of the audit trail, newest first.
     #[tracing::instrument(skip_all)]
     pub async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<LoggedChange>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from record_changes where true"));
             match (query.resource, query.record_id) {
                 (Some(Resource::Club), Some(id)) if query.with_members => {
@@ -763,7 +763,7 @@ impl Store {
                 sql.push(" and seq < ").push_bind(before);
             }
             sql.push(" order by seq desc limit ").push_bind(query.limit);
-            sql.build_query_as::<LoggedChange>().fetch_all(pool).await
+            sql.build_query_as::<LoggedChange>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "change"))
     }
@@ -771,13 +771,13 @@ impl Store {
     /// Whether the log holds any change of this record (for a 404 on an unknown record's history).
     #[tracing::instrument(skip_all)]
     pub async fn has_changes(&self, resource: Resource, id: Uuid) -> Result<bool, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query_scalar::<_, i64>(
                 "select count(*) from (select 1 from record_changes where resource = $1 and record_id = $2 limit 1) c",
             )
             .bind(resource.as_str())
             .bind(id)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
         })
         .map(|n| n > 0)

@@ -1,11 +1,12 @@
 //! Machine clients in the database: client id, hashed secret, name, role and scope.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
 /// An API client as stored, without its secret hash.
@@ -72,9 +73,9 @@ impl Store {
     ) -> Result<ApiClient, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             async {
-            let mut tx = pool.begin().await?;
+            let mut tx = conn.begin().await?;
             let created = sqlx::query_as::<_, ApiClient>(concat!(
                 "insert into api_clients (id, client_id, secret_hash, name, role, region_code, organisation_id, \
                  active, created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) returning ",
@@ -103,10 +104,10 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(api_client.id = %id))]
     pub async fn get_api_client(&self, id: Uuid) -> Result<ApiClient, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, ApiClient>(concat!("select ", columns!(), " from api_clients where id = $1"))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "API client"))?;
@@ -119,12 +120,12 @@ impl Store {
         &self,
         client_id: &str,
     ) -> Result<Option<ApiClientCredentials>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query_as::<_, ApiClientCredentials>(concat!(
                 "select ", columns!(), ", secret_hash from api_clients where client_id = $1"
             ))
             .bind(client_id.to_owned())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
         })
         .map_err(|e| classify(e, "API client"))
@@ -133,7 +134,7 @@ impl Store {
     /// One page of clients by name.
     #[tracing::instrument(skip_all)]
     pub async fn list_api_clients(&self, query: &ListApiClients) -> Result<Vec<ApiClient>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from api_clients where true"));
             if let Some(role) = query.role {
                 sql.push(" and role = ").push_bind(role.as_str());
@@ -145,7 +146,7 @@ impl Store {
                 sql.push(" and (name, id) > (").push_bind(name.clone()).push(", ").push_bind(*id).push(")");
             }
             sql.push(" order by name, id limit ").push_bind(query.limit);
-            sql.build_query_as::<ApiClient>().fetch_all(pool).await
+            sql.build_query_as::<ApiClient>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "API client"))
     }
@@ -165,9 +166,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let updated = sqlx::query_as::<_, ApiClient>(concat!(
                     "update api_clients set name = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
                      updated_at = $6, version = version + 1 where id = $7 and version = $8 returning ", columns!()
@@ -208,9 +209,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<ApiClient, StoreError> {
         let at = now();
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let updated = sqlx::query_as::<_, ApiClient>(concat!(
                     "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 \
                      returning ",

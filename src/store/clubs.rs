@@ -1,11 +1,12 @@
 //! Clubs and their members in the database: the SQL of their reads and writes, for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -169,9 +170,9 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let fields = ClubFields::from(new);
-        let inserted = with_pool!(self.db(), pool => {
+        let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 bind_club_fields(
                     sqlx::query(
                         "insert into clubs (name_search, name, region_code, host_organisation_id, description, \
@@ -204,10 +205,10 @@ impl Store {
     #[tracing::instrument(skip_all, fields(club.id = %id))]
     pub async fn get_club(&self, id: Uuid) -> Result<Club, StoreError> {
         let today = super::today();
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(CLUB_SELECT_HEAD);
             sql.push_bind(today).push(CLUB_SELECT_TAIL).push(" where c.id = ").push_bind(id);
-            sql.build_query_as::<Club>().fetch_optional(pool).await
+            sql.build_query_as::<Club>().fetch_optional(&mut *conn).await
         })
         .map_err(|e| classify(e, "club"))?;
         row.ok_or(StoreError::NotFound("club"))
@@ -217,7 +218,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn list_clubs(&self, query: &ListClubs) -> Result<Vec<Club>, StoreError> {
         let today = super::today();
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(CLUB_SELECT_HEAD);
             sql.push_bind(today).push(CLUB_SELECT_TAIL).push(" where true");
             if let Some(region) = &query.filter.region_code {
@@ -233,7 +234,7 @@ impl Store {
                 sql.push(" and (c.name_search, c.id) > (").push_bind(key.clone()).push(", ").push_bind(*id).push(")");
             }
             sql.push(" order by c.name_search, c.id limit ").push_bind(query.limit);
-            sql.build_query_as::<Club>().fetch_all(pool).await
+            sql.build_query_as::<Club>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "club"))
     }
@@ -259,9 +260,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let written = bind_club_fields(
                         sqlx::query(
                             "update clubs set name_search = $1, name = $2, region_code = $3, \
@@ -361,9 +362,9 @@ impl Store {
         E: From<StoreError> + From<UnknownOrganisation>,
     {
         let at = now();
-        let inserted = with_pool!(self.db(), pool => {
+        let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 sqlx::query(
                     "insert into club_members (club_id, organisation_id, role, joined_on, left_on, created_at, \
                      updated_at, version) values ($1, $2, $3, $4, $5, $6, $6, 1)",
@@ -413,11 +414,11 @@ impl Store {
     /// not exist, `NotFound("club member")` when the organisation has no membership in it.
     #[tracing::instrument(skip_all, fields(club.id = %club_id, organisation.id = %organisation_id))]
     pub async fn get_club_member(&self, club_id: Uuid, organisation_id: Uuid) -> Result<Member, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, Member>(concat!(member_select!(), " where m.club_id = $1 and m.organisation_id = $2"))
                 .bind(club_id)
                 .bind(organisation_id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "club member"))?;
@@ -431,7 +432,7 @@ impl Store {
     /// name and category from the same query. `NotFound` when the club does not exist.
     #[tracing::instrument(skip_all, fields(club.id = %query.club_id))]
     pub async fn list_club_members(&self, query: &ListMembers) -> Result<Vec<Member>, StoreError> {
-        let rows = with_pool!(self.db(), pool => {
+        let rows = with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!(member_select!(), " where m.club_id = "));
             sql.push_bind(query.club_id);
             match query.filter.active {
@@ -454,7 +455,7 @@ impl Store {
                     .push(")");
             }
             sql.push(" order by o.name_search, m.organisation_id limit ").push_bind(query.limit);
-            sql.build_query_as::<Member>().fetch_all(pool).await
+            sql.build_query_as::<Member>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "club member"))?;
         // An empty page may mean an unknown club: only then is it worth asking.
@@ -481,9 +482,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let written = sqlx::query(
                         "update club_members set role = $3, joined_on = $4, left_on = $5, updated_at = $6, \
                          version = version + 1 where club_id = $1 and organisation_id = $2 and version = $7",
@@ -547,9 +548,9 @@ impl Store {
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let at = now();
-        let deleted = with_pool!(self.db(), pool => {
+        let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let deleted = sqlx::query_scalar::<_, i64>(
                     "delete from club_members where club_id = $1 and organisation_id = $2 \
                      and version = coalesce($3, version) returning version",
@@ -595,18 +596,18 @@ impl Store {
 // `Store`, and two of the same name would clash.
 
 async fn club_exists(store: &Store, id: Uuid) -> Result<bool, StoreError> {
-    with_pool!(store.db(), pool => {
-        sqlx::query_scalar::<_, i64>("select count(*) from clubs where id = $1").bind(id).fetch_one(pool).await
+    with_conn!(store, conn => {
+        sqlx::query_scalar::<_, i64>("select count(*) from clubs where id = $1").bind(id).fetch_one(&mut *conn).await
     })
     .map(|count| count > 0)
     .map_err(|e| classify(e, "club"))
 }
 
 async fn organisation_exists(store: &Store, id: Uuid) -> Result<bool, StoreError> {
-    with_pool!(store.db(), pool => {
+    with_conn!(store, conn => {
         sqlx::query_scalar::<_, i64>("select count(*) from organisations where id = $1")
             .bind(id)
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
     })
     .map(|count| count > 0)

@@ -3,12 +3,13 @@
 //! kept in the same transaction as every change.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, NewChange, Record, Resource};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
-use super::{Store, StoreError, classify, now, today, with_pool};
+use super::{Store, StoreError, classify, now, today, with_conn};
 use crate::domain::esus::{
     EsusBasis, EsusContext, EsusReadStatus, EsusStatus, NewAccreditation, OpenAccreditation, OpenAccreditationConflict,
     check_new_open, check_still_open, is_open,
@@ -169,10 +170,10 @@ pub struct ListAccreditations {
 impl Store {
     #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
     pub async fn get_esus_accreditation(&self, id: Uuid) -> Result<Accreditation, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, Accreditation>(concat!("select ", columns!(), " from esus_accreditations where id = $1"))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, WHAT))?;
@@ -183,7 +184,7 @@ impl Store {
     /// `NotFound` when the organisation does not exist.
     #[tracing::instrument(skip_all, fields(organisation.id = %query.organisation_id))]
     pub async fn list_esus_accreditations(&self, query: &ListAccreditations) -> Result<Vec<Accreditation>, StoreError> {
-        let rows = with_pool!(self.db(), pool => {
+        let rows = with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!(
                 "select ", columns!(), " from esus_accreditations where organisation_id = "
             ));
@@ -192,15 +193,15 @@ impl Store {
                 sql.push(" and (applied_on, id) < (").push_bind(applied_on).push(", ").push_bind(id).push(")");
             }
             sql.push(" order by applied_on desc, id desc limit ").push_bind(query.limit);
-            sql.build_query_as::<Accreditation>().fetch_all(pool).await
+            sql.build_query_as::<Accreditation>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, WHAT))?;
         // An empty page is either an organisation without (more) accreditations or none at all.
         if rows.is_empty() {
-            let exists = with_pool!(self.db(), pool => {
+            let exists = with_conn!(self, conn => {
                 sqlx::query_scalar::<_, Uuid>("select id from organisations where id = $1")
                     .bind(query.organisation_id)
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *conn)
                     .await
             })
             .map_err(|e| classify(e, "organisation"))?;
@@ -227,8 +228,8 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let today = today();
-        with_pool!(self.db(), pool => {
-            let mut tx = pool.begin().await.map_err(db::<E>)?;
+        with_conn!(self, conn => {
+            let mut tx = conn.begin().await.map_err(db::<E>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION)
                 .bind(organisation_id)
                 .fetch_optional(&mut *tx)
@@ -275,7 +276,7 @@ impl Store {
             changes::record(&mut tx, actor, at, &logged).await.map_err(db::<E>)?;
             tx.commit().await.map_err(db::<E>)?;
             Ok(created)
-        })
+        }, unavailable: db::<E>)
     }
 
     /// Changes an accreditation: `change` computes its new content from the current one, given
@@ -294,8 +295,8 @@ impl Store {
     ) -> Result<Accreditation, E> {
         let at = now();
         let today = today();
-        with_pool!(self.db(), pool => {
-            let mut tx = pool.begin().await.map_err(db::<E>)?;
+        with_conn!(self, conn => {
+            let mut tx = conn.begin().await.map_err(db::<E>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -358,7 +359,7 @@ impl Store {
             changes::record(&mut tx, actor, at, &logged).await.map_err(db::<E>)?;
             tx.commit().await.map_err(db::<E>)?;
             Ok(updated)
-        })
+        }, unavailable: db::<E>)
     }
 
     /// Deletes an accreditation (at `version` when given: `Contended` when it is no longer that
@@ -371,8 +372,8 @@ impl Store {
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let at = now();
-        with_pool!(self.db(), pool => {
-            let mut tx = pool.begin().await.map_err(db::<StoreError>)?;
+        with_conn!(self, conn => {
+            let mut tx = conn.begin().await.map_err(db::<StoreError>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -409,7 +410,7 @@ impl Store {
             );
             changes::record(&mut tx, actor, at, &logged).await.map_err(db::<StoreError>)?;
             tx.commit().await.map_err(db::<StoreError>)
-        })
+        }, unavailable: db::<StoreError>)
     }
 }
 

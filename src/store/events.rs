@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -151,7 +152,7 @@ macro_rules! bind_fields {
 }
 
 /// The organisers and themes of the events `$ids`: one query each, whatever the number of
-/// events. `$executor` is evaluated once per query (a pool, or `&mut *tx`).
+/// events. `$executor` is evaluated once per query (`&mut *conn`, or `&mut *tx`).
 macro_rules! fetch_parts {
     ($executor:expr, $ids:expr) => {{
         let ids: &[Uuid] = $ids;
@@ -307,12 +308,12 @@ impl Store {
             self.check_references::<E>(new).await?;
             let id = Uuid::now_v7();
             let at = now();
-            let created = with_pool!(self.db(), pool => {
+            let created = with_conn!(self, conn => {
                 async {
                     // The first statement writes, so that SQLite takes its write lock before
                     // reading anything (a read first could not be upgraded once another
                     // connection has written).
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let row = bind_fields!(
                         sqlx::query_as::<_, EventRow>(concat!(
                             "insert into events (title_search, title, description, kind, status, starts_at, \
@@ -354,14 +355,14 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]
     pub async fn get_event(&self, id: Uuid) -> Result<Event, StoreError> {
-        let events = with_pool!(self.db(), pool => {
+        let events = with_conn!(self, conn => {
             async {
                 let row = sqlx::query_as::<_, EventRow>(concat!("select ", columns!(), " from events where id = $1"))
                     .bind(id)
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *conn)
                     .await?;
                 let Some(row) = row else { return Ok(Vec::new()) };
-                let (organisers, themes) = fetch_parts!(pool, &[id]);
+                let (organisers, themes) = fetch_parts!(&mut *conn, &[id]);
                 Ok::<_, sqlx::Error>(assemble(vec![row], organisers, themes))
             }
             .await
@@ -375,7 +376,7 @@ impl Store {
     /// deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_events(&self, query: &ListEvents) -> Result<Vec<Event>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             async {
                 let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from events where true"));
                 let filter = &query.filter;
@@ -429,9 +430,9 @@ impl Store {
                         .push(")");
                 }
                 sql.push(format_args!(" order by starts_at {direction}, id {direction} limit ")).push_bind(query.limit);
-                let rows = sql.build_query_as::<EventRow>().fetch_all(pool).await?;
+                let rows = sql.build_query_as::<EventRow>().fetch_all(&mut *conn).await?;
                 let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
-                let (organisers, themes) = fetch_parts!(pool, &ids);
+                let (organisers, themes) = fetch_parts!(&mut *conn, &ids);
                 Ok::<_, sqlx::Error>(assemble(rows, organisers, themes))
             }
             .await
@@ -473,9 +474,9 @@ impl Store {
             }
             self.check_references::<E>(&new).await?;
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let row = bind_fields!(
                         sqlx::query_as::<_, EventRow>(concat!(
                             "update events set title_search = $1, title = $2, description = $3, kind = $4, \
@@ -553,12 +554,12 @@ impl Store {
         E: From<StoreError> + From<MissingReferences>,
     {
         let organisation_ids: Vec<Uuid> = new.organisers.iter().map(|o| o.organisation_id).collect();
-        let (club_found, organisations_found) = with_pool!(self.db(), pool => {
+        let (club_found, organisations_found) = with_conn!(self, conn => {
             async {
                 let club_found = match new.club_id {
                     Some(club) => sqlx::query_scalar::<_, Uuid>("select id from clubs where id = $1")
                         .bind(club)
-                        .fetch_optional(pool)
+                        .fetch_optional(&mut *conn)
                         .await?
                         .is_some(),
                     None => true,
@@ -571,7 +572,7 @@ impl Store {
                         list.push_bind(*id);
                     }
                     sql.push(")");
-                    found = sql.build_query_scalar::<Uuid>().fetch_all(pool).await?;
+                    found = sql.build_query_scalar::<Uuid>().fetch_all(&mut *conn).await?;
                 }
                 Ok::<_, sqlx::Error>((club_found, found))
             }

@@ -8,7 +8,7 @@
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, classify, with_pool};
+use super::{Store, StoreError, classify, with_conn};
 
 /// The answer of a request, as replayed for the same key: status, the headers that matter, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl Store {
         started_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 r"insert into idempotency_keys (subject, idempotency_key, fingerprint, state, started_at, expires_at)
                   values ($1, $2, $3, 'in_progress', $4, $5)
@@ -97,7 +97,7 @@ impl Store {
             .bind(fingerprint.to_owned())
             .bind(started_at)
             .bind(expires_at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected() == 1)
         })
@@ -107,7 +107,7 @@ impl Store {
     /// The caller's key, if it is stored (expired or not).
     #[tracing::instrument(skip_all)]
     pub async fn idempotency_key(&self, subject: &str, key: &str) -> Result<Option<IdempotencyKey>, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, IdempotencyKeyRow>(
                 r"select fingerprint, state, started_at, expires_at, response_status, response_content_type,
                          response_location, response_etag, response_body
@@ -116,7 +116,7 @@ impl Store {
             )
             .bind(subject.to_owned())
             .bind(key.to_owned())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
         })
         .map_err(|e| classify(e, "idempotency key"))?;
@@ -136,7 +136,7 @@ impl Store {
         started_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 r"update idempotency_keys
                   set fingerprint = $4, state = 'in_progress', started_at = $5, expires_at = $6,
@@ -150,7 +150,7 @@ impl Store {
             .bind(fingerprint.to_owned())
             .bind(started_at)
             .bind(expires_at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected() == 1)
         })
@@ -167,7 +167,7 @@ impl Store {
         started_at: DateTime<Utc>,
         answer: &StoredAnswer,
     ) -> Result<bool, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 r"update idempotency_keys
                   set state = 'done', response_status = $4, response_content_type = $5, response_location = $6,
@@ -182,7 +182,7 @@ impl Store {
             .bind(answer.location.clone())
             .bind(answer.etag.clone())
             .bind(answer.body.clone())
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected() == 1)
         })
@@ -198,7 +198,7 @@ impl Store {
         key: &str,
         started_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 r"delete from idempotency_keys
                   where subject = $1 and idempotency_key = $2 and started_at = $3 and state = 'in_progress'",
@@ -206,7 +206,7 @@ impl Store {
             .bind(subject.to_owned())
             .bind(key.to_owned())
             .bind(started_at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ())
         })
@@ -216,7 +216,7 @@ impl Store {
     /// Deletes at most `limit` keys expired at `now`, oldest first; returns how many.
     #[tracing::instrument(skip_all)]
     pub async fn purge_expired_idempotency_keys(&self, now: DateTime<Utc>, limit: i64) -> Result<u64, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 r"delete from idempotency_keys
                   where (subject, idempotency_key) in (
@@ -228,7 +228,7 @@ impl Store {
             )
             .bind(now)
             .bind(limit)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|done| done.rows_affected())
         })

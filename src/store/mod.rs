@@ -1,12 +1,16 @@
 //! The database: one handle over PostgreSQL or SQLite, migrations, and the error type of the
-//! storage layer. Each query is written once (`with_pool!`) and runs on either backend.
+//! storage layer. Each query is written once (`with_conn!`) and runs on either backend.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use secrecy::ExposeSecret;
+use sqlx::Pool;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
@@ -24,8 +28,8 @@ pub mod sponsorships;
 pub mod tokens;
 pub mod users;
 
-/// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds. The body is
-/// written once and compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both.
+/// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds: for what concerns
+/// the pool itself (its size, closing it). Queries use [`with_conn!`].
 macro_rules! with_pool {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
@@ -35,6 +39,39 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Runs `$body` with `$conn` bound to one connection (`&mut PgConnection` or
+/// `&mut SqliteConnection`) taken from the pool of `$store` for the time of the body, counted
+/// while it waits for it (the `waiting` gauge of `/metrics`). The body is written once and
+/// compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both; it returns a
+/// `Result` whose error converts from `sqlx::Error` (`unavailable:` names the conversion
+/// otherwise), the error of a connection that could not be had in time (`PoolTimedOut`, the
+/// database down).
+macro_rules! with_conn {
+    ($store:expr, $conn:ident => $body:expr) => {
+        $crate::store::with_conn!($store, $conn => $body, unavailable: ::std::convert::Into::into)
+    };
+    ($store:expr, $conn:ident => $body:expr, unavailable: $unavailable:expr) => {{
+        let store: &$crate::store::Store = $store;
+        match store.db() {
+            $crate::store::Db::Postgres(pool) => match store.acquire(pool).await {
+                Ok(mut connection) => {
+                    let $conn = &mut *connection;
+                    $body
+                }
+                Err(error) => Err($unavailable(error)),
+            },
+            $crate::store::Db::Sqlite(pool) => match store.acquire(pool).await {
+                Ok(mut connection) => {
+                    let $conn = &mut *connection;
+                    $body
+                }
+                Err(error) => Err($unavailable(error)),
+            },
+        }
+    }};
+}
+pub(crate) use with_conn;
 
 /// A connection pool on one of the two supported databases.
 #[derive(Clone, Debug)]
@@ -47,6 +84,8 @@ pub enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// How many tasks are waiting for a connection of the pool right now (sqlx does not say).
+    waiting: Arc<AtomicUsize>,
 }
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -83,7 +122,10 @@ impl Store {
                 Db::Sqlite(sqlite_pool(SqliteConnectOptions::new().filename(&path), max, timeout))
             }
         };
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            waiting: Arc::default(),
+        })
     }
 
     /// Applies the migrations of this backend that are not applied yet.
@@ -106,7 +148,7 @@ impl Store {
     /// Whether the database answers a trivial query.
     #[tracing::instrument(skip_all)]
     pub async fn ping(&self) -> Result<(), StoreError> {
-        with_pool!(&self.db, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))
+        with_conn!(self, conn => sqlx::query("select 1").execute(conn).await.map(|_| ()))
             .map_err(|e| classify(e, "database"))
     }
 
@@ -117,6 +159,35 @@ impl Store {
 
     pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// A connection of `pool` (this store's), counted in [`Store::waiting`] until it is had or
+    /// the wait ends (timed out, or the request abandoned).
+    pub(crate) async fn acquire<DB: sqlx::Database>(&self, pool: &Pool<DB>) -> Result<PoolConnection<DB>, sqlx::Error> {
+        let _waiting = Waiting::enter(&self.waiting);
+        pool.acquire().await
+    }
+
+    /// How many tasks are waiting for a database connection right now: more than zero for long
+    /// means the pool (DATABASE_MAX_CONNECTIONS) or the database is too small for the load.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+}
+
+/// One task counted in a store's waiting gauge for as long as the guard lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -1,11 +1,13 @@
 //! Organisations in the database: the SQL of their reads and writes, for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
+use sqlx::query_builder::Separated;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_conn};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
@@ -156,9 +158,9 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let fields = OrganisationFields::from(new);
-        let inserted = with_pool!(self.db(), pool => {
+        let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let created = bind_fields(
                     sqlx::query_as::<_, Organisation>(concat!(
                         "insert into organisations (name_search, name, category, siren, siret, rna, \
@@ -188,10 +190,10 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
     pub async fn get_organisation(&self, id: Uuid) -> Result<Organisation, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, Organisation>(concat!("select ", columns!(), " from organisations where id = $1"))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "organisation"))?;
@@ -201,7 +203,7 @@ impl Store {
     /// One page of organisations; cost depends on the page size, not on how deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_organisations(&self, query: &ListOrganisations) -> Result<Vec<Organisation>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where true"));
             let filter = &query.filter;
             if let Some(region) = &filter.region_code {
@@ -270,7 +272,7 @@ impl Store {
                 None => {}
             }
             sql.push(format_args!(" order by {column} {direction}, id {direction} limit ")).push_bind(query.limit);
-            sql.build_query_as::<Organisation>().fetch_all(pool).await
+            sql.build_query_as::<Organisation>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "organisation"))
     }
@@ -294,9 +296,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let updated = bind_fields(
                         sqlx::query_as::<_, Organisation>(concat!(
                             "update organisations set name_search = $1, name = $2, category = $3, siren = $4, \
@@ -371,13 +373,13 @@ impl Store {
         let identifiers = [("siren", &new.siren), ("siret", &new.siret), ("rna", &new.rna)];
         for (field, value) in identifiers {
             let Some(value) = value else { continue };
-            let holder = with_pool!(self.db(), pool => {
+            let holder = with_conn!(self, conn => {
                 let sql = match field {
                     "siren" => "select id from organisations where siren = $1",
                     "siret" => "select id from organisations where siret = $1",
                     _ => "select id from organisations where rna = $1",
                 };
-                sqlx::query_scalar::<_, Uuid>(sql).bind(value.as_str()).fetch_optional(pool).await
+                sqlx::query_scalar::<_, Uuid>(sql).bind(value.as_str()).fetch_optional(&mut *conn).await
             });
             match holder {
                 Ok(Some(existing)) if Some(existing) != exclude => {
@@ -431,6 +433,34 @@ where
         .bind(f.phone)
         .bind(f.description)
         .bind(f.founded_on)
+}
+
+/// Pushes the stored fields of one organisation into a row of a multi-row statement (the bulk
+/// import's), in the order of [`bind_fields`]: its search key first.
+fn push_fields<'t, DB>(row: &mut Separated<'_, DB, &'static str>, f: OrganisationFields)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    Option<NaiveDate>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    row.push_bind(search_key(&f.name))
+        .push_bind(f.name)
+        .push_bind(f.category.as_str().to_owned())
+        .push_bind(f.siren)
+        .push_bind(f.siret)
+        .push_bind(f.rna)
+        .push_bind(f.legal_category_code)
+        .push_bind(f.region_code)
+        .push_bind(f.street)
+        .push_bind(f.postal_code)
+        .push_bind(f.city)
+        .push_bind(f.commune_code)
+        .push_bind(f.website)
+        .push_bind(f.email)
+        .push_bind(f.phone)
+        .push_bind(f.description)
+        .push_bind(f.founded_on);
 }
 
 /// Rows per statement of a bulk import: 21 bound values per inserted row and 20 per updated
@@ -488,7 +518,7 @@ impl Store {
     ) -> Result<Vec<Organisation>, StoreError> {
         let mut found = Vec::new();
         for chunk in values.chunks(LOOKUP_BATCH) {
-            let rows = with_pool!(self.db(), pool => {
+            let rows = with_conn!(self, conn => {
                 let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where "));
                 sql.push(identifier.column()).push(" in (");
                 let mut list = sql.separated(", ");
@@ -496,7 +526,7 @@ impl Store {
                     list.push_bind(value.clone());
                 }
                 sql.push(")");
-                sql.build_query_as::<Organisation>().fetch_all(pool).await
+                sql.build_query_as::<Organisation>().fetch_all(&mut *conn).await
             })
             .map_err(|e| classify(e, "organisation"))?;
             found.extend(rows);
@@ -555,8 +585,8 @@ impl Store {
             },
             _ => classify(error, "organisation"),
         };
-        with_pool!(self.db(), pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+        with_conn!(self, conn => {
+            let mut tx = conn.begin().await.map_err(failed)?;
             for chunk in created.chunks(IMPORT_BATCH) {
                 let mut sql = QueryBuilder::new(
                     "insert into organisations (id, name_search, name, category, siren, siret, rna, \
@@ -564,28 +594,9 @@ impl Store {
                      email, phone, description, founded_on, created_at, updated_at, version) ",
                 );
                 sql.push_values(chunk, |mut row, organisation| {
-                    let f = organisation.fields.clone();
-                    row.push_bind(organisation.id)
-                        .push_bind(search_key(&f.name))
-                        .push_bind(f.name)
-                        .push_bind(f.category.as_str())
-                        .push_bind(f.siren)
-                        .push_bind(f.siret)
-                        .push_bind(f.rna)
-                        .push_bind(f.legal_category_code)
-                        .push_bind(f.region_code)
-                        .push_bind(f.street)
-                        .push_bind(f.postal_code)
-                        .push_bind(f.city)
-                        .push_bind(f.commune_code)
-                        .push_bind(f.website)
-                        .push_bind(f.email)
-                        .push_bind(f.phone)
-                        .push_bind(f.description)
-                        .push_bind(f.founded_on)
-                        .push_bind(at)
-                        .push_bind(at)
-                        .push_bind(1_i64);
+                    row.push_bind(organisation.id);
+                    push_fields(&mut row, organisation.fields.clone());
+                    row.push_bind(at).push_bind(at).push_bind(1_i64);
                 });
                 sql.build().execute(&mut *tx).await.map_err(failed)?;
             }
@@ -598,27 +609,9 @@ impl Store {
                      founded_on, updated_at) as (",
                 );
                 sql.push_values(chunk, |mut row, update| {
-                    let f = OrganisationFields::from(&update.new);
-                    row.push_bind(update.before.id)
-                        .push_bind(update.before.version)
-                        .push_bind(search_key(&f.name))
-                        .push_bind(f.name)
-                        .push_bind(f.category.as_str())
-                        .push_bind(f.siren)
-                        .push_bind(f.siret)
-                        .push_bind(f.rna)
-                        .push_bind(f.legal_category_code)
-                        .push_bind(f.region_code)
-                        .push_bind(f.street)
-                        .push_bind(f.postal_code)
-                        .push_bind(f.city)
-                        .push_bind(f.commune_code)
-                        .push_bind(f.website)
-                        .push_bind(f.email)
-                        .push_bind(f.phone)
-                        .push_bind(f.description)
-                        .push_bind(f.founded_on)
-                        .push_bind(at);
+                    row.push_bind(update.before.id).push_bind(update.before.version);
+                    push_fields(&mut row, OrganisationFields::from(&update.new));
+                    row.push_bind(at);
                 });
                 sql.push(
                     ") update organisations set name_search = v.name_search, name = v.name, \
@@ -637,6 +630,6 @@ impl Store {
             }
             changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
             tx.commit().await.map_err(failed)
-        })
+        }, unavailable: failed)
     }
 }

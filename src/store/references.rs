@@ -2,10 +2,11 @@
 //! its holders instead of cascading silently. The database enforces it (foreign keys without
 //! cascade); these queries only describe it.
 
+use sqlx::Connection as _;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, NewChange};
-use super::{Store, StoreError, classify, now, with_pool};
+use super::{Store, StoreError, classify, now, with_conn};
 
 /// One kind of holder: a query counting the rows that reference the id `$1`, and how to name
 /// one and several of them.
@@ -117,9 +118,9 @@ impl Store {
             + Unpin,
     {
         let at = now();
-        let deleted = with_pool!(self.db(), pool => {
+        let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let row = sqlx::query_as::<_, T>(delete_sql).bind(id).bind(version).fetch_optional(&mut *tx).await?;
                 let Some(row) = row else { return Ok(false) };
                 changes::record(&mut tx, actor, at, &[logged(row)]).await?;
@@ -144,8 +145,8 @@ impl Store {
     async fn describe_holders(&self, id: Uuid, holders: &[Reference]) -> Result<String, StoreError> {
         let mut parts = Vec::new();
         for holder in holders {
-            let count: i64 = with_pool!(self.db(), pool => {
-                sqlx::query_scalar(holder.count_sql).bind(id).fetch_one(pool).await
+            let count: i64 = with_conn!(self, conn => {
+                sqlx::query_scalar(holder.count_sql).bind(id).fetch_one(&mut *conn).await
             })
             .map_err(|e| classify(e, "reference"))?;
             match count {

@@ -2,11 +2,12 @@
 //! for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
+use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
 use crate::auth::policy::Confidential;
 use crate::domain::sponsorship::{
     Beneficiary, BeneficiaryType, Currency, Existing, NewSponsorship, SponsorshipDraft, SponsorshipKind,
@@ -288,9 +289,9 @@ impl Store {
             let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
             let new = check(draft.clone(), names.referenced())?;
             let at = now();
-            let inserted = with_pool!(self.db(), pool => {
+            let inserted = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let row = bind_fields(
                         sqlx::query_as::<_, Row>(concat!(
                             "insert into sponsorships (sponsor_id, beneficiary_type, beneficiary_club_id, \
@@ -328,10 +329,10 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
     pub async fn get_sponsorship(&self, id: Uuid) -> Result<Sponsorship, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, NamedRow>(concat!(named_select!(), " where s.id = $1"))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "sponsorship"))?;
@@ -342,7 +343,7 @@ impl Store {
     /// cost depends on the page size, not on how deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_sponsorships(&self, query: &ListSponsorships) -> Result<Vec<Sponsorship>, StoreError> {
-        let rows = with_pool!(self.db(), pool => {
+        let rows = with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!(named_select!(), " where true"));
             let filter = &query.filter;
             if let Some(sponsor_id) = filter.sponsor_id {
@@ -368,7 +369,7 @@ impl Store {
                     .push_bind(starts_on).push(", ").push_bind(id).push(")");
             }
             sql.push(format_args!(" order by s.starts_on {direction}, s.id {direction} limit ")).push_bind(query.limit);
-            sql.build_query_as::<NamedRow>().fetch_all(pool).await
+            sql.build_query_as::<NamedRow>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "sponsorship"))?;
         rows.into_iter().map(NamedRow::into_sponsorship).collect()
@@ -407,9 +408,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = pool.begin().await?;
+                    let mut tx = conn.begin().await?;
                     let row = bind_fields(
                         sqlx::query_as::<_, Row>(concat!(
                             "update sponsorships set sponsor_id = $1, beneficiary_type = $2, \
@@ -457,9 +458,9 @@ impl Store {
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
     pub async fn delete_sponsorship(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         let at = now();
-        let deleted = with_pool!(self.db(), pool => {
+        let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let row = sqlx::query_as::<_, DeletedRow>(
                     "delete from sponsorships where id = $1 and version = coalesce($2, version) returning version, \
                      sponsor_id, public, beneficiary_club_id, beneficiary_event_id, beneficiary_organisation_id",
@@ -512,7 +513,7 @@ impl Store {
         amounts_of: &Confidential,
     ) -> Result<Vec<SummaryRow>, StoreError> {
         let year = year_of_starts_on(self.db());
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new("select ");
             sql.push(year).push(" as year, s.kind as kind, cast(sum(case when ");
             push_reached(&mut sql, amounts_of);
@@ -535,7 +536,7 @@ impl Store {
                 sql.push(" and s.starts_on >= ").push_bind(first).push(" and s.starts_on <= ").push_bind(last);
             }
             sql.push(" group by 1, 2 order by 1, 2");
-            sql.build_query_as::<SummaryRow>().fetch_all(pool).await
+            sql.build_query_as::<SummaryRow>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "sponsorship"))
     }
@@ -548,7 +549,7 @@ impl Store {
         beneficiary: Option<Beneficiary>,
     ) -> Result<ReferenceNames, StoreError> {
         let of = |kind: BeneficiaryType| beneficiary.filter(|b| b.kind == kind).map(|b| b.id);
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query_as::<_, ReferenceNames>(
                 "select (select name from organisations where id = $1) as sponsor_name, \
                  coalesce((select name from clubs where id = $2), (select title from events where id = $3), \
@@ -561,7 +562,7 @@ impl Store {
             .bind(of(BeneficiaryType::Club))
             .bind(of(BeneficiaryType::Event))
             .bind(of(BeneficiaryType::Organisation))
-            .fetch_one(pool)
+            .fetch_one(&mut *conn)
             .await
         })
         .map_err(|e| classify(e, "sponsorship"))

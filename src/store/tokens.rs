@@ -3,9 +3,10 @@
 //! misbehaves), so its whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation).
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection as _;
 use uuid::Uuid;
 
-use super::{Store, StoreError, classify, now, with_pool};
+use super::{Store, StoreError, classify, now, with_conn};
 
 /// What became of a refresh token presented for a new one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +39,7 @@ impl Store {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let at = now();
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 "insert into refresh_tokens (id, family_id, user_id, token_hash, expires_at, created_at) \
                  values ($1, $2, $3, $4, $5, $6)",
@@ -49,7 +50,7 @@ impl Store {
             .bind(token_hash.to_owned())
             .bind(expires_at)
             .bind(at)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ())
         })
@@ -66,13 +67,13 @@ impl Store {
         new_expires_at: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let at = now();
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, RefreshTokenRow>(
                 "select id, family_id, user_id, expires_at, used_at, revoked_at from refresh_tokens \
                  where token_hash = $1",
             )
             .bind(old_hash.to_owned())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
         })
         .map_err(|e| classify(e, "refresh token"))?;
@@ -88,9 +89,9 @@ impl Store {
             return Ok(Rotation::Invalid);
         }
         // The compare-and-set on used_at makes two concurrent uses of one token a replay.
-        let rotated = with_pool!(self.db(), pool => {
+        let rotated = with_conn!(self, conn => {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let used = sqlx::query(
                     "update refresh_tokens set used_at = $1 where id = $2 and used_at is null and revoked_at is null",
                 )
@@ -133,14 +134,14 @@ impl Store {
     /// an unknown token changes nothing.
     #[tracing::instrument(skip_all)]
     pub async fn revoke_refresh_token(&self, token_hash: &str) -> Result<(), StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query(
                 "update refresh_tokens set revoked_at = $1 where revoked_at is null and family_id in \
                  (select family_id from refresh_tokens where token_hash = $2)",
             )
             .bind(now())
             .bind(token_hash.to_owned())
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ())
         })
@@ -150,11 +151,11 @@ impl Store {
     /// Revokes every refresh token of a user (deactivated, new password, new role).
     #[tracing::instrument(skip_all, fields(user.id = %user_id))]
     pub async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> Result<(), StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query("update refresh_tokens set revoked_at = $1 where user_id = $2 and revoked_at is null")
                 .bind(now())
                 .bind(user_id)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
         })
@@ -163,11 +164,11 @@ impl Store {
 
     async fn revoke_refresh_family(&self, family_id: Uuid) -> Result<(), StoreError> {
         tracing::warn!(family.id = %family_id, "a used refresh token was presented again: its family is revoked");
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query("update refresh_tokens set revoked_at = $1 where family_id = $2 and revoked_at is null")
                 .bind(now())
                 .bind(family_id)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
         })

@@ -1,11 +1,12 @@
 //! People's accounts in the database: e-mail, password hash, role and scope, active flag.
 
 use chrono::{DateTime, Utc};
+use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_pool};
+use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
 use crate::auth::role::{Role, RoleName, ScopeError};
 
 /// A user as stored, without the password hash.
@@ -80,9 +81,9 @@ impl Store {
     ) -> Result<User, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
-        let inserted = with_pool!(self.db(), pool => {
+        let inserted = with_conn!(self, conn => {
             async {
-            let mut tx = pool.begin().await?;
+            let mut tx = conn.begin().await?;
             let created = sqlx::query_as::<_, User>(concat!(
                 "insert into users (id, email, password_hash, role, region_code, organisation_id, active, \
                  created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) returning ",
@@ -113,10 +114,10 @@ impl Store {
 
     #[tracing::instrument(skip_all, fields(user.id = %id))]
     pub async fn get_user(&self, id: Uuid) -> Result<User, StoreError> {
-        let row = with_pool!(self.db(), pool => {
+        let row = with_conn!(self, conn => {
             sqlx::query_as::<_, User>(concat!("select ", columns!(), " from users where id = $1"))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "user"))?;
@@ -126,12 +127,12 @@ impl Store {
     /// The user with this (lower-cased) e-mail and its password hash, if there is one.
     #[tracing::instrument(skip_all)]
     pub async fn find_user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query_as::<_, UserCredentials>(concat!(
                 "select ", columns!(), ", password_hash from users where email = $1"
             ))
             .bind(email.to_owned())
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await
         })
         .map_err(|e| classify(e, "user"))
@@ -139,18 +140,18 @@ impl Store {
 
     /// How many users exist (for the first administrator, made only when there is none).
     pub async fn count_users(&self) -> Result<i64, StoreError> {
-        with_pool!(self.db(), pool => {
-            sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(pool).await
+        with_conn!(self, conn => {
+            sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(&mut *conn).await
         })
         .map_err(|e| classify(e, "user"))
     }
 
     /// How many active administrators exist (the last one may not go).
     pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             sqlx::query_scalar::<_, i64>("select count(*) from users where role = 'admin' and active = $1")
                 .bind(true)
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await
         })
         .map_err(|e| classify(e, "user"))
@@ -159,7 +160,7 @@ impl Store {
     /// One page of users by e-mail.
     #[tracing::instrument(skip_all)]
     pub async fn list_users(&self, query: &ListUsers) -> Result<Vec<User>, StoreError> {
-        with_pool!(self.db(), pool => {
+        with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from users where true"));
             if let Some(role) = query.role {
                 sql.push(" and role = ").push_bind(role.as_str());
@@ -171,7 +172,7 @@ impl Store {
                 sql.push(" and (email, id) > (").push_bind(email.clone()).push(", ").push_bind(*id).push(")");
             }
             sql.push(" order by email, id limit ").push_bind(query.limit);
-            sql.build_query_as::<User>().fetch_all(pool).await
+            sql.build_query_as::<User>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "user"))
     }
@@ -193,9 +194,9 @@ impl Store {
                 return Ok(current);
             }
             let at = now();
-            let updated = with_pool!(self.db(), pool => {
+            let updated = with_conn!(self, conn => {
                 async {
-                let mut tx = pool.begin().await?;
+                let mut tx = conn.begin().await?;
                 let updated = sqlx::query_as::<_, User>(concat!(
                     "update users set email = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
                      password_hash = coalesce($6, password_hash), updated_at = $7, version = version + 1 \
@@ -257,10 +258,10 @@ impl Store {
         if !is_duplicate {
             return classify(error, "user");
         }
-        let holder = with_pool!(self.db(), pool => {
+        let holder = with_conn!(self, conn => {
             sqlx::query_scalar::<_, Uuid>("select id from users where email = $1")
                 .bind(email.to_owned())
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
         });
         StoreError::Duplicate {

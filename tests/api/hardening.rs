@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, settings_for};
+use crate::helpers::{Backend, TestApp, organisation, settings_for, sign_test_token};
 
 fn header(response: &Response, name: &str) -> String {
     response
@@ -228,6 +228,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() 
         r#"cress_api_http_request_duration_seconds_bucket{le="+Inf",route="/api/v1/organisations/{id}",method="GET"} 2"#,
         r#"cress_api_db_pool_connections{state="in_use"}"#,
         r#"cress_api_db_pool_connections{state="idle"}"#,
+        "cress_api_db_pool_waiting 0",
         "cress_api_db_pool_max_connections 4",
         r#"cress_api_build_info{version=""#,
         "# EOF",
@@ -247,16 +248,107 @@ async fn metrics_are_not_served_when_metrics_is_off() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let mut settings = settings_for(&app.database_url);
     settings.server.metrics = cress_api::config::MetricsExposure::Off;
-    let store = cress_api::store::Store::connect(&settings)
-        .await
-        .expect("the store opens");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let address = listener.local_addr().expect("an address");
-    tokio::spawn(cress_api::run(&settings, store, listener).expect("the server starts"));
+    let address = serve(&settings).await;
     // Act
     let response = reqwest::get(format!("http://{address}/metrics"))
         .await
         .expect("an answer");
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+/// Starts a server with `settings` on a free port of 127.0.0.1, and gives its address.
+async fn serve(settings: &cress_api::config::Settings) -> std::net::SocketAddr {
+    let store = cress_api::store::Store::connect(settings)
+        .await
+        .expect("the store opens");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("an address");
+    tokio::spawn(cress_api::run(settings, store, listener).expect("the server starts"));
+    address
+}
+
+/// The value of the sample `name` (no labels) in a metrics text, if present.
+fn gauge(text: &str, name: &str) -> Option<i64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// Polls `/metrics` at `address` until `name` reads `value`; false after 15 s.
+async fn wait_for_gauge(address: std::net::SocketAddr, name: &str, value: i64) -> bool {
+    for _ in 0..150 {
+        let text = reqwest::get(format!("http://{address}/metrics"))
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("a body");
+        if gauge(&text, name) == Some(value) {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn metrics_count_the_requests_waiting_for_a_database_connection() {
+    use sqlx::Connection;
+    // Arrange: a server with one database connection, and SQLite's write lock held from outside,
+    // so that a write holding that connection cannot finish.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut settings = settings_for(&app.database_url);
+    settings.database_max_connections = 1;
+    settings.database_timeout_seconds = 30;
+    let address = serve(&settings).await;
+    let mut locker = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second connection");
+    sqlx::query("begin immediate")
+        .execute(&mut locker)
+        .await
+        .expect("the write lock");
+    let client = reqwest::Client::new();
+    let token = sign_test_token(&cress_api::auth::Role::Admin);
+    // Act: the write takes the only connection and waits for the lock; then a read waits for
+    // the connection.
+    let write = tokio::spawn(
+        client
+            .post(format!("http://{address}/api/v1/organisations"))
+            .bearer_auth(&token)
+            .json(&organisation("Waiting SCOP", serde_json::json!({})))
+            .send(),
+    );
+    let holding = wait_for_gauge(address, r#"cress_api_db_pool_connections{state="in_use"}"#, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let read = tokio::spawn(
+        client
+            .get(format!("http://{address}/api/v1/organisations"))
+            .bearer_auth(&token)
+            .send(),
+    );
+    let waiting = wait_for_gauge(address, "cress_api_db_pool_waiting", 1).await;
+    sqlx::query("rollback")
+        .execute(&mut locker)
+        .await
+        .expect("the lock released");
+    // Assert
+    assert!(holding, "the write holds the only connection");
+    assert!(waiting, "the read is counted while it waits for a connection");
+    let write = write.await.expect("joined").expect("an answer");
+    let read = read.await.expect("joined").expect("an answer");
+    assert_eq!(
+        write.status(),
+        StatusCode::CREATED,
+        "the write completes once the lock is released"
+    );
+    assert_eq!(
+        read.status(),
+        StatusCode::OK,
+        "the read completes once the connection is free"
+    );
+    assert!(
+        wait_for_gauge(address, "cress_api_db_pool_waiting", 0).await,
+        "nobody waits any more"
+    );
 }
