@@ -384,6 +384,13 @@ impl ResponseError for ApiError {
             Self::Unavailable | Self::Timeout { .. } => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
+            // Lost to another writer: the same request may well succeed a moment later.
+            Self::Conflict {
+                code: "concurrent_update",
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
             Self::Unauthenticated(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"{REALM}\"")));
             }
@@ -581,5 +588,32 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
 impl Problem {
     fn into_response(self, status: StatusCode) -> HttpResponse {
         HttpResponse::build(status).content_type(PROBLEM_JSON).json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_lost_to_other_writers_is_a_409_to_try_again_after_a_second() {
+        let response = ApiError::from(StoreError::Contended("organisation")).error_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+        let duplicate = ApiError::from(StoreError::Conflict {
+            code: "open_accreditation",
+            detail: "an accreditation is open".into(),
+        })
+        .error_response();
+        assert!(
+            !duplicate.headers().contains_key(header::RETRY_AFTER),
+            "a conflict that a retry cannot solve says nothing of retrying"
+        );
     }
 }

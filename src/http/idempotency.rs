@@ -282,15 +282,15 @@ struct Held {
 }
 
 impl Held {
-    /// Runs the request; keeps its answer, unless it failed on our side (5xx), which releases
-    /// the key so that a retry runs again.
+    /// Runs the request; keeps its answer, unless it is one to try again later (see
+    /// [`worth_keeping`]), which releases the key so that a retry runs again.
     async fn run(
         self,
         next: Next<impl MessageBody + 'static>,
         req: ServiceRequest,
     ) -> Result<ServiceResponse<BoxBody>, Error> {
         let response = match next.call(req).await {
-            Ok(response) if !response.status().is_server_error() => response,
+            Ok(response) if worth_keeping(response.status(), response.headers()) => response,
             outcome => {
                 self.release().await;
                 return outcome.map(ServiceResponse::map_into_boxed_body);
@@ -357,6 +357,13 @@ impl Modify for IdempotencyKeys {
     }
 }
 
+/// Whether an answer is the outcome of the request, to be replayed to its retries: not when it
+/// failed on our side (5xx) or asks to be tried again later (`Retry-After`: a 409
+/// `concurrent_update` lost to another writer, a 429), where a retry must run again.
+fn worth_keeping(status: StatusCode, headers: &HeaderMap) -> bool {
+    !status.is_server_error() && !headers.contains_key(header::RETRY_AFTER)
+}
+
 fn document(operation: &mut Operation) {
     let parameter = ParameterBuilder::new()
         .name("Idempotency-Key")
@@ -366,8 +373,8 @@ fn document(operation: &mut Operation) {
             "Makes a retry safe: a unique value per request (a UUID, say), 1 to 255 visible ASCII characters. \
              Sent again by the same caller within 24 hours with the same request (path, query, content type and \
              body), it gets the first answer again (status, `Content-Type`, `Location`, `ETag`, body) with \
-             `Idempotent-Replayed: true`, and nothing is written twice; answers 5xx are not kept, so a retry runs \
-             again. With another request it is a 422 `idempotency_key_reused`; while the first request runs, a \
+             `Idempotent-Replayed: true`, and nothing is written twice; answers that ask to try again later (5xx, \
+             or with `Retry-After`) are not kept, so a retry runs again. With another request it is a 422 `idempotency_key_reused`; while the first request runs, a \
              409 `idempotency_key_in_use` with `Retry-After`. A malformed key is a 400 `invalid_idempotency_key`.",
         ))
         .schema(Some(
@@ -398,6 +405,24 @@ fn document(operation: &mut Operation) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worth_keeping_holds_outcomes_but_not_answers_to_try_again_later() {
+        let none = HeaderMap::new();
+        let mut retry = HeaderMap::new();
+        retry.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        for (status, headers, kept) in [
+            (StatusCode::CREATED, &none, true),
+            (StatusCode::UNPROCESSABLE_ENTITY, &none, true),
+            (StatusCode::CONFLICT, &none, true),
+            (StatusCode::CONFLICT, &retry, false),
+            (StatusCode::TOO_MANY_REQUESTS, &retry, false),
+            (StatusCode::SERVICE_UNAVAILABLE, &retry, false),
+            (StatusCode::INTERNAL_SERVER_ERROR, &none, false),
+        ] {
+            assert_eq!(worth_keeping(status, headers), kept, "{status} {headers:?}");
+        }
+    }
 
     #[test]
     fn honours_key_everywhere_but_where_answers_carry_credentials() {

@@ -53,6 +53,10 @@ fn headers_of(status: u16, code: &str) -> &'static [(&'static str, &'static str)
             "`Bearer` with, when a token was refused, `error=\"invalid_token\"` and its reason.",
         )],
         (429 | 503, _) | (409, "idempotency_key_in_use") => &[("Retry-After", "Seconds to wait before trying again.")],
+        (409, _) => &[(
+            "Retry-After",
+            "Only on a `concurrent_update`: seconds to wait before trying again.",
+        )],
         _ => &[],
     }
 }
@@ -79,7 +83,7 @@ problem_responses! {
         "Nothing at this address: an unknown id, or an id that is not a UUID.",
         "no organisation with this id";
     Conflict => 409, "duplicate", "Conflict with the current state",
-        "The request conflicts with the current state, such as an identifier (SIREN, SIRET, RNA) that another record already holds; `existing_id` names that record.",
+        "The request conflicts with the current state, such as an identifier (SIREN, SIRET, RNA) that another record already holds (`duplicate`; `existing_id` names that record), a record still referenced (`in_use`), or a write lost to other writers of the same record (`concurrent_update`, with `Retry-After`: send it again).",
         "another organisation already has siren 775672272";
     PreconditionFailed => 412, "precondition_failed", "Precondition failed",
         "`If-Match` does not name the current representation: the record changed since it was read. Nothing was changed; read it again (GET gives the current `ETag`) and re-apply the change.",
