@@ -204,6 +204,7 @@ pub struct ImportReport {
         (status = 403, response = Forbidden),
         (status = 409, description = "Another request took a SIREN, SIRET or RNA of the file (`duplicate`) or changed an organisation to update (`concurrent_update`) meanwhile; nothing was written.",
             body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = String, description = "Only on a `concurrent_update`: seconds to wait before sending the import again.")),
             example = json!({
                 "type": "/problems/concurrent_update",
                 "title": "Conflict with the current state",

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Benchmark of the bulk import (POST /api/v1/organisations/import): generates ROWS valid
-# organisations (Luhn-checked SIRENs, every field filled), starts the server on a fresh
-# database, imports the CSV in one request and prints rows per second. Not part of the tests.
+# Benchmarks on a register of ROWS organisations, on each backend named (sqlite, postgres):
+#  1. the bulk import (POST /api/v1/organisations/import): ROWS valid organisations (Luhn-checked
+#     SIRENs, every field filled) in one CSV request; prints rows per second;
+#  2. keyset paging: walks the whole organisations list 100 per page, and the change feed 200
+#     per page, following next_cursor; prints the time of the first and of the last pages, which
+#     should be the same at any depth (no OFFSET);
+#  3. CSV export of the whole list (Accept: text/csv): time, rows, and the server's resident
+#     memory before and at its peak during the export, which should not grow with ROWS
+#     (the export is streamed page by page).
+# Not part of the tests: timings on a shared machine are only indications.
 #
-#   scripts/bench-import.sh                 # SQLite
-#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-import.sh sqlite postgres
+#   scripts/bench.sh                 # SQLite
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh sqlite postgres
 #
 # ROWS (default 100000) sets the size; PROFILE (default release) the cargo profile built.
 # For PostgreSQL, BENCH_DATABASE_URL names a server where a database cress_bench_<pid> is
@@ -90,6 +97,67 @@ body = json.load(open(report))
 if body.get("created") != rows:
     sys.exit(f"{backend}: the import did not create every row: {json.dumps(body)[:500]}")
 print(f"{backend}: {rows} rows imported in {seconds:.2f} s: {rows / seconds:,.0f} rows/s")
+PY
+    python3 - "$backend" "$ROWS" "$PORT" "$TOKEN" "$SERVER" <<'PY'
+import csv, http.client, io, json, statistics, sys, threading, time
+backend, rows, port, token, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+headers = {"Authorization": f"Bearer {token}"}
+conn = http.client.HTTPConnection("127.0.0.1", port)
+
+def get(path, accept="application/json"):
+    conn.request("GET", path, headers={**headers, "Accept": accept})
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        sys.exit(f"{backend}: GET {path}: {response.status} {body[:300]!r}")
+    return body
+
+def walk(path, limit, cursor_param):
+    """Every page of a list, following next_cursor; the time of each page in ms, and the items."""
+    times, items, cursor = [], 0, None
+    while True:
+        query = f"{path}?limit={limit}" + (f"&{cursor_param}={cursor}" if cursor else "")
+        start = time.perf_counter()
+        page = json.loads(get(query))
+        times.append((time.perf_counter() - start) * 1000)
+        items += len(page["items"])
+        cursor = page.get("next_cursor")
+        if not page.get("has_more", cursor is not None) or not cursor or not page["items"]:
+            return times, items
+
+def report(name, times, items):
+    first, last = statistics.median(times[:20]), statistics.median(times[-20:])
+    print(f"{backend}: {name}: {len(times)} pages, {items} items; median of the first 20 pages "
+          f"{first:.1f} ms, of the last 20 {last:.1f} ms")
+
+times, items = walk("/api/v1/organisations", 100, "cursor")
+if items != rows:
+    sys.exit(f"{backend}: the list walk saw {items} organisations, not {rows}")
+report("organisations list, 100 per page", times, items)
+times, items = walk("/api/v1/changes", 200, "after")
+report("change feed, 200 per page", times, items)
+
+def rss_kib():
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+before, peak, done = rss_kib(), [0], threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss_kib())
+        time.sleep(0.02)
+sampler = threading.Thread(target=sample)
+sampler.start()
+start = time.perf_counter()
+body = get("/api/v1/organisations", accept="text/csv")
+seconds = time.perf_counter() - start
+done.set()
+sampler.join()
+exported = len(list(csv.reader(io.StringIO(body.decode("utf-8"))))) - 1
+if exported != rows:
+    sys.exit(f"{backend}: the CSV export holds {exported} rows, not {rows}")
+print(f"{backend}: CSV export of {exported} organisations ({len(body) // 1024} KiB) in {seconds:.2f} s; "
+      f"server memory {before // 1024} MiB before, {peak[0] // 1024} MiB at most during the export")
 PY
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
     if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
