@@ -372,7 +372,7 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
 }
 
 /// Every list that answers CSV, with its columns: what the OpenAPI document shows.
-pub const CSV_LISTS: [(&str, Columns); 8] = [
+pub const CSV_LISTS: [(&str, Columns); 17] = [
     ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
     (
         "/api/v1/organisations/{id}/esus-accreditations",
@@ -384,6 +384,18 @@ pub const CSV_LISTS: [(&str, Columns); 8] = [
     ("/api/v1/sponsorships", crate::http::sponsorships::CSV_COLUMNS),
     ("/api/v1/users", crate::http::users::CSV_COLUMNS),
     ("/api/v1/clients", crate::http::clients::CSV_COLUMNS),
+    ("/api/v1/changes", crate::http::changes::CSV_COLUMNS),
+    ("/api/v1/audit", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/organisations/{id}/history", crate::http::audit::CSV_COLUMNS),
+    (
+        "/api/v1/esus-accreditations/{id}/history",
+        crate::http::audit::CSV_COLUMNS,
+    ),
+    ("/api/v1/clubs/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/events/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/sponsorships/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/users/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/clients/{id}/history", crate::http::audit::CSV_COLUMNS),
 ];
 
 /// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
@@ -396,13 +408,19 @@ impl Modify for CsvLists {
             let Some(operation) = openapi.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else {
                 continue;
             };
+            // Where an export starts: the feed resumes `after` a position, the other lists at a `cursor`.
+            let start = match &operation.parameters {
+                Some(parameters) if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "after")) => "after",
+                _ => "cursor",
+            };
             let responses = &mut operation.responses.responses;
             if let Some(RefOr::T(ok)) = responses.get_mut("200") {
                 let mut header = Vec::new();
                 write_record(&mut header, columns.all.iter().copied());
-                let mut description = String::from(
-                    "With `Accept: text/csv`: every row from `cursor` (or the start) to the end, as CSV whose \
-                     header is the example; confidential columns only for callers who see them.",
+                let mut description = format!(
+                    "With `Accept: text/csv`: every row from `{start}` (or the start) to the end, as CSV whose \
+                     header is the example; an array, or an object named by a column, is one cell of compact \
+                     JSON text; confidential columns only for callers who see them."
                 );
                 if !columns.confidential.is_empty() {
                     description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
