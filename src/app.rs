@@ -61,9 +61,12 @@ retry as it is) ignore the header.
 neither JSON nor CSV): the same filters and order, every matching row from `cursor` (or the
 start) to the end in one streamed answer (`limit` does not cut it). The header names the JSON
 fields; nested objects become `<field>_<subfield>` columns (`esus_status`, `esus_valid_until`,
-`host_organisation_id`, `beneficiary_type`…), arrays one cell of JSON text (an event's
-`organisers` and `themes`); confidential columns appear only for callers who see them on some
-rows, empty on the others. `POST /api/v1/organisations/import` reads such a file back.
+`host_organisation_id`, `beneficiary_type`, `actor_subject`…), arrays and the objects without a
+fixed shape one cell of compact JSON text (an event's `organisers` and `themes`, the `data` of
+the change feed and of the audit, the audit's `changes`); confidential columns appear only for
+callers who see them on some rows, empty on the others. The change feed, the audit trail and the
+histories export too, each row with its `position` (the feed's export starts `after` one).
+`POST /api/v1/organisations/import` reads an organisation export back.
 
 **Authentication.** Send `Authorization: Bearer <access token>`. People get a token from
 `POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, scheme

@@ -13,9 +13,10 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Target};
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::page_limit;
+use crate::http::pagination::{next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized, Unavailable};
 use crate::store::changes::{ActorKind, AuditQuery, ChangeAction, LoggedChange, Resource};
 
@@ -192,6 +193,7 @@ pub struct HistoryParams {
 #[get("/audit")]
 pub async fn list_audit(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListAuditParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -206,8 +208,7 @@ pub async fn list_audit(
     {
         return Err(ApiError::invalid_parameter("actor", "must have 1 to 255 characters"));
     }
-    let limit = page_limit(params.limit)?;
-    let query = AuditQuery {
+    let filter = AuditQuery {
         resource: params.resource,
         record_id: params.id,
         with_members: false,
@@ -215,38 +216,72 @@ pub async fn list_audit(
         from: params.from,
         to: params.to,
         region,
-        before: params
-            .cursor
-            .as_deref()
-            .map(|c| decode_position(c, "cursor"))
-            .transpose()?,
-        limit: limit + 1,
+        ..AuditQuery::default()
     };
-    let page = audit_page(&state, &query, limit).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let pages = move |cursor, limit| audit_page(state.clone(), filter.clone(), cursor, limit);
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        params.cursor,
+        params.limit,
+        pages,
+        audit_json,
+    )
+    .await
 }
 
-/// One page of `query`, newest first, with the cursor of the next.
-async fn audit_page(state: &AppState, query: &AuditQuery, limit: i64) -> Result<AuditPage, ApiError> {
-    let mut rows = state.store.list_audit(query).await?;
-    let shown = usize::try_from(limit).unwrap_or(usize::MAX);
-    let next_cursor = if rows.len() > shown {
-        rows.truncate(shown);
-        rows.last().map(|last| encode_position(last.seq))
-    } else {
-        None
+/// The columns of the audit trail and of the histories as CSV: `actor` flattened into its three
+/// fields; `data` and `changes` (`{field: {old, new}}`) one cell each, holding their JSON text.
+/// Nothing is confidential within what the audit shows its readers.
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &[
+        "position",
+        "at",
+        "resource",
+        "id",
+        "parent_id",
+        "action",
+        "version",
+        "actor_subject",
+        "actor_role",
+        "actor_kind",
+        "region_code",
+        "organisation_id",
+        "data",
+        "changes",
+    ],
+    confidential: &[],
+};
+
+/// The JSON body of one page of the audit trail or of a history.
+fn audit_json(items: Vec<AuditEntry>, next_cursor: Option<String>) -> AuditPage {
+    AuditPage { items, next_cursor }
+}
+
+/// One page of the changes `filter` selects (its `before` and `limit` are this page's), newest
+/// first, from `cursor` (absent: the newest), with the cursor of the next.
+async fn audit_page(
+    state: web::Data<AppState>,
+    filter: AuditQuery,
+    cursor: Option<String>,
+    limit: Option<i64>,
+) -> Result<Page<AuditEntry>, ApiError> {
+    let limit = page_limit(limit)?;
+    let query = AuditQuery {
+        before: cursor.as_deref().map(|c| decode_position(c, "cursor")).transpose()?,
+        limit: limit + 1,
+        ..filter
     };
-    Ok(AuditPage {
-        items: rows.into_iter().map(AuditEntry::from).collect(),
-        next_cursor,
-    })
+    let mut rows = state.store.list_audit(&query).await?;
+    let next_cursor = next_page(&mut rows, limit, |last| encode_position(last.seq));
+    Ok((rows.into_iter().map(AuditEntry::from).collect(), next_cursor))
 }
 
 /// The history of one record: its changes, newest first (a club's includes its members').
-/// 404 when the log holds no change of it at all.
 async fn history(
     caller: &Caller,
-    state: &AppState,
+    format: ListFormat,
+    state: web::Data<AppState>,
     resource: Resource,
     id: Uuid,
     params: HistoryParams,
@@ -257,28 +292,45 @@ async fn history(
         _ => {}
     }
     let region = policy::audit_scope(caller)?;
-    let limit = page_limit(params.limit)?;
-    let query = AuditQuery {
+    let pages = move |cursor, limit| history_page(state.clone(), resource, id, region.clone(), cursor, limit);
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        params.cursor,
+        params.limit,
+        pages,
+        audit_json,
+    )
+    .await
+}
+
+/// One page of the history of the record `resource` `id`, as seen from `region` (a Cress
+/// manager's; `None`: everything). 404 when the first page is empty because the log holds no
+/// change of the record at all (rather than none the caller may see).
+async fn history_page(
+    state: web::Data<AppState>,
+    resource: Resource,
+    id: Uuid,
+    region: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+) -> Result<Page<AuditEntry>, ApiError> {
+    let filter = AuditQuery {
         resource: Some(resource),
         record_id: Some(id),
         with_members: resource == Resource::Club,
         region,
-        before: params
-            .cursor
-            .as_deref()
-            .map(|c| decode_position(c, "cursor"))
-            .transpose()?,
-        limit: limit + 1,
         ..AuditQuery::default()
     };
-    let page = audit_page(state, &query, limit).await?;
-    if page.items.is_empty() && query.before.is_none() && !state.store.has_changes(resource, id).await? {
+    let first = cursor.is_none();
+    let page = audit_page(state.clone(), filter, cursor, limit).await?;
+    if first && page.0.is_empty() && !state.store.has_changes(resource, id).await? {
         return Err(ApiError::NotFound(format!(
             "no {} with this id has any recorded change",
             resource.as_str().replace('_', " ")
         )));
     }
-    Ok(HttpResponse::Ok().json(page))
+    Ok(page)
 }
 
 /// One history operation per resource path, documented alike.
@@ -308,11 +360,12 @@ macro_rules! history_endpoint {
         #[get($path)]
         pub async fn $name(
             caller: Caller,
+            format: ListFormat,
             state: web::Data<AppState>,
             id: web::Path<Uuid>,
             Query(params): Query<HistoryParams>,
         ) -> Result<HttpResponse, ApiError> {
-            history(&caller, &state, $resource, id.into_inner(), params).await
+            history(&caller, format, state, $resource, id.into_inner(), params).await
         }
     };
 }

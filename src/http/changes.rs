@@ -13,9 +13,10 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Kind, ListScope};
 use crate::http::AppState;
+use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::page_limit;
+use crate::http::pagination::{next_page, page_limit};
 use crate::http::responses::{BadRequest, InternalError, Unauthorized, Unavailable};
 use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange, Resource};
 
@@ -185,6 +186,9 @@ pub struct ChangePage {
 /// fields are left out of `data` for callers who may not see them (by the record's region and
 /// organisation at the time of the change). Users and API clients are never in the feed (see
 /// the audit trail).
+///
+/// As CSV (`Accept: text/csv`): every change after `after` to the end of the feed, one row each
+/// with its `position` (resume with `after=<the last row's position>`) and `data` as JSON text.
 #[utoipa::path(
     tag = "changes",
     params(ListChangesParams),
@@ -200,41 +204,86 @@ pub struct ChangePage {
 #[get("/changes")]
 pub async fn list_changes(
     caller: Caller,
+    format: ListFormat,
     state: web::Data<AppState>,
     Query(params): Query<ListChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Kind::Organisation)?;
-    let limit = page_limit(params.limit)?;
-    let after = match &params.after {
+    // Read here too: a bad `after` is a 400 before anything, and a JSON page with no new change
+    // answers it back as `next_cursor`.
+    let start = match &params.after {
         Some(raw) => decode_position(raw, "after")?,
         None => 0,
     };
-    let resources = match &params.types {
+    let resources = visible_resources(&caller, params.types.as_deref())?;
+    let pages = move |after, limit| feed_page(state.clone(), scope.clone(), resources.clone(), after, limit);
+    csv::respond(
+        format,
+        CSV_COLUMNS.shown(false),
+        params.after,
+        params.limit,
+        pages,
+        move |items: Vec<ChangeItem>, more| ChangePage {
+            next_cursor: items
+                .last()
+                .map_or_else(|| encode_position(start), |last| last.position.clone()),
+            has_more: more.is_some(),
+            items,
+        },
+    )
+    .await
+}
+
+/// The columns of the feed as CSV: `position` resumes with `after=`, `data` is one cell holding
+/// its JSON text (its keys differ by resource; confidential ones are left out of it as in JSON).
+pub const CSV_COLUMNS: Columns = Columns {
+    all: &["position", "type", "id", "parent_id", "action", "version", "at", "data"],
+    confidential: &[],
+};
+
+/// The resources of the feed for `caller`: those of `types`, or all it may read. Accreditations
+/// need a login: asked for by name, a refusal (401) rather than silence.
+fn visible_resources(caller: &Caller, types: Option<&str>) -> Result<Vec<Resource>, ApiError> {
+    let resources = match types {
         Some(raw) => parse_types(raw)?,
         None => Resource::FEED.to_vec(),
     };
     let mut visible = Vec::with_capacity(resources.len());
     for resource in resources {
         if resource == Resource::EsusAccreditation {
-            if params.types.is_some() {
-                // Asked for by name: a refusal (401) rather than silence.
-                policy::list_scope(&caller, Kind::Accreditation)?;
-            } else if policy::list_scope(&caller, Kind::Accreditation).is_err() {
+            if types.is_some() {
+                policy::list_scope(caller, Kind::Accreditation)?;
+            } else if policy::list_scope(caller, Kind::Accreditation).is_err() {
                 continue;
             }
         }
         visible.push(resource);
     }
+    Ok(visible)
+}
+
+/// One page of the feed after the position `after` (absent: from the first change), as `scope`
+/// shows it, with the position of its last item when more changes follow.
+async fn feed_page(
+    state: web::Data<AppState>,
+    scope: ListScope,
+    resources: Vec<Resource>,
+    after: Option<String>,
+    limit: Option<i64>,
+) -> Result<Page<ChangeItem>, ApiError> {
+    let limit = page_limit(limit)?;
     let query = FeedQuery {
-        after,
-        resources: visible,
+        after: after
+            .as_deref()
+            .map(|raw| decode_position(raw, "after"))
+            .transpose()?
+            .unwrap_or(0),
+        resources,
         public_only: scope.public_only,
         limit: limit + 1,
     };
     let mut rows = state.store.list_changes(&query).await?;
-    let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = encode_position(rows.last().map_or(after, |last| last.seq));
+    let more = next_page(&mut rows, limit, |last| encode_position(last.seq));
     let items = rows
         .iter()
         .map(|change| ChangeItem {
@@ -248,11 +297,7 @@ pub async fn list_changes(
             data: shown_data(change, &scope),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ChangePage {
-        items,
-        next_cursor,
-        has_more,
-    }))
+    Ok((items, more))
 }
 
 /// The resources of `types`: known feed resources, each once.

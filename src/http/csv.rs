@@ -6,9 +6,12 @@
 //! end, writing each to a streaming body as soon as it is read, so memory holds one page
 //! whatever the size of the list. The header row names the JSON fields; a nested object is
 //! flattened into `<field>_<subfield>` columns (an organisation's `esus` into `esus_status` and
-//! `esus_valid_until`); an array is one cell holding its JSON text (an event's `organisers` and
-//! `themes`). Confidential columns appear only for callers who may see them on some rows, and
-//! are empty on the rows they may not see.
+//! `esus_valid_until`, an audit entry's `actor` into `actor_subject`, `actor_role` and
+//! `actor_kind`), unless its field is itself a column: then, like an array, it is one cell holding
+//! its compact JSON text (an event's `organisers` and `themes`; the objects without a fixed shape,
+//! a feed item's `data`, an audit entry's `data` and `changes`), which a consumer parses back.
+//! Confidential columns appear only for callers who may see them on some rows, and are empty on
+//! the rows they may not see.
 
 use std::future::Future;
 
@@ -183,7 +186,7 @@ where
         };
         let mut chunk = header.unwrap_or_default();
         for item in &items {
-            match flatten(item) {
+            match flatten(item, &columns) {
                 Ok(cells) => write_record(
                     &mut chunk,
                     columns.iter().map(|c| cells.get(*c).map_or("", String::as_str)),
@@ -196,36 +199,34 @@ where
     })
 }
 
-/// An item as CSV cells by column name: nested objects flattened with `_`, arrays as JSON text,
-/// `null` and withheld fields absent (an empty cell).
-fn flatten<T: Serialize>(item: &T) -> Result<std::collections::HashMap<String, String>, ApiError> {
-    fn walk(prefix: &str, value: &Value, cells: &mut std::collections::HashMap<String, String>) {
+/// An item as CSV cells by column name: nested objects flattened with `_`, except an object whose
+/// own name is one of `columns`, which is one cell of JSON text as arrays are; `null` and
+/// withheld fields absent (an empty cell).
+fn flatten<T: Serialize>(item: &T, columns: &[&str]) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    fn walk(prefix: &str, value: &Value, columns: &[&str], cells: &mut std::collections::HashMap<String, String>) {
         match value {
             Value::Null => {}
-            Value::Object(fields) => {
+            Value::Object(fields) if prefix.is_empty() || !columns.contains(&prefix) => {
                 for (name, value) in fields {
                     let column = if prefix.is_empty() {
                         name.clone()
                     } else {
                         format!("{prefix}_{name}")
                     };
-                    walk(&column, value, cells);
+                    walk(&column, value, columns, cells);
                 }
             }
             Value::String(text) => {
                 cells.insert(prefix.to_owned(), text.clone());
             }
-            Value::Array(_) => {
-                cells.insert(prefix.to_owned(), value.to_string());
-            }
-            Value::Bool(_) | Value::Number(_) => {
+            Value::Object(_) | Value::Array(_) | Value::Bool(_) | Value::Number(_) => {
                 cells.insert(prefix.to_owned(), value.to_string());
             }
         }
     }
     let value = serde_json::to_value(item).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
     let mut cells = std::collections::HashMap::new();
-    walk("", &value, &mut cells);
+    walk("", &value, columns, &mut cells);
     Ok(cells)
 }
 
@@ -371,7 +372,7 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
 }
 
 /// Every list that answers CSV, with its columns: what the OpenAPI document shows.
-pub const CSV_LISTS: [(&str, Columns); 8] = [
+pub const CSV_LISTS: [(&str, Columns); 17] = [
     ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
     (
         "/api/v1/organisations/{id}/esus-accreditations",
@@ -383,6 +384,18 @@ pub const CSV_LISTS: [(&str, Columns); 8] = [
     ("/api/v1/sponsorships", crate::http::sponsorships::CSV_COLUMNS),
     ("/api/v1/users", crate::http::users::CSV_COLUMNS),
     ("/api/v1/clients", crate::http::clients::CSV_COLUMNS),
+    ("/api/v1/changes", crate::http::changes::CSV_COLUMNS),
+    ("/api/v1/audit", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/organisations/{id}/history", crate::http::audit::CSV_COLUMNS),
+    (
+        "/api/v1/esus-accreditations/{id}/history",
+        crate::http::audit::CSV_COLUMNS,
+    ),
+    ("/api/v1/clubs/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/events/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/sponsorships/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/users/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/clients/{id}/history", crate::http::audit::CSV_COLUMNS),
 ];
 
 /// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
@@ -395,13 +408,19 @@ impl Modify for CsvLists {
             let Some(operation) = openapi.paths.paths.get_mut(path).and_then(|item| item.get.as_mut()) else {
                 continue;
             };
+            // Where an export starts: the feed resumes `after` a position, the other lists at a `cursor`.
+            let start = match &operation.parameters {
+                Some(parameters) if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "after")) => "after",
+                _ => "cursor",
+            };
             let responses = &mut operation.responses.responses;
             if let Some(RefOr::T(ok)) = responses.get_mut("200") {
                 let mut header = Vec::new();
                 write_record(&mut header, columns.all.iter().copied());
-                let mut description = String::from(
-                    "With `Accept: text/csv`: every row from `cursor` (or the start) to the end, as CSV whose \
-                     header is the example; confidential columns only for callers who see them.",
+                let mut description = format!(
+                    "With `Accept: text/csv`: every row from `{start}` (or the start) to the end, as CSV whose \
+                     header is the example; an array, or an object named by a column, is one cell of compact \
+                     JSON text; confidential columns only for callers who see them."
                 );
                 if !columns.confidential.is_empty() {
                     description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
@@ -473,6 +492,34 @@ mod tests {
         assert_eq!(back.header, ["id", "name"]);
         assert_eq!(back.records[0][1], "Le \"Club\", Lodève;\nsuite");
         assert_eq!(back.records[1], ["2", ""]);
+    }
+
+    #[test]
+    fn flatten_spreads_objects_unless_a_column_names_them() {
+        let item = serde_json::json!({
+            "id": 7,
+            "actor": {"subject": "cli_1", "role": null},
+            "data": {"name": "Le \"Club\"", "themes": ["a"]},
+            "changes": null,
+            "tags": ["x", "y"],
+        });
+        let cells = flatten(&item, &["id", "actor_subject", "actor_role", "data", "changes", "tags"]).unwrap();
+        assert_eq!(cells["id"], "7");
+        assert_eq!(
+            cells["actor_subject"], "cli_1",
+            "an object with no column of its own is spread"
+        );
+        assert!(
+            !cells.contains_key("actor_role") && !cells.contains_key("changes"),
+            "null: an empty cell"
+        );
+        assert_eq!(
+            cells["data"], r#"{"name":"Le \"Club\"","themes":["a"]}"#,
+            "compact JSON text"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&cells["data"]).unwrap(), item["data"]);
+        assert_eq!(cells["tags"], r#"["x","y"]"#);
+        assert!(!cells.contains_key("data_name"));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::helpers::{TEST_JWT_SECRET, TestApp, json_of, manager_of, organisation
 use crate::on_both_backends;
 
 /// A token for `role` whose `sub` is `subject` (a user's id, a client's `client_id`).
-fn token_of(subject: &str, role: &Role) -> String {
+pub(crate) fn token_of(subject: &str, role: &Role) -> String {
     let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
     keys.sign(&keys.claims_for(subject, role, 600)).expect("a token")
 }

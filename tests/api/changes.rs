@@ -14,7 +14,7 @@ use crate::helpers::{TestApp, json_of, manager_of, organisation, partner_of, pro
 use crate::on_both_backends;
 
 /// Every item of the feed as `who` sees it, from the start, following `next_cursor`.
-async fn whole_feed(app: &TestApp, token: Option<&Role>, query: &str) -> Vec<Value> {
+pub(crate) async fn whole_feed(app: &TestApp, token: Option<&Role>, query: &str) -> Vec<Value> {
     let mut items = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..1000 {

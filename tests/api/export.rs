@@ -1,20 +1,27 @@
-//! Lists as CSV (`Accept: text/csv`): every list, the JSON fields as columns, the same filters,
-//! the confidential columns of each caller, every row of a long list in one streamed answer,
-//! 406 for formats no list answers, and a round trip through the import.
+//! Lists as CSV (`Accept: text/csv`): every list (the change feed, the audit trail and the
+//! histories included), the JSON fields as columns (objects without a fixed shape as one cell of
+//! JSON text), the same filters, the confidential columns of each caller, every row of a long
+//! list in one streamed answer, 406 for formats no list answers, and a round trip through the
+//! import.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, siren_from};
+use cress_api::auth::Role;
+
+use crate::audit::token_of;
+use crate::changes::whole_feed;
+use crate::helpers::{As, TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, siren_from};
 use crate::on_both_backends;
 
 const ORGANISATIONS: &str = "/api/v1/organisations";
 
-async fn get_csv(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
+/// The CSV answer of `path` for `caller`.
+async fn csv_from(caller: As<'_>, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
     csv_of(
-        app.as_admin()
+        caller
             .request(reqwest::Method::GET, path)
             .header("accept", "text/csv")
             .send()
@@ -24,30 +31,74 @@ async fn get_csv(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
     .await
 }
 
-/// The CSV columns a JSON item's non-null fields fill: nested objects flattened with `_`.
-fn flattened_keys(item: &Value) -> BTreeSet<String> {
-    fn walk(prefix: &str, value: &Value, keys: &mut BTreeSet<String>) {
-        match value {
-            Value::Object(fields) => {
-                for (name, value) in fields {
-                    let key = if prefix.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{prefix}_{name}")
-                    };
-                    walk(&key, value, keys);
-                }
-            }
-            // A null nested object (an organisation's `esus`) has no column of its own.
-            Value::Null => {}
-            _ => {
-                keys.insert(prefix.to_owned());
+async fn get_csv(app: &TestApp, path: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    csv_from(app.as_admin(), path).await
+}
+
+/// The answer of `path` to `caller` asking for CSV, whatever its status.
+async fn ask_csv(caller: As<'_>, path: &str) -> reqwest::Response {
+    caller
+        .request(reqwest::Method::GET, path)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("an answer")
+}
+
+/// The items of `path` (with a query string, `limit=200`) for `caller`, in one page that must
+/// be the whole list.
+async fn whole_page(caller: As<'_>, path: &str) -> Vec<Value> {
+    let page = json_of(caller.get(path).await, StatusCode::OK).await;
+    assert!(
+        page["has_more"] == json!(false) || page["next_cursor"].is_null(),
+        "{path} fits in one page: {page}"
+    );
+    page["items"].as_array().expect("items").clone()
+}
+
+/// The cells a JSON item fills, by column: nested objects spread into `<field>_<subfield>`
+/// columns unless `header` has a column of the object's own name (then, like an array, one
+/// cell); `null` fills nothing.
+fn expected_cells(prefix: &str, value: &Value, header: &[String], cells: &mut BTreeMap<String, Value>) {
+    match value {
+        Value::Null => {}
+        Value::Object(fields) if prefix.is_empty() || !header.iter().any(|c| c == prefix) => {
+            for (name, value) in fields {
+                let column = if prefix.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{prefix}_{name}")
+                };
+                expected_cells(&column, value, header, cells);
             }
         }
+        _ => {
+            cells.insert(prefix.to_owned(), value.clone());
+        }
     }
-    let mut keys = BTreeSet::new();
-    walk("", item, &mut keys);
-    keys
+}
+
+/// Checks that the CSV rows are the JSON items, in order and cell by cell: a text field as is,
+/// any other value as JSON text that parses back to it, an empty cell for `null` and withheld
+/// fields, and a column for every field.
+fn assert_rows_are_items(what: &str, header: &[String], rows: &[Vec<String>], items: &[Value]) {
+    assert_eq!(rows.len(), items.len(), "{what}: as many rows as items");
+    for (row, item) in rows.iter().zip(items) {
+        let mut expected = BTreeMap::new();
+        expected_cells("", item, header, &mut expected);
+        for (column, cell) in header.iter().zip(row) {
+            match expected.remove(column) {
+                None => assert_eq!(cell, "", "{what}: {column} is empty for {item}"),
+                Some(Value::String(text)) => assert_eq!(cell, &text, "{what}: {column} of {item}"),
+                Some(value) => {
+                    let parsed: Value = serde_json::from_str(cell)
+                        .unwrap_or_else(|e| panic!("{what}: {column} of {item} is JSON text, not {cell:?}: {e}"));
+                    assert_eq!(parsed, value, "{what}: {column} of {item}");
+                }
+            }
+        }
+        assert!(expected.is_empty(), "{what}: {header:?} has no column for {expected:?}");
+    }
 }
 
 /// The cells of one CSV row by column.
@@ -55,8 +106,22 @@ fn record(header: &[String], row: &[String]) -> std::collections::HashMap<String
     header.iter().cloned().zip(row.iter().cloned()).collect()
 }
 
-/// Makes one record of every listed kind, as admin; returns (organisation id, club id).
-async fn one_of_each(app: &TestApp) -> (String, String) {
+/// The values of `column` in `rows`.
+fn column(header: &[String], rows: &[Vec<String>], column: &str) -> Vec<String> {
+    rows.iter().map(|r| record(header, r)[column].clone()).collect()
+}
+
+/// The ids of one record of every kind, by the collection of its path (`organisations`,
+/// `esus-accreditations`, `clubs`, `events`, `sponsorships`, `users`, `clients`).
+type Ids = BTreeMap<&'static str, String>;
+
+/// Makes one record of every listed kind, as admin (the organisation changed once after its
+/// creation), and returns their ids.
+async fn one_of_each(app: &TestApp) -> Ids {
+    let created = |response: reqwest::Response| async move {
+        let body = json_of(response, StatusCode::CREATED).await;
+        body["id"].as_str().expect("an id").to_owned()
+    };
     let org = app
         .create_organisation(organisation(
             "Mutuelle, solidaire",
@@ -70,25 +135,18 @@ async fn one_of_each(app: &TestApp) -> (String, String) {
         org["id"].as_str().unwrap().to_owned(),
         other["id"].as_str().unwrap().to_owned(),
     );
+    let changed = app
+        .patch_json(
+            &format!("{ORGANISATIONS}/{org_id}"),
+            &json!({"phone": "04 67 00 00 00"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
     let accreditation = json!({"applied_on": "2026-01-05", "basis": "conditions", "notes": "Dossier complet."});
     let path = format!("{ORGANISATIONS}/{org_id}/esus-accreditations");
-    let created = app.post_json(&path, &accreditation).await;
-    assert_eq!(
-        created.status(),
-        StatusCode::CREATED,
-        "{}",
-        created.text().await.unwrap()
-    );
-    let club = json_of(
-        app.post_json(
-            "/api/v1/clubs",
-            &json!({"name": "Club des collectivités", "region_code": "76", "host_organisation_id": other_id}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await;
-    let club_id = club["id"].as_str().unwrap().to_owned();
+    let accreditation_id = created(app.post_json(&path, &accreditation).await).await;
+    let club = json!({"name": "Club des collectivités", "region_code": "76", "host_organisation_id": other_id});
+    let club_id = created(app.post_json("/api/v1/clubs", &club).await).await;
     let member = app
         .post_json(
             &format!("/api/v1/clubs/{club_id}/members"),
@@ -103,44 +161,37 @@ async fn one_of_each(app: &TestApp) -> (String, String) {
         "organisers": [{"organisation_id": other_id, "role": "organiser"}],
         "themes": ["mois-de-l-ess", "territoires"]
     });
-    assert_eq!(
-        app.post_json("/api/v1/events", &event).await.status(),
-        StatusCode::CREATED
-    );
+    let event_id = created(app.post_json("/api/v1/events", &event).await).await;
     let draft = json!({
         "title": "Brouillon", "kind": "meeting", "status": "draft",
         "starts_at": "2026-12-10T09:00:00+01:00", "ends_at": "2026-12-10T12:00:00+01:00", "region_code": "76", "city": "Montpellier"
     });
-    assert_eq!(
-        app.post_json("/api/v1/events", &draft).await.status(),
-        StatusCode::CREATED
-    );
+    created(app.post_json("/api/v1/events", &draft).await).await;
     let sponsorship = json!({
         "sponsor_id": org_id, "beneficiary": {"type": "club", "id": club_id},
         "kind": "financial_patronage", "amount_cents": 150_000, "counterparts_cents": 10_000,
         "starts_on": "2026-01-01", "status": "active", "public": true, "notes": "Logo."
     });
-    assert_eq!(
-        app.post_json("/api/v1/sponsorships", &sponsorship).await.status(),
-        StatusCode::CREATED
-    );
+    let sponsorship_id = created(app.post_json("/api/v1/sponsorships", &sponsorship).await).await;
     let user =
         json!({"email": "lecteur@cress.example", "password": "une phrase de passe assez longue", "role": "viewer"});
-    assert_eq!(
-        app.post_json("/api/v1/users", &user).await.status(),
-        StatusCode::CREATED
-    );
+    let user_id = created(app.post_json("/api/v1/users", &user).await).await;
     let client = json!({"name": "SI partenaire", "role": "viewer"});
-    assert_eq!(
-        app.post_json("/api/v1/clients", &client).await.status(),
-        StatusCode::CREATED
-    );
-    (org_id, club_id)
+    let client_id = created(app.post_json("/api/v1/clients", &client).await).await;
+    Ids::from([
+        ("organisations", org_id),
+        ("esus-accreditations", accreditation_id),
+        ("clubs", club_id),
+        ("events", event_id),
+        ("sponsorships", sponsorship_id),
+        ("users", user_id),
+        ("clients", client_id),
+    ])
 }
 
 on_both_backends! {
     async fn every_list_answers_csv_with_its_json_fields_as_columns(app: TestApp) {
-        let (org, club) = one_of_each(&app).await;
+        let ids = one_of_each(&app).await;
         let doc = json_of(app.get("/api-docs/openapi.json").await, StatusCode::OK).await;
         let mut documented = Vec::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
@@ -149,24 +200,17 @@ on_both_backends! {
                 assert!(item["get"]["responses"]["406"].is_object(), "{path} documents its 406");
             }
         }
-        assert_eq!(documented.len(), 8, "every list documents CSV: {documented:?}");
+        assert_eq!(documented.len(), 17, "every list documents CSV: {documented:?}");
         for path in documented {
-            let path = path.replace("{id}", if path.starts_with("/api/v1/clubs") { &club } else { &org });
-            let listed = json_of(app.get(&format!("{path}?limit=200")).await, StatusCode::OK).await;
-            let items = listed["items"].as_array().unwrap();
+            // `{id}` is the id of a record of the collection the path starts with.
+            let collection = path.trim_start_matches("/api/v1/").split('/').next().unwrap_or_default();
+            let path = path.replace("{id}", ids.get(collection).map_or("", String::as_str));
+            let items = whole_page(app.as_admin(), &format!("{path}?limit=200")).await;
             assert!(!items.is_empty(), "{path} lists something");
             let (header, rows) = get_csv(&app, &path).await;
-            let columns: BTreeSet<String> = header.iter().cloned().collect();
+            let columns: BTreeSet<&String> = header.iter().collect();
             assert_eq!(columns.len(), header.len(), "{path}: no column twice");
-            for item in items {
-                assert!(flattened_keys(item).is_subset(&columns), "{path}: {header:?} holds every field of {item}");
-            }
-            assert_eq!(rows.len(), items.len(), "{path}: as many rows as items");
-            for (item, row) in items.iter().zip(&rows) {
-                let cells = record(&header, row);
-                let id_key = if item["id"].is_string() { "id" } else { "organisation_id" };
-                assert_eq!(Some(cells[id_key].as_str()), item[id_key].as_str(), "{path}: same order as JSON");
-            }
+            assert_rows_are_items(&path, &header, &rows, &items);
         }
         let (header, rows) = get_csv(&app, "/api/v1/events").await;
         let cells = record(&header, &rows[0]);
@@ -179,6 +223,22 @@ on_both_backends! {
         assert_eq!(mutual["esus_status"], "applied", "esus flattened");
         assert_eq!(mutual["esus_valid_until"], "");
         assert_eq!(mutual["is_ess"], "true");
+        let (header, rows) = get_csv(&app, "/api/v1/changes").await;
+        assert_eq!(header, ["position", "type", "id", "parent_id", "action", "version", "at", "data"]);
+        let first = record(&header, &rows[0]);
+        let data: Value = serde_json::from_str(&first["data"]).expect("data is JSON text");
+        assert_eq!(data["name"], "Mutuelle, solidaire", "the record's fields in one cell");
+        let path = format!("{ORGANISATIONS}/{}/history", ids["organisations"]);
+        let (header, rows) = get_csv(&app, &path).await;
+        assert!(header.iter().any(|c| c == "actor_subject") && !header.iter().any(|c| c.starts_with("data_") || c.starts_with("changes_")), "{header:?}");
+        let phone = rows
+            .iter()
+            .map(|r| record(&header, r))
+            .find(|r| r["changes"].contains("phone"))
+            .expect("the update is in the history");
+        let changes: Value = serde_json::from_str(&phone["changes"]).expect("changes is JSON text");
+        assert_eq!(changes, json!({"phone": {"old": null, "new": "04 67 00 00 00"}}));
+        assert_eq!([&phone["action"], &phone["actor_subject"], &phone["actor_kind"]], ["updated", "test", "system"]);
     }
 
     async fn csv_lists_apply_the_filters_sort_and_cursor(app: TestApp) {
@@ -237,7 +297,7 @@ on_both_backends! {
         }
         // Anonymous callers see published events only, as in JSON.
         one_of_each(&app).await;
-        let (header, rows) = csv_as_anonymous_events(&app).await;
+        let (header, rows) = csv_from(app.as_anonymous(), "/api/v1/events").await;
         let titles: Vec<String> = rows.iter().map(|r| record(&header, r)["title"].clone()).collect();
         assert_eq!(titles, ["Mois de l'ESS"]);
         let (header, rows) = get_csv(&app, "/api/v1/events").await;
@@ -323,16 +383,150 @@ on_both_backends! {
         );
         assert_eq!(again["errors"][0]["code"], "duplicate", "the RNA is taken: {again}");
     }
-}
 
-async fn csv_as_anonymous_events(app: &TestApp) -> (Vec<String>, Vec<Vec<String>>) {
-    csv_of(
-        app.as_anonymous()
-            .request(reqwest::Method::GET, "/api/v1/events")
-            .header("accept", "text/csv")
+    async fn the_feed_as_csv_follows_types_and_after_and_resumes_from_its_last_row(app: TestApp) {
+        one_of_each(&app).await;
+        let all = whole_page(app.as_admin(), "/api/v1/changes?limit=200").await;
+        let position = |item: &Value| item["position"].as_str().expect("a position").to_owned();
+        let (fourth, last) = (position(&all[3]), position(all.last().expect("changes")));
+        let of_types = |types: &[&str], from: usize| -> Vec<String> {
+            all[from..].iter().filter(|i| types.iter().any(|t| i["type"] == *t)).map(position).collect()
+        };
+        let every = ["organisation", "esus_accreditation", "club", "club_member", "event", "sponsorship"];
+        for (query, expected) in [
+            ("types=event,sponsorship".to_owned(), of_types(&["event", "sponsorship"], 0)),
+            (format!("after={fourth}"), of_types(&every, 4)),
+            (format!("types=organisation,club_member&after={fourth}"), of_types(&["organisation", "club_member"], 4)),
+            (format!("after={last}"), Vec::new()),
+        ] {
+            let path = format!("/api/v1/changes?{query}");
+            let items = whole_page(app.as_admin(), &format!("{path}&limit=200")).await;
+            let (header, rows) = get_csv(&app, &path).await;
+            assert_eq!(column(&header, &rows, "position"), expected, "{path}: the rows the filters select");
+            assert_rows_are_items(&path, &header, &rows, &items);
+        }
+
+        // The last row's position is where a consumer of the export resumes.
+        let (header, rows) = get_csv(&app, "/api/v1/changes").await;
+        let resume = column(&header, &rows, "position").pop().expect("rows");
+        assert_eq!(resume, last);
+        app.create_organisation(organisation("Après l'export", json!({}))).await;
+        let (header, rows) = get_csv(&app, &format!("/api/v1/changes?after={resume}")).await;
+        assert_eq!(column(&header, &rows, "action"), ["created"], "only the change made since");
+        let data: Value = serde_json::from_str(&record(&header, &rows[0])["data"]).expect("data is JSON text");
+        assert_eq!(data["name"], "Après l'export");
+
+        for bad in ["after=xyz", "types=user", "limit=0", "cursor=MQ"] {
+            let response = ask_csv(app.as_admin(), &format!("/api/v1/changes?{bad}")).await;
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        let refused = ask_csv(app.as_anonymous(), "/api/v1/changes?types=esus_accreditation").await;
+        problem_of(refused, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    }
+
+    async fn an_anonymous_feed_csv_holds_no_confidential_field_and_no_accreditation(app: TestApp) {
+        one_of_each(&app).await;
+        let confidential = ["email", "phone", "amount_cents", "counterparts_cents", "notes"];
+        let confidential_in = |header: &[String], rows: &[Vec<String>]| -> BTreeSet<String> {
+            let mut found = BTreeSet::new();
+            for data in column(header, rows, "data").iter().filter(|d| !d.is_empty()) {
+                let data: Value = serde_json::from_str(data).expect("data is JSON text");
+                found.extend(confidential.iter().filter(|k| data.get(**k).is_some()).map(|k| (*k).to_owned()));
+            }
+            found
+        };
+
+        let (header, rows) = csv_from(app.as_anonymous(), "/api/v1/changes").await;
+
+        assert_rows_are_items("anonymous feed", &header, &rows, &whole_feed(&app, None, "").await);
+        assert!(header.iter().all(|c| !confidential.contains(&c.as_str())), "{header:?}");
+        assert!(!column(&header, &rows, "type").contains(&"esus_accreditation".to_owned()));
+        assert_eq!(confidential_in(&header, &rows), BTreeSet::new(), "no confidential field in any data");
+        // An administrator's export of the same feed holds them all.
+        let (header, rows) = get_csv(&app, "/api/v1/changes").await;
+        assert_eq!(confidential_in(&header, &rows).len(), confidential.len());
+        assert!(column(&header, &rows, "type").contains(&"esus_accreditation".to_owned()));
+    }
+
+    async fn the_audit_as_csv_follows_its_filters_and_a_managers_region(app: TestApp) {
+        const PERSON: &str = "0193a1f2-5b6c-7d8e-9f0a-1b2c3d4e5f60";
+        let ids = one_of_each(&app).await;
+        let away = app.create_organisation(organisation("Coopérative bretonne", json!({"region_code": "53"}))).await;
+        let away_id = away["id"].as_str().expect("an id").to_owned();
+        let changed = app
+            .client
+            .patch(app.url(&format!("{ORGANISATIONS}/{away_id}")))
+            .bearer_auth(token_of(PERSON, &Role::Admin))
+            .json(&json!({"city": "Rennes"}))
             .send()
             .await
-            .unwrap(),
-    )
-    .await
+            .expect("an answer");
+        assert_eq!(changed.status(), StatusCode::OK);
+        let all = whole_page(app.as_admin(), "/api/v1/audit?limit=200").await;
+        let at = |item: &Value| chrono::DateTime::parse_from_rfc3339(item["at"].as_str().expect("at")).expect("RFC 3339");
+        let middle = all[all.len() / 2]["at"].as_str().expect("at").to_owned();
+        let cut = at(&all[all.len() / 2]);
+        let org = ids["organisations"].clone();
+        // The positions of the changes `selected` keeps, newest first.
+        let positions_of = |selected: &dyn Fn(&Value) -> bool| -> Vec<String> {
+            all.iter().filter(|i| selected(i)).map(|i| i["position"].as_str().expect("a position").to_owned()).collect()
+        };
+        for (query, expected) in [
+            ("resource=club_member".to_owned(), positions_of(&|i| i["resource"] == "club_member")),
+            (format!("id={org}"), positions_of(&|i| i["id"] == org.as_str())),
+            (format!("actor={PERSON}"), positions_of(&|i| i["actor"]["subject"] == PERSON)),
+            (format!("from={middle}"), positions_of(&|i| at(i) >= cut)),
+            (format!("resource=organisation&to={middle}"), positions_of(&|i| i["resource"] == "organisation" && at(i) < cut)),
+        ] {
+            let path = format!("/api/v1/audit?{query}");
+            assert!(!expected.is_empty() && expected.len() < all.len(), "{query} selects some changes");
+            let items = whole_page(app.as_admin(), &format!("{path}&limit=200")).await;
+            let (header, rows) = get_csv(&app, &path).await;
+            assert_eq!(column(&header, &rows, "position"), expected, "{path}: the rows the filters select");
+            assert_rows_are_items(&path, &header, &rows, &items);
+        }
+
+        // A Cress manager: its region's changes only, never accounts.
+        let manager = manager_of("76");
+        let (header, rows) = csv_from(app.as_role(&manager), "/api/v1/audit").await;
+        assert_rows_are_items("a manager's audit", &header, &rows, &whole_page(app.as_role(&manager), "/api/v1/audit?limit=200").await);
+        assert!(!rows.is_empty());
+        assert!(column(&header, &rows, "region_code").iter().all(|r| r == "76"), "{rows:?}");
+        assert!(!column(&header, &rows, "id").contains(&away_id));
+        assert!(column(&header, &rows, "resource").iter().all(|r| r != "user" && r != "api_client"));
+        let (_, rows) = csv_from(app.as_role(&manager), &format!("{ORGANISATIONS}/{away_id}/history")).await;
+        assert!(rows.is_empty(), "another region's record: no row");
+        problem_of(ask_csv(app.as_role(&manager), &format!("/api/v1/users/{}/history", ids["users"])).await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(ask_csv(app.as_role(&Role::Viewer), "/api/v1/audit").await, StatusCode::FORBIDDEN, "forbidden").await;
+        problem_of(ask_csv(app.as_anonymous(), "/api/v1/audit").await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        problem_of(ask_csv(app.as_admin(), &format!("/api/v1/events/{org}/history")).await, StatusCode::NOT_FOUND, "not_found").await;
+        for bad in ["cursor=zz", "limit=0", "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z"] {
+            assert_eq!(ask_csv(app.as_admin(), &format!("/api/v1/audit?{bad}")).await.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        for path in ["/api/v1/changes".to_owned(), "/api/v1/audit".to_owned(), format!("{ORGANISATIONS}/{org}/history")] {
+            let response = app.as_admin().request(reqwest::Method::GET, &path).header("accept", "application/xml").send().await.unwrap();
+            problem_of(response, StatusCode::NOT_ACCEPTABLE, "not_acceptable").await;
+        }
+    }
+
+    async fn the_feed_and_the_audit_csv_walk_past_one_page(app: TestApp) {
+        let count = usize::try_from(cress_api::http::csv::EXPORT_PAGE).expect("a page size") + 30;
+        let mut csv = String::from("name,category,siren,region_code\n");
+        for n in 0..count {
+            csv.push_str(&format!("Structure {n:04},association,{},76\n", siren_from(40_000_000 + n as u32)));
+        }
+        let report = app.send_raw(reqwest::Method::POST, "/api/v1/organisations/import", Some("text/csv"), csv.into_bytes()).await;
+        assert_eq!(json_of(report, StatusCode::OK).await["created"], count);
+
+        for (path, items) in [
+            ("/api/v1/changes", whole_feed(&app, Some(&Role::Admin), "").await),
+            ("/api/v1/audit", app.all_pages("/api/v1/audit?limit=200").await),
+        ] {
+            let response = ask_csv(app.as_admin(), path).await;
+            assert!(response.headers().get("content-length").is_none(), "{path} is streamed: {:?}", response.headers());
+            let (header, rows) = csv_of(response).await;
+            assert_eq!(rows.len(), count, "{path}: every change once");
+            assert_rows_are_items(path, &header, &rows, &items);
+        }
+    }
 }
