@@ -190,6 +190,8 @@ pub fn openapi() -> OpenApiDoc {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
     crate::http::etag::ConditionalRequests.modify(&mut doc);
+    // Last: the links read the paths, the ETag headers and the conditional parameters.
+    crate::http::links::Links.modify(&mut doc);
     doc
 }
 

@@ -15,9 +15,9 @@ because OpenAPI 3.1 has no way to say so:
   answer is 400 `invalid_parameter` naming what is missing.
 
 * `siren` and `siret` query filters whose digits fail the Luhn check digit: JSON Schema has
-  no arithmetic, so the schema gives the pattern (9 or 14 digits) and the description the
-  check digit; the server answers 400 `invalid_parameter` rather than searching for a number
-  that no organisation can have. The hook computes the check digit itself and drops the
+  no arithmetic, so the schema gives the pattern (9 or 14 digits, spaces allowed between
+  them) and the description the check digit; the server answers 400 `invalid_parameter`
+  rather than searching for a number that no organisation can have. The hook computes the check digit itself and drops the
   failure only when the value really fails it.
 
 * `from` after `to` (`GET /api/v1/events`, `GET /api/v1/audit`): each bound alone is a valid
@@ -56,8 +56,15 @@ def _summary_lacks_a_filter(case):
     return query.get("beneficiary_id") is not None and query.get("beneficiary_type") is None
 
 
-def _fails_luhn(digits):
-    if not isinstance(digits, str) or not digits.isdigit():
+# The spaces the `siren` pattern allows between digits (`[ \u00a0\u202f]`), which the server drops.
+SPACES = " \u00a0\u202f"
+
+
+def _fails_luhn(value):
+    if not isinstance(value, str):
+        return False
+    digits = "".join(char for char in value if char not in SPACES)
+    if not (digits.isascii() and digits.isdigit()):
         return False
     total = 0
     for index, char in enumerate(reversed(digits)):

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{Invalid, is_ascii_digits, without_whitespace};
+use super::{Invalid, is_ascii_digits, without_spaces};
 
 /// La Poste's SIREN: its establishments' SIRETs follow their own check rule (see [`Siret`]).
 const LA_POSTE_SIREN: &str = "356000000";
@@ -36,7 +36,7 @@ pub struct Siren(String);
 impl Siren {
     /// Accepts 9 digits, with any spaces people paste ("775 672 272").
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let digits = without_whitespace(input);
+        let digits = without_spaces(input);
         if !is_ascii_digits(&digits, 9) {
             return Err(Invalid::new(Invalid::INVALID_FORMAT, "a SIREN is 9 digits"));
         }
@@ -72,7 +72,7 @@ pub struct Siret(String);
 impl Siret {
     /// Accepts 14 digits, with any spaces people paste ("356 000 000 00048").
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let digits = without_whitespace(input);
+        let digits = without_spaces(input);
         if !is_ascii_digits(&digits, 14) {
             return Err(Invalid::new(Invalid::INVALID_FORMAT, "a SIRET is 14 digits"));
         }
@@ -120,7 +120,7 @@ pub struct Rna(String);
 impl Rna {
     /// Accepts either form, with spaces and lowercase letters ("w751245606" → "W751245606").
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let number = without_whitespace(input).to_ascii_uppercase();
+        let number = without_spaces(input).to_ascii_uppercase();
         if is_rna(&number) || is_legacy_rna(&number) {
             Ok(Self(number))
         } else {
@@ -196,7 +196,7 @@ mod tests {
             ("775672272", "775672272", "ordinary SIREN"),
             ("356000000", "356000000", "La Poste's SIREN is itself Luhn-valid"),
             ("732829320", "732829320", "ordinary SIREN"),
-            ("  775672272\n", "775672272", "surrounding whitespace is trimmed"),
+            ("  775672272 ", "775672272", "surrounding spaces are trimmed"),
             ("775 672 272", "775672272", "inner spaces are removed"),
             ("775\u{a0}672\u{202f}272", "775672272", "no-break spaces are removed"),
         ] {
@@ -213,6 +213,12 @@ mod tests {
             ("775672273", Invalid::INVALID_CHECKSUM, "last digit changed"),
             ("12345678", Invalid::INVALID_FORMAT, "8 digits"),
             ("7756722720", Invalid::INVALID_FORMAT, "10 digits"),
+            (
+                "775672272\n",
+                Invalid::INVALID_FORMAT,
+                "a line break is no space people type in a number",
+            ),
+            ("775\t672\t272", Invalid::INVALID_FORMAT, "neither is a tab"),
             ("77567227A", Invalid::INVALID_FORMAT, "letter"),
             ("775-672-272", Invalid::INVALID_FORMAT, "dashes are not removed"),
             ("", Invalid::INVALID_FORMAT, "empty"),

@@ -82,10 +82,15 @@ impl fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
-/// Removes every whitespace character, including the no-break spaces French formatting puts
-/// inside numbers ("775 672 272", "356 000 000 00048").
-fn without_whitespace(input: &str) -> String {
-    input.chars().filter(|c| !c.is_whitespace()).collect()
+/// The spaces people type or paste inside and around a number: the space, and the no-break
+/// spaces French formatting puts between groups of digits ("775 672 272", "356 000 000 00048").
+/// Only these: the OpenAPI patterns of the fields that allow them list exactly these three
+/// (`[ \u00a0\u202f]`), so that the document says what the server accepts.
+const SPACES: [char; 3] = [' ', '\u{a0}', '\u{202f}'];
+
+/// Removes the [`SPACES`]; any other character stays, for the caller's check to refuse.
+fn without_spaces(input: &str) -> String {
+    input.chars().filter(|c| !SPACES.contains(c)).collect()
 }
 
 /// True when `s` is exactly `len` ASCII digits.

@@ -17,6 +17,7 @@ pub mod hardening;
 pub mod health;
 pub mod idempotency;
 pub mod import;
+pub mod links;
 pub mod metrics;
 pub mod observe;
 pub mod organisations;

@@ -169,11 +169,19 @@ pub struct CreateOrganisationRequest {
     #[serde(default)]
     pub category: Option<Category>,
     /// SIREN: 9 digits whose last is a Luhn check digit (La Poste's 356000000 included). Unique.
-    #[schema(pattern = "^[0-9]{9}$", example = "775672272")]
+    /// Spaces and no-break spaces between the digits are allowed ("775 672 272") and dropped.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$",
+        example = "775672272"
+    )]
     #[serde(default)]
     pub siren: Option<String>,
     /// SIRET: 14 digits, Luhn-checked (La Poste's: digit sum a multiple of 5); starts with the SIREN when both are given. Unique.
-    #[schema(pattern = "^[0-9]{14}$", example = "35600000000048")]
+    /// Spaces and no-break spaces between the digits are allowed ("356 000 000 00048") and dropped.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$",
+        example = "35600000000048"
+    )]
     #[serde(default)]
     pub siret: Option<String>,
     /// RNA number of an association: `W` + digit + letter or digit + 7 digits, or the legacy `0ddd00dddd`. Unique.
@@ -270,10 +278,12 @@ pub struct UpdateOrganisationRequest {
     #[schema(value_type = Category)]
     #[serde(default, deserialize_with = "present")]
     pub category: Option<Option<Category>>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{9}$")]
+    /// As on creation: 9 digits, spaces allowed between them.
+    #[schema(value_type = Option<String>, pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$")]
     #[serde(default, deserialize_with = "present")]
     pub siren: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{14}$")]
+    /// As on creation: 14 digits, spaces allowed between them.
+    #[schema(value_type = Option<String>, pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$")]
     #[serde(default, deserialize_with = "present")]
     pub siret: Option<Option<String>>,
     #[schema(value_type = Option<String>, pattern = "^(W[0-9][A-Z0-9][0-9]{7}|0[0-9]{3}00[0-9]{4})$")]
@@ -410,8 +420,8 @@ pub struct ListOrganisationsParams {
     pub category: Option<Category>,
     /// Only ESS organisations (`true`) or only the others (`false`).
     pub is_ess: Option<bool>,
-    /// Only the organisation with this SIREN.
-    #[param(pattern = "^[0-9]{9}$")]
+    /// Only the organisation with this SIREN (spaces between the digits allowed, as on creation).
+    #[param(pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$")]
     pub siren: Option<String>,
     /// Words the name contains, ignoring case, accents and punctuation (`lodeve` finds « Lodève »);
     /// a `q` of punctuation only matches nothing.

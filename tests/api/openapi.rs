@@ -305,3 +305,296 @@ on_both_backends! {
         }
     }
 }
+
+/// Every link of the document, as (source operation, status, link name, link).
+fn links(doc: &Value) -> Vec<(Value, String, String, Value)> {
+    operations(doc)
+        .into_iter()
+        .flat_map(|(_, _, op)| {
+            let responses = op["responses"].as_object().cloned().unwrap_or_default();
+            responses
+                .into_iter()
+                .flat_map(|(status, response)| {
+                    let links = response["links"].as_object().cloned().unwrap_or_default();
+                    links.into_iter().map(move |(name, link)| (status.clone(), name, link))
+                })
+                .map(|(status, name, link)| (op.clone(), status, name, link))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The operation with this `operationId`, as (path, method, operation).
+fn operation_by_id(doc: &Value, id: &str) -> Option<(String, String, Value)> {
+    operations(doc).into_iter().find(|(_, _, op)| op["operationId"] == id)
+}
+
+/// Whether `op` declares the parameter `name` in `place` (`path`, `query`, `header`).
+fn declares(op: &Value, place: &str, name: &str) -> bool {
+    op["parameters"]
+        .as_array()
+        .is_some_and(|parameters| parameters.iter().any(|p| p["in"] == place && p["name"] == name))
+}
+
+/// The creating operations (a POST answering 201) and the operations on what each creates.
+const CREATED_RECORDS: [(&str, [&str; 3]); 8] = [
+    (
+        "create_organisation",
+        ["get_organisation", "update_organisation", "delete_organisation"],
+    ),
+    (
+        "create_esus_accreditation",
+        [
+            "get_esus_accreditation",
+            "update_esus_accreditation",
+            "delete_esus_accreditation",
+        ],
+    ),
+    ("create_club", ["get_club", "update_club", "delete_club"]),
+    (
+        "add_club_member",
+        ["get_club_member", "update_club_member", "remove_club_member"],
+    ),
+    ("create_event", ["get_event", "update_event", "delete_event"]),
+    (
+        "create_sponsorship",
+        ["get_sponsorship", "update_sponsorship", "delete_sponsorship"],
+    ),
+    ("create_user", ["get_user", "update_user", "delete_user"]),
+    ("create_client", ["get_client", "update_client", "delete_client"]),
+];
+
+#[test]
+fn openapi_links_each_creating_post_to_the_get_patch_and_delete_of_what_it_created() {
+    // Arrange
+    let doc = generated();
+    let mut creating: Vec<String> = operations(&doc)
+        .into_iter()
+        .filter(|(_, method, op)| method == "post" && op["responses"].get("201").is_some())
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    creating.sort();
+    let mut known: Vec<String> = CREATED_RECORDS.iter().map(|(id, _)| (*id).to_owned()).collect();
+    known.sort();
+    assert_eq!(
+        creating, known,
+        "every creating POST is listed here, with the operations on what it creates"
+    );
+    let mut faults = Vec::new();
+    for (source, targets) in CREATED_RECORDS {
+        let (_, _, op) = operation_by_id(&doc, source).expect("the creating operation exists");
+        for target in targets {
+            // Act
+            let link = &op["responses"]["201"]["links"][target];
+            // Assert
+            if link["operationId"] != target {
+                faults.push(format!("{source} 201: no link to {target}"));
+                continue;
+            }
+            let parameters = link["parameters"].as_object().cloned().unwrap_or_default();
+            if !parameters.iter().any(|(name, value)| {
+                name.starts_with("path.") && value.as_str().is_some_and(|v| v.starts_with("$response.body#/"))
+            }) {
+                faults.push(format!(
+                    "{source} 201 → {target}: the created record's id does not come from the body: {link}"
+                ));
+            }
+            let condition = if target.starts_with("get_") {
+                "header.If-None-Match"
+            } else {
+                "header.If-Match"
+            };
+            if parameters.get(condition).and_then(Value::as_str) != Some("$response.header.ETag") {
+                faults.push(format!(
+                    "{source} 201 → {target}: the answer's ETag is not sent as {condition}: {link}"
+                ));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{faults:#?}");
+}
+
+#[test]
+fn openapi_links_each_list_to_its_next_page_with_next_cursor_when_generated() {
+    // Arrange
+    let doc = generated();
+    let lists: Vec<(String, Value)> = operations(&doc)
+        .into_iter()
+        .filter(|(_, method, op)| {
+            method == "get" && (declares(op, "query", "cursor") || declares(op, "query", "after"))
+        })
+        .map(|(path, _, op)| (path, op))
+        .collect();
+    assert!(
+        lists.len() >= 10,
+        "the lists: {:?}",
+        lists.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    let mut faults = Vec::new();
+    for (path, op) in lists {
+        let id = op["operationId"].as_str().unwrap_or_default();
+        let cursor = if declares(&op, "query", "cursor") {
+            "cursor"
+        } else {
+            "after"
+        };
+        // Act
+        let link = &op["responses"]["200"]["links"][id];
+        // Assert
+        if link["parameters"][format!("query.{cursor}")] != "$response.body#/next_cursor" {
+            faults.push(format!("GET {path}: no link to its next page through {cursor}: {link}"));
+        }
+        for parameter in op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+        {
+            let name = parameter["name"].as_str().unwrap_or_default();
+            if link["parameters"][format!("path.{name}")] != format!("$request.path.{name}") {
+                faults.push(format!(
+                    "GET {path}: the next page is not on the same path ({name}): {link}"
+                ));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{faults:#?}");
+}
+
+#[test]
+fn openapi_links_name_existing_operations_and_parameters_when_generated() {
+    // Arrange
+    let doc = generated();
+    let mut ids: Vec<String> = operations(&doc)
+        .iter()
+        .filter_map(|(_, _, op)| op["operationId"].as_str().map(str::to_owned))
+        .collect();
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "operationIds are unique, so that links can name them");
+    let links = links(&doc);
+    assert!(links.len() >= 150, "the document has its links: {}", links.len());
+    let mut faults = Vec::new();
+    for (source, status, name, link) in links {
+        let at = format!("{} {status} → {name}", source["operationId"]);
+        // Act
+        let Some((_, _, target)) = link["operationId"].as_str().and_then(|id| operation_by_id(&doc, id)) else {
+            faults.push(format!("{at}: names no operation: {link}"));
+            continue;
+        };
+        // Assert
+        for (parameter, expression) in link["parameters"].as_object().cloned().unwrap_or_default() {
+            let (place, parameter_name) = parameter.split_once('.').unwrap_or_default();
+            if !declares(&target, place, parameter_name) {
+                faults.push(format!(
+                    "{at}: {parameter} is no parameter of {}",
+                    target["operationId"]
+                ));
+            }
+            let expression = expression.as_str().unwrap_or_default();
+            if let Some(given) = expression.strip_prefix("$request.") {
+                let (place, given_name) = given.split_once('.').unwrap_or_default();
+                if !declares(&source, place, given_name) {
+                    faults.push(format!("{at}: {expression} is no parameter of the source"));
+                }
+            } else if !(expression.starts_with("$response.body#/") || expression == "$response.header.ETag") {
+                faults.push(format!(
+                    "{at}: {parameter} takes {expression}, which is not a value of the answer"
+                ));
+            }
+            if expression == "$response.header.ETag" && source["responses"][&status]["headers"].get("ETag").is_none() {
+                faults.push(format!("{at}: the answer {status} documents no ETag to send"));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{faults:#?}");
+}
+
+/// The value of a link's runtime expression in an answer with this body and `ETag`.
+fn evaluate(expression: &str, body: &Value, etag: &str) -> String {
+    if expression == "$response.header.ETag" {
+        return etag.to_owned();
+    }
+    let pointer = expression.strip_prefix("$response.body#").expect("a body expression");
+    body.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{expression} is not a string of {body}"))
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn following_the_links_of_a_created_organisation_reaches_it_when_the_server_answers(app: TestApp) {
+        // Arrange
+        let doc = generated();
+        let response = app.post_json("/api/v1/organisations", &organisation("Cress Occitanie", json!({"category": "network"}))).await;
+        let etag = response.headers().get("etag").and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+        let created = json_of(response, StatusCode::CREATED).await;
+        let (_, _, create) = operation_by_id(&doc, "create_organisation").expect("create_organisation");
+        // the reads first, the deletion last
+        for (target, expected) in [
+            ("get_organisation", StatusCode::NOT_MODIFIED),
+            ("organisation_history", StatusCode::OK),
+            ("list_esus_accreditations", StatusCode::OK),
+            ("delete_organisation", StatusCode::NO_CONTENT),
+        ] {
+            let link = &create["responses"]["201"]["links"][target];
+            let (mut url, method, _) = operation_by_id(&doc, target).expect("the target exists");
+            let mut headers = Vec::new();
+            for (parameter, expression) in link["parameters"].as_object().cloned().unwrap_or_default() {
+                let value = evaluate(expression.as_str().unwrap_or_default(), &created, &etag);
+                match parameter.split_once('.') {
+                    Some(("path", name)) => url = url.replace(&format!("{{{name}}}"), &value),
+                    Some(("header", name)) => headers.push((name.to_owned(), value)),
+                    other => panic!("{target}: unexpected parameter {other:?}"),
+                }
+            }
+            let method: reqwest::Method = method.to_ascii_uppercase().parse().expect("an HTTP method");
+            let mut request = app.as_admin().request(method.clone(), &url);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            // Act
+            let answer = request.send().await.expect("the server answers");
+            // Assert
+            assert_eq!(answer.status(), expected, "{method} {url} from the link to {target}");
+        }
+    }
+}
+
+#[test]
+fn openapi_links_each_deletion_to_the_reads_that_then_answer_404_but_not_to_the_history() {
+    // Arrange
+    let doc = generated();
+    let deletions: Vec<(String, Value)> = operations(&doc)
+        .into_iter()
+        .filter(|(_, method, op)| method == "delete" && op["responses"].get("204").is_some())
+        .map(|(path, _, op)| (path, op))
+        .collect();
+    assert!(deletions.len() >= 8, "the deletions: {deletions:?}");
+    let mut faults = Vec::new();
+    for (path, op) in deletions {
+        // Act
+        let links = op["responses"]["204"]["links"].as_object().cloned().unwrap_or_default();
+        // Assert
+        let read = operations(&doc)
+            .into_iter()
+            .find(|(p, method, _)| *p == path && method == "get")
+            .map(|(_, _, read)| read["operationId"].clone());
+        if read
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_none_or(|read| !links.contains_key(read))
+        {
+            faults.push(format!(
+                "DELETE {path}: no link to the read of what it deleted ({read:?})"
+            ));
+        }
+        if links.keys().any(|name| name.ends_with("_history")) {
+            faults.push(format!(
+                "DELETE {path}: links to the history, which outlives the record"
+            ));
+        }
+    }
+    assert!(faults.is_empty(), "{faults:#?}");
+}
