@@ -185,7 +185,11 @@ pub struct CreateOrganisationRequest {
     #[serde(default)]
     pub siret: Option<String>,
     /// RNA number of an association: `W` + digit + letter or digit + 7 digits, or the legacy `0ddd00dddd`. Unique.
-    #[schema(pattern = "^(W[0-9][A-Z0-9][0-9]{7}|0[0-9]{3}00[0-9]{4})$", example = "W751245606")]
+    /// Lowercase letters are read as capitals, and spaces and no-break spaces are allowed and dropped, as for SIREN.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[Ww][ \\u00a0\\u202f]*[0-9][ \\u00a0\\u202f]*[A-Za-z0-9](?:[ \\u00a0\\u202f]*[0-9]){7}|0(?:[ \\u00a0\\u202f]*[0-9]){3}[ \\u00a0\\u202f]*0[ \\u00a0\\u202f]*0(?:[ \\u00a0\\u202f]*[0-9]){4})[ \\u00a0\\u202f]*$",
+        example = "W751245606"
+    )]
     #[serde(default)]
     pub rna: Option<String>,
     /// INSEE legal category (catégorie juridique), 4 digits. Where it settles the legal family
@@ -286,7 +290,11 @@ pub struct UpdateOrganisationRequest {
     #[schema(value_type = Option<String>, pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$")]
     #[serde(default, deserialize_with = "present")]
     pub siret: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^(W[0-9][A-Z0-9][0-9]{7}|0[0-9]{3}00[0-9]{4})$")]
+    /// As on creation: lowercase letters and spaces allowed.
+    #[schema(
+        value_type = Option<String>,
+        pattern = "^[ \\u00a0\\u202f]*(?:[Ww][ \\u00a0\\u202f]*[0-9][ \\u00a0\\u202f]*[A-Za-z0-9](?:[ \\u00a0\\u202f]*[0-9]){7}|0(?:[ \\u00a0\\u202f]*[0-9]){3}[ \\u00a0\\u202f]*0[ \\u00a0\\u202f]*0(?:[ \\u00a0\\u202f]*[0-9]){4})[ \\u00a0\\u202f]*$"
+    )]
     #[serde(default, deserialize_with = "present")]
     pub rna: Option<Option<String>>,
     #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3}$")]

@@ -6,18 +6,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use cress_api::auth::Role;
-use cress_api::auth::tokens::Keys;
-use cress_api::config::AuthSettings;
 
-use crate::helpers::{TEST_JWT_SECRET, TestApp, json_of, manager_of, organisation, partner_of, problem_of};
+use crate::helpers::{TestApp, json_of, manager_of, organisation, partner_of, problem_of, sign_token_for};
 use crate::on_both_backends;
 
 /// A token for `role` whose `sub` is `subject` (a user's id, a client's `client_id`).
-pub(crate) fn token_of(subject: &str, role: &Role) -> String {
-    let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
-    keys.sign(&keys.claims_for(subject, role, 600)).expect("a token")
-}
-
 async fn send(app: &TestApp, token: &str, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
     let request = app.client.request(method, app.url(path)).bearer_auth(token);
     let request = match body {
@@ -41,8 +34,8 @@ const CLIENT_SUB: &str = "cli_3kTz8qLmV0aN4xWb";
 
 on_both_backends! {
     async fn every_write_records_its_actor_and_the_old_and_new_values(app: TestApp) {
-        let person = token_of(USER_SUB, &Role::Admin);
-        let machine = token_of(CLIENT_SUB, &manager_of("76"));
+        let person = sign_token_for(USER_SUB, &Role::Admin);
+        let machine = sign_token_for(CLIENT_SUB, &manager_of("76"));
         let created = json_of(
             send(&app, &person, Method::POST, "/api/v1/organisations", Some(organisation("Recyclerie", json!({"city": "Lodève"})))).await,
             StatusCode::CREATED,
@@ -108,7 +101,7 @@ on_both_backends! {
     }
 
     async fn the_audit_is_filtered_by_resource_id_actor_and_period(app: TestApp) {
-        let person = token_of(USER_SUB, &Role::Admin);
+        let person = sign_token_for(USER_SUB, &Role::Admin);
         let first = app.create_organisation(organisation("Première", json!({}))).await;
         let start = json_of(app.get("/api/v1/audit?limit=1").await, StatusCode::OK).await["items"][0]["at"].as_str().unwrap().to_owned();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use cress_api::auth::Role;
 
-use crate::audit::token_of;
 use crate::changes::whole_feed;
-use crate::helpers::{As, TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, siren_from};
+use crate::helpers::{
+    As, TestApp, csv_of, json_of, manager_of, organisation, partner_of, problem_of, sign_token_for, siren_from,
+};
 use crate::on_both_backends;
 
 const ORGANISATIONS: &str = "/api/v1/organisations";
@@ -456,7 +457,7 @@ on_both_backends! {
         let changed = app
             .client
             .patch(app.url(&format!("{ORGANISATIONS}/{away_id}")))
-            .bearer_auth(token_of(PERSON, &Role::Admin))
+            .bearer_auth(sign_token_for(PERSON, &Role::Admin))
             .json(&json!({"city": "Rennes"}))
             .send()
             .await

@@ -261,8 +261,14 @@ pub fn partner_of(id: &Value) -> Role {
 
 /// A valid access token for `role`, signed with the test servers' key.
 pub fn sign_test_token(role: &Role) -> String {
+    sign_token_for("test", role)
+}
+
+/// A valid access token of the caller `subject` (its `sub`: whom audit entries and idempotency
+/// keys belong to) with `role`, signed with the test servers' key.
+pub fn sign_token_for(subject: &str, role: &Role) -> String {
     let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
-    keys.sign(&keys.claims_for("test", role, 600)).expect("a token")
+    keys.sign(&keys.claims_for(subject, role, 600)).expect("a token")
 }
 
 /// The body of a response that must have `status`, with the status checked first.

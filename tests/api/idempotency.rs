@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
-use cress_api::auth::{Keys, Role};
-use cress_api::config::AuthSettings;
+use cress_api::auth::Role;
 use cress_api::store::Store;
 
-use crate::helpers::{Backend, TEST_JWT_SECRET, TestApp, json_of, organisation, problem_of, settings_for};
+use crate::helpers::{Backend, TestApp, json_of, organisation, problem_of, settings_for, sign_token_for};
 use crate::on_both_backends;
 
 const ORGANISATIONS: &str = "/api/v1/organisations";
@@ -61,12 +60,6 @@ async fn post_with_key(app: &TestApp, token: Option<&str>, path: &str, key: &str
 }
 
 /// An administrator's token whose `sub` is `subject`.
-fn token_of(subject: &str) -> String {
-    let keys = Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET));
-    keys.sign(&keys.claims_for(subject, &Role::Admin, 600))
-        .expect("a token")
-}
-
 /// What the server fingerprints: method, path, query, content type and body, NUL-separated.
 fn fingerprint(path: &str, body: &Value) -> String {
     let mut hasher = Sha256::new();
@@ -182,7 +175,7 @@ on_both_backends! {
         // Arrange
         let body = organisation("Fondation du Lodévois", json!({"category": "foundation"}));
         let ours = json_of(post_with_key(&app, None, ORGANISATIONS, "shared-key", &body).await, StatusCode::CREATED).await;
-        let theirs = token_of("partner-system-2");
+        let theirs = sign_token_for("partner-system-2", &Role::Admin);
         // Act
         let (status, _, replayed, created) = answer_of(post_with_key(&app, Some(&theirs), ORGANISATIONS, "shared-key", &body).await).await;
         // Assert: a second record (the duplicate name is allowed), then each caller replays its own.
@@ -282,7 +275,7 @@ on_both_backends! {
         let response = app
             .client
             .post(format!("http://127.0.0.1:{port}{ORGANISATIONS}"))
-            .bearer_auth(token_of(ADMIN_SUBJECT))
+            .bearer_auth(sign_token_for(ADMIN_SUBJECT, &Role::Admin))
             .header("idempotency-key", "two-instances")
             .header("content-type", "application/json")
             .body(bytes_of(&body))

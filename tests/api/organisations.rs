@@ -56,6 +56,7 @@ on_both_backends! {
             (json!({"siret": " 732 829 320 00074"}), "SIRET with spaces, as the pattern allows"),
             (json!({"rna": "W751245606"}), "RNA W751245606"),
             (json!({"rna": "0653005592"}), "legacy RNA 0653005592"),
+            (json!({"rna": " w75 1245\u{a0}607"}), "RNA in lowercase with spaces, as the pattern allows"),
             (json!({"postal_code": "20167", "commune_code": "2A004", "region_code": "94"}), "Corsica"),
         ];
         for (index, (fields, what)) in cases.into_iter().enumerate() {
