@@ -574,7 +574,8 @@ impl Facts {
 const LOG_LOCK_KEY: i64 = 0x6372_6573_735f_6c6f; // "cress_lo"
 
 /// Logs `changes` as `actor` at `at`, inside the write's transaction `tx`: call it as the last
-/// statement before the commit.
+/// statement before the commit (a bulk import calls it once per batch, after all its other
+/// statements; the lock taken by the first call is held until the commit).
 ///
 /// Why the lock: the feed is read by `seq`, and a consumer resumes after the last `seq` it saw.
 /// On PostgreSQL, `seq` comes from a sequence, whose values are handed out at insert time but

@@ -559,11 +559,7 @@ impl Store {
                 version: 1,
             })
             .collect();
-        let mut logged: Vec<NewChange> = created
-            .iter()
-            .map(|o| NewChange::created(Resource::Organisation, Record::organisation(o)))
-            .collect();
-        logged.extend(updates.iter().map(|update| {
+        let update_logged = |update: &ImportUpdate| {
             let after = Organisation {
                 fields: OrganisationFields::from(&update.new),
                 updated_at: at,
@@ -575,7 +571,7 @@ impl Store {
                 &Record::organisation(&update.before),
                 Record::organisation(&after),
             )
-        }));
+        };
         let failed = |error: sqlx::Error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
                 code: "duplicate",
@@ -628,7 +624,19 @@ impl Store {
                     return Err(StoreError::Contended("organisation"));
                 }
             }
-            changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
+            // The change log, IMPORT_BATCH records at a time: the JSON of every record's data and
+            // changes would otherwise be in memory at once (about 9 KB a record).
+            for chunk in created.chunks(IMPORT_BATCH) {
+                let logged: Vec<NewChange> = chunk
+                    .iter()
+                    .map(|o| NewChange::created(Resource::Organisation, Record::organisation(o)))
+                    .collect();
+                changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
+            }
+            for chunk in updates.chunks(IMPORT_BATCH) {
+                let logged: Vec<NewChange> = chunk.iter().map(update_logged).collect();
+                changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
+            }
             tx.commit().await.map_err(failed)
         }, unavailable: failed)
     }

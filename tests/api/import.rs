@@ -5,6 +5,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use cress_api::auth::Role;
+
+use crate::changes::whole_feed;
 use crate::helpers::{BODY_LIMIT, IMPORT_LIMIT, TestApp, json_of, manager_of, organisation, problem_of, siren_from};
 use crate::on_both_backends;
 
@@ -335,5 +338,43 @@ on_both_backends! {
             .collect();
         assert_eq!(names.len(), 3, "{feed}");
         assert!(names.contains(&"Nouveau nom") && names.contains(&"Recyclerie"), "{names:?}");
+    }
+}
+
+on_both_backends! {
+    async fn an_import_of_several_batches_logs_each_row_once_in_the_feed(app: TestApp) {
+        // More rows than one statement (and one change-log batch) holds: 1,000.
+        const CREATED: u32 = 2_100;
+        const UPDATED: u32 = 1_100;
+        let csv = |name: &str, count: u32| {
+            let mut csv = String::from("name,category,region_code,siren\n");
+            for n in 0..count {
+                csv.push_str(&format!("{name} {n},association,76,{}\n", siren_from(8_000_000 + n)));
+            }
+            csv
+        };
+        let report = json_of(import_csv(&app, "", csv("Structure", CREATED)).await, StatusCode::OK).await;
+        assert_eq!(report["created"], json!(CREATED), "{report}");
+        let report = json_of(
+            import_csv(&app, "?on_conflict=update", csv("Renommée", UPDATED)).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(report["updated"], json!(UPDATED), "{report}");
+
+        let feed = whole_feed(&app, Some(&Role::Admin), "&types=organisation").await;
+        let created: Vec<&Value> = feed.iter().filter(|c| c["action"] == "created").collect();
+        let updated: Vec<&Value> = feed.iter().filter(|c| c["action"] == "updated").collect();
+        assert_eq!((created.len(), updated.len()), (CREATED as usize, UPDATED as usize));
+        let ids: std::collections::HashSet<&str> = created.iter().filter_map(|c| c["id"].as_str()).collect();
+        assert_eq!(ids.len(), CREATED as usize, "one creation per organisation");
+        assert!(
+            updated.iter().all(|c| c["version"] == json!(2)
+                && c["data"]["name"].as_str().is_some_and(|name| name.starts_with("Renommée"))),
+            "every update is logged once, as version 2 with its new name"
+        );
+        let last_created = feed.iter().rposition(|c| c["action"] == "created");
+        let first_updated = feed.iter().position(|c| c["action"] == "updated");
+        assert!(last_created < first_updated, "the second import's changes follow the first's");
     }
 }
