@@ -5,8 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::error::PayloadError;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::http::error::{ApiError, FieldError};
@@ -244,4 +247,31 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
         req.path()
     ))
     .into()
+}
+
+/// A whole body read from `payload`, up to `limit` bytes: a 413 as soon as it is known to be
+/// larger (from `Content-Length` in `headers`, or while reading), a 400 when it cannot be read.
+pub async fn read_limited(
+    headers: &HeaderMap,
+    mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge { limit };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large);
+    }
+    let mut body = BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }

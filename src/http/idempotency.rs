@@ -15,10 +15,9 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web::{self, Bytes};
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse, ResponseError};
 use chrono::{DateTime, TimeDelta, Utc};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
 use utoipa::Modify;
@@ -30,7 +29,7 @@ use crate::app::AllowedMethods;
 use crate::auth::Caller;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::http::extract::{BodyLimit, DEFAULT_BODY_LIMIT, read_limited};
 use crate::store::Store;
 use crate::store::idempotency::{KeyState, StoredAnswer};
 
@@ -154,26 +153,8 @@ fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
 /// answers.
 async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, ApiError> {
     let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
-    let too_large = ApiError::PayloadTooLarge { limit };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large);
-    }
-    let mut payload = req.take_payload();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the request body could not be read"))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    let payload = req.take_payload();
+    read_limited(req.headers(), payload, limit).await
 }
 
 /// SHA-256 of what makes a request this request: method, path, query, content type and body.

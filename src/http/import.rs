@@ -5,9 +5,8 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse, post};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +19,7 @@ use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, read_table};
 use crate::http::error::{ApiError, FieldError, Problem};
-use crate::http::extract::parse_value;
+use crate::http::extract::{parse_value, read_limited};
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, Unauthorized, Unavailable, UnsupportedMediaType};
 use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
@@ -248,7 +247,7 @@ pub async fn import_organisations(
     let params = params.0;
     let format = body_format(&req)?;
     let limit = req.app_data::<ImportLimit>().map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
-    let body = read_body(&req, payload, limit).await?;
+    let body = read_limited(req.headers(), payload, limit).await?;
     let rows = match format {
         BodyFormat::Csv => csv_rows(&body)?,
         BodyFormat::Json => json_rows(&body)?,
@@ -325,29 +324,6 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
             "an import is CSV (text/csv) or a JSON array (application/json), not {other}"
         ))),
     }
-}
-
-/// The body, up to `limit` bytes (413 beyond, as soon as it is known).
-async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::PayloadTooLarge { limit };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large);
-    }
-    let mut body = BytesMut::with_capacity(declared.map_or(0, |l| l as usize));
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the request body could not be read"))?;
-        if body.len() + chunk.len() > limit {
-            return Err(too_large);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// One row of the file, numbered from 1, as a JSON object of its known fields.
