@@ -53,7 +53,9 @@ ISO 8601 (`YYYY-MM-DD`).
 the same request with the same key again (within 24 hours) and get the first answer again, with
 `Idempotent-Replayed: true`, without anything written twice. The same key with another request is
 a 422 `idempotency_key_reused`; while the first request still runs, a 409
-`idempotency_key_in_use` with `Retry-After`. Keys belong to the caller (the `sub` of its token).
+`idempotency_key_in_use` with `Retry-After`. Keys belong to the caller: the subject, role and
+scope (region, organisation) of its token, so another token never gets its answer; an answer
+refusing the caller (401, 403) is not kept.
 The token endpoints, the endpoints that answer a client secret, and the bulk import (safe to
 retry as it is) ignore the header.
 
@@ -311,6 +313,7 @@ pub fn run_with(
     let import_limit = import::ImportLimit(settings.import_max_bytes());
     let timeout = RequestTimeout(settings.server.request_timeout());
     let origins = settings.cors_origins.clone();
+    let trusted_proxies = crate::http::client_address::TrustedProxies(settings.server.trusted_proxies.0.clone());
     let workers = workers();
     let server = HttpServer::new(move || {
         let app = App::new()
@@ -322,6 +325,7 @@ pub fn run_with(
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(BodyLimit(body_limit))
             .app_data(import_limit)
+            .app_data(trusted_proxies.clone())
             .app_data(web::PathConfig::default().error_handler(path_error));
         let app = routes(app)
             .into_app()
@@ -339,6 +343,7 @@ pub fn run_with(
             .wrap(from_fn(problem_for_every_error))
             .wrap(from_fn(crate::http::metrics::track))
             .wrap(from_fn(security_headers))
+            .wrap(from_fn(crate::http::observe::log_request))
             .wrap(TracingLogger::<RequestSpan>::new())
             .wrap(from_fn(request_id))
     })
@@ -394,6 +399,7 @@ async fn redirect(to: &'static str) -> HttpResponse {
 fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
+        .filter(|origin| !origin.is_empty())
         .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
         .allowed_headers([

@@ -1,6 +1,6 @@
 //! Settings: read once from the command line, the environment and `.env`, then passed down.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -86,9 +86,10 @@ pub struct ServerSettings {
           default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub shutdown_grace_seconds: u64,
 
-    /// Where `GET /metrics` (Prometheus) is served: `off`, `main` (on BIND_ADDRESS) or `admin`
-    /// (on METRICS_BIND_ADDRESS only).
-    #[arg(long, global = true, env = "METRICS", value_name = "METRICS", value_enum, default_value_t = MetricsExposure::Main)]
+    /// Where `GET /metrics` (Prometheus) is served: `admin` (the default: on METRICS_BIND_ADDRESS
+    /// only, 127.0.0.1 unless chosen otherwise), `main` (on BIND_ADDRESS, for every caller of the
+    /// API: choose it only behind a proxy that hides it) or `off`.
+    #[arg(long, global = true, env = "METRICS", value_name = "METRICS", value_enum, default_value_t = MetricsExposure::Admin)]
     pub metrics: MetricsExposure,
 
     /// With METRICS=admin: the address of the admin listener that serves `/metrics`.
@@ -100,6 +101,13 @@ pub struct ServerSettings {
         default_value = "127.0.0.1:9090"
     )]
     pub metrics_bind_address: SocketAddr,
+
+    /// Comma-separated addresses or ranges (`10.0.0.0/8`) of the reverse proxies in front of the
+    /// server: only from them is `X-Forwarded-For` believed when telling the client's address
+    /// (what the login limits count). Empty: the address of the connection is the client's.
+    #[arg(long, global = true, env = "TRUSTED_PROXIES", value_name = "TRUSTED_PROXIES", default_value = "",
+          value_parser = IpRanges::parse)]
+    pub trusted_proxies: IpRanges,
 }
 
 impl Default for ServerSettings {
@@ -109,8 +117,9 @@ impl Default for ServerSettings {
             request_timeout_seconds: 30,
             http_max_connections: 1024,
             shutdown_grace_seconds: 30,
-            metrics: MetricsExposure::Main,
+            metrics: MetricsExposure::Admin,
             metrics_bind_address: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            trusted_proxies: IpRanges::default(),
         }
     }
 }
@@ -119,6 +128,65 @@ impl ServerSettings {
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_seconds)
     }
+}
+
+/// A comma-separated list of [`IpRange`]s; empty for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpRanges(pub Vec<IpRange>);
+
+impl IpRanges {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        raw.split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(IpRange::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+/// An address, or a range of addresses in CIDR notation (`192.168.0.0/16`, `fd00::/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (address, prefix) = raw.split_once('/').map_or((raw, None), |(a, p)| (a, Some(p)));
+        let network: IpAddr = address
+            .parse()
+            .map_err(|_| format!("{raw} is not an IP address nor a range such as 10.0.0.0/8"))?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("{raw}: the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+
+    /// Whether `address` is in the range (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, address: IpAddr) -> bool {
+        let address = match address {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, address) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => same_prefix(&net.octets(), &a.octets(), self.prefix),
+            (IpAddr::V6(net), IpAddr::V6(a)) => same_prefix(&net.octets(), &a.octets(), self.prefix),
+            _ => false,
+        }
+    }
+}
+
+fn same_prefix(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let (whole, rest) = (usize::from(prefix / 8), prefix % 8);
+    a[..whole] == b[..whole] && (rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0)
 }
 
 /// Where the Prometheus metrics are exposed.
@@ -300,8 +368,12 @@ fn parse_secret(raw: &str) -> Result<SecretString, String> {
     Ok(raw.into())
 }
 
+/// One origin; an empty value (`CORS_ORIGINS=` in `.env`) is none and is left out of the list.
 fn parse_origin(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(String::new());
+    }
     let url = url::Url::parse(raw).map_err(|e| format!("`{raw}` is not an origin: {e}"))?;
     let is_origin = matches!(url.scheme(), "http" | "https")
         && url.host().is_some()
@@ -322,6 +394,7 @@ mod tests {
     fn parse_origin_accepts_scheme_host_and_port_only() {
         assert!(parse_origin("https://app.cress.org").is_ok());
         assert!(parse_origin("http://localhost:5173").is_ok());
+        assert_eq!(parse_origin(""), Ok(String::new()), "empty: no origin");
         for bad in [
             "app.cress.org",
             "https://app.cress.org/",
@@ -363,5 +436,28 @@ mod tests {
             Ok(DatabaseUrl::Sqlite(_))
         ));
         assert!(parse_database_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn ip_range_contains_the_addresses_of_its_prefix_only() {
+        let range = |raw: &str| IpRange::parse(raw).expect("a range");
+        let ip = |raw: &str| raw.parse::<IpAddr>().expect("an address");
+        assert!(range("172.16.0.0/12").contains(ip("172.31.255.1")));
+        assert!(!range("172.16.0.0/12").contains(ip("172.32.0.1")));
+        assert!(range("10.1.2.3").contains(ip("10.1.2.3")));
+        assert!(!range("10.1.2.3").contains(ip("10.1.2.4")));
+        assert!(range("10.0.0.0/8").contains(ip("::ffff:10.9.8.7")), "IPv4-mapped");
+        assert!(range("fd00::/8").contains(ip("fd12::1")));
+        assert!(!range("fd00::/8").contains(ip("fe80::1")));
+        assert!(range("0.0.0.0/0").contains(ip("203.0.113.9")));
+        for bad in ["10.0.0.0/33", "10.0.0/8", "fd00::/129", "proxy", ""] {
+            assert!(IpRange::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(IpRanges::parse(""), Ok(IpRanges::default()), "empty: none");
+        assert_eq!(
+            IpRanges::parse(" 10.0.0.0/8, 192.168.0.0/16 ").map(|r| r.0.len()),
+            Ok(2)
+        );
+        assert!(IpRanges::parse("10.0.0.0/8,nope").is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! What every answer carries for safety (security headers, a `Server` header without a
-//! version), and the time limit of every request.
+//! version, `Cache-Control: no-store` on every answer to a request with a token), and the time
+//! limit of every request.
 
 use std::time::Duration;
 
@@ -43,8 +44,15 @@ pub async fn security_headers(
     } else {
         API_CSP
     };
+    let with_token = req.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
+    if with_token {
+        // What a token may read depends on the token: no cache, private or shared, keeps it.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // A shared cache must not answer a request carrying a token with an answer kept for another.
+    headers.append(header::VARY, HeaderValue::from_static("Authorization"));
     let defaults: [(HeaderName, &'static str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::CONTENT_SECURITY_POLICY, csp),

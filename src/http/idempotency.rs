@@ -6,9 +6,11 @@
 //!
 //! One middleware around `/api/v1` does it for every documented POST operation, except those
 //! whose answers carry credentials (`/auth/*`: tokens; `/clients*`: client secrets), which must
-//! never be stored: there the header is ignored. Keys live in the database, scoped to the `sub`
-//! of the caller's token, so they hold across restarts and instances. Anonymous requests and
-//! refused tokens pass through untouched (the handler answers 401 and nothing is stored).
+//! never be stored: there the header is ignored. Keys live in the database, scoped to the whole
+//! principal of the caller's token (subject, role, region, organisation: see [`owner_of`]), so
+//! they hold across restarts and instances and one caller never gets another's answer. Anonymous
+//! requests and refused tokens pass through untouched (the handler answers 401), and an answer
+//! refusing the caller (401, 403) is not kept: a caller the policy refuses stores nothing.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -27,6 +29,7 @@ use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
 use crate::app::AllowedMethods;
 use crate::auth::Caller;
+use crate::auth::tokens::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{BodyLimit, DEFAULT_BODY_LIMIT, read_limited};
@@ -79,7 +82,7 @@ pub async fn idempotency(
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let subject = match Caller::extract(req.request()).await {
-        Ok(Caller::Authenticated(principal)) => principal.subject,
+        Ok(Caller::Authenticated(principal)) => owner_of(&principal),
         // Anonymous or refused: the handler answers 401 and there is nothing to keep.
         _ => return next.call(req).await.map(ServiceResponse::map_into_boxed_body),
     };
@@ -130,6 +133,20 @@ pub async fn idempotency(
     actix_web::rt::spawn(held.run(next, req).in_current_span())
         .await
         .map_err(|error| ApiError::Internal(anyhow::anyhow!("the request task failed: {error}")))?
+}
+
+/// Whose a key is: the whole principal of the token, so that two tokens with the same `sub`
+/// but another role or scope (a viewer's and an administrator's, say) never share answers. A
+/// JSON array, so that no subject can be made to look like another principal.
+fn owner_of(principal: &Principal) -> String {
+    let role = &principal.role;
+    serde_json::json!([
+        principal.subject,
+        role.name().as_str(),
+        role.region().map(|r| r.as_str()),
+        role.org(),
+    ])
+    .to_string()
 }
 
 /// The key of the request: 1 to 255 visible ASCII characters, sent once.
@@ -340,9 +357,12 @@ impl Modify for IdempotencyKeys {
 
 /// Whether an answer is the outcome of the request, to be replayed to its retries: not when it
 /// failed on our side (5xx) or asks to be tried again later (`Retry-After`: a 409
-/// `concurrent_update` lost to another writer, a 429), where a retry must run again.
+/// `concurrent_update` lost to another writer, a 429), where a retry must run again; nor when it
+/// refuses the caller (401, 403): a refused caller leaves nothing behind.
 fn worth_keeping(status: StatusCode, headers: &HeaderMap) -> bool {
-    !status.is_server_error() && !headers.contains_key(header::RETRY_AFTER)
+    !status.is_server_error()
+        && !headers.contains_key(header::RETRY_AFTER)
+        && !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
 }
 
 fn document(operation: &mut Operation) {
@@ -352,7 +372,7 @@ fn document(operation: &mut Operation) {
         .required(Required::False)
         .description(Some(
             "Makes a retry safe: a unique value per request (a UUID, say), 1 to 255 visible ASCII characters. \
-             Sent again by the same caller within 24 hours with the same request (path, query, content type and \
+             Sent again by the same caller (same token subject, role and scope) within 24 hours with the same request (path, query, content type and \
              body), it gets the first answer again (status, `Content-Type`, `Location`, `ETag`, body) with \
              `Idempotent-Replayed: true`, and nothing is written twice; answers that ask to try again later (5xx, \
              or with `Retry-After`) are not kept, so a retry runs again. With another request it is a 422 `idempotency_key_reused`; while the first request runs, a \
@@ -396,6 +416,9 @@ mod tests {
             (StatusCode::CREATED, &none, true),
             (StatusCode::UNPROCESSABLE_ENTITY, &none, true),
             (StatusCode::CONFLICT, &none, true),
+            (StatusCode::NOT_FOUND, &none, true),
+            (StatusCode::UNAUTHORIZED, &none, false),
+            (StatusCode::FORBIDDEN, &none, false),
             (StatusCode::CONFLICT, &retry, false),
             (StatusCode::TOO_MANY_REQUESTS, &retry, false),
             (StatusCode::SERVICE_UNAVAILABLE, &retry, false),

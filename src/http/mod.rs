@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod changes;
+pub mod client_address;
 pub mod clients;
 pub mod clubs;
 pub mod confidential;

@@ -2,12 +2,15 @@
 //! the caller sends a sensible one, generated otherwise), echoed in the response and carried by
 //! the span, with method, route, status and latency.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
@@ -17,10 +20,6 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The id of the request being served.
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
-
-/// When the request arrived, for its latency.
-#[derive(Clone, Copy, Debug)]
-struct Started(Instant);
 
 /// Takes or makes the request id, and echoes it in `X-Request-Id`.
 pub async fn request_id(
@@ -35,7 +34,6 @@ pub async fn request_id(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    req.extensions_mut().insert(Started(Instant::now()));
     let mut response = next.call(req).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
@@ -48,7 +46,7 @@ fn is_sensible_id(value: &str) -> bool {
     (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The span of one request, and a log line when it ends.
+/// The span of one request (its end is logged by [`log_request`]).
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -69,17 +67,81 @@ impl RootSpanBuilder for RequestSpan {
         )
     }
 
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let (status, latency) = match outcome {
-            Ok(response) => (
-                response.status().as_u16(),
-                response.request().extensions().get::<Started>().map(|s| s.0.elapsed()),
-            ),
-            Err(error) => (error.as_response_error().status_code().as_u16(), None),
-        };
-        let latency_ms = latency
-            .map(|l| (l.as_secs_f64() * 1e6).round() / 1e3)
-            .unwrap_or_default();
-        tracing::info!(parent: &span, status, latency_ms, "request served");
+    /// The line that ends a request is written by [`log_request`], once its answer is sent.
+    fn on_request_end<B: MessageBody>(_: Span, _: &Result<ServiceResponse<B>, Error>) {}
+}
+
+/// Writes the line that ends each request (`request served`, with `status` and `latency_ms`)
+/// when its answer has been sent: the upload of the body and the streaming of a long answer (a
+/// CSV export) count in full, and so does a request the caller hung up on. Runs inside the
+/// request span, so the line carries the request id, method, route and caller.
+pub async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let span = Span::current();
+    match next.call(req).await {
+        Ok(response) => {
+            let end = Served {
+                span,
+                status: response.status().as_u16(),
+                started,
+            };
+            Ok(response.map_body(move |_, body| {
+                BoxBody::new(Logged {
+                    body: body.boxed(),
+                    end,
+                })
+            }))
+        }
+        Err(error) => {
+            Served {
+                span,
+                status: error.as_response_error().status_code().as_u16(),
+                started,
+            }
+            .log();
+            Err(error)
+        }
+    }
+}
+
+/// The end of a request, logged once.
+struct Served {
+    span: Span,
+    status: u16,
+    started: Instant,
+}
+
+impl Served {
+    fn log(&self) {
+        let latency_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        tracing::info!(parent: &self.span, status = self.status, latency_ms, "request served");
+    }
+}
+
+/// An answer's body that logs the request's end when it is dropped: after its last byte is
+/// written, or when the connection closes first.
+struct Logged {
+    body: BoxBody,
+    end: Served,
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        self.end.log();
+    }
+}
+
+impl MessageBody for Logged {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_next(cx)
     }
 }

@@ -129,7 +129,7 @@ fn compose_runs_postgres_16_with_a_volume_and_a_healthcheck() {
 }
 
 #[test]
-fn compose_serves_the_api_on_localhost_8080_once_postgres_is_healthy() {
+fn compose_serves_the_api_on_localhost_8080_through_a_proxy_once_postgres_is_healthy() {
     let doc = compose();
     let api = &doc["services"]["api"];
     assert_eq!(
@@ -142,12 +142,12 @@ fn compose_serves_the_api_on_localhost_8080_once_postgres_is_healthy() {
         Some("service_healthy"),
         "waits for the database"
     );
-    let ports: Vec<&str> = api["ports"]
-        .as_vec()
-        .expect("ports")
-        .iter()
-        .filter_map(Yaml::as_str)
-        .collect();
+    // No host port on the api service, so that `--scale api=3` can start three of them.
+    assert!(
+        api["ports"].is_badvalue(),
+        "the api publishes no port: {:?}",
+        api["ports"]
+    );
     let env = environment(api);
     let bind = value(&env, "BIND_ADDRESS");
     let container_port = bind.rsplit(':').next().expect("a port");
@@ -155,30 +155,92 @@ fn compose_serves_the_api_on_localhost_8080_once_postgres_is_healthy() {
         bind.starts_with("0.0.0.0:"),
         "listens on every interface of the container: {bind}"
     );
+    // The proxy publishes 8080 on this machine only and passes every request to the api.
+    let proxy = &doc["services"]["proxy"];
+    let ports: Vec<&str> = proxy["ports"]
+        .as_vec()
+        .expect("the proxy's ports")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(ports, ["127.0.0.1:8080:8080"], "published on localhost only");
+    let mounted = proxy["volumes"]
+        .as_vec()
+        .expect("the proxy's configuration is mounted")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .find_map(|v| v.strip_suffix(":/etc/nginx/nginx.conf:ro"))
+        .expect("nginx.conf is mounted read-only");
+    let nginx = repo_file(mounted.trim_start_matches("./"));
+    assert!(nginx.contains("listen 8080;"), "{nginx}");
     assert!(
-        ports
-            .iter()
-            .any(|p| p.ends_with(&format!(":8080:{container_port}")) || *p == format!("8080:{container_port}")),
-        "host port 8080 is the container's {container_port}: {ports:?}"
+        nginx.contains(&format!("http://api:{container_port};")),
+        "proxied to the api's port: {nginx}"
+    );
+    assert!(
+        nginx.contains("X-Forwarded-For"),
+        "the client's address reaches the api"
+    );
+    assert_eq!(
+        proxy["depends_on"]["api"]["condition"].as_str(),
+        Some("service_healthy")
+    );
+    let trusted = value(&env, "TRUSTED_PROXIES");
+    assert!(
+        cress_api::config::IpRanges::parse(trusted).is_ok_and(|r| !r.0.is_empty()),
+        "the api believes the proxy's X-Forwarded-For: {trusted}"
     );
     // The database URL names the db service with the db service's account.
     let db_env = environment(&doc["services"]["db"]);
-    let url = url::Url::parse(&with_defaults(value(&env, "DATABASE_URL"))).expect("a database URL");
+    // The required password as if .env set it to `secret`.
+    let with_password = |text: &str| {
+        let start = text.find("${POSTGRES_PASSWORD:?").expect("the password is required");
+        let end = start + text[start..].find('}').expect("a closed ${…}");
+        with_defaults(&format!("{}secret{}", &text[..start], &text[end + 1..]))
+    };
+    let url = url::Url::parse(&with_password(value(&env, "DATABASE_URL"))).expect("a database URL");
     assert_eq!(url.scheme(), "postgres");
     assert_eq!(url.host_str(), Some("db"), "the db service");
     assert_eq!(url.username(), with_defaults(value(&db_env, "POSTGRES_USER")));
     assert_eq!(
         url.password().unwrap_or_default(),
-        with_defaults(value(&db_env, "POSTGRES_PASSWORD"))
+        with_password(value(&db_env, "POSTGRES_PASSWORD"))
     );
     assert_eq!(url.path(), format!("/{}", with_defaults(value(&db_env, "POSTGRES_DB"))));
     // The rest comes from .env, which is optional.
     let env_file = &api["env_file"][0];
     assert_eq!(env_file["path"].as_str(), Some(".env"));
+    assert_eq!(env_file["required"].as_bool(), Some(false));
+}
+
+#[test]
+fn compose_refuses_to_start_without_a_database_password_or_a_signing_secret() {
+    let doc = compose();
+    let db_env = environment(&doc["services"]["db"]);
+    let api_env = environment(&doc["services"]["api"]);
+    // `${NAME:?message}`: compose stops with the message when .env leaves NAME unset or empty.
+    for (name, text) in [
+        ("POSTGRES_PASSWORD", value(&db_env, "POSTGRES_PASSWORD")),
+        ("POSTGRES_PASSWORD", value(&api_env, "DATABASE_URL")),
+        ("JWT_SECRET", value(&api_env, "JWT_SECRET")),
+    ] {
+        assert!(
+            text.contains(&format!("${{{name}:?")),
+            "{name} is required, no default: {text}"
+        );
+        assert!(!text.contains(&format!("${{{name}:-")), "{name} has no default: {text}");
+    }
+    let example = repo_file(".env.example");
+    let example_value = |name: &str| {
+        example
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}=")))
+            .map(str::trim)
+    };
     assert_eq!(
-        env_file["required"].as_bool(),
-        Some(false),
-        "compose up works without .env"
+        example_value("POSTGRES_PASSWORD"),
+        Some(""),
+        "copying .env.example gives no working password"
     );
 }
 

@@ -50,7 +50,7 @@ async fn every_answer_carries_the_security_headers_and_a_server_header_without_v
         ("/api/v1/nothing", "a 404 problem"),
         ("/swagger-ui/", "the Swagger UI page"),
         ("/api-docs/openapi.json", "the OpenAPI document"),
-        ("/metrics", "the metrics"),
+        ("/metrics", "a 404: metrics are not on the main port by default"),
     ] {
         // Act
         let response = app.get(path).await;
@@ -208,15 +208,27 @@ async fn slow_request_gets_503_request_timeout_when_it_takes_longer_than_the_lim
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() {
-    // Arrange
+    // Arrange: metrics chosen explicitly on the main port.
     let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut settings = settings_for(&app.database_url);
+    settings.server.metrics = cress_api::config::MetricsExposure::Main;
+    let address = serve(&settings).await;
+    let client = reqwest::Client::new();
+    let token = sign_test_token(&cress_api::auth::Role::Admin);
     let id = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
-    app.get(&format!("/api/v1/organisations/{id}")).await;
-    app.get(&format!("/api/v1/organisations/{id}")).await;
-    app.get("/no/such/path/a").await;
-    app.get("/no/such/path/b").await;
+    for path in [
+        format!("/api/v1/organisations/{id}"),
+        format!("/api/v1/organisations/{id}"),
+        "/no/such/path/a".to_owned(),
+        "/no/such/path/b".to_owned(),
+    ] {
+        let url = format!("http://{address}{path}");
+        client.get(url).bearer_auth(&token).send().await.expect("an answer");
+    }
     // Act
-    let response = app.get("/metrics").await;
+    let response = reqwest::get(format!("http://{address}/metrics"))
+        .await
+        .expect("an answer");
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     assert!(header(&response, "content-type").starts_with("application/openmetrics-text"));
@@ -240,6 +252,22 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() 
         !text.contains("/no/such/path"),
         "unknown paths never become labels:\n{text}"
     );
+}
+
+#[tokio::test]
+async fn metrics_are_not_on_the_main_port_unless_chosen_explicitly() {
+    // Arrange: the default settings (METRICS=admin, on 127.0.0.1:9090, which `run` does not open).
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(
+        cress_api::config::ServerSettings::default().metrics,
+        cress_api::config::MetricsExposure::Admin
+    );
+    // Act
+    let anonymous = app.as_anonymous().get("/metrics").await;
+    let admin = app.get("/metrics").await;
+    // Assert
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    assert_eq!(admin.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -300,6 +328,7 @@ async fn metrics_count_the_requests_waiting_for_a_database_connection() {
     let mut settings = settings_for(&app.database_url);
     settings.database_max_connections = 1;
     settings.database_timeout_seconds = 30;
+    settings.server.metrics = cress_api::config::MetricsExposure::Main;
     let address = serve(&settings).await;
     let mut locker = sqlx::SqliteConnection::connect(&app.database_url)
         .await
@@ -350,5 +379,59 @@ async fn metrics_count_the_requests_waiting_for_a_database_connection() {
     assert!(
         wait_for_gauge(address, "cress_api_db_pool_waiting", 0).await,
         "nobody waits any more"
+    );
+}
+
+#[tokio::test]
+async fn answers_to_a_request_with_a_token_say_no_store_and_vary_on_authorization() {
+    // Arrange
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let created = app
+        .create_organisation(organisation(
+            "Mutuelle des Garrigues",
+            serde_json::json!({"email": "contact@garrigues.example"}),
+        ))
+        .await;
+    let one = format!("/api/v1/organisations/{}", created["id"].as_str().expect("an id"));
+    let csv = app
+        .as_admin()
+        .request(reqwest::Method::GET, "/api/v1/organisations")
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("an answer");
+    let viewer = cress_api::auth::Role::Viewer;
+    for (response, why) in [
+        (app.get(&one).await, "an administrator's read with contact details"),
+        (app.as_role(&viewer).get(&one).await, "a viewer's read"),
+        (app.get("/api/v1/organisations").await, "a list"),
+        (csv, "a CSV export"),
+        (
+            app.get("/api/v1/organisations/0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11")
+                .await,
+            "a 404",
+        ),
+        (
+            app.post_json("/api/v1/organisations", &organisation("Autre", serde_json::json!({})))
+                .await,
+            "a 201",
+        ),
+    ] {
+        // Assert
+        assert_eq!(header(&response, "cache-control"), "no-store", "{why}");
+        let vary: Vec<String> = response
+            .headers()
+            .get_all("vary")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()))
+            .collect();
+        assert!(vary.iter().any(|v| v == "authorization"), "{why}: Vary {vary:?}");
+    }
+    let anonymous = app.as_anonymous().get(&one).await;
+    assert_ne!(
+        header(&anonymous, "cache-control"),
+        "no-store",
+        "public answers may be cached"
     );
 }

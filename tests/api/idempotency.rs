@@ -16,8 +16,9 @@ use crate::helpers::{Backend, TestApp, json_of, organisation, problem_of, settin
 use crate::on_both_backends;
 
 const ORGANISATIONS: &str = "/api/v1/organisations";
-/// The `sub` of the tokens `TestApp` sends (see `helpers::sign_test_token`).
-const ADMIN_SUBJECT: &str = "test";
+/// Whom the keys of `TestApp`'s administrator belong to: the whole principal of its token
+/// (`sub` "test", see `helpers::sign_test_token`), as the server stores it.
+const ADMIN_SUBJECT: &str = r#"["test","admin",null,null]"#;
 
 /// Runs `$body` with `$conn`, a direct connection to the test database of `$app`.
 macro_rules! with_connection {
@@ -275,7 +276,7 @@ on_both_backends! {
         let response = app
             .client
             .post(format!("http://127.0.0.1:{port}{ORGANISATIONS}"))
-            .bearer_auth(sign_token_for(ADMIN_SUBJECT, &Role::Admin))
+            .bearer_auth(sign_token_for("test", &Role::Admin))
             .header("idempotency-key", "two-instances")
             .header("content-type", "application/json")
             .body(bytes_of(&body))
@@ -426,5 +427,46 @@ on_both_backends! {
         // Assert
         problem_of(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
         assert_eq!(stored_keys(&app).await, vec![], "nothing stored");
+    }
+
+    async fn create_replays_only_to_the_same_principal_when_tokens_share_a_sub(app: TestApp) {
+        // Arrange: an administrator creates with contacts; every other token has the same `sub`.
+        let body = organisation(
+            "Association des jardins partagés",
+            json!({"email": "contact@jardins.example", "phone": "04 67 00 00 00"}),
+        );
+        let admin = sign_token_for("shared-subject", &Role::Admin);
+        let created = json_of(post_with_key(&app, Some(&admin), ORGANISATIONS, "shared", &body).await, StatusCode::CREATED).await;
+        // Act
+        let viewer = post_with_key(&app, Some(&sign_token_for("shared-subject", &Role::Viewer)), ORGANISATIONS, "shared", &body).await;
+        let manager_token = sign_token_for("shared-subject", &crate::helpers::manager_of("76"));
+        let manager = post_with_key(&app, Some(&manager_token), ORGANISATIONS, "shared", &body).await;
+        // Assert: the viewer is refused (not handed the administrator's 201 with its contacts)
+        // and the manager's request runs as its own.
+        assert_eq!(header(&viewer, "idempotent-replayed"), None);
+        problem_of(viewer, StatusCode::FORBIDDEN, "forbidden").await;
+        let (status, _, replayed, theirs) = answer_of(manager).await;
+        assert_eq!(status, StatusCode::CREATED, "{theirs}");
+        assert!(!replayed, "not a replay of the administrator's answer");
+        assert_ne!(theirs["id"], created["id"]);
+        let (_, _, replayed, again) = answer_of(post_with_key(&app, Some(&admin), ORGANISATIONS, "shared", &body).await).await;
+        assert!(replayed && again["id"] == created["id"], "the administrator still replays its own: {again}");
+    }
+
+    async fn post_stores_nothing_when_the_policy_refuses_the_caller(app: TestApp) {
+        // Arrange
+        let body = organisation("Refusée", json!({"region_code": "11"}));
+        let viewer = sign_token_for("viewer-1", &Role::Viewer);
+        let manager = sign_token_for("manager-76", &crate::helpers::manager_of("76"));
+        // Act: a viewer may write nothing; a manager of region 76 may not create in region 11.
+        for n in 0..20 {
+            let response = post_with_key(&app, Some(&viewer), ORGANISATIONS, &format!("viewer-{n}"), &body).await;
+            problem_of(response, StatusCode::FORBIDDEN, "forbidden").await;
+        }
+        let response = post_with_key(&app, Some(&manager), ORGANISATIONS, "manager-1", &body).await;
+        problem_of(response, StatusCode::FORBIDDEN, "forbidden").await;
+        // Assert
+        assert_eq!(stored_keys(&app).await, vec![], "no key kept for refused callers");
+        assert_eq!(app.organisation_count().await, 0);
     }
 }

@@ -350,3 +350,88 @@ async fn metrics_are_served_on_the_admin_listener_only_when_metrics_is_admin() {
         "the main listener's requests are counted:\n{text}"
     );
 }
+
+/// The `request served` line of the request with id `id`, waited for.
+fn served_line(server: &ServerProcess, id: &str) -> Value {
+    let line = server
+        .wait_for_line(|line| line.contains(id) && line.contains("request served"), PATIENCE)
+        .unwrap_or_else(|| panic!("no request line for {id} in:\n{}", server.log()));
+    serde_json::from_str(&line).expect("a JSON line")
+}
+
+#[tokio::test]
+async fn request_log_latency_counts_the_upload_of_the_body_and_the_time_limit() {
+    // Arrange: an import whose body arrives in three parts 600 ms apart, and a request cut by a
+    // two-second time limit.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database = sqlite_env(dir.path());
+    let server = ServerProcess::start(
+        dir.path(),
+        &[
+            ("DATABASE_URL", &database),
+            ("JWT_SECRET", crate::helpers::TEST_JWT_SECRET),
+            ("REQUEST_TIMEOUT_SECONDS", "2"),
+        ],
+    );
+    let token = crate::helpers::sign_test_token(&cress_api::auth::Role::Admin);
+    let body = "name,category,region_code\nCoopérative lente,cooperative,76\n";
+    let (first, rest) = body.as_bytes().split_at(20);
+    let (second, third) = rest.split_at(10);
+    let send_slowly = |id: &str, length: usize, parts: &[&[u8]]| {
+        let mut stream = TcpStream::connect(&server.address).expect("the server accepts");
+        stream.set_read_timeout(Some(PATIENCE)).expect("a read timeout");
+        write!(
+            stream,
+            "POST /api/v1/organisations/import HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nX-Request-Id: {id}\r\nContent-Type: text/csv\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n",
+            server.address
+        )
+        .expect("the head is sent");
+        for (n, part) in parts.iter().enumerate() {
+            if n > 0 {
+                std::thread::sleep(Duration::from_millis(600));
+            }
+            stream.write_all(part).expect("a part is sent");
+        }
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("the answer is read");
+        answer
+    };
+    // Act
+    let imported = send_slowly("slow-upload", body.len(), &[first, second, third]);
+    let cut = send_slowly("cut-upload", body.len(), &[first]);
+    // Assert
+    assert!(imported.starts_with("HTTP/1.1 200"), "{imported}");
+    assert!(cut.starts_with("HTTP/1.1 503"), "{cut}");
+    let slow = served_line(&server, "slow-upload");
+    assert_eq!(slow["fields"]["status"], 200, "{slow}");
+    let latency = slow["fields"]["latency_ms"].as_f64().expect("a latency");
+    assert!(latency >= 1000.0, "the upload took 1.2 s, logged {latency} ms: {slow}");
+    let timed_out = served_line(&server, "cut-upload");
+    assert_eq!(timed_out["fields"]["status"], 503, "{timed_out}");
+    let latency = timed_out["fields"]["latency_ms"].as_f64().expect("a latency");
+    assert!(
+        latency >= 2000.0,
+        "cut after the two-second limit, logged {latency} ms: {timed_out}"
+    );
+}
+
+#[tokio::test]
+async fn server_starts_with_env_example_copied_as_env() {
+    // Arrange: `.env.example` as a newcomer copies it (its empty values, such as
+    // CORS_ORIGINS= and TRUSTED_PROXIES=, mean "none"); the test's own port and cheap hashes win
+    // over the file, as the environment always does.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).expect(".env.example");
+    std::fs::write(dir.path().join(".env"), example).expect(".env is written");
+    // Act
+    let server = ServerProcess::start(dir.path(), &[]);
+    let ready = reqwest::get(server.url("/health/ready")).await.expect("an answer");
+    // Assert
+    assert_eq!(ready.status(), StatusCode::OK, "log:\n{}", server.log());
+    let metrics = reqwest::get(server.url("/metrics")).await.expect("an answer");
+    assert_eq!(
+        metrics.status(),
+        StatusCode::NOT_FOUND,
+        "METRICS=admin: not on the main port"
+    );
+}

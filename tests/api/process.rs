@@ -31,6 +31,8 @@ impl ServerProcess {
             .env("LOG_FORMAT", "json")
             .env("PASSWORD_HASH_MEMORY_KIB", "8")
             .env("PASSWORD_HASH_ITERATIONS", "1")
+            // The metrics listener (on by default) on a free port too, so servers run side by side.
+            .env("METRICS_BIND_ADDRESS", "127.0.0.1:0")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
