@@ -103,7 +103,7 @@ for backend in $backends; do
       database_url="$pg_url/$pg_db"
       ;;
   esac
-  export DATABASE_URL="$database_url" BIND_ADDRESS="127.0.0.1:$port"
+  export DATABASE_URL="$database_url" BIND_ADDRESS="127.0.0.1:$port" METRICS_BIND_ADDRESS="127.0.0.1:0"
   export JWT_SECRET
   JWT_SECRET="contract-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
   # Cheap password hashes: schemathesis creates users; the cost is not what is tested here.
