@@ -78,13 +78,22 @@ pub struct RoleArgs {
 pub struct TokenArgs {
     #[command(flatten)]
     pub role: RoleArgs,
-    /// Lifetime in seconds (default: ACCESS_TOKEN_TTL_SECONDS).
+    /// Lifetime in seconds (default: ACCESS_TOKEN_TTL_SECONDS); at most a day (86400) unless
+    /// --allow-long-ttl is given.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub ttl: Option<u64>,
-    /// The `sub` claim: who the token is for.
-    #[arg(long, value_name = "NAME", default_value = "cress-api-cli")]
-    pub sub: String,
+    /// Allow a --ttl over a day (up to a year): such a token cannot be revoked before it
+    /// expires, so keep it for systems that cannot log in, and store it as a secret.
+    #[arg(long)]
+    pub allow_long_ttl: bool,
+    /// The `sub` claim: who the token is for (what the audit trail and idempotency keys name).
+    /// Default: a subject of its own for each token, `cress-api-cli:<uuid>`.
+    #[arg(long, value_name = "NAME")]
+    pub sub: Option<String>,
 }
+
+/// The longest `token --ttl` without `--allow-long-ttl`: a day.
+pub const TOKEN_TTL_CAP_SECONDS: u64 = 86_400;
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum UserCommand {

@@ -261,6 +261,12 @@ pub struct AuthSettings {
           default_value_t = 1_209_600, value_parser = clap::value_parser!(u64).range(300..=31_536_000))]
     pub refresh_token_ttl_seconds: u64,
 
+    /// Longest life of a session, in seconds from its login (300 to 31536000; default 30 days):
+    /// refreshing never takes a session past it; then the person logs in again.
+    #[arg(long, global = true, env = "REFRESH_SESSION_MAX_SECONDS", value_name = "REFRESH_SESSION_MAX_SECONDS",
+          default_value_t = 2_592_000, value_parser = clap::value_parser!(u64).range(300..=31_536_000))]
+    pub refresh_session_max_seconds: u64,
+
     /// E-mail of the administrator created on a start that finds no user at all.
     #[arg(long, global = true, env = "ADMIN_EMAIL", value_name = "ADMIN_EMAIL")]
     pub admin_email: Option<String>,
@@ -270,12 +276,19 @@ pub struct AuthSettings {
           value_parser = parse_secret)]
     pub admin_password: Option<SecretString>,
 
-    /// Failed logins allowed per account within the window, then 429 (counted per instance).
-    #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    /// Failed logins allowed per account from one client address within the window, then 429.
+    #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP",
+          value_name = "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP",
           default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub login_max_failures_per_account_and_ip: u32,
+
+    /// Failed logins allowed per account from all addresses together within the window, then
+    /// 429: a ceiling far above the per-address limit, which only a spread-out attack reaches.
+    #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT", value_name = "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+          default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_max_failures_per_account: u32,
 
-    /// Failed logins allowed per client IP address within the window, then 429 (per instance).
+    /// Failed logins allowed per client IP address, whatever the account, within the window.
     #[arg(long, global = true, env = "LOGIN_MAX_FAILURES_PER_IP", value_name = "LOGIN_MAX_FAILURES_PER_IP",
           default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub login_max_failures_per_ip: u32,
@@ -308,9 +321,11 @@ impl AuthSettings {
             jwt_audience: "cress-api".into(),
             access_token_ttl_seconds: 900,
             refresh_token_ttl_seconds: 1_209_600,
+            refresh_session_max_seconds: 2_592_000,
             admin_email: None,
             admin_password: None,
-            login_max_failures_per_account: 5,
+            login_max_failures_per_account_and_ip: 5,
+            login_max_failures_per_account: 100,
             login_max_failures_per_ip: 20,
             login_failure_window_seconds: 900,
             password_hash_memory_kib: 8,

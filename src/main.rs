@@ -97,7 +97,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let role = role_of(&args.role)?;
             let keys = Keys::load(&settings)?;
             let ttl = args.ttl.unwrap_or(settings.auth.access_token_ttl_seconds);
-            let token = keys.sign(&keys.claims_for(&args.sub, &role, ttl))?;
+            if ttl > cress_api::cli::TOKEN_TTL_CAP_SECONDS && !args.allow_long_ttl {
+                anyhow::bail!(
+                    "--ttl {ttl} is over a day ({} seconds): add --allow-long-ttl to mint a token that cannot be revoked for so long",
+                    cress_api::cli::TOKEN_TTL_CAP_SECONDS
+                );
+            }
+            let subject = args
+                .sub
+                .unwrap_or_else(|| format!("cress-api-cli:{}", uuid::Uuid::now_v7()));
+            let token = keys.sign(&keys.claims_for(&subject, &role, ttl))?;
             println!("{token}");
             Ok(())
         }

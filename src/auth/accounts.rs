@@ -43,11 +43,7 @@ pub async fn create_user(
         organisation_id: role.org(),
         active: true,
     };
-    let passwords = passwords.clone();
-    let password = password.clone();
-    let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
-        .await
-        .context("password hashing did not finish")??;
+    let hash = passwords.hash_in_turn(password.clone()).await?;
     store
         .create_user(&fields, &hash, &Actor::system())
         .await

@@ -1,134 +1,143 @@
-//! Failed logins, counted per account and per client IP address over a sliding window, in the
-//! memory of this instance: behind a load balancer each instance counts its own (so the limits
-//! multiply by the number of instances), and a restart forgets them.
+//! Failed logins, counted in the database (so every instance shares the counts, and a restart
+//! keeps them) on three counters per attempt:
+//!
+//! - the account from this client address: `LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP` (5), the
+//!   limit a guesser meets; it cannot lock the owner out at another address;
+//! - the account from anywhere: `LOGIN_MAX_FAILURES_PER_ACCOUNT` (100), a much higher ceiling that
+//!   only an attack spread over many addresses reaches;
+//! - the address whatever the account: `LOGIN_MAX_FAILURES_PER_IP` (20), against one address
+//!   trying many accounts.
+//!
+//! Each within `LOGIN_FAILURE_WINDOW_SECONDS` (15 minutes). An attempt reserves one failure on
+//! each counter before its password is checked (refused with 429 when a counter is used up, and
+//! then counted nowhere), and gives it back when the password was right: so parallel guesses
+//! count exactly as sequential ones do, however many arrive at once. A right password clears the
+//! counter of its account from its address.
 
-use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use sha2::{Digest, Sha256};
 
 use crate::config::AuthSettings;
+use crate::store::logins::{Counter, Reservation};
+use crate::store::{Store, StoreError};
 
-/// Beyond this many tracked keys, expired entries are swept before adding one, so that a flood
-/// of distinct names cannot grow the maps without bound.
-const SWEEP_ABOVE: usize = 10_000;
+/// Counters whose window ended are deleted, this many at most per failed login.
+const PURGE_BATCH: i64 = 100;
 
-/// The failed-login counters of this instance.
-#[derive(Debug)]
+/// The limits of failed logins.
+#[derive(Debug, Clone)]
 pub struct LoginLimiter {
-    window: Duration,
+    window: TimeDelta,
+    per_account_and_ip: u32,
     per_account: u32,
     per_ip: u32,
-    accounts: Mutex<HashMap<String, VecDeque<Instant>>>,
-    addresses: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+/// The failure reserved by an attempt, to give back if its password is right.
+#[derive(Debug)]
+#[must_use = "a reserved failure is given back with `succeeded`, or kept by dropping it"]
+pub struct Attempt {
+    counters: Vec<Counter>,
 }
 
 impl LoginLimiter {
     pub fn new(settings: &AuthSettings) -> Self {
         Self {
-            window: Duration::from_secs(settings.login_failure_window_seconds),
+            window: TimeDelta::seconds(i64::try_from(settings.login_failure_window_seconds).unwrap_or(i64::MAX / 4)),
+            per_account_and_ip: settings.login_max_failures_per_account_and_ip,
             per_account: settings.login_max_failures_per_account,
             per_ip: settings.login_max_failures_per_ip,
-            accounts: Mutex::default(),
-            addresses: Mutex::default(),
         }
     }
 
-    /// `Err(seconds to wait)` when the account or the address has used up its failures.
-    pub fn check(&self, account: &str, ip: Option<IpAddr>) -> Result<(), u64> {
-        let now = Instant::now();
-        let account_wait = wait(&self.accounts, &account.to_owned(), self.per_account, self.window, now);
-        let ip_wait = ip.and_then(|ip| wait(&self.addresses, &ip, self.per_ip, self.window, now));
-        match account_wait.into_iter().chain(ip_wait).max() {
-            Some(wait) => Err(wait.as_secs().max(1)),
-            None => Ok(()),
+    /// Reserves one failure for an attempt on `account` from `ip`: `Ok(Err(seconds to wait))`
+    /// when a counter has used up its failures.
+    pub async fn attempt(
+        &self,
+        store: &Store,
+        account: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<Result<Attempt, u64>, StoreError> {
+        let counters = self.counters(account, ip);
+        match store.reserve_login_failure(&counters, self.window).await? {
+            Reservation::Reserved => Ok(Ok(Attempt { counters })),
+            Reservation::Refused { retry_after } => {
+                Ok(Err(u64::try_from(retry_after.num_seconds()).unwrap_or(1).max(1)))
+            }
         }
     }
 
-    /// Counts one failed login.
-    pub fn failed(&self, account: &str, ip: Option<IpAddr>) {
-        let now = Instant::now();
-        record(&self.accounts, account.to_owned(), self.window, now);
-        if let Some(ip) = ip {
-            record(&self.addresses, ip, self.window, now);
+    /// The password was right: the reserved failure is given back, and the account's failures
+    /// from this address are cleared.
+    pub async fn succeeded(&self, store: &Store, attempt: Attempt) -> Result<(), StoreError> {
+        let Some(pair) = attempt.counters.first() else {
+            return Ok(());
+        };
+        store.release_login_failure(&attempt.counters, pair).await
+    }
+
+    /// The password was wrong: the reserved failure stays counted. Old counters are swept.
+    pub async fn failed(&self, store: &Store, attempt: Attempt) {
+        drop(attempt);
+        if let Err(error) = store
+            .purge_login_limits(crate::store::now() - self.window, PURGE_BATCH)
+            .await
+        {
+            tracing::warn!(error = %error, "expired login counters could not be deleted");
         }
     }
 
-    /// A successful login clears the account's failures (not the address's: one good account
-    /// must not let an address go on guessing others).
-    pub fn succeeded(&self, account: &str) {
-        if let Ok(mut accounts) = self.accounts.lock() {
-            accounts.remove(account);
+    /// The counters of an attempt, the pair first (see `succeeded`). Without a known address,
+    /// the attempt counts on the account alone, at the pair's limit.
+    fn counters(&self, account: &str, ip: Option<IpAddr>) -> Vec<Counter> {
+        let key = |name: &str| {
+            Sha256::digest(name.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        match ip {
+            Some(ip) => vec![
+                Counter {
+                    key: key(&format!("account+address\n{account}\n{ip}")),
+                    limit: self.per_account_and_ip,
+                },
+                Counter {
+                    key: key(&format!("account\n{account}")),
+                    limit: self.per_account,
+                },
+                Counter {
+                    key: key(&format!("address\n{ip}")),
+                    limit: self.per_ip,
+                },
+            ],
+            None => vec![Counter {
+                key: key(&format!("account+address\n{account}\n")),
+                limit: self.per_account_and_ip,
+            }],
         }
     }
-}
-
-/// How long until the oldest failure within the window leaves it, when `limit` are used up.
-fn wait<K: std::hash::Hash + Eq>(
-    map: &Mutex<HashMap<K, VecDeque<Instant>>>,
-    key: &K,
-    limit: u32,
-    window: Duration,
-    now: Instant,
-) -> Option<Duration> {
-    let mut map = map.lock().ok()?;
-    let failures = map.get_mut(key)?;
-    while failures.front().is_some_and(|at| now.duration_since(*at) >= window) {
-        failures.pop_front();
-    }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if failures.len() < limit {
-        return None;
-    }
-    let oldest = failures.get(failures.len() - limit)?;
-    Some(window.saturating_sub(now.duration_since(*oldest)))
-}
-
-fn record<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, VecDeque<Instant>>>, key: K, window: Duration, now: Instant) {
-    let Ok(mut map) = map.lock() else { return };
-    if map.len() > SWEEP_ABOVE {
-        map.retain(|_, failures| failures.back().is_some_and(|at| now.duration_since(*at) < window));
-    }
-    map.entry(key).or_default().push_back(now);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn limiter() -> LoginLimiter {
-        let mut settings = AuthSettings::with_secret("unused");
-        settings.login_max_failures_per_account = 3;
-        settings.login_max_failures_per_ip = 5;
-        LoginLimiter::new(&settings)
-    }
-
     #[test]
-    fn check_refuses_an_account_after_its_failures_and_says_how_long_to_wait() {
-        let limiter = limiter();
+    fn counters_are_the_pair_first_then_the_account_then_the_address_and_name_nothing_in_clear() {
+        let limiter = LoginLimiter::new(&AuthSettings::with_secret("unused"));
         let ip: Option<IpAddr> = "192.0.2.1".parse().ok();
-        for _ in 0..3 {
-            assert!(limiter.check("a@example.org", ip).is_ok());
-            limiter.failed("a@example.org", ip);
-        }
-        let wait = limiter.check("a@example.org", ip).unwrap_err();
-        assert!((1..=900).contains(&wait), "{wait}");
-        assert!(
-            limiter.check("b@example.org", ip).is_ok(),
-            "another account from the same address"
-        );
-        limiter.succeeded("a@example.org");
-        assert!(limiter.check("a@example.org", ip).is_ok());
-    }
-
-    #[test]
-    fn check_refuses_an_address_after_its_failures_whatever_the_account() {
-        let limiter = limiter();
-        let ip: Option<IpAddr> = "192.0.2.2".parse().ok();
-        for n in 0..5 {
-            limiter.failed(&format!("user{n}@example.org"), ip);
-        }
-        assert!(limiter.check("fresh@example.org", ip).is_err());
-        assert!(limiter.check("fresh@example.org", "192.0.2.3".parse().ok()).is_ok());
+        let counters = limiter.counters("claire@example.org", ip);
+        let limits: Vec<u32> = counters.iter().map(|c| c.limit).collect();
+        assert_eq!(limits, [5, 100, 20]);
+        assert!(counters.iter().all(|c| c.key.len() == 64 && !c.key.contains('@')));
+        let elsewhere = limiter.counters("claire@example.org", "192.0.2.2".parse().ok());
+        assert_ne!(counters[0], elsewhere[0], "another address: another pair");
+        assert_eq!(counters[1], elsewhere[1], "the same account");
+        assert_ne!(counters[2], elsewhere[2], "another address");
+        let other_account = limiter.counters("paul@example.org", ip);
+        assert_eq!(counters[2], other_account[2], "the same address");
     }
 }

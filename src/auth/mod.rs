@@ -24,6 +24,7 @@ pub struct Auth {
     pub limiter: limiter::LoginLimiter,
     pub access_ttl_seconds: u64,
     pub refresh_ttl_seconds: u64,
+    pub refresh_session_max_seconds: u64,
 }
 
 impl Auth {
@@ -34,6 +35,7 @@ impl Auth {
             limiter: limiter::LoginLimiter::new(&settings.auth),
             access_ttl_seconds: settings.auth.access_token_ttl_seconds,
             refresh_ttl_seconds: settings.auth.refresh_token_ttl_seconds,
+            refresh_session_max_seconds: settings.auth.refresh_session_max_seconds,
         })
     }
 

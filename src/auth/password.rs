@@ -1,11 +1,15 @@
 //! Passwords (argon2id) and the random secrets of machine clients and refresh tokens.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::config::AuthSettings;
 
@@ -14,13 +18,31 @@ pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Longest password accepted: enough for any passphrase, short enough to hash quickly.
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
-/// Hashes and checks passwords with argon2id at the configured cost. Holds a hash of a random
-/// password, checked when the e-mail is unknown, so that an unknown e-mail and a wrong
-/// password take about the same time.
+/// Password hashes computed at once, at most, per core: each takes `PASSWORD_HASH_MEMORY_KIB`
+/// (19 MiB) while it runs, so memory stays bounded however many logins arrive together; the
+/// others wait their turn.
+const HASHES_PER_CORE: usize = 2;
+
+/// How long a login waits for its turn to check its password before it is answered 429.
+const LOGIN_WAIT: Duration = Duration::from_secs(10);
+
+/// Hashes and checks passwords with argon2id at the configured cost, a few at a time, off the
+/// async workers. Holds a hash of a random password, checked when the e-mail is unknown, so that
+/// an unknown e-mail and a wrong password take about the same time.
 #[derive(Clone)]
 pub struct Passwords {
     params: Params,
     dummy_hash: String,
+    turns: Arc<Semaphore>,
+}
+
+/// Why a password could not be checked.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("too many passwords are being checked at once")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
 }
 
 impl std::fmt::Debug for Passwords {
@@ -41,9 +63,11 @@ impl Passwords {
             None,
         )
         .map_err(|e| anyhow::anyhow!("PASSWORD_HASH_MEMORY_KIB or PASSWORD_HASH_ITERATIONS is out of range: {e}"))?;
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let mut passwords = Self {
             params,
             dummy_hash: String::new(),
+            turns: Arc::new(Semaphore::new(HASHES_PER_CORE * cores)),
         };
         passwords.dummy_hash = passwords.hash(&SecretString::from(random_token()))?;
         Ok(passwords)
@@ -51,6 +75,39 @@ impl Passwords {
 
     fn argon2(&self) -> Argon2<'static> {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    /// The PHC string of a password, computed in its turn off the async workers (waiting as long
+    /// as it takes: accounts are made by administrators and commands, few at a time).
+    pub async fn hash_in_turn(&self, password: SecretString) -> anyhow::Result<String> {
+        let turn = Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .context("the password hashing turns are closed")?;
+        let passwords = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            passwords.hash(&password)
+        })
+        .await
+        .context("password hashing did not finish")?
+    }
+
+    /// Whether `password` matches `hash` (see [`Self::verify`]), checked in its turn off the
+    /// async workers; [`CheckError::Busy`] when the turn does not come within 10 seconds.
+    pub async fn verify_in_turn(&self, password: SecretString, hash: Option<String>) -> Result<bool, CheckError> {
+        let turn = match tokio::time::timeout(LOGIN_WAIT, Arc::clone(&self.turns).acquire_owned()).await {
+            Ok(Ok(turn)) => turn,
+            Ok(Err(closed)) => return Err(CheckError::Failed(closed.into())),
+            Err(_) => return Err(CheckError::Busy),
+        };
+        let passwords = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            passwords.verify(&password, hash.as_deref())
+        })
+        .await
+        .map_err(|e| CheckError::Failed(anyhow::anyhow!("the password check did not finish: {e}")))
     }
 
     /// The PHC string (`$argon2id$v=19$m=…`) of a password, with a fresh random salt.

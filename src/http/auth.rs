@@ -11,7 +11,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::password::{constant_time_eq, random_token, secret_digest};
+use crate::auth::password::{CheckError, constant_time_eq, random_token, secret_digest};
 use crate::auth::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -131,8 +131,11 @@ enum Grant {
 /// one is used up, and presenting it again revokes every token of its session.
 ///
 /// An unknown e-mail and a wrong password get the same 401 (`invalid_grant`); a bad client gets
-/// 401 `invalid_client`. After 5 failed logins for an account within 15 minutes, or 20 from
-/// one address, the answer is 429 with `Retry-After` (counted per server instance).
+/// 401 `invalid_client`. After 5 failed logins for an account from one address within 15
+/// minutes, 100 for an account from all addresses, or 20 from one address whatever the account,
+/// the answer is 429 with `Retry-After` (counted in the database: every instance shares the
+/// counts). A failure is counted before the password is checked, so parallel guesses count as
+/// sequential ones; a right password gives it back.
 #[utoipa::path(
     tag = "auth",
     security(()),
@@ -160,7 +163,7 @@ pub async fn issue_token(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let grant = read_grant(&req, &body)?;
-    let ip = req.peer_addr().map(|address| address.ip());
+    let ip = crate::http::client_address::client_address(&req);
     let answer = match grant {
         Grant::Password { email, password } => password_grant(&state, email, password, ip).await?,
         Grant::ClientCredentials {
@@ -224,20 +227,34 @@ async fn password_grant(
 ) -> Result<TokenResponse, ApiError> {
     let auth = &state.auth;
     let email: String = email.trim().to_lowercase().chars().take(254).collect();
-    auth.limiter.check(&email, ip).map_err(too_many_failures)?;
+    // A failure is reserved before the password is checked: parallel guesses count as
+    // sequential ones.
+    let attempt = auth
+        .limiter
+        .attempt(&state.store, &email, ip)
+        .await?
+        .map_err(too_many_failures)?;
     let credentials = state.store.find_user_credentials(&email).await?;
     // An inactive account is checked against the dummy hash too: same answer, same time.
     let hash = credentials
         .as_ref()
         .filter(|c| c.user.fields.active)
         .map(|c| c.password_hash.clone());
-    let passwords = auth.passwords.clone();
-    let password = SecretString::from(password);
-    let matches = web::block(move || passwords.verify(&password, hash.as_deref()))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("password check did not finish: {e}")))?;
+    let matches = match auth.passwords.verify_in_turn(SecretString::from(password), hash).await {
+        Ok(matches) => matches,
+        Err(CheckError::Busy) => {
+            // Not a failure of this account: give the reservation back.
+            auth.limiter.succeeded(&state.store, attempt).await?;
+            tracing::warn!("login refused: too many passwords are being checked at once");
+            return Err(ApiError::TooManyRequests {
+                retry_after: 1,
+                detail: "too many logins are being checked at once; try again in a second".into(),
+            });
+        }
+        Err(CheckError::Failed(error)) => return Err(ApiError::Internal(error)),
+    };
     let Some(user) = credentials.filter(|_| matches).map(|c| c.user) else {
-        auth.limiter.failed(&email, ip);
+        auth.limiter.failed(&state.store, attempt).await;
         tracing::info!("login refused");
         return Err(oauth(
             StatusCode::UNAUTHORIZED,
@@ -245,10 +262,11 @@ async fn password_grant(
             "the e-mail or the password is wrong",
         ));
     };
-    auth.limiter.succeeded(&email);
+    auth.limiter.succeeded(&state.store, attempt).await?;
     let role = stored_role(user.fields.role(), "user")?;
     let refresh_token = random_token();
-    let expires_at = crate::store::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
+    let lifetime = auth.refresh_ttl_seconds.min(auth.refresh_session_max_seconds);
+    let expires_at = crate::store::now() + chrono::Duration::seconds(ttl(lifetime));
     state
         .store
         .start_refresh_family(user.id, &secret_digest(&refresh_token), expires_at)
@@ -266,14 +284,18 @@ async fn client_credentials_grant(
 ) -> Result<TokenResponse, ApiError> {
     let auth = &state.auth;
     let account: String = format!("client:{client_id}").chars().take(254).collect();
-    auth.limiter.check(&account, ip).map_err(too_many_failures)?;
+    let attempt = auth
+        .limiter
+        .attempt(&state.store, &account, ip)
+        .await?
+        .map_err(too_many_failures)?;
     let credentials = state.store.find_api_client_credentials(client_id).await?;
     let digest = secret_digest(secret);
     let client = credentials
         .filter(|c| c.client.fields.active && constant_time_eq(&digest, &c.secret_hash))
         .map(|c| c.client);
     let Some(client) = client else {
-        auth.limiter.failed(&account, ip);
+        auth.limiter.failed(&state.store, attempt).await;
         tracing::info!("client authentication refused");
         return Err(ApiError::OAuth {
             status: StatusCode::UNAUTHORIZED,
@@ -282,7 +304,7 @@ async fn client_credentials_grant(
             basic,
         });
     };
-    auth.limiter.succeeded(&account);
+    auth.limiter.succeeded(&state.store, attempt).await?;
     let role = stored_role(client.fields.role(), "API client")?;
     tracing::info!(api_client.id = %client.id, "client authenticated");
     tokens_for(state, &client.client_id, &role, None)
@@ -294,7 +316,12 @@ async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<Token
     let expires_at = crate::store::now() + chrono::Duration::seconds(ttl(auth.refresh_ttl_seconds));
     let rotation = state
         .store
-        .rotate_refresh_token(&secret_digest(token), &secret_digest(&next), expires_at)
+        .rotate_refresh_token(
+            &secret_digest(token),
+            &secret_digest(&next),
+            expires_at,
+            chrono::Duration::seconds(ttl(auth.refresh_session_max_seconds)),
+        )
         .await?;
     let refused = |detail: &str| oauth(StatusCode::UNAUTHORIZED, "invalid_grant", detail);
     let user_id = match rotation {
@@ -304,7 +331,11 @@ async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<Token
                 "this refresh token was used already, so every token of its session is now revoked; log in again",
             ));
         }
-        Rotation::Invalid => return Err(refused("the refresh token is unknown, expired or revoked")),
+        Rotation::Invalid => {
+            return Err(refused(
+                "the refresh token is unknown, expired or revoked, or its session is over; log in again",
+            ));
+        }
     };
     let user = match state.store.get_user(user_id).await {
         Ok(user) if user.fields.active => user,

@@ -333,12 +333,13 @@ fn check_password(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<S
     }
 }
 
-/// Hashes a password off the async workers (argon2 is deliberately slow).
+/// Hashes a password in its turn, off the async workers (argon2 is deliberately slow).
 pub(crate) async fn hash_password(state: &web::Data<AppState>, password: SecretString) -> Result<String, ApiError> {
-    let passwords = state.auth.passwords.clone();
-    web::block(move || passwords.hash(&password))
+    state
+        .auth
+        .passwords
+        .hash_in_turn(password)
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("password hashing did not finish: {e}")))?
         .map_err(ApiError::Internal)
 }
 

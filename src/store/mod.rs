@@ -22,6 +22,7 @@ pub mod clubs;
 pub mod esus;
 pub mod events;
 pub mod idempotency;
+pub mod logins;
 pub mod organisations;
 pub mod references;
 pub mod sponsorships;

@@ -58,13 +58,16 @@ impl Store {
     }
 
     /// Uses the token whose digest is `old_hash` and stores `new_hash` in its family, or says
-    /// why not.
+    /// why not. A family (a session) lives at most `session_max` from its login: the new token
+    /// expires at `new_expires_at` or at the end of the session, whichever comes first, and a
+    /// session that is over is refused.
     #[tracing::instrument(skip_all)]
     pub async fn rotate_refresh_token(
         &self,
         old_hash: &str,
         new_hash: &str,
         new_expires_at: DateTime<Utc>,
+        session_max: chrono::TimeDelta,
     ) -> Result<Rotation, StoreError> {
         let at = now();
         let row = with_conn!(self, conn => {
@@ -88,6 +91,18 @@ impl Store {
         if row.expires_at <= at {
             return Ok(Rotation::Invalid);
         }
+        let session_started_at: DateTime<Utc> = with_conn!(self, conn => {
+            sqlx::query_scalar("select min(created_at) from refresh_tokens where family_id = $1")
+                .bind(row.family_id)
+                .fetch_one(&mut *conn)
+                .await
+        })
+        .map_err(|e| classify(e, "refresh token"))?;
+        let session_ends_at = session_started_at + session_max;
+        if session_ends_at <= at {
+            return Ok(Rotation::Invalid);
+        }
+        let new_expires_at = new_expires_at.min(session_ends_at);
         // The compare-and-set on used_at makes two concurrent uses of one token a replay.
         let rotated = with_conn!(self, conn => {
             async {

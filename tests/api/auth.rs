@@ -757,6 +757,56 @@ fn cli_token_refuses_a_scoped_role_without_its_scope() {
     assert_eq!(principal.role, Role::CressManager { region: region("76") });
 }
 
+#[test]
+fn cli_token_gives_each_token_a_subject_of_its_own_unless_sub_is_given() {
+    // Arrange
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let env = [("JWT_SECRET", TEST_JWT_SECRET)];
+    let subject = |args: &[&str]| {
+        let token = stdout_of(&cress_api(dir.path(), args, &env, ""));
+        keys().verify(token.trim()).expect("a valid token").subject
+    };
+    // Act
+    let first = subject(&["token", "--role", "admin"]);
+    let second = subject(&["token", "--role", "viewer"]);
+    let named = subject(&["token", "--role", "viewer", "--sub", "mutuelle-sync"]);
+    // Assert
+    assert_ne!(first, second, "two tokens, two subjects");
+    assert!(
+        first.starts_with("cress-api-cli:") && second.starts_with("cress-api-cli:"),
+        "{first} {second}"
+    );
+    assert_eq!(named, "mutuelle-sync");
+}
+
+#[test]
+fn cli_token_refuses_a_ttl_over_a_day_unless_allow_long_ttl_is_given() {
+    // Arrange
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let env = [("JWT_SECRET", TEST_JWT_SECRET)];
+    // Act
+    let day = cress_api(dir.path(), &["token", "--role", "viewer", "--ttl", "86400"], &env, "");
+    let year = cress_api(
+        dir.path(),
+        &["token", "--role", "viewer", "--ttl", "31536000"],
+        &env,
+        "",
+    );
+    let allowed = cress_api(
+        dir.path(),
+        &["token", "--role", "viewer", "--ttl", "31536000", "--allow-long-ttl"],
+        &env,
+        "",
+    );
+    // Assert
+    stdout_of(&day);
+    assert!(!year.status.success(), "a year without the flag");
+    assert!(year.stdout.is_empty(), "no token printed");
+    assert!(String::from_utf8_lossy(&year.stderr).contains("--allow-long-ttl"));
+    let token = stdout_of(&allowed);
+    assert!(keys().verify(token.trim()).is_ok());
+}
+
 on_both_backends! {
     async fn cli_user_create_reads_the_password_from_stdin_or_cress_password_and_the_user_logs_in(app: TestApp) {
         let dir = tempfile::tempdir().expect("a temporary folder");
