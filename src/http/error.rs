@@ -44,6 +44,13 @@ pub struct Problem {
     /// For 422: one entry per failing field (several per field are possible).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Bulk imports (`rows_invalid`): how many field errors the rows have in all; `errors` shows
+    /// the first 100 of them, by row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_count: Option<u64>,
+    /// Bulk imports (`rows_invalid`): how many field errors there are of each `code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_counts: Option<std::collections::BTreeMap<String, u64>>,
     /// For 409 on a duplicate: the id of the record that already holds the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<uuid::Uuid>,
@@ -51,6 +58,42 @@ pub struct Problem {
     /// `invalid_grant`, `invalid_client`, `invalid_request` or `unsupported_grant_type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// How many row errors of a bulk import are shown: the answer stays small whatever the file.
+pub const ROW_ERRORS_SHOWN: usize = 100;
+
+/// The field errors of a bulk import's rows, in bounded memory: the first
+/// [`ROW_ERRORS_SHOWN`] by row, and how many there are in all and of each code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowErrors {
+    first: Vec<FieldError>,
+    pub total: u64,
+    pub by_code: std::collections::BTreeMap<String, u64>,
+}
+
+impl RowErrors {
+    /// Counts `error` (which names its row), and keeps it while it is among the first.
+    pub fn push(&mut self, error: FieldError) {
+        self.total += 1;
+        *self.by_code.entry(error.code.clone()).or_default() += 1;
+        self.first.push(error);
+        if self.first.len() >= 2 * ROW_ERRORS_SHOWN {
+            self.keep_first();
+        }
+    }
+
+    /// The first errors by row (within a row, in the order they were found).
+    pub fn shown(&self) -> Vec<FieldError> {
+        let mut shown = self.clone();
+        shown.keep_first();
+        shown.first
+    }
+
+    fn keep_first(&mut self) {
+        self.first.sort_by_key(|e| e.row);
+        self.first.truncate(ROW_ERRORS_SHOWN);
+    }
 }
 
 /// One failing field of a request body (of one row, for a bulk import).
@@ -201,7 +244,7 @@ pub enum ApiError {
     /// 422: rows of a bulk import break the rules, so nothing was imported; `errors` lists them
     /// with their row numbers.
     #[error("{detail}")]
-    RowsInvalid { detail: String, errors: Vec<FieldError> },
+    RowsInvalid { detail: String, errors: RowErrors },
     /// 413: the body is larger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -332,8 +375,17 @@ impl ApiError {
             detail: self.detail(),
             code: code.into(),
             errors: match self {
-                Self::Invalid(errors) | Self::RowsInvalid { errors, .. } => errors.clone(),
+                Self::Invalid(errors) => errors.clone(),
+                Self::RowsInvalid { errors, .. } => errors.shown(),
                 _ => Vec::new(),
+            },
+            error_count: match self {
+                Self::RowsInvalid { errors, .. } => Some(errors.total),
+                _ => None,
+            },
+            error_counts: match self {
+                Self::RowsInvalid { errors, .. } => Some(errors.by_code.clone()),
+                _ => None,
             },
             existing_id: match self {
                 Self::Conflict { existing_id, .. } => *existing_id,
@@ -580,6 +632,8 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
         detail,
         code: code.to_owned(),
         errors: Vec::new(),
+        error_count: None,
+        error_counts: None,
         existing_id: None,
         error: None,
     }

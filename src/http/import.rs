@@ -17,8 +17,8 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, Kind, Target};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
-use crate::http::csv::{TEXT_CSV, read_table};
-use crate::http::error::{ApiError, FieldError, Problem};
+use crate::http::csv::{TEXT_CSV, read_records, unneutralised};
+use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, Unauthorized, Unavailable, UnsupportedMediaType};
@@ -131,6 +131,8 @@ pub struct SkippedRow {
     "errors": [
         {"row": 3, "field": "siren", "code": "invalid_checksum", "message": "775672273 fails the SIREN check digit (Luhn)"}
     ],
+    "error_count": 1,
+    "error_counts": {"invalid_checksum": 1},
     "skipped_rows": [
         {"row": 4, "siren": "775672272", "existing_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11"}
     ]
@@ -150,8 +152,12 @@ pub struct ImportReport {
     pub skipped: u64,
     /// Rows not imported because they break a rule, listed in `errors`.
     pub failed: u64,
-    /// Every failing field of every failing row, by row.
+    /// The failing fields of the failing rows, by row: the first 100 (see `error_count`).
     pub errors: Vec<FieldError>,
+    /// How many failing fields the rows have in all.
+    pub error_count: u64,
+    /// How many failing fields there are of each `code`.
+    pub error_counts: std::collections::BTreeMap<String, u64>,
     pub skipped_rows: Vec<SkippedRow>,
 }
 
@@ -174,8 +180,10 @@ pub struct ImportReport {
 /// of a PATCH. Cress managers import into their own region only: other rows fail with
 /// `forbidden` and are never written.
 ///
-/// `mode=all_or_nothing` (default): any failing row makes a 422 `rows_invalid` listing every
-/// failing field with its `row`, and nothing is written. `mode=valid_only`: the valid rows are
+/// `mode=all_or_nothing` (default): any failing row makes a 422 `rows_invalid` listing the
+/// failing fields with their `row` (the first 100 by row; `error_count` says how many there are
+/// in all and `error_counts` how many of each code, so that the answer stays small whatever the
+/// file), and nothing is written. `mode=valid_only`: the valid rows are
 /// written and the others reported in the 200 answer. The writes run in one transaction: a
 /// failure (another request taking an identifier or changing an organisation meanwhile, 409)
 /// writes nothing. A malformed CSV file (not UTF-8, no header line, an unclosed quote, a row
@@ -221,7 +229,7 @@ pub struct ImportReport {
                 "code": "payload_too_large"
             })),
         (status = 415, response = UnsupportedMediaType),
-        (status = 422, description = "A CSV body that is not a well-formed table (`malformed_csv`, naming the line), unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`, every failing field with its `row`); nothing was written.",
+        (status = 422, description = "A CSV body that is not a well-formed table (`malformed_csv`, naming the line), unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`: the first 100 failing fields with their `row`, `error_count` and `error_counts`); nothing was written.",
             body = Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/rows_invalid",
@@ -229,7 +237,9 @@ pub struct ImportReport {
                 "status": 422,
                 "detail": "1 of 2 rows is invalid; nothing was imported",
                 "code": "rows_invalid",
-                "errors": [{"row": 2, "field": "region_code", "code": "unknown_code", "message": "05 is not a region code"}]
+                "errors": [{"row": 2, "field": "region_code", "code": "unknown_code", "message": "05 is not a region code"}],
+                "error_count": 1,
+                "error_counts": {"unknown_code": 1}
             })),
         (status = 500, response = InternalError),
         (status = 503, response = Unavailable),
@@ -248,14 +258,17 @@ pub async fn import_organisations(
     let format = body_format(&req)?;
     let limit = req.app_data::<ImportLimit>().map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
     let body = read_limited(req.headers(), payload, limit).await?;
-    let rows = match format {
-        BodyFormat::Csv => csv_rows(&body)?,
-        BodyFormat::Json => json_rows(&body)?,
-    };
-    drop(body);
     let mode = params.mode.unwrap_or_default();
     let on_conflict = params.on_conflict.unwrap_or_default();
-    let plan = Plan::check(&caller, &state, rows, on_conflict).await?;
+    // Each row is checked as it is read: only the valid ones and the first errors stay in
+    // memory, never the whole file as a table.
+    let mut plan = Plan::checking(&caller, on_conflict);
+    match format {
+        BodyFormat::Csv => csv_rows(&body, |row| plan.check_row(row))?,
+        BodyFormat::Json => json_rows(&body, |row| plan.check_row(row))?,
+    }
+    drop(body);
+    let plan = plan.check_against_register(&state).await?;
     if mode == ImportMode::AllOrNothing && plan.failed > 0 {
         let detail = match plan.failed {
             1 => format!("1 of {} rows is invalid; nothing was imported", plan.rows),
@@ -286,7 +299,9 @@ pub async fn import_organisations(
         unchanged: plan.unchanged,
         skipped: plan.skipped_rows.len() as u64,
         failed: plan.failed,
-        errors: plan.errors,
+        errors: plan.errors.shown(),
+        error_count: plan.errors.total,
+        error_counts: plan.errors.by_code,
         skipped_rows: plan.skipped_rows,
     }))
 }
@@ -332,16 +347,19 @@ struct Row {
     fields: Result<Map<String, Value>, FieldError>,
 }
 
-/// The rows of a CSV file; its header must name known columns only, once each.
-fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
+/// Reads the rows of a CSV file one by one into `each`; its header must name known columns
+/// only, once each.
+fn csv_rows(body: &[u8], mut each: impl FnMut(Row)) -> Result<(), ApiError> {
     // A CSV body is text by its media type: text that is not a well-formed table is content that
     // cannot be processed (422), as the schema (a string) cannot tell.
-    let table = read_table(body).map_err(|e| ApiError::Unprocessable {
+    let malformed = |e: crate::http::csv::CsvError| ApiError::Unprocessable {
         code: "malformed_csv",
         detail: e.0,
-    })?;
+    };
+    let records = read_records(body).map_err(malformed)?;
+    let header = records.header.clone();
     let mut errors = Vec::new();
-    for (index, name) in table.header.iter().enumerate() {
+    for (index, name) in header.iter().enumerate() {
         if !FIELDS.contains(&name.as_str()) && !READ_ONLY.contains(&name.as_str()) {
             errors.push(FieldError::new(
                 name.clone(),
@@ -351,7 +369,7 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
                     FIELDS.join(", ")
                 ),
             ));
-        } else if table.header[..index].contains(name) {
+        } else if header[..index].contains(name) {
             errors.push(FieldError::new(
                 name.clone(),
                 "duplicate_field",
@@ -362,65 +380,79 @@ fn csv_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let kept: Vec<(usize, &String)> = table
-        .header
+    let kept: Vec<(usize, &String)> = header
         .iter()
         .enumerate()
         .filter(|(_, name)| FIELDS.contains(&name.as_str()))
         .collect();
-    Ok(table
-        .records
-        .iter()
-        .zip(1..)
-        .map(|(record, number)| {
-            let fields = kept
-                .iter()
-                .map(|(index, name)| {
-                    let cell = &record[*index];
-                    let value = if cell.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::String(cell.clone())
-                    };
-                    ((*name).clone(), value)
-                })
-                .collect();
-            Row {
-                number,
-                fields: Ok(fields),
-            }
-        })
-        .collect())
+    for (record, number) in records.zip(1..) {
+        let (_, record) = record.map_err(malformed)?;
+        let fields = kept
+            .iter()
+            .map(|(index, name)| {
+                let cell = unneutralised(&record[*index]);
+                let value = if cell.is_empty() {
+                    Value::Null
+                } else {
+                    Value::String(cell.to_owned())
+                };
+                ((*name).clone(), value)
+            })
+            .collect();
+        each(Row {
+            number,
+            fields: Ok(fields),
+        });
+    }
+    Ok(())
 }
 
-/// The rows of a JSON array of objects; an element that is not an object fails its row.
-fn json_rows(body: &[u8]) -> Result<Vec<Row>, ApiError> {
-    let malformed = |detail: String| ApiError::bad_request("malformed_json", detail);
-    let value: Value =
-        serde_json::from_slice(body).map_err(|error| malformed(format!("the body is not valid JSON: {error}")))?;
-    let Value::Array(items) = value else {
-        return Err(malformed(
-            "the body must be a JSON array of organisations, such as [{\"name\": \"…\", …}]".into(),
-        ));
+/// Reads the elements of a JSON array one by one into `each` (never the whole array at once);
+/// an element that is not an object fails its row.
+fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
+    struct Rows<F>(F);
+
+    impl<'de, F: FnMut(Row)> serde::de::Visitor<'de> for Rows<F> {
+        type Value = ();
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON array of organisations")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            let mut number = 0;
+            while let Some(item) = seq.next_element::<Value>()? {
+                number += 1;
+                (self.0)(Row {
+                    number,
+                    fields: match item {
+                        Value::Object(mut fields) => {
+                            fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
+                            Ok(fields)
+                        }
+                        _ => Err(FieldError::new(
+                            "",
+                            "invalid_type",
+                            "each element must be a JSON object",
+                        )),
+                    },
+                });
+            }
+            Ok(())
+        }
+    }
+
+    let malformed = |error: serde_json::Error| {
+        let detail = if error.is_data() {
+            "the body must be a JSON array of organisations, such as [{\"name\": \"…\", …}]".to_owned()
+        } else {
+            format!("the body is not valid JSON: {error}")
+        };
+        ApiError::bad_request("malformed_json", detail)
     };
-    Ok(items
-        .into_iter()
-        .zip(1..)
-        .map(|(item, number)| Row {
-            number,
-            fields: match item {
-                Value::Object(mut fields) => {
-                    fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
-                    Ok(fields)
-                }
-                _ => Err(FieldError::new(
-                    "",
-                    "invalid_type",
-                    "each element must be a JSON object",
-                )),
-            },
-        })
-        .collect())
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    serde::Deserializer::deserialize_seq(&mut reader, Rows(each)).map_err(malformed)?;
+    reader.end().map_err(malformed)
 }
 
 /// A row that passed its own checks.
@@ -438,65 +470,97 @@ struct Plan {
     unchanged: u64,
     skipped_rows: Vec<SkippedRow>,
     failed: u64,
-    errors: Vec<FieldError>,
+    errors: RowErrors,
+}
+
+/// The rows being checked: first each alone as it is read ([`Checking::check_row`]), then the
+/// valid ones against the register ([`Checking::check_against_register`]).
+struct Checking<'a> {
+    caller: &'a Caller,
+    on_conflict: OnConflict,
+    plan: Plan,
+    valid: Vec<Valid>,
+    seen: HashMap<(Identifier, String), u64>,
 }
 
 impl Plan {
-    async fn check(
-        caller: &Caller,
-        state: &AppState,
-        rows: Vec<Row>,
-        on_conflict: OnConflict,
-    ) -> Result<Self, ApiError> {
-        let mut plan = Self {
-            rows: rows.len() as u64,
-            creates: Vec::new(),
-            updates: Vec::new(),
-            unchanged: 0,
-            skipped_rows: Vec::new(),
-            failed: 0,
-            errors: Vec::new(),
-        };
-        // Each row alone: its fields, then whether the caller may create it.
-        let mut valid = Vec::new();
-        let mut seen: HashMap<(Identifier, String), u64> = HashMap::new();
-        for row in rows {
-            let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
-                let request: CreateOrganisationRequest =
-                    parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
-                let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
-                let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
-                policy::require(caller, Action::Create, &target).map_err(row_errors)?;
-                Ok(Valid {
-                    number: row.number,
-                    fields,
-                    new,
-                })
-            });
-            let checked = checked.and_then(|row| {
-                let stored = OrganisationFields::from(&row.new);
-                let mut errors = Vec::new();
-                for identifier in Identifier::ALL {
-                    let Some(value) = identifier.of(&stored) else { continue };
-                    match seen.get(&(identifier, value.to_owned())) {
-                        Some(first) => errors.push(FieldError::new(
-                            identifier.column(),
-                            "duplicate_in_file",
-                            format!("row {first} has the same {} {value}", identifier.column()),
-                        )),
-                        None => {
-                            seen.insert((identifier, value.to_owned()), row.number);
-                        }
+    /// Starts checking the rows of `caller`.
+    fn checking(caller: &Caller, on_conflict: OnConflict) -> Checking<'_> {
+        Checking {
+            caller,
+            on_conflict,
+            plan: Self {
+                rows: 0,
+                creates: Vec::new(),
+                updates: Vec::new(),
+                unchanged: 0,
+                skipped_rows: Vec::new(),
+                failed: 0,
+                errors: RowErrors::default(),
+            },
+            valid: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn fail(&mut self, row: u64, errors: Vec<FieldError>) {
+        self.failed += 1;
+        for error in errors {
+            self.errors.push(error.on_row(row));
+        }
+    }
+}
+
+impl Checking<'_> {
+    /// One row alone: its fields, whether the caller may create it, and its identifiers against
+    /// the rows before it.
+    fn check_row(&mut self, row: Row) {
+        self.plan.rows += 1;
+        let caller = self.caller;
+        let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
+            let request: CreateOrganisationRequest = parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
+            let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
+            let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
+            policy::require(caller, Action::Create, &target).map_err(row_errors)?;
+            Ok(Valid {
+                number: row.number,
+                fields,
+                new,
+            })
+        });
+        let checked = checked.and_then(|row| {
+            let stored = OrganisationFields::from(&row.new);
+            let mut errors = Vec::new();
+            for identifier in Identifier::ALL {
+                let Some(value) = identifier.of(&stored) else { continue };
+                match self.seen.get(&(identifier, value.to_owned())) {
+                    Some(first) => errors.push(FieldError::new(
+                        identifier.column(),
+                        "duplicate_in_file",
+                        format!("row {first} has the same {} {value}", identifier.column()),
+                    )),
+                    None => {
+                        self.seen.insert((identifier, value.to_owned()), row.number);
                     }
                 }
-                if errors.is_empty() { Ok(row) } else { Err(errors) }
-            });
-            match checked {
-                Ok(row) => valid.push(row),
-                Err(errors) => plan.fail(row.number, errors),
             }
+            if errors.is_empty() { Ok(row) } else { Err(errors) }
+        });
+        match checked {
+            Ok(row) => self.valid.push(row),
+            Err(errors) => self.plan.fail(row.number, errors),
         }
-        // Against the register: known SIRENs, and SIRETs and RNAs held by others.
+    }
+
+    /// The valid rows against the register: known SIRENs, and SIRETs and RNAs held by others.
+    async fn check_against_register(self, state: &AppState) -> Result<Plan, ApiError> {
+        let Self {
+            caller,
+            on_conflict,
+            mut plan,
+            valid,
+            seen,
+        } = self;
         let mut holders: HashMap<(Identifier, String), Organisation> = HashMap::new();
         for identifier in Identifier::ALL {
             let values: Vec<String> = seen
@@ -532,13 +596,7 @@ impl Plan {
                 },
             }
         }
-        plan.errors.sort_by_key(|e| e.row);
         Ok(plan)
-    }
-
-    fn fail(&mut self, row: u64, errors: Vec<FieldError>) {
-        self.failed += 1;
-        self.errors.extend(errors.into_iter().map(|e| e.on_row(row)));
     }
 }
 

