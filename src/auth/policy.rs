@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | anonymous | public data: organisations' public profile, clubs, published events, public sponsorships without amounts | nothing |
 //! | viewer | all non-confidential data everywhere | nothing |
-//! | partner (`org`) | as viewer, plus its own sponsorships in full | its own organisation's profile; sponsorships where it is the sponsor |
+//! | partner (`org`) | as viewer, plus its own sponsorships in full | its own organisation's profile (not its [`REGISTER_FIELDS`]); sponsorships where it is the sponsor |
 //! | cress_manager (`region`) | as viewer, plus everything confidential in its region | organisations, accreditations, clubs, events and sponsorships of its region |
 //! | admin | everything | everything, users and API clients included |
 
@@ -220,6 +220,36 @@ pub fn require_change(caller: &Caller, before: &Target, after: &Target) -> Resul
     require(caller, Action::Update, after)
 }
 
+/// The fields of an organisation that are the register's own facts about it — its place (region),
+/// its identity (SIREN, SIRET, RNA) and its legal form (category, INSEE legal category) — which
+/// only its Cress (managers of its region) and administrators change. A partner edits the rest
+/// of its profile: description, contacts, website, address.
+pub const REGISTER_FIELDS: [&str; 6] = [
+    "region_code",
+    "siren",
+    "siret",
+    "rna",
+    "category",
+    "legal_category_code",
+];
+
+/// For an update that the caller may make (`require_change`): whether it may change each of the
+/// fields it changes. A partner may not change the [`REGISTER_FIELDS`] of its organisation: the
+/// 403 names the first such field.
+pub fn require_fields(caller: &Caller, kind: Kind, changed: &[&str]) -> Result<(), ApiError> {
+    let fixed = match (caller.role(), kind) {
+        (Some(Role::Partner { .. }), Kind::Organisation) => &REGISTER_FIELDS[..],
+        _ => &[],
+    };
+    match changed.iter().find(|field| fixed.contains(field)) {
+        Some(field) => Err(ApiError::Forbidden(format!(
+            "a partner may not change the {field} of its organisation: it is the register's own record, kept by \
+             the Cress of its region (ask it); a partner edits its profile (description, contacts, website, address)"
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn allows(role: &Role, action: Action, target: &Target) -> bool {
     if let Role::Admin = role {
         return true;
@@ -271,6 +301,12 @@ fn refusal(role: &Role, action: Action, target: &Target) -> String {
     }
 }
 
+/// Whether `caller` may read `target`: for a record an answer names (embeds) inside another,
+/// whose name is shown only to callers who may read it (its type and id are shown to all).
+pub fn reads(caller: &Caller, target: &Target) -> bool {
+    require(caller, Action::Read, target).is_ok()
+}
+
 /// Whether the caller sees the confidential fields (contact details, amounts, notes, audit
 /// trail) of a record of `region` belonging to `organisation` (the organisation itself, or a
 /// sponsorship's sponsor): administrators always, a Cress manager in its region, a partner for
@@ -312,6 +348,12 @@ impl ListScope {
     /// confidential columns of a CSV export are shown to it, empty on the other rows).
     pub fn sees_some_confidential(&self) -> bool {
         self.confidential != Confidential::Nobody
+    }
+
+    /// Whether the caller may read a record named in a row (see [`reads`]) whose `public` is
+    /// this: records that are not public are withheld from lists shown `public_only`.
+    pub fn reads(&self, public: bool) -> bool {
+        public || !self.public_only
     }
 
     /// Whether one row of the list shows its confidential fields.

@@ -514,9 +514,16 @@ impl From<StoreError> for ApiError {
                 detail: format!("another {what} already has {field} {value}"),
                 existing_id,
             },
-            StoreError::InUse { what, detail } => Self::Conflict {
+            StoreError::InUse {
+                what,
+                holders,
+                with_accounts,
+            } => Self::Conflict {
                 code: "in_use",
-                detail: format!("this {what} cannot be deleted: it is still referenced by {detail}"),
+                detail: format!(
+                    "this {what} cannot be deleted: it is still referenced by {}",
+                    crate::store::references::describe(&holders, with_accounts)
+                ),
                 existing_id: None,
             },
             StoreError::Conflict { code, detail } => Self::Conflict {

@@ -875,6 +875,7 @@ pub async fn create_event(
     policy::require_kind(&caller, Action::Create, Kind::Event)?;
     let new = check_draft(body.validate(), body.into())?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
+    require_club_of_caller(&caller, &state, new.club_id).await?;
     let created: Event = state.store.create_event::<ApiError>(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/events/{}", created.id);
     Ok(etag::created(location, Tagged::of(&EventResponse::from(created))?))
@@ -947,6 +948,9 @@ pub async fn update_event(
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Update, Kind::Event)?;
     let shape = patch.validate();
+    if let Some(club_id) = patch.club_id {
+        require_club_of_caller(&caller, &state, club_id).await?;
+    }
     let updated = state
         .store
         .update_event(id.into_inner(), &caller.actor()?, |current| {
@@ -966,6 +970,24 @@ pub async fn update_event(
         })
         .await?;
     Ok(etag::ok(Tagged::of(&EventResponse::from(updated))?))
+}
+
+/// An event may be held by a club only if the caller may change that club: a Cress manager
+/// points its events at the clubs of its own region. (An unknown club is left to the reference
+/// check, which answers 422 `not_found`.)
+async fn require_club_of_caller(caller: &Caller, state: &AppState, club_id: Option<Uuid>) -> Result<(), ApiError> {
+    let Some(club_id) = club_id else { return Ok(()) };
+    let club = match state.store.get_club(club_id).await {
+        Ok(club) => club,
+        Err(crate::store::StoreError::NotFound(_)) => return Ok(()),
+        Err(error) => return Err(error.into()),
+    };
+    let region = &club.fields.region_code;
+    policy::require(caller, Action::Update, &Target::club(region)).map_err(|_| {
+        ApiError::Forbidden(format!(
+            "the club {club_id} is a club of region {region}: an event may be held only by a club you may change"
+        ))
+    })
 }
 
 /// Delete an event, with its themes.

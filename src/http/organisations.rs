@@ -758,10 +758,32 @@ pub async fn update_organisation(
                 &before,
                 &Target::organisation(current.id, new.region_code.as_str()),
             )?;
+            policy::require_fields(
+                &caller,
+                Kind::Organisation,
+                &changed_register_fields(&current.fields, &OrganisationFields::from(&new)),
+            )?;
             Ok::<_, ApiError>(new)
         })
         .await?;
     Ok(etag::ok(Tagged::of(&shown_to(&caller, updated))?))
+}
+
+/// Which of the policy's [`policy::REGISTER_FIELDS`] an update changes.
+fn changed_register_fields(current: &OrganisationFields, new: &OrganisationFields) -> Vec<&'static str> {
+    let changes = [
+        current.region_code != new.region_code,
+        current.siren != new.siren,
+        current.siret != new.siret,
+        current.rna != new.rna,
+        current.category != new.category,
+        current.legal_category_code != new.legal_category_code,
+    ];
+    policy::REGISTER_FIELDS
+        .into_iter()
+        .zip(changes)
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect()
 }
 
 /// Delete an organisation.
@@ -808,7 +830,15 @@ pub async fn delete_organisation(
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             Ok(current.version)
         },
-        async |version| state.store.delete_organisation(id, Some(version), &actor).await,
+        // User accounts and API clients among the holders are named to administrators only.
+        async |version| {
+            let reads_accounts = policy::require(&caller, Action::Read, &Target::users()).is_ok();
+            state
+                .store
+                .delete_organisation(id, Some(version), &actor)
+                .await
+                .map_err(|e| e.shown_to_admin(reads_accounts))
+        },
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

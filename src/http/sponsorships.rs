@@ -48,8 +48,12 @@ pub struct BeneficiaryResponse {
     #[serde(rename = "type")]
     pub kind: BeneficiaryType,
     pub id: Uuid,
-    /// The club's or organisation's name, or the event's title.
-    pub name: String,
+    /// The club's or organisation's name, or the event's title; absent when the caller may not
+    /// read the beneficiary itself (an event not yet published, for anonymous callers): then
+    /// only its type and id are shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub name: Option<String>,
 }
 
 /// A sponsorship of the register. `amount_cents`, `counterparts_cents` and `notes` are
@@ -116,8 +120,9 @@ pub struct SponsorshipResponse {
 }
 
 impl SponsorshipResponse {
-    /// The sponsorship as shown to a caller who sees its confidential fields or not.
-    fn new(s: Sponsorship, confidential: bool) -> Self {
+    /// The sponsorship as shown to a caller who sees its confidential fields or not, and who
+    /// may read its beneficiary or not.
+    fn new(s: Sponsorship, confidential: bool, reads_beneficiary: bool) -> Self {
         let f = s.fields;
         Self {
             id: s.id,
@@ -126,7 +131,7 @@ impl SponsorshipResponse {
             beneficiary: BeneficiaryResponse {
                 kind: f.beneficiary.kind,
                 id: f.beneficiary.id,
-                name: s.beneficiary_name,
+                name: reads_beneficiary.then_some(s.beneficiary_name),
             },
             kind: f.kind,
             amount_cents: Confidential::shown_if(confidential, f.amount_cents),
@@ -709,7 +714,8 @@ async fn sponsorship_page(
         .into_iter()
         .map(|s| {
             let confidential = scope.sees_confidential(s.beneficiary_region.as_deref(), Some(s.fields.sponsor_id));
-            SponsorshipResponse::new(s, confidential)
+            let reads_beneficiary = scope.reads(s.beneficiary_public);
+            SponsorshipResponse::new(s, confidential, reads_beneficiary)
         })
         .collect();
     Ok((items, next_cursor))
@@ -916,6 +922,18 @@ fn target_of(new: &NewSponsorship, found: Referenced<'_>) -> Target {
     Target::sponsorship(new.sponsor_id, found.beneficiary_region, new.public)
 }
 
+/// The beneficiary of a sponsorship as the policy sees it, for reading.
+fn beneficiary_target(sponsorship: &Sponsorship) -> Target {
+    let region = sponsorship.beneficiary_region.as_deref();
+    match sponsorship.fields.beneficiary.kind {
+        BeneficiaryType::Event => Target::event(region, sponsorship.beneficiary_public),
+        BeneficiaryType::Club => Target::club(region.unwrap_or_default()),
+        BeneficiaryType::Organisation => {
+            Target::organisation(sponsorship.fields.beneficiary.id, region.unwrap_or_default())
+        }
+    }
+}
+
 /// The sponsorship with the confidential fields `caller` may see.
 fn shown_to(caller: &Caller, sponsorship: Sponsorship) -> SponsorshipResponse {
     let confidential = policy::sees_confidential(
@@ -923,5 +941,6 @@ fn shown_to(caller: &Caller, sponsorship: Sponsorship) -> SponsorshipResponse {
         sponsorship.beneficiary_region.as_deref(),
         Some(sponsorship.fields.sponsor_id),
     );
-    SponsorshipResponse::new(sponsorship, confidential)
+    let reads_beneficiary = policy::reads(caller, &beneficiary_target(&sponsorship));
+    SponsorshipResponse::new(sponsorship, confidential, reads_beneficiary)
 }

@@ -254,9 +254,15 @@ pub enum StoreError {
         value: String,
         existing_id: Option<uuid::Uuid>,
     },
-    /// The record is still referenced (`detail` says by what), so it cannot be deleted.
-    #[error("{what} is still referenced: {detail}")]
-    InUse { what: &'static str, detail: String },
+    /// The record is still referenced (`holders` says by what), so it cannot be deleted.
+    /// `with_accounts`: whether the answer may name user accounts and API clients among the
+    /// holders (administrators' data: false unless the caller is one, see [`StoreError::shown_to_admin`]).
+    #[error("{what} is still referenced: {}", references::describe(holders, *with_accounts))]
+    InUse {
+        what: &'static str,
+        holders: Vec<references::HolderCount>,
+        with_accounts: bool,
+    },
     /// The request breaks a rule that depends on the stored state (an illegal status change, a
     /// second open accreditation…): `code` is the problem code, `detail` says why.
     #[error("{detail}")]
@@ -268,6 +274,20 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+impl StoreError {
+    /// The same error, for an administrator: an `InUse` names user accounts and API clients too.
+    pub fn shown_to_admin(self, admin: bool) -> Self {
+        match self {
+            Self::InUse { what, holders, .. } => Self::InUse {
+                what,
+                holders,
+                with_accounts: admin,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Turns a driver error into a `StoreError`, by kind rather than by message text (which differs

@@ -8,16 +8,60 @@ use uuid::Uuid;
 use super::changes::{self, Actor, NewChange};
 use super::{Store, StoreError, classify, now, with_conn};
 
-/// One kind of holder: a query counting the rows that reference the id `$1`, and how to name
-/// one and several of them.
+/// One kind of holder: a query counting the rows that reference the id `$1`, how to name one
+/// and several of them, and whether they are accounts (users, API clients: administrators' data,
+/// named only to them).
 pub struct Reference {
     pub one: &'static str,
     pub many: &'static str,
     pub count_sql: &'static str,
+    pub account: bool,
 }
 
 const fn reference(one: &'static str, many: &'static str, count_sql: &'static str) -> Reference {
-    Reference { one, many, count_sql }
+    Reference {
+        one,
+        many,
+        count_sql,
+        account: false,
+    }
+}
+
+const fn account(one: &'static str, many: &'static str, count_sql: &'static str) -> Reference {
+    Reference {
+        one,
+        many,
+        count_sql,
+        account: true,
+    }
+}
+
+/// How many records of one kind hold a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderCount {
+    pub one: &'static str,
+    pub many: &'static str,
+    pub count: i64,
+    pub account: bool,
+}
+
+/// "2 ESUS accreditations and 1 club membership"; accounts only `with_accounts` (otherwise, when
+/// they are all there is, "records that only administrators may see").
+pub fn describe(holders: &[HolderCount], with_accounts: bool) -> String {
+    let parts: Vec<String> = holders
+        .iter()
+        .filter(|h| h.count > 0 && (with_accounts || !h.account))
+        .map(|h| match h.count {
+            1 => format!("1 {}", h.one),
+            n => format!("{n} {}", h.many),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] if holders.iter().any(|h| h.count > 0) => "records that only administrators may see".to_owned(),
+        [] => "another record".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// What may reference an organisation.
@@ -52,12 +96,12 @@ pub const ORGANISATION: &[Reference] = &[
         "sponsorships it receives",
         "select count(*) from sponsorships where beneficiary_organisation_id = $1",
     ),
-    reference(
+    account(
         "partner user account",
         "partner user accounts",
         "select count(*) from users where organisation_id = $1",
     ),
-    reference(
+    account(
         "partner API client",
         "partner API clients",
         "select count(*) from api_clients where organisation_id = $1",
@@ -135,30 +179,28 @@ impl Store {
             Ok(true) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(StoreError::InUse {
                 what,
-                detail: self.describe_holders(id, holders).await?,
+                holders: self.count_holders(id, holders).await?,
+                with_accounts: false,
             }),
             Err(error) => Err(classify(error, what)),
         }
     }
 
-    /// "2 ESUS accreditations and 1 club membership".
-    async fn describe_holders(&self, id: Uuid, holders: &[Reference]) -> Result<String, StoreError> {
-        let mut parts = Vec::new();
+    /// How many records of each kind of `holders` reference `id`.
+    async fn count_holders(&self, id: Uuid, holders: &[Reference]) -> Result<Vec<HolderCount>, StoreError> {
+        let mut counts = Vec::new();
         for holder in holders {
             let count: i64 = with_conn!(self, conn => {
                 sqlx::query_scalar(holder.count_sql).bind(id).fetch_one(&mut *conn).await
             })
             .map_err(|e| classify(e, "reference"))?;
-            match count {
-                0 => {}
-                1 => parts.push(format!("1 {}", holder.one)),
-                n => parts.push(format!("{n} {}", holder.many)),
-            }
+            counts.push(HolderCount {
+                one: holder.one,
+                many: holder.many,
+                count,
+                account: holder.account,
+            });
         }
-        Ok(match parts.as_slice() {
-            [] => "another record".to_owned(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        })
+        Ok(counts)
     }
 }

@@ -27,6 +27,10 @@ pub struct Sponsorship {
     /// The beneficiary's region: the region of the organisation or club, or the event's region
     /// (`None` for an event without one). The policy places the sponsorship there.
     pub beneficiary_region: Option<String>,
+    /// Whether the beneficiary itself is public (what the policy's `Target::public` says):
+    /// clubs and organisations always, an event once published. Its name is shown to callers
+    /// who may read it only.
+    pub beneficiary_public: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -75,13 +79,24 @@ struct NamedRow {
     sponsor_name: String,
     beneficiary_name: String,
     beneficiary_region: Option<String>,
+    beneficiary_event_status: Option<String>,
 }
 
 impl NamedRow {
     fn into_sponsorship(self) -> Result<Sponsorship, StoreError> {
-        self.row
-            .into_sponsorship(self.sponsor_name, self.beneficiary_name, self.beneficiary_region)
+        self.row.into_sponsorship(
+            self.sponsor_name,
+            self.beneficiary_name,
+            self.beneficiary_region,
+            beneficiary_public(self.beneficiary_event_status.as_deref()),
+        )
     }
+}
+
+/// Whether a beneficiary whose event (if it is one) has `event_status` is public: see
+/// `Sponsorship::beneficiary_public`.
+fn beneficiary_public(event_status: Option<&str>) -> bool {
+    event_status.is_none_or(|status| status == crate::domain::event::EventStatus::Published.as_str())
 }
 
 impl Row {
@@ -92,6 +107,7 @@ impl Row {
         sponsor_name: String,
         beneficiary_name: String,
         beneficiary_region: Option<String>,
+        beneficiary_public: bool,
     ) -> Result<Sponsorship, StoreError> {
         let corrupt = |what: String| StoreError::Unexpected(anyhow::anyhow!("sponsorship {}: {what}", self.id));
         let kind = BeneficiaryType::try_from(self.beneficiary_type.clone()).map_err(corrupt)?;
@@ -124,6 +140,7 @@ impl Row {
             sponsor_name,
             beneficiary_name,
             beneficiary_region,
+            beneficiary_public,
             created_at: self.created_at,
             updated_at: self.updated_at,
             version: self.version,
@@ -171,7 +188,8 @@ macro_rules! named_select {
              s.agreement_reference as agreement_reference, s.notes as notes, s.created_at as created_at, \
              s.updated_at as updated_at, s.version as version, \
              sponsor.name as sponsor_name, \
-             coalesce(club.name, event.title, organisation.name) as beneficiary_name, ",
+             coalesce(club.name, event.title, organisation.name) as beneficiary_name, \
+             event.status as beneficiary_event_status, ",
             beneficiary_region!(),
             " as beneficiary_region \
              from sponsorships s \
@@ -250,6 +268,10 @@ struct ReferenceNames {
     sponsor_name: Option<String>,
     beneficiary_name: Option<String>,
     beneficiary_region: Option<String>,
+    beneficiary_event_status: Option<String>,
+    /// Known already (an update that keeps its beneficiary): whether the beneficiary is public.
+    #[sqlx(skip)]
+    beneficiary_public: Option<bool>,
 }
 
 impl ReferenceNames {
@@ -269,6 +291,8 @@ impl ReferenceNames {
             self.sponsor_name.unwrap_or_default(),
             self.beneficiary_name.unwrap_or_default(),
             self.beneficiary_region,
+            self.beneficiary_public
+                .unwrap_or_else(|| beneficiary_public(self.beneficiary_event_status.as_deref())),
         )
     }
 }
@@ -399,6 +423,8 @@ impl Store {
                     sponsor_name: Some(current.sponsor_name.clone()),
                     beneficiary_name: Some(current.beneficiary_name.clone()),
                     beneficiary_region: current.beneficiary_region.clone(),
+                    beneficiary_event_status: None,
+                    beneficiary_public: Some(current.beneficiary_public),
                 }
             } else {
                 self.reference_names(draft.sponsor_id, draft.beneficiary()).await?
@@ -556,7 +582,8 @@ impl Store {
                  (select name from organisations where id = $4)) as beneficiary_name, \
                  coalesce((select region_code from clubs where id = $2), \
                  (select region_code from events where id = $3), \
-                 (select region_code from organisations where id = $4)) as beneficiary_region",
+                 (select region_code from organisations where id = $4)) as beneficiary_region, \
+                 (select status from events where id = $3) as beneficiary_event_status",
             )
             .bind(sponsor_id)
             .bind(of(BeneficiaryType::Club))

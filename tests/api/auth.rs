@@ -577,6 +577,31 @@ on_both_backends! {
         assert!(detail.contains("1 partner user account") && detail.contains("1 partner API client"), "{detail}");
     }
 
+    async fn organisation_delete_answers_a_manager_in_use_without_naming_accounts(app: TestApp) {
+        // Arrange: held by an accreditation (which a manager reads) and by accounts (which it does not).
+        let org = app.create_organisation(organisation("Coopérative des Causses", json!({"category": "cooperative"}))).await;
+        let id = org["id"].as_str().unwrap_or_default().to_owned();
+        create_user(&app, json!({"email": "p@causses.example", "password": PASSWORD, "role": "partner", "organisation_id": id})).await;
+        create_client(&app, json!({"name": "SI", "role": "partner", "organisation_id": id})).await;
+        let path = format!("/api/v1/organisations/{id}");
+        let manager = app.token_for(&crate::helpers::manager_of("76"));
+        // Act
+        let accounts_only = send_as(&app, reqwest::Method::DELETE, &path, &manager, None).await;
+        let applied = json!({"basis": "conditions", "applied_on": "2024-01-15"});
+        json_of(app.post_json(&format!("{path}/esus-accreditations"), &applied).await, StatusCode::CREATED).await;
+        let with_accreditation = send_as(&app, reqwest::Method::DELETE, &path, &manager, None).await;
+        // Assert
+        for (response, expected) in [
+            (accounts_only, "records that only administrators may see"),
+            (with_accreditation, "1 ESUS accreditation"),
+        ] {
+            let problem = problem_of(response, StatusCode::CONFLICT, "in_use").await;
+            let detail = problem["detail"].as_str().unwrap_or_default();
+            assert!(detail.ends_with(expected), "{detail}");
+            assert!(!detail.contains("user account") && !detail.contains("API client"), "{detail}");
+        }
+    }
+
     async fn first_start_creates_the_admin_of_admin_email_only_when_there_is_no_user(app: TestApp) {
         let mut settings = crate::helpers::settings_for(&app.database_url);
         settings.auth.admin_email = Some("Root@Cress.example".into());

@@ -820,4 +820,27 @@ on_both_backends! {
         json_of(home.patch_json(&path, &json!({"title": "Réunion de préparation"})).await, StatusCode::OK).await;
         assert_eq!(home.delete(&path).await.status(), StatusCode::NO_CONTENT);
     }
+
+    async fn a_manager_holds_its_events_only_by_the_clubs_of_its_own_region(app: TestApp) {
+        // Arrange: a club in region 76 and one in region 11, each hosted by an organisation.
+        let host = app.create_organisation(organisation("Cress Occitanie", json!({"category": "network"}))).await;
+        let club = |name: &str, region: &str| json!({"name": name, "region_code": region, "host_organisation_id": host["id"]});
+        let home = json_of(app.post_json("/api/v1/clubs", &club("Club occitan", "76")).await, StatusCode::CREATED).await;
+        let away = json_of(app.post_json("/api/v1/clubs", &club("Club francilien", "11")).await, StatusCode::CREATED).await;
+        let manager = app.as_role(&manager_of("76"));
+        // Act
+        let own = manager.post_json(EVENTS, &event("Rencontre du club", json!({"club_id": home["id"]}))).await;
+        let other = manager.post_json(EVENTS, &event("Rencontre ailleurs", json!({"club_id": away["id"]}))).await;
+        let created = json_of(own, StatusCode::CREATED).await;
+        let path = format!("{EVENTS}/{}", created["id"].as_str().unwrap_or_default());
+        let moved = manager.patch_json(&path, &json!({"club_id": away["id"]})).await;
+        // Assert
+        for response in [other, moved] {
+            let problem = problem_of(response, StatusCode::FORBIDDEN, "forbidden").await;
+            assert!(problem["detail"].as_str().is_some_and(|d| d.contains("region 11")), "{problem}");
+        }
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await["club_id"], home["id"], "unchanged");
+        let by_admin = app.patch_json(&path, &json!({"club_id": away["id"]})).await;
+        assert_eq!(json_of(by_admin, StatusCode::OK).await["club_id"], away["id"]);
+    }
 }

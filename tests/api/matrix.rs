@@ -233,6 +233,14 @@ impl Ctx<'_> {
         }
     }
 
+    /// The fixture's club of the other region.
+    fn other_region_club(&self) -> &str {
+        match self.scope {
+            Scope::Inside => &self.fx.club_away,
+            Scope::Outside => &self.fx.club_home,
+        }
+    }
+
     /// The fixture's published event of the other region.
     fn other_region_event(&self) -> &str {
         match self.scope {
@@ -361,7 +369,10 @@ fn rows() -> Vec<Row> {
             [E401, E403, OK, E403, OK, E403, OK]),
         write(patch.clone(), "/api/v1/organisations/{id}", "move: one of region 76 (the partner's) to 53 / one of region 53 to 76",
             Fresh(M::Organisation), Fresh(M::Organisation), |c| json!({"region_code": c.other_region()}),
-            [E401, E403, OK, E403, E403, E403, OK]),
+            [E401, E403, E403, E403, E403, E403, OK]),
+        write(patch.clone(), "/api/v1/organisations/{id}", "change a register field (category): one of region 76 (the partner's) / one of region 53",
+            Fresh(M::Organisation), Fresh(M::Organisation), |_| json!({"category": "cooperative"}),
+            [E401, E403, E403, E403, OK, E403, OK]),
         call(delete.clone(), "/api/v1/organisations/{id}", "delete: one of region 76 (the partner's) / one of region 53",
             Fresh(M::Organisation), Fresh(M::Organisation), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),
 
@@ -434,6 +445,12 @@ fn rows() -> Vec<Row> {
             [E401, E403, E403, E403, E403, E403, OK]),
         write(patch.clone(), "/api/v1/events/{id}", "change the description of an event without region",
             F(EventWithoutRegion), F(EventWithoutRegion), |_| json!({"description": "Lien envoyé la veille."}),
+            [E401, E403, E403, E403, E403, E403, OK]),
+        write(patch.clone(), "/api/v1/events/{id}", "hold by the club of its own region: an event of region 76 / of region 53",
+            Fresh(M::Event), Fresh(M::Event), |c| json!({"club_id": c.club()}),
+            [E401, E403, E403, E403, OK, E403, OK]),
+        write(patch.clone(), "/api/v1/events/{id}", "hold by a club of the other region: an event of region 76 / of region 53",
+            Fresh(M::Event), Fresh(M::Event), |c| json!({"club_id": c.other_region_club()}),
             [E401, E403, E403, E403, E403, E403, OK]),
         call(delete.clone(), "/api/v1/events/{id}", "delete: an event of region 76 / of region 53",
             Fresh(M::Event), Fresh(M::Event), [E401, E403, E403, E403, NO_CONTENT, E403, NO_CONTENT]),

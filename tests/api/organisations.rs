@@ -398,4 +398,43 @@ on_both_backends! {
         problem_of(viewer.delete(&path).await, StatusCode::FORBIDDEN, "forbidden").await;
         assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, created);
     }
+
+    async fn partner_changes_its_profile_but_not_the_register_fields_of_its_organisation(app: TestApp) {
+        // Arrange
+        let org = app
+            .create_organisation(organisation("Mutuelle des Garrigues", json!({
+                "category": "mutual", "siren": "775672272", "siret": "77567227200017", "legal_category_code": "8210"
+            })))
+            .await;
+        let path = format!("/api/v1/organisations/{}", org["id"].as_str().unwrap_or_default());
+        let partner = partner_of(&org["id"]);
+        // Act & Assert: each register field, changed, is a 403 naming it, and changes nothing.
+        for (field, patch) in [
+            ("region_code", json!({"region_code": "11"})),
+            ("siren", json!({"siren": "732829320", "siret": null})),
+            ("siret", json!({"siret": null})),
+            ("rna", json!({"rna": "W751245606"})),
+            ("category", json!({"category": "cooperative", "legal_category_code": null})),
+            ("legal_category_code", json!({"legal_category_code": null})),
+        ] {
+            let response = app.as_role(&partner).patch_json(&path, &patch).await;
+            let problem = problem_of(response, StatusCode::FORBIDDEN, "forbidden").await;
+            assert!(problem["detail"].as_str().is_some_and(|d| d.contains(&format!("the {field} of its organisation"))), "{field}: {problem}");
+        }
+        assert_eq!(json_of(app.get(&path).await, StatusCode::OK).await, org, "nothing changed");
+        // The same values as now are no change; the profile is the partner's.
+        let profile = json!({
+            "region_code": "76", "siren": "775672272", "category": "mutual",
+            "description": "Mutuelle de santé des Garrigues.", "email": "contact@garrigues.example",
+            "phone": "04 67 00 00 00", "website": "https://garrigues.example/",
+            "street": "3 place de la Comédie", "postal_code": "34000", "city": "Montpellier"
+        });
+        let changed = json_of(app.as_role(&partner).patch_json(&path, &profile).await, StatusCode::OK).await;
+        assert_eq!(changed["description"], "Mutuelle de santé des Garrigues.");
+        assert_eq!(changed["city"], "Montpellier");
+        // The region's Cress may change them.
+        let manager = manager_of("76");
+        let moved = json_of(app.as_role(&manager).patch_json(&path, &json!({"category": "cooperative", "legal_category_code": null})).await, StatusCode::OK).await;
+        assert_eq!(moved["category"], "cooperative");
+    }
 }

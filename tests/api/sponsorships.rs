@@ -904,6 +904,22 @@ async fn read_and_listed(caller: &As<'_>, path: &str, sponsor: &str) -> [Value; 
     [one, listed]
 }
 
+/// The `beneficiary_name` column of the sponsorships' CSV export, as `caller` gets it.
+async fn beneficiary_names_in_csv(caller: As<'_>) -> Vec<String> {
+    let answer = caller
+        .request(reqwest::Method::GET, "/api/v1/sponsorships")
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("an answer");
+    let (header, rows) = crate::helpers::csv_of(answer).await;
+    let column = header
+        .iter()
+        .position(|c| c == "beneficiary_name")
+        .expect("a beneficiary_name column");
+    rows.into_iter().map(|row| row[column].clone()).collect()
+}
+
 /// An organisation of region `region`, as JSON.
 async fn organisation_in(app: &TestApp, name: &str, region: &str) -> Value {
     app.create_organisation(organisation(name, json!({"region_code": region})))
@@ -1111,5 +1127,38 @@ on_both_backends! {
                 assert_eq!(summary, expected, "{who} asking {path}");
             }
         }
+    }
+}
+
+on_both_backends! {
+    async fn an_unpublished_events_title_is_shown_only_to_callers_who_may_read_the_event(app: TestApp) {
+        // Arrange: a public sponsorship of an event still in draft.
+        let sponsor = organisation_id(&app, "Mutuelle solidaire").await;
+        let event = event_id(&app, "Conférence en préparation").await;
+        let created = create_sponsorship(&app, sponsorship(&sponsor, "event", &event, json!({"public": true}))).await;
+        let path = path_of(&created);
+        let anonymous = app.as_anonymous();
+        // Act
+        let [one, listed] = read_and_listed(&anonymous, &path, &sponsor).await;
+        let csv = beneficiary_names_in_csv(app.as_anonymous()).await;
+        let viewer = Role::Viewer;
+        let [viewers_one, viewers_listed] = read_and_listed(&app.as_role(&viewer), &path, &sponsor).await;
+        // Assert: type and id, no title, for the caller who may not read the event.
+        for item in [&one, &listed] {
+            assert_eq!(item["beneficiary"], json!({"type": "event", "id": event}), "{item}");
+        }
+        assert_eq!(csv, [""], "no title in the CSV either");
+        problem_of(anonymous.get(&format!("/api/v1/events/{event}")).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        for item in [&viewers_one, &viewers_listed] {
+            assert_eq!(item["beneficiary"]["name"], "Conférence en préparation", "{item}");
+        }
+        // Once published, anonymous callers read the event, and so its title.
+        let published = app.patch_json(&format!("/api/v1/events/{event}"), &json!({"status": "published"})).await;
+        json_of(published, StatusCode::OK).await;
+        let [one, listed] = read_and_listed(&anonymous, &path, &sponsor).await;
+        for item in [&one, &listed] {
+            assert_eq!(item["beneficiary"]["name"], "Conférence en préparation", "{item}");
+        }
+        assert_eq!(beneficiary_names_in_csv(app.as_anonymous()).await, ["Conférence en préparation"]);
     }
 }
