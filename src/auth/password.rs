@@ -20,7 +20,10 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 
 /// Password hashes computed at once, at most, per core: each takes `PASSWORD_HASH_MEMORY_KIB`
 /// (19 MiB) while it runs, so memory stays bounded however many logins arrive together; the
-/// others wait their turn.
+/// others wait their turn. They run on as many threads of their own, always the same: the
+/// memory allocator keeps what a thread freed for that thread's next hash, so a few fixed
+/// threads hold a few hashes' worth of memory, where the many threads of a blocking pool would
+/// each keep one.
 const HASHES_PER_CORE: usize = 2;
 
 /// How long a login waits for its turn to check its password before it is answered 429.
@@ -34,6 +37,53 @@ pub struct Passwords {
     params: Params,
     dummy_hash: String,
     turns: Arc<Semaphore>,
+    threads: Arc<HashThreads>,
+}
+
+/// A job for the hashing threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that compute password hashes, fed through a channel; they end when the last
+/// `Passwords` that can feed them is dropped.
+struct HashThreads {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl HashThreads {
+    fn start(count: usize) -> anyhow::Result<Self> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..count {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(queue) => queue.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .context("cannot start a password hashing thread")?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Runs `work` on a hashing thread and gives its result.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
+        result.await.context("a password hashing thread stopped")
+    }
 }
 
 /// Why a password could not be checked.
@@ -68,6 +118,7 @@ impl Passwords {
             params,
             dummy_hash: String::new(),
             turns: Arc::new(Semaphore::new(HASHES_PER_CORE * cores)),
+            threads: Arc::new(HashThreads::start(HASHES_PER_CORE * cores)?),
         };
         passwords.dummy_hash = passwords.hash(&SecretString::from(random_token()))?;
         Ok(passwords)
@@ -85,12 +136,9 @@ impl Passwords {
             .await
             .context("the password hashing turns are closed")?;
         let passwords = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            passwords.hash(&password)
-        })
-        .await
-        .context("password hashing did not finish")?
+        let hashed = self.threads.run(move || passwords.hash(&password)).await;
+        drop(turn);
+        hashed?
     }
 
     /// Whether `password` matches `hash` (see [`Self::verify`]), checked in its turn off the
@@ -102,12 +150,12 @@ impl Passwords {
             Err(_) => return Err(CheckError::Busy),
         };
         let passwords = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _turn = turn;
-            passwords.verify(&password, hash.as_deref())
-        })
-        .await
-        .map_err(|e| CheckError::Failed(anyhow::anyhow!("the password check did not finish: {e}")))
+        let checked = self
+            .threads
+            .run(move || passwords.verify(&password, hash.as_deref()))
+            .await;
+        drop(turn);
+        Ok(checked?)
     }
 
     /// The PHC string (`$argon2id$v=19$m=…`) of a password, with a fresh random salt.
