@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
@@ -20,10 +21,9 @@ pub const PASSWORD_MAX_CHARS: usize = 256;
 
 /// Password hashes computed at once, at most, per core: each takes `PASSWORD_HASH_MEMORY_KIB`
 /// (19 MiB) while it runs, so memory stays bounded however many logins arrive together; the
-/// others wait their turn. They run on as many threads of their own, always the same: the
-/// memory allocator keeps what a thread freed for that thread's next hash, so a few fixed
-/// threads hold a few hashes' worth of memory, where the many threads of a blocking pool would
-/// each keep one.
+/// others wait their turn. They run on as many threads of their own, each keeping its argon2
+/// working memory from one hash to the next: allocating 19 MiB afresh for every hash fragments
+/// the allocator's heap, which then grows by megabytes per login.
 const HASHES_PER_CORE: usize = 2;
 
 /// How long a login waits for its turn to check its password before it is answered 429.
@@ -40,8 +40,11 @@ pub struct Passwords {
     threads: Arc<HashThreads>,
 }
 
-/// A job for the hashing threads.
-type Job = Box<dyn FnOnce() + Send>;
+/// The working memory of one argon2 hash (PASSWORD_HASH_MEMORY_KIB blocks of 1 KiB).
+type Memory = Vec<Block>;
+
+/// A job for the hashing threads, given the thread's working memory.
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// The threads that compute password hashes, fed through a channel; they end when the last
 /// `Passwords` that can feed them is dropped.
@@ -58,13 +61,14 @@ impl HashThreads {
             std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
                 .spawn(move || {
+                    let mut memory = Memory::new();
                     loop {
                         let job = match queue.lock() {
                             Ok(queue) => queue.recv(),
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            Ok(job) => job(&mut memory),
                             Err(_) => return,
                         }
                     }
@@ -75,11 +79,12 @@ impl HashThreads {
     }
 
     /// Runs `work` on a hashing thread and gives its result.
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce(&mut Memory) -> T + Send + 'static) -> anyhow::Result<T> {
         let (done, result) = tokio::sync::oneshot::channel();
+        let span = tracing::Span::current();
         self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(work());
+            .send(Box::new(move |memory: &mut Memory| {
+                let _ = done.send(span.in_scope(|| work(memory)));
             }))
             .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
         result.await.context("a password hashing thread stopped")
@@ -136,7 +141,10 @@ impl Passwords {
             .await
             .context("the password hashing turns are closed")?;
         let passwords = self.clone();
-        let hashed = self.threads.run(move || passwords.hash(&password)).await;
+        let hashed = self
+            .threads
+            .run(move |memory| passwords.hash_in(&password, memory))
+            .await;
         drop(turn);
         hashed?
     }
@@ -152,7 +160,7 @@ impl Passwords {
         let passwords = self.clone();
         let checked = self
             .threads
-            .run(move || passwords.verify(&password, hash.as_deref()))
+            .run(move |memory| passwords.verify_in(&password, hash.as_deref(), memory))
             .await;
         drop(turn);
         Ok(checked?)
@@ -160,23 +168,73 @@ impl Passwords {
 
     /// The PHC string (`$argon2id$v=19$m=…`) of a password, with a fresh random salt.
     pub fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
-        let hash = self
-            .argon2()
-            .hash_password(password.expose_secret().as_bytes())
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .context("cannot hash the password")?;
-        Ok(hash.to_string())
+        self.hash_in(password, &mut Memory::new())
     }
 
     /// Whether `password` matches `hash` (its own parameters apply). `None`: the account does
     /// not exist, and the dummy hash is checked instead so that the answer takes as long.
     pub fn verify(&self, password: &SecretString, hash: Option<&str>) -> bool {
-        let matches = self
-            .argon2()
-            .verify_password(password.expose_secret().as_bytes(), hash.unwrap_or(&self.dummy_hash))
-            .is_ok();
+        self.verify_in(password, hash, &mut Memory::new())
+    }
+
+    /// [`Passwords::hash`] in `memory` (grown to the configured cost if it is smaller).
+    fn hash_in(&self, password: &SecretString, memory: &mut Memory) -> anyhow::Result<String> {
+        let salt = random_bytes::<{ argon2::RECOMMENDED_SALT_LEN }>();
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        let blocks = sized(memory, self.params.block_count());
+        self.argon2()
+            .hash_password_into_with_memory(password.expose_secret().as_bytes(), &salt, &mut output, blocks)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("cannot hash the password")?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params).map_err(|e| anyhow::anyhow!("{e}"))?,
+            salt: Some(Salt::new(&salt).map_err(|e| anyhow::anyhow!("{e}"))?),
+            hash: Some(Output::new(&output).map_err(|e| anyhow::anyhow!("{e}"))?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// [`Passwords::verify`] in `memory`, grown once if a stored hash costs more than it holds.
+    fn verify_in(&self, password: &SecretString, hash: Option<&str>, memory: &mut Memory) -> bool {
+        let matches = PasswordHash::new(hash.unwrap_or(&self.dummy_hash))
+            .is_ok_and(|stored| matches_in(password.expose_secret().as_bytes(), &stored, memory));
         matches && hash.is_some()
     }
+}
+
+/// Whether `password` hashes to `stored` with the algorithm, version and parameters that
+/// `stored` names (so that hashes made at another cost still verify).
+fn matches_in(password: &[u8], stored: &PasswordHash, memory: &mut Memory) -> bool {
+    let (Some(salt), Some(expected)) = (&stored.salt, &stored.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(stored.algorithm.as_str()) else {
+        return false;
+    };
+    let Ok(version) = stored.version.map_or(Ok(Version::V0x13), Version::try_from) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let mut output = vec![0u8; expected.len()];
+    let blocks = sized(memory, params.block_count());
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, &mut output, blocks)
+        .is_ok()
+        // Output's equality is constant-time.
+        && Output::new(&output).is_ok_and(|computed| computed == *expected)
+}
+
+/// The first `blocks` blocks of `memory`, grown to that many if it is shorter. Their content
+/// does not matter: argon2's first pass writes every block before reading it.
+fn sized(memory: &mut Memory, blocks: usize) -> &mut [Block] {
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    &mut memory[..blocks]
 }
 
 /// `N` bytes from the operating system's generator (through rand's thread generator, a CSPRNG
@@ -220,6 +278,50 @@ mod tests {
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(passwords.verify(&SecretString::from("correct horse battery"), Some(&hash)));
         assert!(!passwords.verify(&SecretString::from("correct horse batterz"), Some(&hash)));
+    }
+
+    #[test]
+    fn hashes_made_in_a_reused_memory_are_standard_argon2id_and_standard_ones_verify() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        // Two passes, as in production: the second one mixes into the blocks of the first.
+        let mut settings = AuthSettings::with_secret("unused");
+        settings.password_hash_memory_kib = 32;
+        settings.password_hash_iterations = 2;
+        let passwords = Passwords::new(&settings).unwrap();
+        let reference = passwords.argon2();
+        let mut memory = Memory::new();
+        // The same memory, dirty from the previous hash, for each of these.
+        for n in 0..3 {
+            let password = SecretString::from(format!("passphrase number {n}"));
+            let ours = passwords.hash_in(&password, &mut memory).unwrap();
+            let parsed = PasswordHash::new(&ours).unwrap();
+            assert!(
+                reference
+                    .verify_password(password.expose_secret().as_bytes(), &parsed)
+                    .is_ok(),
+                "the reference implementation accepts {ours}"
+            );
+            let theirs = reference
+                .hash_password(password.expose_secret().as_bytes())
+                .unwrap()
+                .to_string();
+            assert!(
+                passwords.verify_in(&password, Some(&theirs), &mut memory),
+                "we accept {theirs}"
+            );
+            assert!(!passwords.verify_in(&SecretString::from("another one"), Some(&ours), &mut memory));
+        }
+        // A hash made at a higher cost verifies too (the memory grows for it).
+        let costlier = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 2, 1, None).unwrap(),
+        )
+        .hash_password(b"costlier passphrase")
+        .unwrap()
+        .to_string();
+        assert!(passwords.verify_in(&SecretString::from("costlier passphrase"), Some(&costlier), &mut memory));
+        assert_eq!(memory.len(), 64, "grown to the costlier hash's memory");
     }
 
     #[test]
