@@ -8,6 +8,8 @@
 //! - the address whatever the account: `LOGIN_MAX_FAILURES_PER_IP` (20), against one address
 //!   trying many accounts.
 //!
+//! An IPv6 client counts by its /64 network, what one subscriber gets.
+//!
 //! Each within `LOGIN_FAILURE_WINDOW_SECONDS` (15 minutes). An attempt reserves one failure on
 //! each counter before its password is checked (refused with 429 when a counter is used up, and
 //! then counted nowhere), and gives it back when the password was right: so parallel guesses
@@ -98,7 +100,7 @@ impl LoginLimiter {
                 .map(|b| format!("{b:02x}"))
                 .collect()
         };
-        match ip {
+        match ip.map(address_block) {
             Some(ip) => vec![
                 Counter {
                     key: key(&format!("account+address\n{account}\n{ip}")),
@@ -121,6 +123,18 @@ impl LoginLimiter {
     }
 }
 
+/// What counts as one client address: an IPv4 address, or the /64 network of an IPv6 one (what
+/// one subscriber gets, so that rotating addresses within it gains nothing).
+fn address_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +153,22 @@ mod tests {
         assert_ne!(counters[2], elsewhere[2], "another address");
         let other_account = limiter.counters("paul@example.org", ip);
         assert_eq!(counters[2], other_account[2], "the same address");
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_bit_network() {
+        let limiter = LoginLimiter::new(&AuthSettings::with_secret("unused"));
+        let counters = |ip: &str| limiter.counters("claire@example.org", ip.parse().ok());
+        assert_eq!(
+            counters("2001:db8:1:2::1"),
+            counters("2001:db8:1:2:ffff::9"),
+            "the same /64"
+        );
+        assert_ne!(
+            counters("2001:db8:1:2::1")[2],
+            counters("2001:db8:1:3::1")[2],
+            "another /64"
+        );
+        assert_eq!(counters("::ffff:192.0.2.1"), counters("192.0.2.1"), "IPv4-mapped");
     }
 }

@@ -250,6 +250,27 @@ pub fn require_fields(caller: &Caller, kind: Kind, changed: &[&str]) -> Result<(
     }
 }
 
+/// For a partner's change of its organisation's address: each place the change names — a
+/// postal code or a commune code, with the region its department is in (`None`: none) — must
+/// be in the organisation's region `region`, which only its Cress changes. A 403 names the field.
+pub fn require_places_in_region(
+    caller: &Caller,
+    kind: Kind,
+    region: &str,
+    places: &[(&str, Option<&str>)],
+) -> Result<(), ApiError> {
+    if !(matches!(caller.role(), Some(Role::Partner { .. })) && kind == Kind::Organisation) {
+        return Ok(());
+    }
+    match places.iter().find(|(_, place)| *place != Some(region)) {
+        Some((field, place)) => Err(ApiError::Forbidden(format!(
+            "a partner may change its organisation's address within its region ({region}) only: this {field} is {}",
+            place.map_or_else(|| "in no region".to_owned(), |p| format!("in region {p}"))
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn allows(role: &Role, action: Action, target: &Target) -> bool {
     if let Role::Admin = role {
         return true;

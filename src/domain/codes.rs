@@ -26,6 +26,41 @@ const REGIONS: [(&str, &str); 18] = [
     ("94", "Corse"),
 ];
 
+/// The departments of each region (INSEE COG since 2016): 101 departments, overseas ones by
+/// their 3-digit code. Saint-Pierre-et-Miquelon (975) and the collectivities 977 and beyond
+/// belong to no region.
+const DEPARTMENTS: [(&str, &[&str]); 18] = [
+    ("01", &["971"]),
+    ("02", &["972"]),
+    ("03", &["973"]),
+    ("04", &["974"]),
+    ("06", &["976"]),
+    ("11", &["75", "77", "78", "91", "92", "93", "94", "95"]),
+    ("24", &["18", "28", "36", "37", "41", "45"]),
+    ("27", &["21", "25", "39", "58", "70", "71", "89", "90"]),
+    ("28", &["14", "27", "50", "61", "76"]),
+    ("32", &["02", "59", "60", "62", "80"]),
+    ("44", &["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"]),
+    ("52", &["44", "49", "53", "72", "85"]),
+    ("53", &["22", "29", "35", "56"]),
+    (
+        "75",
+        &["16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87"],
+    ),
+    (
+        "76",
+        &[
+            "09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82",
+        ],
+    ),
+    (
+        "84",
+        &["01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74"],
+    ),
+    ("93", &["04", "05", "06", "13", "83", "84"]),
+    ("94", &["2A", "2B"]),
+];
+
 /// An INSEE region code: one of the 18 current regions, each with its own Cress.
 /// Pre-2016 codes (21, 22, 23…) and 05 (which never existed) are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +106,14 @@ impl RegionCode {
     pub fn name(&self) -> &'static str {
         self.name
     }
+
+    /// The region of a department (`34`, `2A`, `974`), if it belongs to one.
+    pub fn of_department(department: &str) -> Option<Self> {
+        let (code, _) = DEPARTMENTS
+            .iter()
+            .find(|(_, departments)| departments.contains(&department))?;
+        Self::parse(code).ok()
+    }
 }
 
 impl fmt::Display for RegionCode {
@@ -111,6 +154,17 @@ impl PostalCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The region of the department the code starts with (`20` is Corsica, `97x` an overseas
+    /// department): where the address is, give or take the rare post offices that serve
+    /// communes of a neighbouring department.
+    pub fn region(&self) -> Option<RegionCode> {
+        match &self.0[..2] {
+            "20" => RegionCode::parse("94").ok(),
+            "97" => RegionCode::of_department(&self.0[..3]),
+            department => RegionCode::of_department(department),
+        }
     }
 }
 
@@ -158,6 +212,14 @@ impl CommuneCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The region of the commune's department.
+    pub fn region(&self) -> Option<RegionCode> {
+        match &self.0[..2] {
+            "97" => RegionCode::of_department(&self.0[..3]),
+            department => RegionCode::of_department(department),
+        }
     }
 }
 
@@ -407,5 +469,33 @@ mod tests {
             let legal = LegalCategoryCode::parse(&legal).expect("4 digits, no leading 0");
             prop_assert_eq!(LegalCategoryCode::parse(legal.as_str()), Ok(legal.clone()));
         }
+    }
+
+    #[test]
+    fn departments_cover_the_101_and_addresses_name_their_region() {
+        let count: usize = DEPARTMENTS.iter().map(|(_, d)| d.len()).sum();
+        assert_eq!(count, 101);
+        assert!(DEPARTMENTS.iter().all(|(code, _)| RegionCode::parse(code).is_ok()));
+        let region = |code: &PostalCode| code.region().map(|r| r.as_str().to_owned());
+        let postal = |raw: &str| PostalCode::parse(raw).expect("a postal code");
+        assert_eq!(region(&postal("34700")).as_deref(), Some("76"), "Lodève, Hérault");
+        assert_eq!(region(&postal("75011")).as_deref(), Some("11"));
+        assert_eq!(region(&postal("20000")).as_deref(), Some("94"), "Ajaccio");
+        assert_eq!(
+            region(&postal("97400")).as_deref(),
+            Some("04"),
+            "Saint-Denis de La Réunion"
+        );
+        assert_eq!(region(&postal("97500")), None, "Saint-Pierre-et-Miquelon has no region");
+        let commune = |raw: &str| {
+            CommuneCode::parse(raw)
+                .expect("a commune code")
+                .region()
+                .map(|r| r.as_str().to_owned())
+        };
+        assert_eq!(commune("34142").as_deref(), Some("76"));
+        assert_eq!(commune("2A004").as_deref(), Some("94"));
+        assert_eq!(commune("97611").as_deref(), Some("06"), "Mamoudzou, Mayotte");
+        assert_eq!(commune("35238").as_deref(), Some("53"), "Rennes");
     }
 }

@@ -763,6 +763,21 @@ pub async fn update_organisation(
                 Kind::Organisation,
                 &changed_register_fields(&current.fields, &OrganisationFields::from(&new)),
             )?;
+            let postal = new
+                .postal_code
+                .as_ref()
+                .filter(|p| current.fields.postal_code.as_deref() != Some(p.as_str()));
+            let commune = new
+                .commune_code
+                .as_ref()
+                .filter(|c| current.fields.commune_code.as_deref() != Some(c.as_str()));
+            let (postal_region, commune_region) = (postal.map(|p| p.region()), commune.map(|c| c.region()));
+            let places: Vec<(&str, Option<&str>)> =
+                [("postal_code", &postal_region), ("commune_code", &commune_region)]
+                    .into_iter()
+                    .filter_map(|(field, region)| region.as_ref().map(|r| (field, r.as_ref().map(|r| r.as_str()))))
+                    .collect();
+            policy::require_places_in_region(&caller, Kind::Organisation, new.region_code.as_str(), &places)?;
             Ok::<_, ApiError>(new)
         })
         .await?;

@@ -432,6 +432,18 @@ on_both_backends! {
         let changed = json_of(app.as_role(&partner).patch_json(&path, &profile).await, StatusCode::OK).await;
         assert_eq!(changed["description"], "Mutuelle de santé des Garrigues.");
         assert_eq!(changed["city"], "Montpellier");
+        // An address within its region only.
+        for (patch, field) in [
+            (json!({"postal_code": "75011", "city": "Paris"}), "postal_code"),
+            (json!({"commune_code": "35238"}), "commune_code"),
+            (json!({"postal_code": "97500"}), "postal_code"),
+        ] {
+            let response = app.as_role(&partner).patch_json(&path, &patch).await;
+            let problem = problem_of(response, StatusCode::FORBIDDEN, "forbidden").await;
+            assert!(problem["detail"].as_str().is_some_and(|d| d.contains(&format!("this {field} is"))), "{patch}: {problem}");
+        }
+        let within = json!({"postal_code": "34700", "city": "Lodève", "commune_code": "34142"});
+        json_of(app.as_role(&partner).patch_json(&path, &within).await, StatusCode::OK).await;
         // The region's Cress may change them.
         let manager = manager_of("76");
         let moved = json_of(app.as_role(&manager).patch_json(&path, &json!({"category": "cooperative", "legal_category_code": null})).await, StatusCode::OK).await;
