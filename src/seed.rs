@@ -1,4 +1,4 @@
-//! `cress-api seed --demo`: a small, real-looking data set retelling domain.md Part C — the Cress
+//! `cress-api seed --demo`: a small, real-looking data set retelling docs/domain.md Part C — the Cress
 //! Occitanie, its club of local authorities for the ESS, the meeting in Lodève on 19 September,
 //! a mutual that sits on the club's steering committee and supports it as a patron, its Mois de
 //! l'ESS conference for young people, and ESUS-accredited organisations of the region.

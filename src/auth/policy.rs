@@ -1,4 +1,4 @@
-//! The one place that decides who may do what (DESIGN.md, "Roles"). Handlers describe the
+//! The one place that decides who may do what (the role table below, as the README's "Accounts, roles and tokens" shows it). Handlers describe the
 //! record they touch as a `Target` and ask `require`; lists ask `list_scope` and turn it into
 //! SQL; responses ask `sees_confidential` before showing contact details, amounts and notes.
 //!
@@ -11,28 +11,27 @@
 //! | admin | everything | everything, users and API clients included |
 
 //!
-//! How a handler asks (the `Caller` extractor comes first in its arguments):
+//! How a handler asks (the `Caller` extractor comes first in its arguments); each resource's
+//! handler module has a `target_of` that describes its records:
 //!
 //! ```text
+//! // first, before the body is checked: may this caller ever do it? (401 / 403 at once)
+//! policy::require_kind(&caller, Action::Update, Kind::Organisation)?;
+//!
 //! // read one record: 401 for anonymous callers when the record is not public, never 403
-//! let event = state.store.get_event(id).await?;
-//! policy::require(&caller, Action::Read, &Target::event(event.region_code.as_deref(), event.is_published()))?;
-//! let full = policy::sees_confidential(&caller, event.region_code.as_deref(), None);
+//! policy::require(&caller, Action::Read, &target_of(&event))?;
+//! let full = policy::sees_confidential(&caller, region, organisation);
 //!
-//! // create: describe the record as the body would make it (mass assignment is refused here)
-//! policy::require(&caller, Action::Create, &Target::sponsorship(new.sponsor_id, Some(region), new.public))?;
+//! // update: the record as it is and as it would be, so that nobody moves it out of scope,
+//! // then the fields the change touches (a partner's register fields)
+//! policy::require_change(&caller, &target_of(current), &Target::organisation(id, new_region))?;
+//! policy::require_fields(&caller, Kind::Organisation, &changed)?;
 //!
-//! // update: the record as it is and as it would be, so that nobody moves it out of scope
-//! policy::require_change(&caller, &Target::organisation(id, &current.region_code),
-//!                        &Target::organisation(id, new.region_code.as_str()))?;
-//!
-//! // list: the scope becomes SQL conditions; confidential fields are decided row by row
-//! let scope = policy::list_scope(&caller, Kind::Event)?;
-//! if scope.public_only { sql.push(" and status = 'published'"); }
-//! let items = rows.into_iter().map(|row| {
-//!     let full = scope.sees_confidential(row.region_code.as_deref(), None);
-//!     EventResponse::from_row(row, full)
-//! });
+//! // list: the scope becomes SQL conditions (`public_only`: published events, public
+//! // sponsorships); confidential fields and embedded names are decided row by row
+//! let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+//! let full = scope.sees_confidential(row_region, Some(sponsor_id));
+//! let named = scope.reads(beneficiary_public);
 //! ```
 
 use uuid::Uuid;
@@ -347,7 +346,7 @@ pub fn sees_confidential(caller: &Caller, region: Option<&str>, organisation: Op
 pub struct ListScope {
     /// Only what anonymous callers may read: published events, public sponsorships (the
     /// `where status = 'published'` / `where public` of the list query). Accreditations and
-    /// accounts are refused to them outright by `require_list`.
+    /// accounts are refused to them outright by `list_scope`.
     pub public_only: bool,
     /// Whose confidential fields the caller sees, row by row.
     pub confidential: Confidential,
@@ -505,7 +504,7 @@ mod tests {
         Kind::ApiClient,
     ];
 
-    /// The role table of DESIGN.md, written out independently of `allows`.
+    /// The role table of the module documentation, written out independently of `allows`.
     fn expected(who: Who, kind: Kind, action: Action, inside: bool, public: bool) -> Expect {
         use Action::*;
         use Kind::*;

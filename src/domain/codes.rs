@@ -1,10 +1,10 @@
-//! Official French codes: INSEE region, postal, INSEE commune and INSEE legal-category codes (domain.md B.3.2, B.4).
+//! Official French codes: INSEE region, postal, INSEE commune and INSEE legal-category codes (docs/domain.md B.3.2, B.4).
 
 use std::fmt;
 
 use super::{Invalid, is_ascii_digits};
 
-/// The 18 regions (INSEE COG since 2016), code and name, from domain.md B.3.2.
+/// The 18 regions (INSEE COG since 2016), code and name, from docs/domain.md B.3.2.
 const REGIONS: [(&str, &str); 18] = [
     ("01", "Guadeloupe"),
     ("02", "Martinique"),
@@ -177,7 +177,7 @@ impl fmt::Display for PostalCode {
 /// An INSEE commune code (COG): a department (2 characters) then 3 digits, or an overseas
 /// department (971–974, 976) then 2 digits, e.g. 34142 for Lodève, 2A004 for Ajaccio.
 ///
-/// The pattern is the one domain.md B.4 gives, followed exactly:
+/// The pattern is the one docs/domain.md B.4 gives, followed exactly:
 /// `^((0[1-9]|[1-8]\d|9[0-5]|2[AB])\d{3}|97[1-46]\d{2})$`. Its `[1-8]\d` admits 20xxx although
 /// Corsican communes have been coded 2A/2B since 1976; membership in the yearly COG list is not
 /// checked, so such a code is accepted like any other well-formed one.
@@ -378,7 +378,7 @@ mod tests {
             ("2b033", "2B033", "lowercase Corsican code uppercased"),
             ("97411", "97411", "La Réunion"),
             ("97611", "97611", "Mayotte"),
-            ("20004", "20004", "the domain.md pattern admits 20xxx via [1-8]\\d"),
+            ("20004", "20004", "the docs/domain.md pattern admits 20xxx via [1-8]\\d"),
             (" 34142 ", "34142", "trimmed"),
         ] {
             let commune = CommuneCode::parse(input).unwrap_or_else(|e| panic!("{why}: {e}"));

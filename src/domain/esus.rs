@@ -1,4 +1,4 @@
-//! ESUS accreditations (agrément « Entreprise solidaire d'utilité sociale », domain.md A and B.2):
+//! ESUS accreditations (agrément « Entreprise solidaire d'utilité sociale », docs/domain.md A and B.2):
 //! statuses and their transitions, the validity period, the department of the granting
 //! prefecture, and the rule of one open accreditation per organisation.
 
@@ -119,7 +119,7 @@ impl fmt::Display for EsusReadStatus {
 }
 
 /// On what ground the accreditation is asked for: `by_right` (de plein droit, the bodies listed
-/// in L3332-17-1 II, domain.md B.2.3) or `conditions` (the conditions of L3332-17-1 I).
+/// in L3332-17-1 II) or `conditions` (the conditions of L3332-17-1 I).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EsusBasis {
@@ -547,7 +547,7 @@ impl Dates {
     }
 }
 
-/// The end of validity when none is given (R3332-21-3, domain.md B.2.2): 5 years, or 2 years
+/// The end of validity when none is given (R3332-21-3, docs/domain.md B.2.2): 5 years, or 2 years
 /// when the organisation was founded less than 3 years before it applied; the period starts on
 /// `valid_from` and ends the day before the anniversary. Years are added as months, so that an
 /// anniversary that does not exist falls on the last day of its month (code de procédure civile,

@@ -1,4 +1,4 @@
-//! Events (meetings, conferences, webinars, trainings), their organisers and themes, and the rules of domain.md A "Events".
+//! Events (meetings, conferences, webinars, trainings), their organisers and themes, and the rules of docs/domain.md A "Events".
 
 use std::fmt;
 use std::str::FromStr;
@@ -573,7 +573,7 @@ mod tests {
         "2026-11-26T09:00:00Z".parse().expect("an instant")
     }
 
-    /// The Lodève club meeting of domain.md Part C, in person, already held.
+    /// The Lodève club meeting of docs/domain.md Part C, in person, already held.
     fn draft() -> EventDraft {
         EventDraft {
             title: Some(" Club des collectivités : rencontre de Lodève ".into()),

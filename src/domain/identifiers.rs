@@ -1,4 +1,4 @@
-//! French legal identifiers: SIREN, SIRET and RNA numbers, and the Luhn check they share (domain.md B.4).
+//! French legal identifiers: SIREN, SIRET and RNA numbers, and the Luhn check they share (docs/domain.md B.4).
 
 use std::fmt;
 
@@ -65,7 +65,7 @@ impl fmt::Display for Siren {
 /// Checked with Luhn over the 14 digits. La Poste registers all its establishments under one
 /// SIREN (356000000) and their NICs do not follow Luhn: its SIRETs are valid when the sum of
 /// their 14 digits is a multiple of 5. Its head office, 35600000000048, passes Luhn but not
-/// that rule (digit sum 26): it is the one exception (domain.md B.4).
+/// that rule (digit sum 26): it is the one exception (docs/domain.md B.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Siret(String);
 

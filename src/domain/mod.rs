@@ -1,6 +1,6 @@
 //! Domain values: newtypes that can only hold valid data, and the `Invalid` error their parsers return.
 //!
-//! Every value type follows "parse, don't validate" (STYLE.md §3): a private field, a
+//! Every value type follows "parse, don't validate": a private field, a
 //! `parse(&str) -> Result<Self, Invalid>` constructor that normalises its input, and `as_str()`.
 
 pub mod club;

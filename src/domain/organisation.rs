@@ -105,7 +105,7 @@ impl std::fmt::Display for Category {
     }
 }
 
-/// The category an INSEE legal category code settles, when it settles one (domain.md A,
+/// The category an INSEE legal category code settles, when it settles one (docs/domain.md A,
 /// "category"): 92xx and 5195 are associations, 9300 foundations, 8210/8250/8290/6411 mutuals,
 /// 5458/5558/5658 SCOPs. Other codes (companies, other cooperatives…) settle nothing.
 fn settled_category(code: &LegalCategoryCode) -> Option<Category> {

@@ -1,5 +1,5 @@
 //! Sponsorships: patronage (mécénat) in money, in kind or in skills, and commercial sponsorship
-//! (parrainage), with their rules (domain.md Part A "Sponsorships" and B.7).
+//! (parrainage), with their rules (docs/domain.md Part A "Sponsorships" and B.7).
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -464,7 +464,7 @@ fn counterparts(cents: i64) -> Result<i64, Invalid> {
 }
 
 /// For patronage (mécénat), what the sponsor receives back (logo, invitations…) must stay in
-/// "marked disproportion" with the gift: at most 25 % of it in practice (BOFiP, domain.md B.7).
+/// "marked disproportion" with the gift: at most 25 % of it in practice (BOFiP, docs/domain.md B.7).
 /// Integer arithmetic (counterparts × 4 ≤ amount) in i128, so that no i64 overflows.
 pub fn check_counterparts_cap(
     kind: SponsorshipKind,

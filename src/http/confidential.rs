@@ -1,4 +1,4 @@
-//! Confidential fields (DESIGN.md: contact details, sponsorship amounts and notes) are shown to
+//! Confidential fields (the README's roles section: contact details, sponsorship amounts and notes) are shown to
 //! the callers the policy allows and left out of the response for the others, so that a client
 //! can tell "withheld from you" (the field is absent) from "empty" (`null`).
 //!

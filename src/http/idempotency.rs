@@ -7,7 +7,7 @@
 //! One middleware around `/api/v1` does it for every documented POST operation, except those
 //! whose answers carry credentials (`/auth/*`: tokens; `/clients*`: client secrets), which must
 //! never be stored: there the header is ignored. Keys live in the database, scoped to the whole
-//! principal of the caller's token (subject, role, region, organisation: see [`owner_of`]), so
+//! principal of the caller's token (subject, role, region, organisation: see `owner_of`), so
 //! they hold across restarts and instances and one caller never gets another's answer. Anonymous
 //! requests and refused tokens pass through untouched (the handler answers 401), and an answer
 //! refusing the caller (401, 403) is not kept: a caller the policy refuses stores nothing.

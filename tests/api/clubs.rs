@@ -1,5 +1,5 @@
 //! `/api/v1/clubs` and `/api/v1/clubs/{id}/members`: clubs, their host and their members, with
-//! the rules of domain.md, on both backends.
+//! the rules of docs/domain.md, on both backends.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -81,7 +81,7 @@ async fn member_names(app: &TestApp, path: &str) -> Vec<String> {
         .collect()
 }
 
-/// The club of Part C of domain.md, hosted by the Cress.
+/// The club of Part C of docs/domain.md, hosted by the Cress.
 async fn club_des_collectivites(app: &TestApp) -> (Value, Value) {
     let host = cress(app).await;
     let created = create_club(

@@ -1,6 +1,6 @@
 //! ESUS accreditations: `/api/v1/organisations/{id}/esus-accreditations` and
 //! `/api/v1/esus-accreditations/{id}`, with the lifecycle, validity, one-open and summary rules of
-//! domain.md. Dates that depend on "today" are built from the current UTC date, as the server's.
+//! docs/domain.md. Dates that depend on "today" are built from the current UTC date, as the server's.
 
 use chrono::{Days, Months, NaiveDate, Utc};
 use reqwest::StatusCode;

@@ -1,4 +1,4 @@
-//! `/api/v1/events`: create, read, list, change and delete, with organisers and themes inline and the rules of domain.md.
+//! `/api/v1/events`: create, read, list, change and delete, with organisers and themes inline and the rules of docs/domain.md.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! The authorisation matrix of issue 4: every operation under `/api/v1` (but `/auth`, tested in
 //! auth.rs) × anonymous, viewer, partner, cress_manager and admin × inside and outside the
 //! caller's scope → the expected status and, for reads, whether the confidential fields are
-//! there. One table, `rows()`, written from DESIGN.md's role table as the lead made it concrete
+//! there. One table, `rows()`, written from the role table (README, "Accounts, roles and tokens") as the lead made it concrete
 //! (never from what the server answers); `every_operation_of_the_openapi_document_has_a_row`
 //! fails when an operation is added without its rows.
 

@@ -1,4 +1,4 @@
-//! `/api/v1/organisations`: create, read, list, change and delete, with the rules of domain.md.
+//! `/api/v1/organisations`: create, read, list, change and delete, with the rules of docs/domain.md.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! `cress-api seed --demo`: the story of domain.md Part C, loaded once however often it runs.
+//! `cress-api seed --demo`: the story of docs/domain.md Part C, loaded once however often it runs.
 
 use reqwest::StatusCode;
 use serde_json::Value;

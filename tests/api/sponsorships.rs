@@ -1,5 +1,5 @@
 //! `/api/v1/sponsorships`: create, read, list, change, delete and yearly totals, with the rules of
-//! domain.md (Part A "Sponsorships", B.7).
+//! docs/domain.md (Part A "Sponsorships", B.7).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
