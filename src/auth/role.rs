@@ -1,56 +1,24 @@
 //! Roles and their scopes: what a token or an account may be, checked once when it is read.
 
-use std::fmt;
+use crate::domain::string_enum;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::codes::RegionCode;
 
-/// The name of a role, as stored and as carried by the `role` claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-#[clap(rename_all = "snake_case")]
-pub enum RoleName {
-    /// Reads all non-confidential data everywhere; writes nothing.
-    Viewer,
-    /// A partner organisation (`organisation_id`): its own profile and the sponsorships it gives.
-    Partner,
-    /// A Cress manager of one region (`region_code`): everything of that region.
-    CressManager,
-    /// Everything, users and API clients included.
-    Admin,
-}
-
-impl RoleName {
-    pub const ALL: [RoleName; 4] = [Self::Viewer, Self::Partner, Self::CressManager, Self::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Partner => "partner",
-            Self::CressManager => "cress_manager",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|name| name.as_str() == raw)
-    }
-}
-
-impl fmt::Display for RoleName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for RoleName {
-    type Error = String;
-
-    fn try_from(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).ok_or_else(|| format!("unknown role {raw}"))
+string_enum! {
+    /// The name of a role, as stored and as carried by the `role` claim.
+    #[derive(clap::ValueEnum)]
+    #[clap(rename_all = "snake_case")]
+    pub enum RoleName("role") {
+        /// Reads all non-confidential data everywhere; writes nothing.
+        Viewer = "viewer",
+        /// A partner organisation (`organisation_id`): its own profile and the sponsorships it gives.
+        Partner = "partner",
+        /// A Cress manager of one region (`region_code`): everything of that region.
+        CressManager = "cress_manager",
+        /// Everything, users and API clients included.
+        Admin = "admin",
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{Invalid, RegionCode, Violation, Violations, clean_text, missing, optional, required};
+use super::{Invalid, RegionCode, Violation, Violations, clean_text, missing, optional, required, string_enum};
 
 /// Longest accepted lengths, in characters (u64, as `validator` takes them).
 pub const NAME_MAX: u64 = 200;
@@ -73,59 +73,22 @@ impl NewClub {
     }
 }
 
-/// The part an organisation plays in a club. `member` (the default): takes part in the club;
-/// `steering_committee`: sits on its steering committee (comité de pilotage); `patron`: supports
-/// it, usually through patronage (mécénat); `facilitator`: runs its sessions.
 // utoipa 6 puts only this enum-level comment in the OpenAPI schema, hence the list above.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberRole {
-    /// Takes part in the club.
-    #[default]
-    Member,
-    /// Sits on the steering committee (comité de pilotage).
-    SteeringCommittee,
-    /// Supports the club, usually through patronage.
-    Patron,
-    /// Runs the club's sessions.
-    Facilitator,
-}
-
-impl MemberRole {
-    pub const ALL: [MemberRole; 4] = [
-        MemberRole::Member,
-        MemberRole::SteeringCommittee,
-        MemberRole::Patron,
-        MemberRole::Facilitator,
-    ];
-
-    /// The snake_case name used in JSON and in the database, e.g. "steering_committee".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemberRole::Member => "member",
-            MemberRole::SteeringCommittee => "steering_committee",
-            MemberRole::Patron => "patron",
-            MemberRole::Facilitator => "facilitator",
-        }
-    }
-
-    /// The role with this snake_case name, if any (exact match).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == s)
-    }
-}
-
-impl std::fmt::Display for MemberRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for MemberRole {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown club member role {value:?}"))
+string_enum! {
+    /// The part an organisation plays in a club. `member` (the default): takes part in the club;
+    /// `steering_committee`: sits on its steering committee (comité de pilotage); `patron`: supports
+    /// it, usually through patronage (mécénat); `facilitator`: runs its sessions.
+    #[derive(Default)]
+    pub enum MemberRole("member role") {
+        /// Takes part in the club.
+        #[default]
+        Member = "member",
+        /// Sits on the steering committee (comité de pilotage).
+        SteeringCommittee = "steering_committee",
+        /// Supports the club, usually through patronage.
+        Patron = "patron",
+        /// Runs the club's sessions.
+        Facilitator = "facilitator",
     }
 }
 

@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use uuid::Uuid;
 
-use super::{Invalid, Violation, Violations, clean_text, missing, optional};
+use super::{Invalid, Violation, Violations, clean_text, missing, optional, string_enum};
 
 /// Longest accepted lengths, in characters (u64, as `validator` takes them).
 pub const AUTHORITY_MAX: u64 = 200;
@@ -17,40 +17,23 @@ pub const NOTES_MAX: u64 = 5000;
 /// How long a renewal may be recorded before a granted accreditation ends.
 pub const RENEWAL_WINDOW_MONTHS: u32 = 6;
 
-/// The status of an accreditation as written: `applied` → `granted` | `refused`; `granted` →
-/// `withdrawn`. `refused` and `withdrawn` are final. A granted accreditation whose `valid_until`
-/// has passed reads as `expired` (see `EsusReadStatus`); that is never written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EsusStatus {
-    /// Applied for, not decided yet.
-    Applied,
-    /// Granted by the prefect, for `valid_from` to `valid_until`.
-    Granted,
-    /// Refused by the prefect. Final.
-    Refused,
-    /// Withdrawn while it was in force. Final.
-    Withdrawn,
+string_enum! {
+    /// The status of an accreditation as written: `applied` → `granted` | `refused`; `granted` →
+    /// `withdrawn`. `refused` and `withdrawn` are final. A granted accreditation whose `valid_until`
+    /// has passed reads as `expired` (see `EsusReadStatus`); that is never written.
+    pub enum EsusStatus("ESUS status") {
+        /// Applied for, not decided yet.
+        Applied = "applied",
+        /// Granted by the prefect, for `valid_from` to `valid_until`.
+        Granted = "granted",
+        /// Refused by the prefect. Final.
+        Refused = "refused",
+        /// Withdrawn while it was in force. Final.
+        Withdrawn = "withdrawn",
+    }
 }
 
 impl EsusStatus {
-    pub const ALL: [EsusStatus; 4] = [Self::Applied, Self::Granted, Self::Refused, Self::Withdrawn];
-
-    /// The snake_case name used in JSON and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::Granted => "granted",
-            Self::Refused => "refused",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    /// The status with this snake_case name, if any (exact match).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.as_str() == s)
-    }
-
     /// How an accreditation with this status and end of validity reads on `today`: a granted one
     /// whose `valid_until` is before today is `expired`.
     pub fn read(self, valid_until: Option<NaiveDate>, today: NaiveDate) -> EsusReadStatus {
@@ -64,43 +47,19 @@ impl EsusStatus {
     }
 }
 
-impl fmt::Display for EsusStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+string_enum! {
+    /// The status of an accreditation as read on a given day: `applied`, `granted` (in force),
+    /// `expired` (granted, but its `valid_until` has passed), `refused` or `withdrawn`.
+    pub enum EsusReadStatus("ESUS status") {
+        Applied = "applied",
+        Granted = "granted",
+        Expired = "expired",
+        Refused = "refused",
+        Withdrawn = "withdrawn",
     }
-}
-
-impl TryFrom<String> for EsusStatus {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown ESUS status {value:?}"))
-    }
-}
-
-/// The status of an accreditation as read on a given day: `applied`, `granted` (in force),
-/// `expired` (granted, but its `valid_until` has passed), `refused` or `withdrawn`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EsusReadStatus {
-    Applied,
-    Granted,
-    Expired,
-    Refused,
-    Withdrawn,
 }
 
 impl EsusReadStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Applied => "applied",
-            Self::Granted => "granted",
-            Self::Expired => "expired",
-            Self::Refused => "refused",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
     /// The status written in the database for an accreditation that reads so.
     pub fn stored(self) -> EsusStatus {
         match self {
@@ -112,41 +71,12 @@ impl EsusReadStatus {
     }
 }
 
-impl fmt::Display for EsusReadStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// On what ground the accreditation is asked for: `by_right` (de plein droit, the bodies listed
-/// in L3332-17-1 II) or `conditions` (the conditions of L3332-17-1 I).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EsusBasis {
-    ByRight,
-    Conditions,
-}
-
-impl EsusBasis {
-    pub const ALL: [EsusBasis; 2] = [Self::ByRight, Self::Conditions];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ByRight => "by_right",
-            Self::Conditions => "conditions",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|basis| basis.as_str() == s)
-    }
-}
-
-impl TryFrom<String> for EsusBasis {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown ESUS basis {value:?}"))
+string_enum! {
+    /// On what ground the accreditation is asked for: `by_right` (de plein droit, the bodies listed
+    /// in L3332-17-1 II) or `conditions` (the conditions of L3332-17-1 I).
+    pub enum EsusBasis("ESUS basis") {
+        ByRight = "by_right",
+        Conditions = "conditions",
     }
 }
 

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::organisation::{CITY_MAX, STREET_MAX};
 use super::{
     CommuneCode, Invalid, PostalCode, RegionCode, Violation, Violations, WebsiteUrl, clean_text, missing, optional,
+    string_enum,
 };
 
 /// Longest accepted lengths and counts.
@@ -22,78 +23,27 @@ pub const ORGANISERS_MAX: usize = 50;
 /// The zone of an event that names none: the register serves French regions, mostly metropolitan.
 pub const DEFAULT_TIME_ZONE: &str = "Europe/Paris";
 
-/// Implements `as_str`, `parse`, `Display` and `TryFrom<String>` (for reading rows) on a
-/// snake_case string enum, from one table of variants and names.
-macro_rules! string_enum {
-    ($name:ident, $what:literal, [$($variant:ident => $text:literal),* $(,)?]) => {
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The snake_case name used in JSON and in the database.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),*
-                }
-            }
-
-            /// The value with this exact snake_case name, if any.
-            pub fn parse(s: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|value| value.as_str() == s)
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-
-            fn try_from(value: String) -> Result<Self, String> {
-                Self::parse(&value).ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), value))
-            }
-        }
-    };
+string_enum! {
+    /// What kind of event this is: `meeting`, `conference`, `webinar`, `training` or `other`.
+    pub enum EventKind("event kind") {
+        Meeting = "meeting",
+        Conference = "conference",
+        Webinar = "webinar",
+        Training = "training",
+        Other = "other",
+    }
 }
 
-/// What kind of event this is: `meeting`, `conference`, `webinar`, `training` or `other`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Meeting,
-    Conference,
-    Webinar,
-    Training,
-    Other,
+string_enum! {
+    /// Where an event stands: `draft` (the default, not announced yet), `published` or `cancelled`.
+    /// Allowed changes: `draft` → `published` → `cancelled`, and `draft` → `cancelled`; any other
+    /// change is a 409 `illegal_transition`.
+    pub enum EventStatus("event status") {
+        Draft = "draft",
+        Published = "published",
+        Cancelled = "cancelled",
+    }
 }
-
-string_enum!(EventKind, "event kind", [
-    Meeting => "meeting",
-    Conference => "conference",
-    Webinar => "webinar",
-    Training => "training",
-    Other => "other",
-]);
-
-/// Where an event stands: `draft` (the default, not announced yet), `published` or `cancelled`.
-/// Allowed changes: `draft` → `published` → `cancelled`, and `draft` → `cancelled`; any other
-/// change is a 409 `illegal_transition`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventStatus {
-    Draft,
-    Published,
-    Cancelled,
-}
-
-string_enum!(EventStatus, "event status", [
-    Draft => "draft",
-    Published => "published",
-    Cancelled => "cancelled",
-]);
 
 impl EventStatus {
     /// The statuses an event in this status may change to (staying as it is is always allowed).
@@ -126,22 +76,15 @@ impl EventStatus {
     }
 }
 
-/// How an organisation takes part in an event: `organiser`, `co_organiser` or `partner`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum OrganiserRole {
-    Organiser,
-    CoOrganiser,
-    Partner,
+string_enum! {
+    /// How an organisation takes part in an event: `organiser`, `co_organiser` or `partner`.
+    #[derive(PartialOrd, Ord)]
+    pub enum OrganiserRole("organiser role") {
+        Organiser = "organiser",
+        CoOrganiser = "co_organiser",
+        Partner = "partner",
+    }
 }
-
-string_enum!(OrganiserRole, "organiser role", [
-    Organiser => "organiser",
-    CoOrganiser => "co_organiser",
-    Partner => "partner",
-]);
 
 /// An IANA time zone name (`Europe/Paris`, `America/Cayenne`, `Indian/Reunion`…), as the tz
 /// database that chrono-tz embeds knows it.
@@ -930,13 +873,13 @@ mod tests {
     #[test]
     fn enums_serialise_as_their_snake_case_names() {
         for kind in EventKind::ALL {
-            let json = serde_json::to_string(kind).expect("serialises");
+            let json = serde_json::to_string(&kind).expect("serialises");
             assert_eq!(json, format!("\"{kind}\""));
-            assert_eq!(EventKind::try_from(kind.as_str().to_owned()), Ok(*kind));
+            assert_eq!(EventKind::try_from(kind.as_str().to_owned()), Ok(kind));
         }
         for status in EventStatus::ALL {
             assert_eq!(
-                serde_json::to_string(status).expect("serialises"),
+                serde_json::to_string(&status).expect("serialises"),
                 format!("\"{status}\"")
             );
         }

@@ -4,73 +4,40 @@ use chrono::Datelike;
 
 use super::{
     CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, Violation,
-    Violations, WebsiteUrl, clean_text, missing, optional, required,
+    Violations, WebsiteUrl, clean_text, missing, optional, required, string_enum,
 };
 
-/// What kind of organisation this is. The first five are the ESS families of the 2014 ESS law
-/// (art. 1) and make `is_ess` true: `association`, `cooperative`, `mutual`, `foundation`,
-/// `ess_company`. The others are partners outside the ESS: `local_authority`, `network` (a Cress,
-/// ESS France or a federation, even when legally an association), `public_body`, `company`.
 // utoipa 6 puts only this enum-level comment in the OpenAPI schema (a string enum has no
 // per-value descriptions), hence the list above; the variant comments document the Rust side.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Category {
-    /// An association (loi 1901, or local law in Alsace-Moselle). Part of the ESS.
-    Association,
-    /// A cooperative: SCOP, SCIC, CAE or another cooperative. Part of the ESS.
-    Cooperative,
-    /// A mutual (code de la mutualité) or a mutual insurance company. Part of the ESS.
-    Mutual,
-    /// A foundation. Part of the ESS.
-    Foundation,
-    /// A commercial company with ESS status. Part of the ESS.
-    EssCompany,
-    /// A local authority: commune, EPCI, département or région. Not part of the ESS.
-    LocalAuthority,
-    /// A network of ESS bodies: a Cress, ESS France, a federation. Counted outside the ESS
-    /// families even when its legal form is an association.
-    Network,
-    /// A State service: préfecture, DREETS or DDETS. Not part of the ESS.
-    PublicBody,
-    /// An ordinary company, a partner without ESS status. Not part of the ESS.
-    Company,
+string_enum! {
+    /// What kind of organisation this is. The first five are the ESS families of the 2014 ESS law
+    /// (art. 1) and make `is_ess` true: `association`, `cooperative`, `mutual`, `foundation`,
+    /// `ess_company`. The others are partners outside the ESS: `local_authority`, `network` (a Cress,
+    /// ESS France or a federation, even when legally an association), `public_body`, `company`.
+    pub enum Category("category") {
+        /// An association (loi 1901, or local law in Alsace-Moselle). Part of the ESS.
+        Association = "association",
+        /// A cooperative: SCOP, SCIC, CAE or another cooperative. Part of the ESS.
+        Cooperative = "cooperative",
+        /// A mutual (code de la mutualité) or a mutual insurance company. Part of the ESS.
+        Mutual = "mutual",
+        /// A foundation. Part of the ESS.
+        Foundation = "foundation",
+        /// A commercial company with ESS status. Part of the ESS.
+        EssCompany = "ess_company",
+        /// A local authority: commune, EPCI, département or région. Not part of the ESS.
+        LocalAuthority = "local_authority",
+        /// A network of ESS bodies: a Cress, ESS France, a federation. Counted outside the ESS
+        /// families even when its legal form is an association.
+        Network = "network",
+        /// A State service: préfecture, DREETS or DDETS. Not part of the ESS.
+        PublicBody = "public_body",
+        /// An ordinary company, a partner without ESS status. Not part of the ESS.
+        Company = "company",
+    }
 }
 
 impl Category {
-    /// Every category, ESS families first.
-    pub const ALL: [Category; 9] = [
-        Category::Association,
-        Category::Cooperative,
-        Category::Mutual,
-        Category::Foundation,
-        Category::EssCompany,
-        Category::LocalAuthority,
-        Category::Network,
-        Category::PublicBody,
-        Category::Company,
-    ];
-
-    /// The snake_case name used in JSON and in the database, e.g. "ess_company".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Association => "association",
-            Category::Cooperative => "cooperative",
-            Category::Mutual => "mutual",
-            Category::Foundation => "foundation",
-            Category::EssCompany => "ess_company",
-            Category::LocalAuthority => "local_authority",
-            Category::Network => "network",
-            Category::PublicBody => "public_body",
-            Category::Company => "company",
-        }
-    }
-
-    /// The category with this snake_case name, if any (exact match, e.g. for a query string).
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|category| category.as_str() == s)
-    }
-
     /// Whether organisations of this category belong to the ESS (the five families of art. 1).
     pub fn is_ess(self) -> bool {
         matches!(
@@ -96,12 +63,6 @@ impl Category {
             Category::PublicBody => "a public body",
             Category::Company => "a company",
         }
-    }
-}
-
-impl std::fmt::Display for Category {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -135,14 +96,6 @@ pub fn check_legal_category(category: Category, code: &LegalCategoryCode) -> Res
             ),
         )),
         _ => Ok(()),
-    }
-}
-
-impl TryFrom<String> for Category {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown organisation category {value:?}"))
     }
 }
 

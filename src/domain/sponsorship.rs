@@ -6,130 +6,50 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Invalid, Violation, Violations, clean_text, missing, optional};
+use super::{Invalid, Violation, Violations, clean_text, missing, optional, string_enum};
 
-/// What a sponsorship supports: a `club`, an `event` or an `organisation`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BeneficiaryType {
-    Club,
-    Event,
-    Organisation,
-}
-
-impl BeneficiaryType {
-    pub const ALL: [BeneficiaryType; 3] = [Self::Club, Self::Event, Self::Organisation];
-
-    /// The snake_case name used in JSON and in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Club => "club",
-            Self::Event => "event",
-            Self::Organisation => "organisation",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+string_enum! {
+    /// What a sponsorship supports: a `club`, an `event` or an `organisation`.
+    pub enum BeneficiaryType("beneficiary type") {
+        Club = "club",
+        Event = "event",
+        Organisation = "organisation",
     }
 }
 
-impl std::fmt::Display for BeneficiaryType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+string_enum! {
+    /// The form of support. The three patronage kinds are mécénat (art. 238 bis CGI): a gift with
+    /// liberal intent, whose counterparts may not exceed 25 % of the amount. `financial_patronage`:
+    /// money; `in_kind_patronage`: goods or services, `amount_cents` being their valuation;
+    /// `skills_patronage`: staff time, valued likewise. `commercial_sponsorship` (parrainage) is
+    /// support in exchange for a direct commercial benefit: no cap on counterparts.
+    pub enum SponsorshipKind("sponsorship kind") {
+        FinancialPatronage = "financial_patronage",
+        InKindPatronage = "in_kind_patronage",
+        SkillsPatronage = "skills_patronage",
+        CommercialSponsorship = "commercial_sponsorship",
     }
-}
-
-impl TryFrom<String> for BeneficiaryType {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown beneficiary type {value:?}"))
-    }
-}
-
-/// The form of support. The three patronage kinds are mécénat (art. 238 bis CGI): a gift with
-/// liberal intent, whose counterparts may not exceed 25 % of the amount. `financial_patronage`:
-/// money; `in_kind_patronage`: goods or services, `amount_cents` being their valuation;
-/// `skills_patronage`: staff time, valued likewise. `commercial_sponsorship` (parrainage) is
-/// support in exchange for a direct commercial benefit: no cap on counterparts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SponsorshipKind {
-    FinancialPatronage,
-    InKindPatronage,
-    SkillsPatronage,
-    CommercialSponsorship,
 }
 
 impl SponsorshipKind {
-    pub const ALL: [SponsorshipKind; 4] = [
-        Self::FinancialPatronage,
-        Self::InKindPatronage,
-        Self::SkillsPatronage,
-        Self::CommercialSponsorship,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FinancialPatronage => "financial_patronage",
-            Self::InKindPatronage => "in_kind_patronage",
-            Self::SkillsPatronage => "skills_patronage",
-            Self::CommercialSponsorship => "commercial_sponsorship",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
     /// Whether this is one of the three forms of mécénat, whose counterparts are capped.
     pub fn is_patronage(self) -> bool {
         !matches!(self, Self::CommercialSponsorship)
     }
 }
 
-impl std::fmt::Display for SponsorshipKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+string_enum! {
+    /// Where a sponsorship stands: `proposed` → `active` → `ended`; `proposed` or `active` →
+    /// `cancelled`. `ended` and `cancelled` are final.
+    pub enum SponsorshipStatus("sponsorship status") {
+        Proposed = "proposed",
+        Active = "active",
+        Ended = "ended",
+        Cancelled = "cancelled",
     }
-}
-
-impl TryFrom<String> for SponsorshipKind {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown sponsorship kind {value:?}"))
-    }
-}
-
-/// Where a sponsorship stands: `proposed` → `active` → `ended`; `proposed` or `active` →
-/// `cancelled`. `ended` and `cancelled` are final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SponsorshipStatus {
-    Proposed,
-    Active,
-    Ended,
-    Cancelled,
 }
 
 impl SponsorshipStatus {
-    pub const ALL: [SponsorshipStatus; 4] = [Self::Proposed, Self::Active, Self::Ended, Self::Cancelled];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Proposed => "proposed",
-            Self::Active => "active",
-            Self::Ended => "ended",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s2| s2.as_str() == s)
-    }
-
     /// The statuses this one may become (itself excluded).
     pub fn next(self) -> &'static [SponsorshipStatus] {
         match self {
@@ -153,20 +73,6 @@ impl SponsorshipStatus {
             }
         };
         Err(format!("a sponsorship cannot go from {self} to {to}: {why}"))
-    }
-}
-
-impl std::fmt::Display for SponsorshipStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for SponsorshipStatus {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).ok_or_else(|| format!("unknown sponsorship status {value:?}"))
     }
 }
 

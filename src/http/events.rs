@@ -1,5 +1,6 @@
 //! `/api/v1/events`: meetings, conferences, webinars and trainings, with their organisers and themes inline.
 
+use crate::domain::string_enum;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, TimeZone as _, Utc};
 use serde::{Deserialize, Serialize};
@@ -483,24 +484,15 @@ impl From<MissingReferences> for ApiError {
     }
 }
 
-/// The orders a list can come in; ties are broken by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum EventSort {
-    /// Soonest first (the default).
-    #[default]
-    #[serde(rename = "starts_at")]
-    StartsAt,
-    /// Latest first.
-    #[serde(rename = "-starts_at")]
-    StartsAtDesc,
-}
-
-impl EventSort {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::StartsAt => "starts_at",
-            Self::StartsAtDesc => "-starts_at",
-        }
+string_enum! {
+    /// The orders a list can come in; ties are broken by id.
+    #[derive(Default)]
+    pub enum EventSort("sort") {
+        /// Soonest first (the default).
+        #[default]
+        StartsAt = "starts_at",
+        /// Latest first.
+        StartsAtDesc = "-starts_at",
     }
 }
 

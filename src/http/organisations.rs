@@ -1,5 +1,6 @@
 //! `/api/v1/organisations`: the ESS structures and the other bodies of the network.
 
+use crate::domain::string_enum;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -373,33 +374,22 @@ pub(crate) fn check_draft(
     checked(shape, NewOrganisation::parse(draft, Utc::now().date_naive()))
 }
 
-/// The orders a list can come in; a leading `-` reverses it. Ties are broken by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum OrganisationSort {
-    /// By name, ignoring case and accents (the default).
-    #[default]
-    #[serde(rename = "name")]
-    Name,
-    #[serde(rename = "-name")]
-    NameDesc,
-    /// Oldest first.
-    #[serde(rename = "created_at")]
-    CreatedAt,
-    /// Newest first.
-    #[serde(rename = "-created_at")]
-    CreatedAtDesc,
+string_enum! {
+    /// The orders a list can come in; a leading `-` reverses it. Ties are broken by id.
+    #[derive(Default)]
+    pub enum OrganisationSort("sort") {
+        /// By name, ignoring case and accents (the default).
+        #[default]
+        Name = "name",
+        NameDesc = "-name",
+        /// Oldest first.
+        CreatedAt = "created_at",
+        /// Newest first.
+        CreatedAtDesc = "-created_at",
+    }
 }
 
 impl OrganisationSort {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Name => "name",
-            Self::NameDesc => "-name",
-            Self::CreatedAt => "created_at",
-            Self::CreatedAtDesc => "-created_at",
-        }
-    }
-
     fn key(self) -> (SortKey, bool) {
         match self {
             Self::Name => (SortKey::Name, false),

@@ -1,6 +1,7 @@
 //! `/api/v1/sponsorships`: patronage (mécénat) and commercial sponsorship (parrainage) of a club,
 //! an event or an organisation by an organisation, and their yearly totals.
 
+use crate::domain::string_enum;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -381,24 +382,15 @@ fn check_draft(
     Ok(new)
 }
 
-/// The orders a list can come in; ties are broken by id.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum SponsorshipSort {
-    /// Earliest start first.
-    #[serde(rename = "starts_on")]
-    StartsOn,
-    /// Latest start first (the default).
-    #[default]
-    #[serde(rename = "-starts_on")]
-    StartsOnDesc,
-}
-
-impl SponsorshipSort {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::StartsOn => "starts_on",
-            Self::StartsOnDesc => "-starts_on",
-        }
+string_enum! {
+    /// The orders a list can come in; ties are broken by id.
+    #[derive(Default)]
+    pub enum SponsorshipSort("sort") {
+        /// Earliest start first.
+        StartsOn = "starts_on",
+        /// Latest start first (the default).
+        #[default]
+        StartsOnDesc = "-starts_on",
     }
 }
 

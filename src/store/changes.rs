@@ -3,6 +3,7 @@
 //! what, with old and new values). Each resource's store module builds its `NewChange` from the
 //! record as written; `record` inserts them last, just before the commit.
 
+use crate::domain::string_enum;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use sqlx::QueryBuilder;
@@ -19,32 +20,21 @@ use super::{Store, StoreError, classify, with_conn};
 use crate::domain::club::Membership;
 use crate::domain::event::EventStatus;
 
-/// The kinds of record the log knows, by the name the feed and the audit show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Resource {
-    Organisation,
-    EsusAccreditation,
-    Club,
-    ClubMember,
-    Event,
-    Sponsorship,
-    User,
-    ApiClient,
+string_enum! {
+    /// The kinds of record the log knows, by the name the feed and the audit show.
+    pub enum Resource("resource") {
+        Organisation = "organisation",
+        EsusAccreditation = "esus_accreditation",
+        Club = "club",
+        ClubMember = "club_member",
+        Event = "event",
+        Sponsorship = "sponsorship",
+        User = "user",
+        ApiClient = "api_client",
+    }
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
-        Self::Organisation,
-        Self::EsusAccreditation,
-        Self::Club,
-        Self::ClubMember,
-        Self::Event,
-        Self::Sponsorship,
-        Self::User,
-        Self::ApiClient,
-    ];
-
     /// What the change feed carries: everything but accounts.
     pub const FEED: [Resource; 6] = [
         Self::Organisation,
@@ -54,23 +44,6 @@ impl Resource {
         Self::Event,
         Self::Sponsorship,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Organisation => "organisation",
-            Self::EsusAccreditation => "esus_accreditation",
-            Self::Club => "club",
-            Self::ClubMember => "club_member",
-            Self::Event => "event",
-            Self::Sponsorship => "sponsorship",
-            Self::User => "user",
-            Self::ApiClient => "api_client",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw)
-    }
 
     /// The keys of `data` that are confidential (shown only to who sees the record's
     /// confidential fields, `policy::sees_confidential`).
@@ -84,74 +57,24 @@ impl Resource {
     }
 }
 
-impl TryFrom<String> for Resource {
-    type Error = String;
-
-    fn try_from(raw: String) -> Result<Self, String> {
-        Self::parse(&raw).ok_or_else(|| format!("unknown resource {raw}"))
+string_enum! {
+    /// What a change did to its record.
+    pub enum ChangeAction("action") {
+        Created = "created",
+        Updated = "updated",
+        Deleted = "deleted",
     }
 }
 
-/// What a change did to its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeAction {
-    Created,
-    Updated,
-    Deleted,
-}
-
-impl ChangeAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Updated => "updated",
-            Self::Deleted => "deleted",
-        }
-    }
-}
-
-impl TryFrom<String> for ChangeAction {
-    type Error = String;
-
-    fn try_from(raw: String) -> Result<Self, String> {
-        [Self::Created, Self::Updated, Self::Deleted]
-            .into_iter()
-            .find(|a| a.as_str() == raw)
-            .ok_or_else(|| format!("unknown action {raw}"))
-    }
-}
-
-/// What kind of caller wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    /// A person (the token of a user account: its `sub` is the user's id).
-    User,
-    /// A machine client (its `sub` is its `client_id`, `cli_…`).
-    Client,
-    /// The service itself: the command line, the demo seed, a token made by `cress-api token`.
-    System,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Client => "client",
-            Self::System => "system",
-        }
-    }
-}
-
-impl TryFrom<String> for ActorKind {
-    type Error = String;
-
-    fn try_from(raw: String) -> Result<Self, String> {
-        [Self::User, Self::Client, Self::System]
-            .into_iter()
-            .find(|a| a.as_str() == raw)
-            .ok_or_else(|| format!("unknown actor kind {raw}"))
+string_enum! {
+    /// What kind of caller wrote.
+    pub enum ActorKind("actor kind") {
+        /// A person (the token of a user account: its `sub` is the user's id).
+        User = "user",
+        /// A machine client (its `sub` is its `client_id`, `cli_…`).
+        Client = "client",
+        /// The service itself: the command line, the demo seed, a token made by `cress-api token`.
+        System = "system",
     }
 }
 
@@ -646,16 +569,13 @@ where
 pub struct LoggedChange {
     pub seq: i64,
     pub at: DateTime<Utc>,
-    #[sqlx(try_from = "String")]
     pub resource: Resource,
     pub record_id: Uuid,
     pub parent_id: Option<Uuid>,
-    #[sqlx(try_from = "String")]
     pub action: ChangeAction,
     pub version: i64,
     pub actor_subject: String,
     pub actor_role: Option<String>,
-    #[sqlx(try_from = "String")]
     pub actor_kind: ActorKind,
     pub region_code: Option<String>,
     pub organisation_id: Option<Uuid>,

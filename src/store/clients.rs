@@ -25,7 +25,6 @@ pub struct ApiClient {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ApiClientFields {
     pub name: String,
-    #[sqlx(try_from = "String")]
     pub role: RoleName,
     pub region_code: Option<String>,
     pub organisation_id: Option<Uuid>,

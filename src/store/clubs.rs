@@ -91,9 +91,7 @@ pub struct Member {
     pub club_id: Uuid,
     pub organisation_id: Uuid,
     pub organisation_name: String,
-    #[sqlx(try_from = "String")]
     pub organisation_category: Category,
-    #[sqlx(try_from = "String")]
     pub role: MemberRole,
     pub joined_on: NaiveDate,
     pub left_on: Option<NaiveDate>,

@@ -493,35 +493,3 @@ where
         .bind(f.decision_reference)
         .bind(f.notes)
 }
-
-/// Statuses and bases are stored as their snake_case names; reading an unknown name is an error
-/// (the database's check constraints make it impossible).
-macro_rules! text_enum {
-    ($($name:ty),*) => {
-        $(
-            impl<DB: sqlx::Database> sqlx::Type<DB> for $name
-            where
-                String: sqlx::Type<DB>,
-            {
-                fn type_info() -> DB::TypeInfo {
-                    <String as sqlx::Type<DB>>::type_info()
-                }
-
-                fn compatible(ty: &DB::TypeInfo) -> bool {
-                    <String as sqlx::Type<DB>>::compatible(ty)
-                }
-            }
-
-            impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
-            where
-                String: sqlx::Decode<'r, DB>,
-            {
-                fn decode(value: DB::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-                    let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
-                    Ok(Self::try_from(text)?)
-                }
-            }
-        )*
-    };
-}
-text_enum!(EsusStatus, EsusBasis);

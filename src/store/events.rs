@@ -31,9 +31,7 @@ pub struct Event {
 pub struct EventFields {
     pub title: String,
     pub description: Option<String>,
-    #[sqlx(try_from = "String")]
     pub kind: EventKind,
-    #[sqlx(try_from = "String")]
     pub status: EventStatus,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -103,7 +101,6 @@ struct OrganiserRow {
     event_id: Uuid,
     organisation_id: Uuid,
     organisation_name: String,
-    #[sqlx(try_from = "String")]
     role: OrganiserRole,
 }
 

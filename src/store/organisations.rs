@@ -31,7 +31,6 @@ pub struct Organisation {
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct OrganisationFields {
     pub name: String,
-    #[sqlx(try_from = "String")]
     pub category: Category,
     pub siren: Option<String>,
     pub siret: Option<String>,

@@ -241,7 +241,6 @@ pub struct SummaryFilter {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SummaryRow {
     pub year: i64,
-    #[sqlx(try_from = "String")]
     pub kind: SponsorshipKind,
     /// The sum of the amounts the summary was asked to add up (0 when none).
     pub amount_cents: i64,

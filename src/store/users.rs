@@ -25,7 +25,6 @@ pub struct User {
 pub struct UserFields {
     /// Lower-cased.
     pub email: String,
-    #[sqlx(try_from = "String")]
     pub role: RoleName,
     pub region_code: Option<String>,
     pub organisation_id: Option<Uuid>,
