@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -25,6 +25,7 @@ use crate::config::{MetricsExposure, Settings};
 use crate::http::error::{ApiError, FieldError, Problem, problem_for_every_error};
 use crate::http::extract::{BodyLimit, path_error};
 use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
+use crate::http::methods::{AllowedMethods, no_route};
 use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
@@ -420,68 +421,4 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-request-id"),
         ])
         .max_age(3600)
-}
-
-/// The methods of each documented path, so that a known path with another method is a 405
-/// (with `Allow`) rather than a 404.
-#[derive(Debug, Default)]
-pub(crate) struct AllowedMethods(Vec<(Vec<Option<String>>, Vec<Method>)>);
-
-impl AllowedMethods {
-    fn from_doc(doc: &OpenApiDoc) -> Self {
-        let paths = serde_json::to_value(&doc.paths).unwrap_or_default();
-        let table = paths
-            .get("paths")
-            .or(Some(&paths))
-            .and_then(|p| p.as_object())
-            .into_iter()
-            .flatten()
-            .map(|(path, item)| {
-                let segments = path
-                    .split('/')
-                    .map(|s| if s.starts_with('{') { None } else { Some(s.to_owned()) })
-                    .collect();
-                let methods = item
-                    .as_object()
-                    .into_iter()
-                    .flat_map(|ops| ops.keys())
-                    .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
-                    .collect();
-                (segments, methods)
-            })
-            .collect();
-        Self(table)
-    }
-
-    /// The methods of the documented path that `path` matches; when several do (such as
-    /// `/sponsorships/summary` and `/sponsorships/{id}`), the one with the most literal segments.
-    pub(crate) fn for_path(&self, path: &str) -> Option<&[Method]> {
-        let segments: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .filter(|(pattern, _)| {
-                pattern.len() == segments.len()
-                    && pattern
-                        .iter()
-                        .zip(&segments)
-                        .all(|(p, s)| p.as_deref().map_or(!s.is_empty(), |p| p == *s))
-            })
-            .max_by_key(|(pattern, _)| pattern.iter().filter(|p| p.is_some()).count())
-            .map(|(_, methods)| methods.as_slice())
-    }
-
-    /// Whether `path` is a documented path that answers `method`.
-    pub(crate) fn allows(&self, path: &str, method: &Method) -> bool {
-        self.for_path(path).is_some_and(|methods| methods.contains(method))
-    }
-}
-
-/// What no route matched: a 405 for a known path, a 404 otherwise.
-async fn no_route(req: HttpRequest, allowed: web::Data<AllowedMethods>) -> Result<HttpResponse, ApiError> {
-    Err(match allowed.for_path(req.path()) {
-        Some(methods) => ApiError::MethodNotAllowed {
-            allow: methods.to_vec(),
-        },
-        None => ApiError::NotFound(format!("no resource at {}; see /swagger-ui/ for the API", req.path())),
-    })
 }

@@ -3,8 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
-use crate::auth::role::RoleName;
 use crate::config::Settings;
+use crate::core::role::RoleName;
 
 /// The shared register of the social and solidarity economy (ESS) for the regional Cress.
 ///

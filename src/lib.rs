@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod copy_db;
+pub mod core;
 pub mod domain;
 pub mod http;
 pub mod seed;

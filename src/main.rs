@@ -10,11 +10,12 @@ use std::io::BufRead;
 use anyhow::Context;
 use secrecy::SecretString;
 
+use cress_api::auth::Keys;
 use cress_api::auth::accounts;
 use cress_api::auth::password::Passwords;
-use cress_api::auth::{Keys, Role};
 use cress_api::cli::{Cli, ClientCommand, Command, RoleArgs, UserCommand};
 use cress_api::config::Settings;
+use cress_api::core::Role;
 use cress_api::store::Store;
 use cress_api::store::clients::ApiClientFields;
 use cress_api::telemetry;
@@ -167,7 +168,7 @@ async fn create_client(
         organisation_id: role.org(),
         active: true,
     };
-    cress_api::http::clients::create_api_client(store, &fields, &cress_api::store::changes::Actor::system())
+    cress_api::http::clients::create_api_client(store, &fields, &cress_api::core::Actor::system())
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the client: {e}"))
 }

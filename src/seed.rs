@@ -18,7 +18,8 @@ use utoipa_actix_web::AppExt;
 
 use std::sync::Arc;
 
-use crate::auth::{Auth, Role};
+use crate::auth::Auth;
+use crate::core::Role;
 use crate::http::AppState;
 use crate::http::extract::BodyLimit;
 use crate::store::Store;

@@ -5,10 +5,10 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Passwords};
-use crate::auth::role::Role;
 use crate::config::Settings;
+use crate::core::Actor;
+use crate::core::role::Role;
 use crate::domain::contact::Email;
-use crate::store::changes::Actor;
 use crate::store::users::{User, UserFields};
 use crate::store::{Store, StoreError};
 

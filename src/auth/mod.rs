@@ -6,15 +6,14 @@ pub mod caller;
 pub mod limiter;
 pub mod password;
 pub mod policy;
-pub mod role;
 pub mod tokens;
 
 pub use caller::Caller;
-pub use policy::{Action, Kind, ListScope, Target};
-pub use role::{Role, RoleName};
+pub use policy::{Action, ListScope};
 pub use tokens::{Claims, Keys, Principal};
 
 use crate::config::Settings;
+use crate::core::Role;
 
 /// Everything the HTTP layer needs to authenticate: loaded once at start-up.
 #[derive(Debug)]

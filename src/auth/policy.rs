@@ -16,7 +16,7 @@
 //!
 //! ```text
 //! // first, before the body is checked: may this caller ever do it? (401 / 403 at once)
-//! policy::require_kind(&caller, Action::Update, Kind::Organisation)?;
+//! policy::require_kind(&caller, Action::Update, Resource::Organisation)?;
 //!
 //! // read one record: 401 for anonymous callers when the record is not public, never 403
 //! policy::require(&caller, Action::Read, &target_of(&event))?;
@@ -25,11 +25,11 @@
 //! // update: the record as it is and as it would be, so that nobody moves it out of scope,
 //! // then the fields the change touches (a partner's register fields)
 //! policy::require_change(&caller, &target_of(current), &Target::organisation(id, new_region))?;
-//! policy::require_fields(&caller, Kind::Organisation, &changed)?;
+//! policy::require_fields(&caller, Resource::Organisation, &changed)?;
 //!
 //! // list: the scope becomes SQL conditions (`public_only`: published events, public
 //! // sponsorships); confidential fields and embedded names are decided row by row
-//! let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+//! let scope = policy::list_scope(&caller, Resource::Sponsorship)?;
 //! let full = scope.sees_confidential(row_region, Some(sponsor_id));
 //! let named = scope.reads(beneficiary_public);
 //! ```
@@ -37,8 +37,7 @@
 use uuid::Uuid;
 
 use crate::auth::caller::Caller;
-use crate::auth::role::Role;
-use crate::http::error::ApiError;
+use crate::core::{Confidential, Denial, Resource, Role, Target};
 
 /// What a caller wants to do with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,138 +48,15 @@ pub enum Action {
     Delete,
 }
 
-/// The kinds of record the policy knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Organisation,
-    Accreditation,
-    Club,
-    Event,
-    Sponsorship,
-    User,
-    ApiClient,
-}
-
-impl Kind {
-    /// Users and API clients: the administrators' business only.
-    fn is_account(self) -> bool {
-        matches!(self, Self::User | Self::ApiClient)
-    }
-
-    fn plural(self) -> &'static str {
-        match self {
-            Self::Organisation => "organisations",
-            Self::Accreditation => "ESUS accreditations",
-            Self::Club => "clubs",
-            Self::Event => "events",
-            Self::Sponsorship => "sponsorships",
-            Self::User => "users",
-            Self::ApiClient => "API clients",
-        }
-    }
-}
-
-/// The record an action is about, as the policy needs to see it. For a creation, describe the
-/// record to be created; for an update, ask twice: for the record as it is and as it would be
-/// (`require_change`), so that nobody moves a record out of their own scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub kind: Kind,
-    /// The region the record belongs to: an organisation's or club's own region, an event's
-    /// region, an accreditation's organisation's region, a sponsorship's beneficiary's region.
-    pub region: Option<String>,
-    /// The organisation the record belongs to: the organisation itself, the organisation of an
-    /// accreditation, the sponsor of a sponsorship.
-    pub organisation: Option<Uuid>,
-    /// Whether anonymous callers may read it at all: organisations and clubs always, events
-    /// once published, sponsorships marked public; never accreditations or accounts.
-    pub public: bool,
-}
-
-impl Target {
-    pub fn organisation(id: Uuid, region: &str) -> Self {
-        Self {
-            kind: Kind::Organisation,
-            region: Some(region.to_owned()),
-            organisation: Some(id),
-            public: true,
-        }
-    }
-
-    /// An ESUS accreditation of the organisation `organisation_id` of region `region`.
-    pub fn accreditation(organisation_id: Uuid, region: &str) -> Self {
-        Self {
-            kind: Kind::Accreditation,
-            region: Some(region.to_owned()),
-            organisation: Some(organisation_id),
-            public: false,
-        }
-    }
-
-    pub fn club(region: &str) -> Self {
-        Self {
-            kind: Kind::Club,
-            region: Some(region.to_owned()),
-            organisation: None,
-            public: true,
-        }
-    }
-
-    /// An event; one without a region can be changed by administrators only.
-    pub fn event(region: Option<&str>, published: bool) -> Self {
-        Self {
-            kind: Kind::Event,
-            region: region.map(str::to_owned),
-            organisation: None,
-            public: published,
-        }
-    }
-
-    /// A sponsorship given by `sponsor_id` to a beneficiary of region `region`.
-    pub fn sponsorship(sponsor_id: Uuid, region: Option<&str>, public: bool) -> Self {
-        Self {
-            kind: Kind::Sponsorship,
-            region: region.map(str::to_owned),
-            organisation: Some(sponsor_id),
-            public,
-        }
-    }
-
-    pub fn users() -> Self {
-        Self::account(Kind::User)
-    }
-
-    pub fn api_clients() -> Self {
-        Self::account(Kind::ApiClient)
-    }
-
-    fn account(kind: Kind) -> Self {
-        Self {
-            kind,
-            region: None,
-            organisation: None,
-            public: false,
-        }
-    }
-
-    fn in_region(&self, region: &str) -> bool {
-        self.region.as_deref() == Some(region)
-    }
-
-    fn of_organisation(&self, org: Uuid) -> bool {
-        self.organisation == Some(org)
-    }
-}
-
 /// Whether `caller` may do `action` on `target`: `Ok`, or the answer to give, 401 for an
 /// anonymous caller (logging in may help) and 403 for the others.
-pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), ApiError> {
+pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), Denial> {
     let Some(role) = caller.role() else {
         return if action == Action::Read && target.public && !target.kind.is_account() {
             Ok(())
         } else {
-            Err(ApiError::Unauthenticated(format!(
-                "log in to {} {}: send Authorization: Bearer <token> (see POST /api/v1/auth/token)",
+            Err(Denial::log_in_to(format_args!(
+                "{} {}",
                 verb(action),
                 target.kind.plural()
             )))
@@ -189,14 +65,14 @@ pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), A
     if allows(role, action, target) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(refusal(role, action, target)))
+        Err(Denial::Forbidden(refusal(role, action, target)))
     }
 }
 
 /// Whether `caller` may do `action` on at least some records of `kind`: the first question of a
 /// write handler, asked before the body is checked, so that a caller who may never do it hears
 /// 401 or 403 at once; the record itself is then checked with `require` or `require_change`.
-pub fn require_kind(caller: &Caller, action: Action, kind: Kind) -> Result<(), ApiError> {
+pub fn require_kind(caller: &Caller, action: Action, kind: Resource) -> Result<(), Denial> {
     let (region, organisation) = match caller.role() {
         Some(Role::CressManager { region }) => (Some(region.as_str().to_owned()), None),
         Some(Role::Partner { org }) => (None, Some(*org)),
@@ -206,7 +82,7 @@ pub fn require_kind(caller: &Caller, action: Action, kind: Kind) -> Result<(), A
         kind,
         region,
         organisation,
-        public: !matches!(kind, Kind::Accreditation) && !kind.is_account(),
+        public: !matches!(kind, Resource::EsusAccreditation) && !kind.is_account(),
     };
     require(caller, action, &within_scope)
 }
@@ -214,7 +90,7 @@ pub fn require_kind(caller: &Caller, action: Action, kind: Kind) -> Result<(), A
 /// For an update: the caller must be allowed to change the record as it is, and as it would
 /// be, so that a Cress manager cannot move an organisation to another region, nor a partner
 /// hand its sponsorship to another sponsor.
-pub fn require_change(caller: &Caller, before: &Target, after: &Target) -> Result<(), ApiError> {
+pub fn require_change(caller: &Caller, before: &Target, after: &Target) -> Result<(), Denial> {
     require(caller, Action::Update, before)?;
     require(caller, Action::Update, after)
 }
@@ -235,13 +111,13 @@ pub const REGISTER_FIELDS: [&str; 6] = [
 /// For an update that the caller may make (`require_change`): whether it may change each of the
 /// fields it changes. A partner may not change the [`REGISTER_FIELDS`] of its organisation: the
 /// 403 names the first such field.
-pub fn require_fields(caller: &Caller, kind: Kind, changed: &[&str]) -> Result<(), ApiError> {
+pub fn require_fields(caller: &Caller, kind: Resource, changed: &[&str]) -> Result<(), Denial> {
     let fixed = match (caller.role(), kind) {
-        (Some(Role::Partner { .. }), Kind::Organisation) => &REGISTER_FIELDS[..],
+        (Some(Role::Partner { .. }), Resource::Organisation) => &REGISTER_FIELDS[..],
         _ => &[],
     };
     match changed.iter().find(|field| fixed.contains(field)) {
-        Some(field) => Err(ApiError::Forbidden(format!(
+        Some(field) => Err(Denial::Forbidden(format!(
             "a partner may not change the {field} of its organisation: it is the register's own record, kept by \
              the Cress of its region (ask it); a partner edits its profile (description, contacts, website, address)"
         ))),
@@ -254,15 +130,15 @@ pub fn require_fields(caller: &Caller, kind: Kind, changed: &[&str]) -> Result<(
 /// be in the organisation's region `region`, which only its Cress changes. A 403 names the field.
 pub fn require_places_in_region(
     caller: &Caller,
-    kind: Kind,
+    kind: Resource,
     region: &str,
     places: &[(&str, Option<&str>)],
-) -> Result<(), ApiError> {
-    if !(matches!(caller.role(), Some(Role::Partner { .. })) && kind == Kind::Organisation) {
+) -> Result<(), Denial> {
+    if !(matches!(caller.role(), Some(Role::Partner { .. })) && kind == Resource::Organisation) {
         return Ok(());
     }
     match places.iter().find(|(_, place)| *place != Some(region)) {
-        Some((field, place)) => Err(ApiError::Forbidden(format!(
+        Some((field, place)) => Err(Denial::Forbidden(format!(
             "a partner may change its organisation's address within its region ({region}) only: this {field} is {}",
             place.map_or_else(|| "in no region".to_owned(), |p| format!("in region {p}"))
         ))),
@@ -284,8 +160,8 @@ fn allows(role: &Role, action: Action, target: &Target) -> bool {
         Role::Admin => true,
         Role::Viewer => false,
         Role::Partner { org } => match target.kind {
-            Kind::Organisation => action == Action::Update && target.of_organisation(*org),
-            Kind::Sponsorship => target.of_organisation(*org),
+            Resource::Organisation => action == Action::Update && target.of_organisation(*org),
+            Resource::Sponsorship => target.of_organisation(*org),
             _ => false,
         },
         Role::CressManager { region } => target.in_region(region.as_str()),
@@ -308,10 +184,12 @@ fn refusal(role: &Role, action: Action, target: &Target) -> String {
         _ if target.kind.is_account() => format!("only administrators may {verb} {what}"),
         Role::Viewer => format!("the role viewer may read but not {verb} {what}"),
         Role::Partner { org } => match target.kind {
-            Kind::Organisation if action == Action::Update => {
+            Resource::Organisation if action == Action::Update => {
                 format!("a partner may change its own organisation ({org}) only")
             }
-            Kind::Sponsorship => format!("a partner may {verb} the sponsorships its organisation ({org}) gives only"),
+            Resource::Sponsorship => {
+                format!("a partner may {verb} the sponsorships its organisation ({org}) gives only")
+            }
             _ => format!("a partner may not {verb} {what}"),
         },
         Role::CressManager { region } => {
@@ -352,17 +230,6 @@ pub struct ListScope {
     pub confidential: Confidential,
 }
 
-/// Whose confidential fields a caller sees.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Confidential {
-    Nobody,
-    Everyone,
-    /// Rows of this region.
-    Region(String),
-    /// Rows belonging to this organisation (itself, or the sponsorships it gives).
-    Organisation(Uuid),
-}
-
 impl ListScope {
     /// Whether the caller sees confidential fields on at least some rows of the list (the
     /// confidential columns of a CSV export are shown to it, empty on the other rows).
@@ -389,12 +256,12 @@ impl ListScope {
 
 /// The scope of a list of `kind` for `caller`, or the refusal when the caller may not list
 /// that kind at all (401 anonymous, 403 others).
-pub fn list_scope(caller: &Caller, kind: Kind) -> Result<ListScope, ApiError> {
+pub fn list_scope(caller: &Caller, kind: Resource) -> Result<ListScope, Denial> {
     let probe = Target {
         kind,
         region: None,
         organisation: None,
-        public: !matches!(kind, Kind::Accreditation) && !kind.is_account(),
+        public: !matches!(kind, Resource::EsusAccreditation) && !kind.is_account(),
     };
     require(caller, Action::Read, &probe)?;
     let confidential = match caller.role() {
@@ -412,14 +279,12 @@ pub fn list_scope(caller: &Caller, kind: Kind) -> Result<ListScope, ApiError> {
 /// The part of the audit trail a caller may read (it is confidential): administrators all of
 /// it, a Cress manager the changes of the records of its region (`Some(region)`); other roles
 /// 403, anonymous callers 401.
-pub fn audit_scope(caller: &Caller) -> Result<Option<String>, ApiError> {
+pub fn audit_scope(caller: &Caller) -> Result<Option<String>, Denial> {
     match caller.role() {
-        None => Err(ApiError::Unauthenticated(
-            "log in to read the audit trail: send Authorization: Bearer <token> (see POST /api/v1/auth/token)".into(),
-        )),
+        None => Err(Denial::log_in_to("read the audit trail")),
         Some(Role::Admin) => Ok(None),
         Some(Role::CressManager { region }) => Ok(Some(region.as_str().to_owned())),
-        Some(role) => Err(ApiError::Forbidden(format!(
+        Some(role) => Err(Denial::Forbidden(format!(
             "the role {} may not read the audit trail: administrators and Cress managers (for their region) only",
             role.name()
         ))),
@@ -464,17 +329,18 @@ mod tests {
 
     /// A target of each kind, inside the scope of the partner (its organisation, as sponsor)
     /// and of the manager (its region), or outside both; public or not.
-    fn target(kind: Kind, inside: bool, public: bool, own_org: Uuid) -> Target {
+    fn target(kind: Resource, inside: bool, public: bool, own_org: Uuid) -> Target {
         let region = if inside { HOME } else { AWAY };
         let org = if inside { own_org } else { Uuid::now_v7() };
         match kind {
-            Kind::Organisation => Target::organisation(org, region),
-            Kind::Accreditation => Target::accreditation(org, region),
-            Kind::Club => Target::club(region),
-            Kind::Event => Target::event(Some(region), public),
-            Kind::Sponsorship => Target::sponsorship(org, Some(region), public),
-            Kind::User => Target::users(),
-            Kind::ApiClient => Target::api_clients(),
+            Resource::Organisation => Target::organisation(org, region),
+            Resource::EsusAccreditation => Target::accreditation(org, region),
+            Resource::Club => Target::club(region),
+            Resource::ClubMember => Target::club_member(Some(region.to_owned())),
+            Resource::Event => Target::event(Some(region), public),
+            Resource::Sponsorship => Target::sponsorship(org, Some(region), public),
+            Resource::User => Target::users(),
+            Resource::ApiClient => Target::api_clients(),
         }
     }
 
@@ -494,27 +360,27 @@ mod tests {
         ]
     }
 
-    const KINDS: [Kind; 7] = [
-        Kind::Organisation,
-        Kind::Accreditation,
-        Kind::Club,
-        Kind::Event,
-        Kind::Sponsorship,
-        Kind::User,
-        Kind::ApiClient,
+    const KINDS: [Resource; 7] = [
+        Resource::Organisation,
+        Resource::EsusAccreditation,
+        Resource::Club,
+        Resource::Event,
+        Resource::Sponsorship,
+        Resource::User,
+        Resource::ApiClient,
     ];
 
     /// The role table of the module documentation, written out independently of `allows`.
-    fn expected(who: Who, kind: Kind, action: Action, inside: bool, public: bool) -> Expect {
+    fn expected(who: Who, kind: Resource, action: Action, inside: bool, public: bool) -> Expect {
         use Action::*;
-        use Kind::*;
+        use Resource::*;
         let account = matches!(kind, User | ApiClient);
         match who {
             Who::Anonymous => {
                 let readable = match kind {
-                    Organisation | Club => true,
+                    Organisation | Club | ClubMember => true,
                     Event | Sponsorship => public,
-                    Accreditation | User | ApiClient => false,
+                    EsusAccreditation | User | ApiClient => false,
                 };
                 if action == Read && readable {
                     Expect::Ok
@@ -532,7 +398,7 @@ mod tests {
                 _ => Expect::E403,
             },
             Who::Manager => {
-                if matches!(kind, Organisation | Accreditation | Club | Event | Sponsorship) && inside {
+                if matches!(kind, Organisation | EsusAccreditation | Club | Event | Sponsorship) && inside {
                     Expect::Ok
                 } else {
                     Expect::E403
@@ -558,9 +424,8 @@ mod tests {
                             let want = expected(*who, kind, action, inside, public);
                             let got = match require(&caller, action, &target) {
                                 Ok(()) => Expect::Ok,
-                                Err(ApiError::Unauthenticated(_)) => Expect::E401,
-                                Err(ApiError::Forbidden(_)) => Expect::E403,
-                                Err(other) => panic!("unexpected answer {other:?}"),
+                                Err(Denial::Unauthenticated(_)) => Expect::E401,
+                                Err(Denial::Forbidden(_)) => Expect::E403,
                             };
                             checked += 1;
                             if got != want {
@@ -592,9 +457,8 @@ mod tests {
                     let want = expected(*who, kind, action, true, true);
                     let got = match require_kind(&caller, action, kind) {
                         Ok(()) => Expect::Ok,
-                        Err(ApiError::Unauthenticated(_)) => Expect::E401,
-                        Err(ApiError::Forbidden(_)) => Expect::E403,
-                        Err(other) => panic!("unexpected answer {other:?}"),
+                        Err(Denial::Unauthenticated(_)) => Expect::E401,
+                        Err(Denial::Forbidden(_)) => Expect::E403,
                     };
                     assert_eq!(got, want, "{who:?} {action:?} {kind:?}");
                 }
@@ -613,11 +477,11 @@ mod tests {
         assert!(require_change(&manager, &before, &Target::organisation(id, HOME)).is_ok());
         assert!(matches!(
             require_change(&manager, &before, &Target::organisation(id, AWAY)),
-            Err(ApiError::Forbidden(_))
+            Err(Denial::Forbidden(_))
         ));
         assert!(matches!(
             require_change(&manager, &Target::organisation(id, AWAY), &before),
-            Err(ApiError::Forbidden(_))
+            Err(Denial::Forbidden(_))
         ));
         let partner = caller(Some(Role::Partner { org: own_org }));
         let mine = Target::sponsorship(own_org, Some(HOME), true);
@@ -625,7 +489,7 @@ mod tests {
         assert!(require_change(&partner, &mine, &mine).is_ok());
         assert!(matches!(
             require_change(&partner, &mine, &theirs),
-            Err(ApiError::Forbidden(_))
+            Err(Denial::Forbidden(_))
         ));
     }
 
@@ -655,7 +519,7 @@ mod tests {
                 want,
                 "{caller:?} {region:?} {org:?}"
             );
-            if let Ok(scope) = list_scope(&caller, Kind::Sponsorship) {
+            if let Ok(scope) = list_scope(&caller, Resource::Sponsorship) {
                 assert_eq!(scope.sees_confidential(region, org), want, "list scope of {caller:?}");
             }
         }
@@ -664,23 +528,23 @@ mod tests {
     #[test]
     fn list_scope_is_public_only_for_anonymous_callers_and_refuses_what_they_cannot_list() {
         let anonymous = caller(None);
-        let scope = list_scope(&anonymous, Kind::Event).unwrap();
+        let scope = list_scope(&anonymous, Resource::Event).unwrap();
         assert!(scope.public_only);
         assert_eq!(scope.confidential, Confidential::Nobody);
         assert!(matches!(
-            list_scope(&anonymous, Kind::Accreditation),
-            Err(ApiError::Unauthenticated(_))
+            list_scope(&anonymous, Resource::EsusAccreditation),
+            Err(Denial::Unauthenticated(_))
         ));
         assert!(matches!(
-            list_scope(&anonymous, Kind::User),
-            Err(ApiError::Unauthenticated(_))
+            list_scope(&anonymous, Resource::User),
+            Err(Denial::Unauthenticated(_))
         ));
         let viewer = caller(Some(Role::Viewer));
-        assert!(!list_scope(&viewer, Kind::Event).unwrap().public_only);
-        assert!(matches!(list_scope(&viewer, Kind::User), Err(ApiError::Forbidden(_))));
+        assert!(!list_scope(&viewer, Resource::Event).unwrap().public_only);
+        assert!(matches!(list_scope(&viewer, Resource::User), Err(Denial::Forbidden(_))));
         let admin = caller(Some(Role::Admin));
         assert_eq!(
-            list_scope(&admin, Kind::User).unwrap().confidential,
+            list_scope(&admin, Resource::User).unwrap().confidential,
             Confidential::Everyone
         );
     }

@@ -13,8 +13,8 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::auth::role::{Role, RoleName};
 use crate::config::{AuthSettings, DatabaseUrl, Settings, default_sqlite_path};
+use crate::core::role::{Role, RoleName};
 
 /// Shortest HS256 secret accepted (RFC 7518 §3.2: a key at least as long as the hash output).
 pub const MIN_SECRET_BYTES: usize = 32;

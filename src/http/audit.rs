@@ -10,7 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Target};
+use crate::auth::policy::{self, Action};
+use crate::core::Target;
+use crate::core::{ActorKind, Resource};
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
 use crate::http::csv::{self, Columns, ListFormat, Page};
@@ -18,7 +20,7 @@ use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::pagination::{next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized, Unavailable};
-use crate::store::changes::{ActorKind, AuditQuery, ChangeAction, LoggedChange, Resource};
+use crate::store::changes::{AuditQuery, ChangeAction, LoggedChange};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_audit)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::password::{CheckError, constant_time_eq, random_token, secret_digest};
-use crate::auth::role::Role;
+use crate::core::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::parse_json;
@@ -366,7 +366,7 @@ fn tokens_for(
 
 /// The role of a stored account; the database's checks make a mismatch impossible, so one is
 /// a fault of ours.
-fn stored_role(role: Result<Role, crate::auth::role::ScopeError>, what: &str) -> Result<Role, ApiError> {
+fn stored_role(role: Result<Role, crate::core::role::ScopeError>, what: &str) -> Result<Role, ApiError> {
     role.map_err(|e| ApiError::Internal(anyhow::anyhow!("a stored {what} has an inconsistent role: {e}")))
 }
 

@@ -11,14 +11,15 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Kind, ListScope};
+use crate::auth::policy::{self, ListScope};
+use crate::core::Resource;
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::pagination::{next_page, page_limit};
 use crate::http::responses::{BadRequest, InternalError, Unauthorized, Unavailable};
-use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange, Resource};
+use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_changes);
@@ -208,7 +209,7 @@ pub async fn list_changes(
     state: web::Data<AppState>,
     Query(params): Query<ListChangesParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::list_scope(&caller, Kind::Organisation)?;
+    let scope = policy::list_scope(&caller, Resource::Organisation)?;
     // Read here too: a bad `after` is a 400 before anything, and a JSON page with no new change
     // answers it back as `next_cursor`.
     let start = match &params.after {
@@ -252,8 +253,8 @@ fn visible_resources(caller: &Caller, types: Option<&str>) -> Result<Vec<Resourc
     for resource in resources {
         if resource == Resource::EsusAccreditation {
             if types.is_some() {
-                policy::list_scope(caller, Kind::Accreditation)?;
-            } else if policy::list_scope(caller, Kind::Accreditation).is_err() {
+                policy::list_scope(caller, Resource::EsusAccreditation)?;
+            } else if policy::list_scope(caller, Resource::EsusAccreditation).is_err() {
                 continue;
             }
         }

@@ -4,7 +4,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 
-use crate::store::changes::Actor;
+use crate::core::Actor;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::auth::password::{random_bytes, random_token, secret_digest};
-use crate::auth::policy::{self, Action, Target};
-use crate::auth::role::RoleName;
+use crate::auth::policy::{self, Action};
+use crate::core::Target;
+use crate::core::role::RoleName;
 use crate::domain::text::clean_text;
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action};
+use crate::core::{Resource, Target};
 use crate::domain::club::{
     AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
 };
@@ -351,7 +352,7 @@ pub async fn list_clubs(
     state: web::Data<AppState>,
     Query(params): Query<ListClubsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::list_scope(&caller, Kind::Club)?;
+    policy::list_scope(&caller, Resource::Club)?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         club_page(
@@ -431,7 +432,7 @@ pub async fn create_club(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateClubRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Club)?;
+    policy::require_kind(&caller, Action::Create, Resource::Club)?;
     let shape = body.validate();
     let draft = ClubDraft::from(body);
     let unknown = check_host(&state, draft.host_organisation_id).await?;
@@ -502,7 +503,7 @@ pub async fn update_club(
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateClubRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Update, Kind::Club)?;
+    policy::require_kind(&caller, Action::Update, Resource::Club)?;
     let shape = patch.validate();
     let unknown = check_host(&state, patch.host_organisation_id.flatten()).await?;
     let updated = state
@@ -545,7 +546,7 @@ pub async fn delete_club(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Kind::Club)?;
+    policy::require_kind(&caller, Action::Delete, Resource::Club)?;
     let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(
@@ -574,9 +575,9 @@ fn target_of(club: &Club) -> Target {
 /// For a change of a club's members: the club must exist (404) and the caller may change it
 /// (a membership belongs to its club: the club's region decides).
 async fn require_club_change(caller: &Caller, state: &AppState, club_id: Uuid) -> Result<(), ApiError> {
-    policy::require_kind(caller, Action::Update, Kind::Club)?;
+    policy::require_kind(caller, Action::Update, Resource::Club)?;
     let club = state.store.get_club(club_id).await?;
-    policy::require(caller, Action::Update, &target_of(&club))
+    Ok(policy::require(caller, Action::Update, &target_of(&club))?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -746,7 +747,7 @@ pub async fn list_club_members(
     id: web::Path<Uuid>,
     Query(params): Query<ListClubMembersParams>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::list_scope(&caller, Kind::Club)?;
+    policy::list_scope(&caller, Resource::Club)?;
     let club_id = id.into_inner();
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
@@ -915,7 +916,7 @@ pub async fn get_club_member(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Read, Kind::Club)?;
+    policy::require_kind(&caller, Action::Read, Resource::Club)?;
     let (club_id, organisation_id) = path.into_inner();
     let member = state.store.get_club_member(club_id, organisation_id).await?;
     Ok(etag::read(

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
+use crate::core::Denial;
 use crate::store::StoreError;
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -497,6 +498,15 @@ pub fn checked<T>(
 impl From<FieldErrors> for ApiError {
     fn from(errors: FieldErrors) -> Self {
         Self::Invalid(errors.0)
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(denial: Denial) -> Self {
+        match denial {
+            Denial::Unauthenticated(detail) => Self::Unauthenticated(detail),
+            Denial::Forbidden(detail) => Self::Forbidden(detail),
+        }
     }
 }
 

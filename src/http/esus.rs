@@ -9,7 +9,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action};
+use crate::core::{Resource, Target};
 use crate::domain::esus::{
     AUTHORITY_MAX, AccreditationDraft, DECISION_REFERENCE_MAX, EsusBasis, EsusReadStatus, EsusStatus, EsusSummary,
     NOTES_MAX, NewAccreditation, check_transition,
@@ -357,7 +358,7 @@ pub async fn list_esus_accreditations(
     id: web::Path<Uuid>,
     Query(params): Query<ListEsusAccreditationsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Read, Kind::Accreditation)?;
+    policy::require_kind(&caller, Action::Read, Resource::EsusAccreditation)?;
     let organisation = state.store.get_organisation(id.into_inner()).await?;
     let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
     policy::require(&caller, Action::Read, &target)?;
@@ -481,7 +482,7 @@ pub async fn create_esus_accreditation(
     id: web::Path<Uuid>,
     JsonBody(body): JsonBody<CreateEsusAccreditationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Accreditation)?;
+    policy::require_kind(&caller, Action::Create, Resource::EsusAccreditation)?;
     let organisation_id = id.into_inner();
     let shape = body.validate();
     let draft = AccreditationDraft::from(body);
@@ -519,7 +520,7 @@ pub async fn get_esus_accreditation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Read, Kind::Accreditation)?;
+    policy::require_kind(&caller, Action::Read, Resource::EsusAccreditation)?;
     let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
     policy::require(&caller, Action::Read, &target)?;
     let confidential = sees_confidential(&caller, &target);
@@ -598,7 +599,7 @@ pub async fn update_esus_accreditation(
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEsusAccreditationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Update, Kind::Accreditation)?;
+    policy::require_kind(&caller, Action::Update, Resource::EsusAccreditation)?;
     let shape = patch.validate();
     let updated = state
         .store
@@ -651,7 +652,7 @@ pub async fn delete_esus_accreditation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Kind::Accreditation)?;
+    policy::require_kind(&caller, Action::Delete, Resource::EsusAccreditation)?;
     let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(

@@ -9,7 +9,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action};
+use crate::core::{Resource, Target};
 use crate::domain::event::{
     DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
     VENUE_MAX, format_instant,
@@ -706,7 +707,7 @@ pub async fn list_events(
     state: web::Data<AppState>,
     Query(params): Query<ListEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::list_scope(&caller, Kind::Event)?;
+    let scope = policy::list_scope(&caller, Resource::Event)?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListEventsParams {
@@ -864,7 +865,7 @@ pub async fn create_event(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Event)?;
+    policy::require_kind(&caller, Action::Create, Resource::Event)?;
     let new = check_draft(body.validate(), body.into())?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
     require_club_of_caller(&caller, &state, new.club_id).await?;
@@ -938,7 +939,7 @@ pub async fn update_event(
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateEventRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Update, Kind::Event)?;
+    policy::require_kind(&caller, Action::Update, Resource::Event)?;
     let shape = patch.validate();
     if let Some(club_id) = patch.club_id {
         require_club_of_caller(&caller, &state, club_id).await?;
@@ -1008,7 +1009,7 @@ pub async fn delete_event(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Kind::Event)?;
+    policy::require_kind(&caller, Action::Delete, Resource::Event)?;
     let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(

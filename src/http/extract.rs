@@ -8,10 +8,12 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::web::{Bytes, BytesMut};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::auth::Caller;
+use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
 
 /// A JSON request body. Accepts `application/json` and any `application/*+json` (such as
@@ -233,7 +235,7 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
     tracing::debug!(error = %error, "path does not parse");
     // `PATCH /sponsorships/summary` reaches `PATCH /sponsorships/{id}`: the path is documented,
     // for other methods only, so the answer is a 405, not a 404 about the id.
-    if let Some(allowed) = req.app_data::<web::Data<crate::app::AllowedMethods>>()
+    if let Some(allowed) = req.app_data::<web::Data<crate::http::methods::AllowedMethods>>()
         && let Some(methods) = allowed.for_path(req.path())
         && !methods.contains(req.method())
     {
@@ -274,4 +276,71 @@ pub async fn read_limited(
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// The caller, from its `Authorization: Bearer` header: anonymous when there is no such header,
+/// authenticated when the token passes every check, refused (401) otherwise.
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(caller_of(req))
+    }
+}
+
+fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Ok(Caller::Anonymous);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::InvalidToken(
+            "send one Authorization header, not several".into(),
+        ));
+    }
+    let token = bearer_token(value.to_str().unwrap_or_default())
+        .ok_or_else(|| ApiError::InvalidToken("the Authorization header must be `Bearer <token>`".into()))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
+    match state.auth.keys.verify(token) {
+        Ok(principal) => {
+            if let Some(span) = req.extensions().get::<tracing_actix_web::RootSpan>() {
+                span.record("caller", principal.subject.as_str());
+            }
+            Ok(Caller::Authenticated(principal))
+        }
+        Err(error) => {
+            tracing::debug!(reason = %error, "bearer token refused");
+            Err(ApiError::InvalidToken(error.to_string()))
+        }
+    }
+}
+
+/// The token of `Bearer <token>` (the scheme is case-insensitive, RFC 9110 §11.1); `None` for
+/// another scheme, an empty token or a token with characters no JWT has.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    let is_jwt_text = token
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='));
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && is_jwt_text).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_token_reads_the_bearer_scheme_only() {
+        assert_eq!(bearer_token("Bearer abc.def.ghi"), Some("abc.def.ghi"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("Basic dXNlcjpwYXNz"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer "), None);
+        assert_eq!(bearer_token("Bearer a b"), None);
+        assert_eq!(bearer_token("abc.def.ghi"), None);
+    }
 }

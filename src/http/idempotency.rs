@@ -27,12 +27,12 @@ use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
-use crate::app::AllowedMethods;
 use crate::auth::Caller;
 use crate::auth::tokens::Principal;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{BodyLimit, DEFAULT_BODY_LIMIT, read_limited};
+use crate::http::methods::AllowedMethods;
 use crate::store::Store;
 use crate::store::idempotency::{KeyState, StoredAnswer};
 

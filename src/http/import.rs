@@ -14,7 +14,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, Target};
+use crate::auth::policy::{self, Action};
+use crate::core::{Resource, Target};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, read_records, unneutralised};
@@ -253,7 +254,7 @@ pub async fn import_organisations(
     params: crate::http::extract::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Organisation)?;
+    policy::require_kind(&caller, Action::Create, Resource::Organisation)?;
     let params = params.0;
     let format = body_format(&req)?;
     let limit = req.app_data::<ImportLimit>().map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
@@ -653,8 +654,8 @@ fn taken(
 }
 
 /// The errors of one row, from what a creation or a PATCH would have answered.
-fn row_errors(error: ApiError) -> Vec<FieldError> {
-    match error {
+fn row_errors(error: impl Into<ApiError>) -> Vec<FieldError> {
+    match error.into() {
         ApiError::Invalid(errors) => errors,
         ApiError::Forbidden(message) => vec![FieldError::new("region_code", "forbidden", message)],
         other => vec![FieldError::new("", other.code(), other.to_string())],

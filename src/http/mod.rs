@@ -19,6 +19,7 @@ pub mod health;
 pub mod idempotency;
 pub mod import;
 pub mod links;
+pub mod methods;
 pub mod metrics;
 pub mod observe;
 pub mod organisations;

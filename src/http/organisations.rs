@@ -9,7 +9,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, ListScope, Target};
+use crate::auth::policy::{self, Action, ListScope};
+use crate::core::{Resource, Target};
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::organisation::{
     CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
@@ -564,7 +565,7 @@ pub async fn list_organisations(
     state: web::Data<AppState>,
     Query(params): Query<ListOrganisationsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::list_scope(&caller, Kind::Organisation)?;
+    let scope = policy::list_scope(&caller, Resource::Organisation)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
@@ -662,7 +663,7 @@ pub async fn create_organisation(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Organisation)?;
+    policy::require_kind(&caller, Action::Create, Resource::Organisation)?;
     let new = check_draft(body.validate(), body.into())?;
     policy::require(
         &caller,
@@ -734,7 +735,7 @@ pub async fn update_organisation(
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Update, Kind::Organisation)?;
+    policy::require_kind(&caller, Action::Update, Resource::Organisation)?;
     let shape = patch.validate();
     let updated = state
         .store
@@ -750,7 +751,7 @@ pub async fn update_organisation(
             )?;
             policy::require_fields(
                 &caller,
-                Kind::Organisation,
+                Resource::Organisation,
                 &changed_register_fields(&current.fields, &OrganisationFields::from(&new)),
             )?;
             let postal = new
@@ -767,7 +768,7 @@ pub async fn update_organisation(
                     .into_iter()
                     .filter_map(|(field, region)| region.as_ref().map(|r| (field, r.as_ref().map(|r| r.as_str()))))
                     .collect();
-            policy::require_places_in_region(&caller, Kind::Organisation, new.region_code.as_str(), &places)?;
+            policy::require_places_in_region(&caller, Resource::Organisation, new.region_code.as_str(), &places)?;
             Ok::<_, ApiError>(new)
         })
         .await?;
@@ -824,7 +825,7 @@ pub async fn delete_organisation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Kind::Organisation)?;
+    policy::require_kind(&caller, Action::Delete, Resource::Organisation)?;
     let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::auth::policy::{self, Action, Kind, ListScope, Target};
+use crate::auth::policy::{self, Action, ListScope};
+use crate::core::{Resource, Target};
 use crate::domain::sponsorship::{
     AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
     NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
@@ -595,10 +596,10 @@ pub async fn summarise_sponsorships(
     state: web::Data<AppState>,
     Query(params): Query<SummaryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+    let scope = policy::list_scope(&caller, Resource::Sponsorship)?;
     let filter = params.into_filter(scope.public_only)?;
     let rows = state.store.summarise_sponsorships(&filter, &scope.confidential).await?;
-    let shown = scope.confidential != policy::Confidential::Nobody;
+    let shown = scope.sees_some_confidential();
     let total_amount_cents = rows
         .iter()
         .try_fold(0i64, |total, row| total.checked_add(row.amount_cents))
@@ -648,7 +649,7 @@ pub async fn list_sponsorships(
     state: web::Data<AppState>,
     Query(params): Query<ListSponsorshipsParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = policy::list_scope(&caller, Kind::Sponsorship)?;
+    let scope = policy::list_scope(&caller, Resource::Sponsorship)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
@@ -748,7 +749,7 @@ pub async fn create_sponsorship(
     state: web::Data<AppState>,
     JsonBody(body): JsonBody<CreateSponsorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Create, Kind::Sponsorship)?;
+    policy::require_kind(&caller, Action::Create, Resource::Sponsorship)?;
     let shape = body.validate();
     let created = state
         .store
@@ -833,7 +834,7 @@ pub async fn update_sponsorship(
     id: web::Path<Uuid>,
     JsonBody(patch): JsonBody<UpdateSponsorshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Update, Kind::Sponsorship)?;
+    policy::require_kind(&caller, Action::Update, Resource::Sponsorship)?;
     let shape = patch.validate();
     let updated = state
         .store
@@ -878,7 +879,7 @@ pub async fn delete_sponsorship(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Kind::Sponsorship)?;
+    policy::require_kind(&caller, Action::Delete, Resource::Sponsorship)?;
     let actor = caller.actor()?;
     let id = id.into_inner();
     etag::delete_checked(

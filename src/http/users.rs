@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::auth::password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-use crate::auth::policy::{self, Action, Target};
-use crate::auth::role::{Role, RoleName};
+use crate::auth::policy::{self, Action};
+use crate::core::Target;
+use crate::core::role::{Role, RoleName};
 use crate::domain::contact::Email;
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};

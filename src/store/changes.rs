@@ -3,59 +3,15 @@
 //! what, with old and new values). Each resource's store module builds its `NewChange` from the
 //! record as written; `record` inserts them last, just before the commit.
 
-use crate::domain::string_enum;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::clients::ApiClient;
-use super::clubs::ClubFields;
-use super::esus::Accreditation;
-use super::events::Event;
-use super::organisations::Organisation;
-use super::sponsorships::Sponsorship;
-use super::users::User;
+use crate::domain::string_enum;
+
 use super::{Store, StoreError, classify, with_conn};
-use crate::domain::club::Membership;
-use crate::domain::event::EventStatus;
-
-string_enum! {
-    /// The kinds of record the log knows, by the name the feed and the audit show.
-    pub enum Resource("resource") {
-        Organisation = "organisation",
-        EsusAccreditation = "esus_accreditation",
-        Club = "club",
-        ClubMember = "club_member",
-        Event = "event",
-        Sponsorship = "sponsorship",
-        User = "user",
-        ApiClient = "api_client",
-    }
-}
-
-impl Resource {
-    /// What the change feed carries: everything but accounts.
-    pub const FEED: [Resource; 6] = [
-        Self::Organisation,
-        Self::EsusAccreditation,
-        Self::Club,
-        Self::ClubMember,
-        Self::Event,
-        Self::Sponsorship,
-    ];
-
-    /// The keys of `data` that are confidential (shown only to who sees the record's
-    /// confidential fields, `policy::sees_confidential`).
-    pub fn confidential_keys(self) -> &'static [&'static str] {
-        match self {
-            Self::Organisation => &["email", "phone"],
-            Self::EsusAccreditation => &["notes"],
-            Self::Sponsorship => &["amount_cents", "counterparts_cents", "notes"],
-            Self::Club | Self::ClubMember | Self::Event | Self::User | Self::ApiClient => &[],
-        }
-    }
-}
+use crate::core::{Actor, ActorKind, Resource, Target};
 
 string_enum! {
     /// What a change did to its record.
@@ -66,75 +22,14 @@ string_enum! {
     }
 }
 
-string_enum! {
-    /// What kind of caller wrote.
-    pub enum ActorKind("actor kind") {
-        /// A person (the token of a user account: its `sub` is the user's id).
-        User = "user",
-        /// A machine client (its `sub` is its `client_id`, `cli_…`).
-        Client = "client",
-        /// The service itself: the command line, the demo seed, a token made by `cress-api token`.
-        System = "system",
-    }
-}
-
-/// Who writes: every store write takes one, and the log records it with the change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// The `sub` of the token, or `system`.
-    pub subject: String,
-    /// The role name of the token (`None` for the system).
-    pub role: Option<String>,
-    pub kind: ActorKind,
-}
-
-impl Actor {
-    /// The command line (`user create`, `client create`) and the first administrator.
-    pub fn system() -> Self {
-        Self {
-            subject: "system".to_owned(),
-            role: None,
-            kind: ActorKind::System,
-        }
-    }
-
-    /// The writer of a token with this `sub` and role. The kind follows from the form of the
-    /// `sub`, which this service chooses when it signs: a user's id (a UUID), an API client's
-    /// `client_id` (`cli_…`), or any other name (`cress-api token --sub`, the demo seed).
-    pub fn of_token(subject: &str, role: &str) -> Self {
-        let kind = if Uuid::parse_str(subject).is_ok() {
-            ActorKind::User
-        } else if subject.starts_with("cli_") {
-            ActorKind::Client
-        } else {
-            ActorKind::System
-        };
-        Self {
-            subject: subject.to_owned(),
-            role: Some(role.to_owned()),
-            kind,
-        }
-    }
-}
-
-/// The record's policy facts after a change (before it, for a deletion): what `policy::Target`
-/// knows, kept so that the feed and the audit decide visibility in SQL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Facts {
-    pub region: Option<String>,
-    pub organisation: Option<Uuid>,
-    pub public: bool,
-}
-
 /// A change about to be logged.
 #[derive(Debug, Clone)]
 pub struct NewChange {
-    resource: Resource,
     record_id: Uuid,
     parent_id: Option<Uuid>,
     action: ChangeAction,
     version: i64,
-    facts: Facts,
+    target: Target,
     data: Option<Value>,
     changes: Option<Value>,
 }
@@ -147,44 +42,41 @@ const HIDDEN: &str = "(hidden)";
 
 impl NewChange {
     /// A creation: `changes` lists every field, from null.
-    pub fn created(resource: Resource, record: Record) -> Self {
+    pub fn created(record: Record) -> Self {
         let changes = diff(&Value::Null, &record.data);
         Self {
-            resource,
             record_id: record.id,
             parent_id: record.parent_id,
             action: ChangeAction::Created,
             version: record.version,
-            facts: record.facts,
+            target: record.target,
             data: Some(record.data),
             changes: Some(changes),
         }
     }
 
     /// An update from `before` to `after` (the same record).
-    pub fn updated(resource: Resource, before: &Record, after: Record) -> Self {
+    pub fn updated(before: &Record, after: Record) -> Self {
         let changes = diff(&before.data, &after.data);
         Self {
-            resource,
             record_id: after.id,
             parent_id: after.parent_id,
             action: ChangeAction::Updated,
             version: after.version,
-            facts: after.facts,
+            target: after.target,
             data: Some(after.data),
             changes: Some(changes),
         }
     }
 
     /// A deletion of `record` (as it was): a tombstone, without data or changes.
-    pub fn deleted(resource: Resource, record: Record) -> Self {
+    pub fn deleted(record: Record) -> Self {
         Self {
-            resource,
             record_id: record.id,
             parent_id: record.parent_id,
             action: ChangeAction::Deleted,
             version: record.version,
-            facts: record.facts,
+            target: record.target,
             data: None,
             changes: None,
         }
@@ -222,273 +114,19 @@ pub struct Record {
     pub id: Uuid,
     pub parent_id: Option<Uuid>,
     pub version: i64,
-    pub facts: Facts,
+    pub target: Target,
     pub data: Value,
 }
 
 impl Record {
-    pub fn organisation(o: &Organisation) -> Self {
-        let f = &o.fields;
-        Self {
-            id: o.id,
-            parent_id: None,
-            version: o.version,
-            facts: Facts {
-                region: Some(f.region_code.clone()),
-                organisation: Some(o.id),
-                public: true,
-            },
-            data: json!({
-                "id": o.id,
-                "name": f.name,
-                "category": f.category,
-                "siren": f.siren,
-                "siret": f.siret,
-                "rna": f.rna,
-                "legal_category_code": f.legal_category_code,
-                "region_code": f.region_code,
-                "street": f.street,
-                "postal_code": f.postal_code,
-                "city": f.city,
-                "commune_code": f.commune_code,
-                "website": f.website,
-                "email": f.email,
-                "phone": f.phone,
-                "description": f.description,
-                "founded_on": f.founded_on,
-                "esus_status": o.esus_status,
-                "esus_valid_until": o.esus_valid_until,
-                "created_at": o.created_at,
-                "updated_at": o.updated_at,
-            }),
-        }
-    }
-
-    /// An accreditation of an organisation of `region`.
-    pub fn accreditation(a: &Accreditation, region: &str) -> Self {
-        let f = &a.fields;
-        Self {
-            id: a.id,
-            parent_id: None,
-            version: a.version,
-            facts: Facts {
-                region: Some(region.to_owned()),
-                organisation: Some(a.organisation_id),
-                public: false,
-            },
-            data: json!({
-                "id": a.id,
-                "organisation_id": a.organisation_id,
-                "status": f.status,
-                "basis": f.basis,
-                "applied_on": f.applied_on,
-                "decided_on": f.decided_on,
-                "valid_from": f.valid_from,
-                "valid_until": f.valid_until,
-                "withdrawn_on": f.withdrawn_on,
-                "authority": f.authority,
-                "department_code": f.department_code,
-                "decision_reference": f.decision_reference,
-                "notes": f.notes,
-                "created_at": a.created_at,
-                "updated_at": a.updated_at,
-            }),
-        }
-    }
-
-    pub fn club(id: Uuid, f: &ClubFields, version: i64, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
-        Self {
-            id,
-            parent_id: None,
-            version,
-            facts: Facts {
-                region: Some(f.region_code.clone()),
-                organisation: None,
-                public: true,
-            },
-            data: json!({
-                "id": id,
-                "name": f.name,
-                "region_code": f.region_code,
-                "host_organisation_id": f.host_organisation_id,
-                "description": f.description,
-                "audience": f.audience,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            }),
-        }
-    }
-
-    /// The membership of `organisation_id` in `club_id`, a club of `region` (a member belongs
-    /// to its club: the club's region decides who sees it).
-    pub fn club_member(
-        club_id: Uuid,
-        organisation_id: Uuid,
-        region: Option<String>,
-        terms: &Membership,
-        version: i64,
-        created_at: DateTime<Utc>,
-        updated_at: DateTime<Utc>,
-    ) -> Self {
-        Self {
-            id: organisation_id,
-            parent_id: Some(club_id),
-            version,
-            facts: Facts {
-                region,
-                organisation: None,
-                public: true,
-            },
-            data: json!({
-                "club_id": club_id,
-                "organisation_id": organisation_id,
-                "role": terms.role,
-                "joined_on": terms.joined_on,
-                "left_on": terms.left_on,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            }),
-        }
-    }
-
-    /// An event with its organisers and themes (part of its data).
-    pub fn event(e: &Event) -> Self {
-        let f = &e.fields;
-        let organisers: Vec<Value> = e
-            .organisers
-            .iter()
-            .map(|o| json!({"organisation_id": o.organisation_id, "role": o.role}))
-            .collect();
-        Self {
-            id: e.id,
-            parent_id: None,
-            version: e.version,
-            facts: Facts {
-                region: f.region_code.clone(),
-                organisation: None,
-                public: f.status == EventStatus::Published,
-            },
-            data: json!({
-                "id": e.id,
-                "title": f.title,
-                "description": f.description,
-                "kind": f.kind,
-                "status": f.status,
-                "starts_at": f.starts_at,
-                "ends_at": f.ends_at,
-                "time_zone": f.time_zone,
-                "online": f.online,
-                "online_url": f.online_url,
-                "venue": f.venue,
-                "street": f.street,
-                "postal_code": f.postal_code,
-                "city": f.city,
-                "commune_code": f.commune_code,
-                "region_code": f.region_code,
-                "club_id": f.club_id,
-                "capacity": f.capacity,
-                "attendance": f.attendance,
-                "organisers": organisers,
-                "themes": e.themes,
-                "created_at": e.created_at,
-                "updated_at": e.updated_at,
-            }),
-        }
-    }
-
-    pub fn sponsorship(s: &Sponsorship) -> Self {
-        let f = &s.fields;
-        Self {
-            id: s.id,
-            parent_id: None,
-            version: s.version,
-            facts: Facts {
-                region: s.beneficiary_region.clone(),
-                organisation: Some(f.sponsor_id),
-                public: f.public,
-            },
-            data: json!({
-                "id": s.id,
-                "sponsor_id": f.sponsor_id,
-                "beneficiary": {"type": f.beneficiary.kind, "id": f.beneficiary.id},
-                "kind": f.kind,
-                "amount_cents": f.amount_cents,
-                "currency": f.currency,
-                "counterparts_cents": f.counterparts_cents,
-                "starts_on": f.starts_on,
-                "ends_on": f.ends_on,
-                "status": f.status,
-                "public": f.public,
-                "agreement_reference": f.agreement_reference,
-                "notes": f.notes,
-                "created_at": s.created_at,
-                "updated_at": s.updated_at,
-            }),
-        }
-    }
-
-    /// A user account, without its password hash.
-    pub fn user(u: &User) -> Self {
-        let f = &u.fields;
-        Self {
-            id: u.id,
-            parent_id: None,
-            version: u.version,
-            facts: Facts::account(),
-            data: json!({
-                "id": u.id,
-                "email": f.email,
-                "role": f.role,
-                "region_code": f.region_code,
-                "organisation_id": f.organisation_id,
-                "active": f.active,
-                "created_at": u.created_at,
-                "updated_at": u.updated_at,
-            }),
-        }
-    }
-
-    /// An API client, without its secret hash.
-    pub fn api_client(c: &ApiClient) -> Self {
-        let f = &c.fields;
-        Self {
-            id: c.id,
-            parent_id: None,
-            version: c.version,
-            facts: Facts::account(),
-            data: json!({
-                "id": c.id,
-                "client_id": c.client_id,
-                "name": f.name,
-                "role": f.role,
-                "region_code": f.region_code,
-                "organisation_id": f.organisation_id,
-                "active": f.active,
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
-            }),
-        }
-    }
-
     /// A record of which only the identity, version and facts are known (for a tombstone).
-    pub fn gone(id: Uuid, parent_id: Option<Uuid>, version: i64, facts: Facts) -> Self {
+    pub fn gone(id: Uuid, parent_id: Option<Uuid>, version: i64, target: Target) -> Self {
         Self {
             id,
             parent_id,
             version,
-            facts,
+            target,
             data: Value::Null,
-        }
-    }
-}
-
-impl Facts {
-    /// Accounts: no region (so only administrators see them in the audit), never public.
-    pub fn account() -> Self {
-        Self {
-            region: None,
-            organisation: None,
-            public: false,
         }
     }
 }
@@ -545,7 +183,7 @@ where
         );
         sql.push_values(chunk, |mut row, change| {
             row.push_bind(at)
-                .push_bind(change.resource.as_str().to_owned())
+                .push_bind(change.target.kind.as_str().to_owned())
                 .push_bind(change.record_id)
                 .push_bind(change.parent_id)
                 .push_bind(change.action.as_str().to_owned())
@@ -553,9 +191,9 @@ where
                 .push_bind(actor.subject.clone())
                 .push_bind(actor.role.clone())
                 .push_bind(actor.kind.as_str().to_owned())
-                .push_bind(change.facts.region.clone())
-                .push_bind(change.facts.organisation)
-                .push_bind(change.facts.public)
+                .push_bind(change.target.region.clone())
+                .push_bind(change.target.organisation)
+                .push_bind(change.target.public)
                 .push_bind(change.data.clone())
                 .push_bind(change.changes.clone());
         });

@@ -1,13 +1,15 @@
 //! Machine clients in the database: client id, hashed secret, name, role and scope.
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
-use crate::auth::role::{Role, RoleName, ScopeError};
+use crate::core::role::{Role, RoleName, ScopeError};
+use crate::core::{Actor, Target};
 
 /// An API client as stored, without its secret hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -61,6 +63,31 @@ macro_rules! columns {
     };
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    /// An API client, without its secret hash.
+    pub fn api_client(c: &ApiClient) -> Self {
+        let f = &c.fields;
+        Self {
+            id: c.id,
+            parent_id: None,
+            version: c.version,
+            target: Target::api_clients(),
+            data: json!({
+                "id": c.id,
+                "client_id": c.client_id,
+                "name": f.name,
+                "role": f.role,
+                "region_code": f.region_code,
+                "organisation_id": f.organisation_id,
+                "active": f.active,
+                "created_at": c.created_at,
+                "updated_at": c.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_api_client(
@@ -91,7 +118,7 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            let logged = NewChange::created(Resource::ApiClient, Record::api_client(&created)).with_hidden_change("secret");
+            let logged = NewChange::created(Record::api_client(&created)).with_hidden_change("secret");
             changes::record(&mut tx, actor, at, &[logged]).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(created)
@@ -184,7 +211,7 @@ impl Store {
                 .await?;
                 let Some(updated) = updated else { return Ok(None) };
                 let logged =
-                    NewChange::updated(Resource::ApiClient, &Record::api_client(&current), Record::api_client(&updated));
+                    NewChange::updated(&Record::api_client(&current), Record::api_client(&updated));
                 changes::record(&mut tx, actor, at, &[logged]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(Some(updated))
@@ -224,7 +251,7 @@ impl Store {
                 let Some(updated) = updated else { return Ok(None) };
                 // Only the secret changed: the change lists it, without any of its values.
                 let record = Record::api_client(&updated);
-                let logged = NewChange::updated(Resource::ApiClient, &record, record.clone()).with_hidden_change("secret");
+                let logged = NewChange::updated(&record, record.clone()).with_hidden_change("secret");
                 changes::record(&mut tx, actor, at, &[logged]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(Some(updated))
@@ -244,9 +271,7 @@ impl Store {
             version,
             &[],
             actor,
-            |(version,): (i64,)| {
-                NewChange::deleted(Resource::ApiClient, Record::gone(id, None, version, Facts::account()))
-            },
+            |(version,): (i64,)| NewChange::deleted(Record::gone(id, None, version, Target::api_clients())),
         )
         .await
     }

@@ -1,12 +1,14 @@
 //! Clubs and their members in the database: the SQL of their reads and writes, for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
+use crate::core::{Actor, Target};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -153,6 +155,56 @@ pub struct UnknownOrganisation {
     pub id: Uuid,
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    pub fn club(id: Uuid, f: &ClubFields, version: i64, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            parent_id: None,
+            version,
+            target: Target::club(&f.region_code),
+            data: json!({
+                "id": id,
+                "name": f.name,
+                "region_code": f.region_code,
+                "host_organisation_id": f.host_organisation_id,
+                "description": f.description,
+                "audience": f.audience,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }),
+        }
+    }
+
+    /// The membership of `organisation_id` in `club_id`, a club of `region` (a member belongs
+    /// to its club: the club's region decides who sees it).
+    pub fn club_member(
+        club_id: Uuid,
+        organisation_id: Uuid,
+        region: Option<String>,
+        terms: &Membership,
+        version: i64,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: organisation_id,
+            parent_id: Some(club_id),
+            version,
+            target: Target::club_member(region),
+            data: json!({
+                "club_id": club_id,
+                "organisation_id": organisation_id,
+                "role": terms.role,
+                "joined_on": terms.joined_on,
+                "left_on": terms.left_on,
+                "created_at": created_at,
+                "updated_at": updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     /// Whether the organisation a club would be hosted by exists.
     #[tracing::instrument(skip_all, fields(organisation.id = %id))]
@@ -183,7 +235,7 @@ impl Store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-                let logged = NewChange::created(Resource::Club, Record::club(id, &fields, 1, at, at));
+                let logged = NewChange::created(Record::club(id, &fields, 1, at, at));
                 changes::record(&mut tx, actor, at, &[logged]).await?;
                 tx.commit().await
             }
@@ -278,9 +330,7 @@ impl Store {
                     if written == 0 {
                         return Ok(0);
                     }
-                    let logged = NewChange::updated(
-                        Resource::Club,
-                        &Record::club(id, &current.fields, current.version, current.created_at, current.updated_at),
+                    let logged = NewChange::updated(&Record::club(id, &current.fields, current.version, current.created_at, current.updated_at),
                         Record::club(id, &fields, current.version + 1, current.created_at, at),
                     );
                     changes::record(&mut tx, actor, at, &[logged]).await?;
@@ -316,12 +366,7 @@ impl Store {
             references::CLUB,
             actor,
             |(version, region): (i64, String)| {
-                let facts = Facts {
-                    region: Some(region),
-                    organisation: None,
-                    public: true,
-                };
-                NewChange::deleted(Resource::Club, Record::gone(id, None, version, facts))
+                NewChange::deleted(Record::gone(id, None, version, Target::club(&region)))
             },
         )
         .await
@@ -377,7 +422,7 @@ impl Store {
                 .await?;
                 let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
                 let record = Record::club_member(club_id, organisation_id, region, terms, 1, at, at);
-                changes::record(&mut tx, actor, at, &[NewChange::created(Resource::ClubMember, record)]).await?;
+                changes::record(&mut tx, actor, at, &[NewChange::created(record)]).await?;
                 tx.commit().await
             }
             .await
@@ -519,7 +564,7 @@ impl Store {
                         current.created_at,
                         at,
                     );
-                    let logged = NewChange::updated(Resource::ClubMember, &before, after);
+                    let logged = NewChange::updated(&before, after);
                     changes::record(&mut tx, actor, at, &[logged]).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(written)
@@ -560,13 +605,8 @@ impl Store {
                 .await?;
                 let Some(deleted) = deleted else { return Ok(false) };
                 let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
-                let facts = Facts {
-                    region,
-                    organisation: None,
-                    public: true,
-                };
-                let record = Record::gone(organisation_id, Some(club_id), deleted, facts);
-                changes::record(&mut tx, actor, at, &[NewChange::deleted(Resource::ClubMember, record)]).await?;
+                let record = Record::gone(organisation_id, Some(club_id), deleted, Target::club_member(region));
+                changes::record(&mut tx, actor, at, &[NewChange::deleted(record)]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(true)
             }

@@ -3,13 +3,15 @@
 //! kept in the same transaction as every change.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
 use super::{Store, StoreError, classify, now, today, with_conn};
+use crate::core::{Actor, Target};
 use crate::domain::esus::{
     EsusBasis, EsusContext, EsusReadStatus, EsusStatus, NewAccreditation, OpenAccreditation, OpenAccreditationConflict,
     check_new_open, check_still_open, is_open,
@@ -167,6 +169,37 @@ pub struct ListAccreditations {
     pub limit: i64,
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    /// An accreditation of an organisation of `region`.
+    pub fn accreditation(a: &Accreditation, region: &str) -> Self {
+        let f = &a.fields;
+        Self {
+            id: a.id,
+            parent_id: None,
+            version: a.version,
+            target: Target::accreditation(a.organisation_id, region),
+            data: json!({
+                "id": a.id,
+                "organisation_id": a.organisation_id,
+                "status": f.status,
+                "basis": f.basis,
+                "applied_on": f.applied_on,
+                "decided_on": f.decided_on,
+                "valid_from": f.valid_from,
+                "valid_until": f.valid_until,
+                "withdrawn_on": f.withdrawn_on,
+                "authority": f.authority,
+                "department_code": f.department_code,
+                "decision_reference": f.decision_reference,
+                "notes": f.notes,
+                "created_at": a.created_at,
+                "updated_at": a.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     #[tracing::instrument(skip_all, fields(esus_accreditation.id = %id))]
     pub async fn get_esus_accreditation(&self, id: Uuid) -> Result<Accreditation, StoreError> {
@@ -267,7 +300,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db::<E>)?;
-            let mut logged = vec![NewChange::created(Resource::EsusAccreditation, Record::accreditation(&created, &region_code))];
+            let mut logged = vec![NewChange::created(Record::accreditation(&created, &region_code))];
             logged.extend(
                 refresh_esus_summary(&mut tx, organisation_id, at, (summary_status, summary_until))
                     .await
@@ -346,9 +379,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(db::<E>)?;
-            let mut logged = vec![NewChange::updated(
-                Resource::EsusAccreditation,
-                &Record::accreditation(&current, &region_code),
+            let mut logged = vec![NewChange::updated(&Record::accreditation(&current, &region_code),
                 Record::accreditation(&updated, &region_code),
             )];
             logged.extend(
@@ -394,15 +425,8 @@ impl Store {
                 // Under the organisation's lock: the row is there, at another version.
                 return Err(StoreError::Contended(WHAT));
             };
-            let facts = changes::Facts {
-                region: Some(region_code),
-                organisation: Some(organisation_id),
-                public: false,
-            };
-            let mut logged = vec![NewChange::deleted(
-                Resource::EsusAccreditation,
-                Record::gone(id, None, deleted_version, facts),
-            )];
+            let target = Target::accreditation(organisation_id, &region_code);
+            let mut logged = vec![NewChange::deleted(Record::gone(id, None, deleted_version, target))];
             logged.extend(
                 refresh_esus_summary(&mut tx, organisation_id, at, (summary_status, summary_until))
                     .await
@@ -449,7 +473,6 @@ where
     let mut previous = after.clone();
     (previous.esus_status, previous.esus_valid_until) = before;
     Ok(Some(NewChange::updated(
-        Resource::Organisation,
         &Record::organisation(&previous),
         Record::organisation(&after),
     )))

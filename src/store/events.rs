@@ -3,12 +3,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
+use crate::core::{Actor, Target};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -291,6 +293,50 @@ enum Attempt {
     Stale,
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    /// An event with its organisers and themes (part of its data).
+    pub fn event(e: &Event) -> Self {
+        let f = &e.fields;
+        let organisers: Vec<Value> = e
+            .organisers
+            .iter()
+            .map(|o| json!({"organisation_id": o.organisation_id, "role": o.role}))
+            .collect();
+        Self {
+            id: e.id,
+            parent_id: None,
+            version: e.version,
+            target: Target::event(f.region_code.as_deref(), f.status == EventStatus::Published),
+            data: json!({
+                "id": e.id,
+                "title": f.title,
+                "description": f.description,
+                "kind": f.kind,
+                "status": f.status,
+                "starts_at": f.starts_at,
+                "ends_at": f.ends_at,
+                "time_zone": f.time_zone,
+                "online": f.online,
+                "online_url": f.online_url,
+                "venue": f.venue,
+                "street": f.street,
+                "postal_code": f.postal_code,
+                "city": f.city,
+                "commune_code": f.commune_code,
+                "region_code": f.region_code,
+                "club_id": f.club_id,
+                "capacity": f.capacity,
+                "attendance": f.attendance,
+                "organisers": organisers,
+                "themes": e.themes,
+                "created_at": e.created_at,
+                "updated_at": e.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     /// Creates an event with its organisers and themes in one transaction. A club or
     /// organisation that does not exist is reported as `MissingReferences`.
@@ -330,7 +376,7 @@ impl Store {
                     let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
                     let events = assemble(vec![row], organisers, themes);
                     let logged: Vec<NewChange> =
-                        events.iter().map(|e| NewChange::created(Resource::Event, Record::event(e))).collect();
+                        events.iter().map(|e| NewChange::created(Record::event(e))).collect();
                     changes::record(&mut tx, actor, at, &logged).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(events)
@@ -504,7 +550,7 @@ impl Store {
                     let Some(event) = assemble(vec![row], organisers, themes).pop() else {
                         return Ok(Attempt::Stale);
                     };
-                    let logged = NewChange::updated(Resource::Event, &Record::event(&current), Record::event(&event));
+                    let logged = NewChange::updated(&Record::event(&current), Record::event(&event));
                     changes::record(&mut tx, actor, at, &[logged]).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(Attempt::Done(Box::new(event)))
@@ -534,12 +580,8 @@ impl Store {
             references::EVENT,
             actor,
             |(version, region, status): (i64, Option<String>, String)| {
-                let facts = Facts {
-                    region,
-                    organisation: None,
-                    public: status == EventStatus::Published.as_str(),
-                };
-                NewChange::deleted(Resource::Event, Record::gone(id, None, version, facts))
+                let target = Target::event(region.as_deref(), status == EventStatus::Published.as_str());
+                NewChange::deleted(Record::gone(id, None, version, target))
             },
         )
         .await

@@ -1,5 +1,5 @@
 //! Idempotency keys of POST requests: who used which key for which request, whether that
-//! request still runs, and the answer to replay once it has ended (see `crate::http::idempotency`).
+//! request still runs, and the answer to replay once it has ended (the HTTP layer applies them, in `http::idempotency`).
 //!
 //! A key is held by the request whose `started_at` the row carries: completing or releasing it
 //! is a compare-and-set on that value, so a request whose key was taken over meanwhile (after it

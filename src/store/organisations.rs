@@ -1,13 +1,15 @@
 //! Organisations in the database: the SQL of their reads and writes, for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use sqlx::query_builder::Separated;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_conn};
+use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
@@ -151,6 +153,42 @@ impl Organisation {
     }
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    pub fn organisation(o: &Organisation) -> Self {
+        let f = &o.fields;
+        Self {
+            id: o.id,
+            parent_id: None,
+            version: o.version,
+            target: Target::organisation(o.id, &f.region_code),
+            data: json!({
+                "id": o.id,
+                "name": f.name,
+                "category": f.category,
+                "siren": f.siren,
+                "siret": f.siret,
+                "rna": f.rna,
+                "legal_category_code": f.legal_category_code,
+                "region_code": f.region_code,
+                "street": f.street,
+                "postal_code": f.postal_code,
+                "city": f.city,
+                "commune_code": f.commune_code,
+                "website": f.website,
+                "email": f.email,
+                "phone": f.phone,
+                "description": f.description,
+                "founded_on": f.founded_on,
+                "esus_status": o.esus_status,
+                "esus_valid_until": o.esus_valid_until,
+                "created_at": o.created_at,
+                "updated_at": o.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_organisation(&self, new: &NewOrganisation, actor: &Actor) -> Result<Organisation, StoreError> {
@@ -174,7 +212,7 @@ impl Store {
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
-                let logged = NewChange::created(Resource::Organisation, Record::organisation(&created));
+                let logged = NewChange::created(Record::organisation(&created));
                 changes::record(&mut tx, actor, at, &[logged]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(created)
@@ -315,9 +353,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     let Some(updated) = updated else { return Ok(None) };
-                    let logged = NewChange::updated(
-                        Resource::Organisation,
-                        &Record::organisation(&current),
+                    let logged = NewChange::updated(&Record::organisation(&current),
                         Record::organisation(&updated),
                     );
                     changes::record(&mut tx, actor, at, &[logged]).await?;
@@ -346,12 +382,7 @@ impl Store {
             references::ORGANISATION,
             actor,
             |(version, region): (i64, String)| {
-                let facts = Facts {
-                    region: Some(region),
-                    organisation: Some(id),
-                    public: true,
-                };
-                NewChange::deleted(Resource::Organisation, Record::gone(id, None, version, facts))
+                NewChange::deleted(Record::gone(id, None, version, Target::organisation(id, &region)))
             },
         )
         .await
@@ -565,11 +596,7 @@ impl Store {
                 version: update.before.version + 1,
                 ..update.before.clone()
             };
-            NewChange::updated(
-                Resource::Organisation,
-                &Record::organisation(&update.before),
-                Record::organisation(&after),
-            )
+            NewChange::updated(&Record::organisation(&update.before), Record::organisation(&after))
         };
         let failed = |error: sqlx::Error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
@@ -628,7 +655,7 @@ impl Store {
             for chunk in created.chunks(IMPORT_BATCH) {
                 let logged: Vec<NewChange> = chunk
                     .iter()
-                    .map(|o| NewChange::created(Resource::Organisation, Record::organisation(o)))
+                    .map(|o| NewChange::created(Record::organisation(o)))
                     .collect();
                 changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
             }

@@ -5,8 +5,9 @@
 use sqlx::Connection as _;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, NewChange};
+use super::changes::{self, NewChange};
 use super::{Store, StoreError, classify, now, with_conn};
+use crate::core::Actor;
 
 /// One kind of holder: a query counting the rows that reference the id `$1`, how to name one
 /// and several of them, and whether they are accounts (users, API clients: administrators' data,

@@ -2,13 +2,15 @@
 //! for both backends.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
-use crate::auth::policy::Confidential;
+use crate::core::Confidential;
+use crate::core::{Actor, Target};
 use crate::domain::sponsorship::{
     Beneficiary, BeneficiaryType, Currency, Existing, NewSponsorship, SponsorshipDraft, SponsorshipKind,
     SponsorshipStatus,
@@ -296,6 +298,36 @@ impl ReferenceNames {
     }
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    pub fn sponsorship(s: &Sponsorship) -> Self {
+        let f = &s.fields;
+        Self {
+            id: s.id,
+            parent_id: None,
+            version: s.version,
+            target: Target::sponsorship(f.sponsor_id, s.beneficiary_region.as_deref(), f.public),
+            data: json!({
+                "id": s.id,
+                "sponsor_id": f.sponsor_id,
+                "beneficiary": {"type": f.beneficiary.kind, "id": f.beneficiary.id},
+                "kind": f.kind,
+                "amount_cents": f.amount_cents,
+                "currency": f.currency,
+                "counterparts_cents": f.counterparts_cents,
+                "starts_on": f.starts_on,
+                "ends_on": f.ends_on,
+                "status": f.status,
+                "public": f.public,
+                "agreement_reference": f.agreement_reference,
+                "notes": f.notes,
+                "created_at": s.created_at,
+                "updated_at": s.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     /// Looks up the records `draft` references, lets `check` turn the draft into a sponsorship
     /// knowing which of them exist and the beneficiary's region, and inserts it. A referenced record deleted between the
@@ -334,7 +366,7 @@ impl Store {
                         Ok(created) => created,
                         Err(error) => return Ok(Err(error)),
                     };
-                    let logged = NewChange::created(Resource::Sponsorship, Record::sponsorship(&created));
+                    let logged = NewChange::created(Record::sponsorship(&created));
                     changes::record(&mut tx, actor, at, &[logged]).await?;
                     tx.commit().await?;
                     Ok::<_, sqlx::Error>(Ok(created))
@@ -457,9 +489,7 @@ impl Store {
                         Ok(updated) => updated,
                         Err(error) => return Ok(Some(Err(error))),
                     };
-                    let logged = NewChange::updated(
-                        Resource::Sponsorship,
-                        &Record::sponsorship(&current),
+                    let logged = NewChange::updated(&Record::sponsorship(&current),
                         Record::sponsorship(&updated),
                     );
                     changes::record(&mut tx, actor, at, &[logged]).await?;
@@ -507,12 +537,8 @@ impl Store {
                 .bind(row.beneficiary_organisation_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                let facts = Facts {
-                    region,
-                    organisation: Some(row.sponsor_id),
-                    public: row.public,
-                };
-                let logged = NewChange::deleted(Resource::Sponsorship, Record::gone(id, None, row.version, facts));
+                let target = Target::sponsorship(row.sponsor_id, region.as_deref(), row.public);
+                let logged = NewChange::deleted(Record::gone(id, None, row.version, target));
                 changes::record(&mut tx, actor, at, &[logged]).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(true)

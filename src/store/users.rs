@@ -1,13 +1,15 @@
 //! People's accounts in the database: e-mail, password hash, role and scope, active flag.
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::changes::{self, Actor, Facts, NewChange, Record, Resource};
+use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
-use crate::auth::role::{Role, RoleName, ScopeError};
+use crate::core::role::{Role, RoleName, ScopeError};
+use crate::core::{Actor, Target};
 
 /// A user as stored, without the password hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -70,6 +72,30 @@ macro_rules! columns {
     };
 }
 
+/// This resource's record in the change log: its identity, policy target and logged fields.
+impl Record {
+    /// A user account, without its password hash.
+    pub fn user(u: &User) -> Self {
+        let f = &u.fields;
+        Self {
+            id: u.id,
+            parent_id: None,
+            version: u.version,
+            target: Target::users(),
+            data: json!({
+                "id": u.id,
+                "email": f.email,
+                "role": f.role,
+                "region_code": f.region_code,
+                "organisation_id": f.organisation_id,
+                "active": f.active,
+                "created_at": u.created_at,
+                "updated_at": u.updated_at,
+            }),
+        }
+    }
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_user(
@@ -98,7 +124,7 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
-            let logged = NewChange::created(Resource::User, Record::user(&created)).with_hidden_change("password");
+            let logged = NewChange::created(Record::user(&created)).with_hidden_change("password");
             changes::record(&mut tx, actor, at, &[logged]).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(created)
@@ -213,7 +239,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(updated) = updated else { return Ok(None) };
-                let mut logged = NewChange::updated(Resource::User, &Record::user(&current), Record::user(&updated));
+                let mut logged = NewChange::updated(&Record::user(&current), Record::user(&updated));
                 if password_hash.is_some() {
                     logged = logged.with_hidden_change("password");
                 }
@@ -247,7 +273,7 @@ impl Store {
             version,
             &[],
             actor,
-            |(version,): (i64,)| NewChange::deleted(Resource::User, Record::gone(id, None, version, Facts::account())),
+            |(version,): (i64,)| NewChange::deleted(Record::gone(id, None, version, Target::users())),
         )
         .await
     }

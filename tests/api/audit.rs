@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{TestApp, json_of, manager_of, organisation, partner_of, problem_of, sign_token_for};
 use crate::on_both_backends;

@@ -3,8 +3,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cress_api::auth::{Claims, Keys, Role};
+use cress_api::auth::{Claims, Keys};
 use cress_api::config::AuthSettings;
+use cress_api::core::Role;
 use cress_api::domain::codes::RegionCode;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};

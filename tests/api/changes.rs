@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{TestApp, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;

@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::process::{Command, Output};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;

@@ -6,7 +6,7 @@ use chrono::{Days, Months, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{Backend, TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;

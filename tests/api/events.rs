@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use uuid::Uuid;
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{Backend, TestApp, failing_fields, json_of, manager_of, organisation, partner_of, problem_of};
 use crate::on_both_backends;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::changes::whole_feed;
 use crate::helpers::{
@@ -277,14 +277,14 @@ on_both_backends! {
     async fn csv_columns_follow_the_confidentiality_of_json(app: TestApp) {
         let home = app.create_organisation(organisation("Occitane", json!({"email": "a@occitane.example", "phone": "04 67 00 00 00"}))).await;
         app.create_organisation(organisation("Bretonne", json!({"region_code": "53", "email": "b@bretonne.example"}))).await;
-        let csv_as = |role: Option<cress_api::auth::Role>| {
+        let csv_as = |role: Option<cress_api::core::Role>| {
             let request = match &role {
                 Some(role) => app.as_role(role).request(reqwest::Method::GET, ORGANISATIONS),
                 None => app.as_anonymous().request(reqwest::Method::GET, ORGANISATIONS),
             };
             async move { csv_of(request.header("accept", "text/csv").send().await.unwrap()).await }
         };
-        for role in [None, Some(cress_api::auth::Role::Viewer)] {
+        for role in [None, Some(cress_api::core::Role::Viewer)] {
             let (header, rows) = csv_as(role.clone()).await;
             assert!(!header.contains(&"email".to_owned()) && !header.contains(&"phone".to_owned()), "{role:?}: {header:?}");
             assert_eq!(rows.len(), 2);
@@ -292,7 +292,7 @@ on_both_backends! {
         for (role, occitane, bretonne) in [
             (manager_of("76"), "a@occitane.example", ""),
             (partner_of(&home["id"]), "a@occitane.example", ""),
-            (cress_api::auth::Role::Admin, "a@occitane.example", "b@bretonne.example"),
+            (cress_api::core::Role::Admin, "a@occitane.example", "b@bretonne.example"),
         ] {
             let (header, rows) = csv_as(Some(role.clone())).await;
             let emails: Vec<(String, String)> = rows
@@ -320,7 +320,7 @@ on_both_backends! {
         assert_eq!(record(&header, &rows[0])["amount_cents"], "150000");
         assert_eq!(record(&header, &rows[0])["beneficiary_type"], "club");
         // Accounts stay the administrators' business.
-        let refused = app.as_role(&cress_api::auth::Role::Viewer).request(reqwest::Method::GET, "/api/v1/users").header("accept", "text/csv").send().await.unwrap();
+        let refused = app.as_role(&cress_api::core::Role::Viewer).request(reqwest::Method::GET, "/api/v1/users").header("accept", "text/csv").send().await.unwrap();
         problem_of(refused, StatusCode::FORBIDDEN, "forbidden").await;
     }
 

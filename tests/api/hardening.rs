@@ -214,7 +214,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() 
     settings.server.metrics = cress_api::config::MetricsExposure::Main;
     let address = serve(&settings).await;
     let client = reqwest::Client::new();
-    let token = sign_test_token(&cress_api::auth::Role::Admin);
+    let token = sign_test_token(&cress_api::core::Role::Admin);
     let id = "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11";
     for path in [
         format!("/api/v1/organisations/{id}"),
@@ -338,7 +338,7 @@ async fn metrics_count_the_requests_waiting_for_a_database_connection() {
         .await
         .expect("the write lock");
     let client = reqwest::Client::new();
-    let token = sign_test_token(&cress_api::auth::Role::Admin);
+    let token = sign_test_token(&cress_api::core::Role::Admin);
     // Act: the write takes the only connection and waits for the lock; then a read waits for
     // the connection.
     let write = tokio::spawn(
@@ -400,7 +400,7 @@ async fn answers_to_a_request_with_a_token_say_no_store_and_vary_on_authorizatio
         .send()
         .await
         .expect("an answer");
-    let viewer = cress_api::auth::Role::Viewer;
+    let viewer = cress_api::core::Role::Viewer;
     for (response, why) in [
         (app.get(&one).await, "an administrator's read with contact details"),
         (app.as_role(&viewer).get(&one).await, "a viewer's read"),

@@ -306,7 +306,7 @@ async fn create_returns_503_when_the_database_is_down() {
     // Act
     let response = reqwest::Client::new()
         .post(format!("{address}/api/v1/organisations"))
-        .bearer_auth(crate::helpers::sign_test_token(&cress_api::auth::Role::Admin))
+        .bearer_auth(crate::helpers::sign_test_token(&cress_api::core::Role::Admin))
         .json(&body)
         .send()
         .await

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use sqlx::Connection;
 use tokio::sync::OnceCell;
 
-use cress_api::auth::{Keys, Role};
+use cress_api::auth::Keys;
 use cress_api::config::{AuthSettings, DatabaseUrl, LogFormat, Settings};
+use cress_api::core::Role;
 use cress_api::store::Store;
 
 /// The backend a test runs on.

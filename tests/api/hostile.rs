@@ -232,7 +232,7 @@ on_both_backends! {
         // be the pooled connection the next request of the test reuses.
         let mut flood = reqwest::Client::new()
             .post(app.url(SPONSORSHIPS))
-            .bearer_auth(crate::helpers::sign_test_token(&cress_api::auth::Role::Admin))
+            .bearer_auth(crate::helpers::sign_test_token(&cress_api::core::Role::Admin))
             .json(&body);
         for i in 0..200 {
             flood = flood.header(format!("x-flood-{i}"), "x");

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 use cress_api::store::Store;
 
 use crate::helpers::{Backend, TestApp, json_of, organisation, problem_of, settings_for, sign_token_for};

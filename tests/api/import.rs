@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::changes::whole_feed;
 use crate::helpers::{BODY_LIMIT, IMPORT_LIMIT, TestApp, json_of, manager_of, organisation, problem_of, siren_from};
@@ -260,7 +260,7 @@ on_both_backends! {
         assert_eq!(report["created"], 1);
         let names: Vec<Value> = by_name(&app).await.iter().map(|o| o["name"].clone()).collect();
         assert_eq!(names, [json!("Bretonne"), json!("Occitane")]);
-        for role in [cress_api::auth::Role::Viewer] {
+        for role in [cress_api::core::Role::Viewer] {
             let refused = app.as_role(&role).send_raw(Method::POST, IMPORT, Some("text/csv"), b"name\n".to_vec()).await;
             problem_of(refused, StatusCode::FORBIDDEN, "forbidden").await;
         }

@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use cress_api::auth::Role;
+use cress_api::core::Role;
 
 use crate::helpers::{TestApp, manager_of, organisation, partner_of};
 use crate::on_both_backends;

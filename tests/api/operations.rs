@@ -63,7 +63,7 @@ async fn request_in_flight_completes_when_the_server_is_stopped_by(signal: &str)
             ("JWT_SECRET", crate::helpers::TEST_JWT_SECRET),
         ],
     );
-    let token = crate::helpers::sign_test_token(&cress_api::auth::Role::Admin);
+    let token = crate::helpers::sign_test_token(&cress_api::core::Role::Admin);
     let name = format!("Arrêt en douceur {signal}");
     let body = json!({"name": name, "category": "association", "region_code": "76"}).to_string();
     let (first, rest) = body.as_bytes().split_at(body.len() / 2);
@@ -373,7 +373,7 @@ async fn request_log_latency_counts_the_upload_of_the_body_and_the_time_limit() 
             ("REQUEST_TIMEOUT_SECONDS", "2"),
         ],
     );
-    let token = crate::helpers::sign_test_token(&cress_api::auth::Role::Admin);
+    let token = crate::helpers::sign_test_token(&cress_api::core::Role::Admin);
     let body = "name,category,region_code\nCoopérative lente,cooperative,76\n";
     let (first, rest) = body.as_bytes().split_at(20);
     let (second, third) = rest.split_at(10);

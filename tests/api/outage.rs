@@ -165,7 +165,7 @@ async fn keep_writing(base: String, writes: Arc<Mutex<Writes>>) {
         let body = organisation(&format!("Écriture {i}"), json!({}));
         let status = match client
             .post(format!("{base}/api/v1/organisations"))
-            .bearer_auth(crate::helpers::sign_test_token(&cress_api::auth::Role::Admin))
+            .bearer_auth(crate::helpers::sign_test_token(&cress_api::core::Role::Admin))
             .json(&body)
             .send()
             .await
