@@ -20,7 +20,7 @@ use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required, ResponseBuilder};
 
 use crate::http::error::ApiError;
-use crate::store::{StoreError, WRITE_ATTEMPTS};
+use crate::store::{StoreError, compare_and_set};
 
 /// A JSON body with its strong entity tag.
 #[derive(Debug, Clone)]
@@ -145,15 +145,15 @@ pub async fn delete_checked<R>(
     check: impl Fn(&R) -> Result<i64, ApiError>,
     delete: impl AsyncFn(i64) -> Result<(), StoreError>,
 ) -> Result<(), ApiError> {
-    for _ in 0..WRITE_ATTEMPTS {
+    compare_and_set(what, async || {
         let current = load().await?;
         let version = check(&current)?;
         match delete(version).await {
-            Err(StoreError::Contended(_)) => continue,
-            done => return Ok(done?),
+            Err(StoreError::Contended(_)) => Ok(None),
+            done => Ok(Some(done?)),
         }
-    }
-    Err(StoreError::Contended(what).into())
+    })
+    .await
 }
 
 /// The list of entity tags of a conditional header (several headers are one list); `None` when

@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
 
@@ -185,11 +185,11 @@ impl Store {
         actor: &Actor,
         change: impl Fn(&ApiClient) -> Result<ApiClientFields, E>,
     ) -> Result<ApiClient, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("API client", async || {
             let current = self.get_api_client(id).await?;
             let fields = change(&current)?;
             if fields == current.fields {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -219,11 +219,9 @@ impl Store {
                 .await
             })
             .map_err(|e| classify(e, "API client"))?;
-            if let Some(updated) = updated {
-                return Ok(updated);
-            }
-        }
-        Err(StoreError::Contended("API client").into())
+            Ok(updated)
+        })
+        .await
     }
 
     /// Replaces a client's secret digest (a new version of the client).

@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Target};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
@@ -302,12 +302,12 @@ impl Store {
     where
         E: From<StoreError> + From<UnknownOrganisation>,
     {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("club", async || {
             let current = self.get_club(id).await?;
             let new = change(&current)?;
             let fields = ClubFields::from(&new);
             if fields == current.fields {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -340,19 +340,19 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(0) => continue,
-                Ok(_) => return Ok(self.get_club(id).await?),
+                Ok(0) => Ok(None),
+                Ok(_) => return Ok(Some(self.get_club(id).await?)),
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                    return Err(UnknownOrganisation {
+                    Err(UnknownOrganisation {
                         field: "host_organisation_id",
                         id: fields.host_organisation_id,
                     }
-                    .into());
+                    .into())
                 }
-                Err(error) => return Err(classify(error, "club").into()),
+                Err(error) => Err(classify(error, "club").into()),
             }
-        }
-        Err(StoreError::Contended("club").into())
+        })
+        .await
     }
 
     /// Deletes a club that nothing references (`InUse` names its members, events, sponsorships).
@@ -518,11 +518,11 @@ impl Store {
         actor: &Actor,
         change: impl Fn(&Member) -> Result<Membership, E>,
     ) -> Result<Member, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("club member", async || {
             let current = self.get_club_member(club_id, organisation_id).await?;
             let terms = change(&current)?;
             if terms == current.terms() {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -572,11 +572,12 @@ impl Store {
                 .await
             })
             .map_err(|e| classify(e, "club member"))?;
-            if updated > 0 {
-                return Ok(self.get_club_member(club_id, organisation_id).await?);
+            if updated == 0 {
+                return Ok(None);
             }
-        }
-        Err(StoreError::Contended("club member").into())
+            Ok(Some(self.get_club_member(club_id, organisation_id).await?))
+        })
+        .await
     }
 
     /// Removes the membership row, at `version` when given (`Contended` when it is no longer

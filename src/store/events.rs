@@ -9,7 +9,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Target};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
@@ -347,7 +347,7 @@ impl Store {
     {
         let fields = EventFields::from(new);
         let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("event", async || {
             self.check_references::<E>(new).await?;
             let id = Uuid::now_v7();
             let at = now();
@@ -385,15 +385,15 @@ impl Store {
             });
             match created {
                 Ok(mut events) => match events.pop() {
-                    Some(event) => return Ok(event),
-                    None => return Err(StoreError::NotFound("event").into()),
+                    Some(event) => Ok(Some(event)),
+                    None => Err(StoreError::NotFound("event").into()),
                 },
                 // A club or organisation deleted since `check_references`: check again.
-                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
-                Err(error) => return Err(classify(error, "event").into()),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Ok(None),
+                Err(error) => Err(classify(error, "event").into()),
             }
-        }
-        Err(StoreError::Contended("event").into())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(event.id = %id))]
@@ -497,7 +497,7 @@ impl Store {
     where
         E: From<StoreError> + From<MissingReferences>,
     {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("event", async || {
             let current = self.get_event(id).await?;
             let new = change(&current)?;
             let fields = EventFields::from(&new);
@@ -513,7 +513,7 @@ impl Store {
             let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
             let themes_changed = themes != current.themes;
             if fields == current.fields && !organisers_changed && !themes_changed {
-                return Ok(current);
+                return Ok(Some(current));
             }
             self.check_references::<E>(&new).await?;
             let at = now();
@@ -558,13 +558,13 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Attempt::Done(event)) => return Ok(*event),
-                Ok(Attempt::Stale) => continue,
-                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
-                Err(error) => return Err(classify(error, "event").into()),
+                Ok(Attempt::Done(event)) => Ok(Some(*event)),
+                Ok(Attempt::Stale) => Ok(None),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Ok(None),
+                Err(error) => Err(classify(error, "event").into()),
             }
-        }
-        Err(StoreError::Contended("event").into())
+        })
+        .await
     }
 
     /// Deletes an event with its organisers and themes (part of it, deleted by cascade);

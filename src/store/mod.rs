@@ -220,7 +220,23 @@ pub fn today() -> NaiveDate {
 /// How often a compare-and-set write (an update checked against the `version` it read) is
 /// tried again when another request changed the record meanwhile, before answering 409
 /// `concurrent_update`. Each try re-reads the record and re-applies the change to it.
-pub(crate) const WRITE_ATTEMPTS: usize = 10;
+const WRITE_ATTEMPTS: usize = 10;
+
+/// The one compare-and-set loop of every write: runs `attempt` — read the record, compute the
+/// change, write it only if the record's `version` is still the one read — until it has an
+/// answer (`Some`, or an error), trying again while another request changed the record
+/// meanwhile (`None`), at most [`WRITE_ATTEMPTS`] times; then `Contended(what)` (409).
+pub async fn compare_and_set<T, E: From<StoreError>>(
+    what: &'static str,
+    mut attempt: impl AsyncFnMut() -> Result<Option<T>, E>,
+) -> Result<T, E> {
+    for _ in 0..WRITE_ATTEMPTS {
+        if let Some(answer) = attempt().await? {
+            return Ok(answer);
+        }
+    }
+    Err(StoreError::Contended(what).into())
+}
 
 /// A LIKE pattern matching `key` anywhere (with `escape '\'`), LIKE's own wildcards taken
 /// literally: the one search of every list (`q`) on a folded column. `None` for an empty key

@@ -8,7 +8,7 @@ use sqlx::query_builder::Separated;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, like_pattern, now, references, today, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, today, with_conn};
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::organisation::{Category, NewOrganisation};
@@ -325,12 +325,12 @@ impl Store {
         actor: &Actor,
         change: impl Fn(&Organisation) -> Result<NewOrganisation, E>,
     ) -> Result<Organisation, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("organisation", async || {
             let current = self.get_organisation(id).await?;
             let new = change(&current)?;
             let fields = OrganisationFields::from(&new);
             if fields == current.fields {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -363,12 +363,12 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Some(updated)) => return Ok(updated),
-                Ok(None) => continue,
+                Ok(Some(updated)) => Ok(Some(updated)),
+                Ok(None) => Ok(None),
                 Err(error) => return Err(self.explain_duplicate(error, &fields, Some(id)).await.into()),
             }
-        }
-        Err(StoreError::Contended("organisation").into())
+        })
+        .await
     }
 
     /// Deletes an organisation that nothing references (`InUse` names what still does).

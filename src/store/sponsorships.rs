@@ -8,7 +8,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Db, Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
+use super::{Db, Store, StoreError, classify, compare_and_set, now, with_conn};
 use crate::core::Confidential;
 use crate::core::{Actor, Target};
 use crate::domain::sponsorship::{
@@ -340,7 +340,7 @@ impl Store {
         actor: &Actor,
         check: impl Fn(SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("sponsorship", async || {
             let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
             let new = check(draft.clone(), names.referenced())?;
             let at = now();
@@ -374,12 +374,12 @@ impl Store {
                 .await
             });
             match inserted {
-                Ok(created) => return Ok(created?),
-                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
-                Err(error) => return Err(classify(error, "sponsorship").into()),
+                Ok(created) => Ok(Some(created?)),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Ok(None),
+                Err(error) => Err(classify(error, "sponsorship").into()),
             }
-        }
-        Err(StoreError::Contended("sponsorship").into())
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
@@ -444,7 +444,7 @@ impl Store {
         patch: impl Fn(&Sponsorship) -> SponsorshipDraft,
         check: impl Fn(&Sponsorship, SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("sponsorship", async || {
             let current = self.get_sponsorship(id).await?;
             let draft = patch(&current);
             let sponsor_kept = draft.sponsor_id == Some(current.fields.sponsor_id);
@@ -462,7 +462,7 @@ impl Store {
             };
             let new = check(&current, draft, names.referenced())?;
             if new == current.fields {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -499,14 +499,14 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Some(updated)) => return Ok(updated?),
+                Ok(Some(updated)) => Ok(Some(updated?)),
                 // Changed meanwhile, or a new reference deleted meanwhile: read and check again.
-                Ok(None) => continue,
-                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => continue,
-                Err(error) => return Err(classify(error, "sponsorship").into()),
+                Ok(None) => Ok(None),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Ok(None),
+                Err(error) => Err(classify(error, "sponsorship").into()),
             }
-        }
-        Err(StoreError::Contended("sponsorship").into())
+        })
+        .await
     }
 
     /// Deletes a sponsorship; nothing references one.

@@ -7,7 +7,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
-use super::{Store, StoreError, WRITE_ATTEMPTS, classify, now, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
 
@@ -212,11 +212,11 @@ impl Store {
         actor: &Actor,
         change: impl Fn(&User) -> Result<UserChange, E>,
     ) -> Result<User, E> {
-        for _ in 0..WRITE_ATTEMPTS {
+        compare_and_set("user", async || {
             let current = self.get_user(id).await?;
             let UserChange { fields, password_hash } = change(&current)?;
             if fields == current.fields && password_hash.is_none() {
-                return Ok(current);
+                return Ok(Some(current));
             }
             let at = now();
             let updated = with_conn!(self, conn => {
@@ -250,8 +250,8 @@ impl Store {
                 .await
             });
             match updated {
-                Ok(Some(updated)) => return Ok(updated),
-                Ok(None) => continue,
+                Ok(Some(updated)) => Ok(Some(updated)),
+                Ok(None) => Ok(None),
                 Err(error) => {
                     return Err(self
                         .explain_duplicate_email(error, &fields.email, Some(id))
@@ -259,8 +259,8 @@ impl Store {
                         .into());
                 }
             }
-        }
-        Err(StoreError::Contended("user").into())
+        })
+        .await
     }
 
     /// Deletes a user and its refresh tokens.
