@@ -188,6 +188,7 @@ where
 pub fn openapi() -> OpenApiDoc {
     let (_, mut doc) = routes(App::new().into_utoipa_app().openapi(ApiDoc::openapi())).split_for_parts();
     // After the routes are collected: the header goes on the operations they registered.
+    responses::SharedErrors.modify(&mut doc);
     idempotency::IdempotencyKeys.modify(&mut doc);
     crate::http::csv::CsvLists.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();

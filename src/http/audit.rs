@@ -186,10 +186,7 @@ pub struct HistoryParams {
     responses(
         (status = 200, description = "One page of the audit trail, newest first.", body = AuditPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/audit")]

@@ -16,10 +16,7 @@ use crate::core::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::parse_json;
-use crate::http::responses::{
-    BadRequest, InternalError, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::http::responses::{TooManyRequests, Unauthorized};
 use crate::store::tokens::Rotation;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -146,14 +143,8 @@ enum Grant {
     responses(
         (status = 200, description = "The access token (and, for people, a refresh token).", body = TokenResponse,
             headers(("Cache-Control" = String, description = "`no-store`: tokens are not cached."))),
-        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/auth/token")]
@@ -193,12 +184,6 @@ pub async fn issue_token(
     )),
     responses(
         (status = 204, description = "The session is over."),
-        (status = 400, response = BadRequest),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/auth/logout")]

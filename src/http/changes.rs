@@ -18,7 +18,7 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::pagination::{next_page, page_limit};
-use crate::http::responses::{BadRequest, InternalError, Unauthorized, Unavailable};
+use crate::http::responses::BadRequest;
 use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -197,9 +197,6 @@ pub struct ChangePage {
     responses(
         (status = 200, description = "The changes after `after`, oldest first.", body = ChangePage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/changes")]

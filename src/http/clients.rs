@@ -24,10 +24,7 @@ use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
 use crate::store::Store;
@@ -232,10 +229,7 @@ pub async fn create_api_client(
     responses(
         (status = 200, description = "One page of clients.", body = ApiClientPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clients")]
@@ -319,14 +313,7 @@ async fn client_page(
     responses(
         (status = 201, description = "Created, with its secret; `Location` is its address.", body = ApiClientWithSecret,
             headers(("Location" = String, description = "The address of the new client."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/clients")]
@@ -373,11 +360,7 @@ pub async fn create_client(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The client.", body = ApiClientResponse),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clients/{id}")]
@@ -406,15 +389,7 @@ pub async fn get_client(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The client as changed.", body = ApiClientResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/clients/{id}")]
@@ -472,11 +447,7 @@ pub async fn update_client(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The client with its new secret.", body = ApiClientWithSecret),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/clients/{id}/secret")]
@@ -510,11 +481,7 @@ pub async fn renew_client_secret(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/clients/{id}")]

@@ -23,10 +23,7 @@ use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::clubs::{
     Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter, UnknownOrganisation,
@@ -340,9 +337,6 @@ impl ListClubsParams {
     responses(
         (status = 200, description = "One page of clubs.", body = ClubPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs")]
@@ -416,14 +410,7 @@ async fn club_page(state: web::Data<AppState>, params: ListClubsParams) -> Resul
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = ClubResponse,
             headers(("Location" = String, description = "The address of the new club."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/clubs")]
@@ -450,10 +437,6 @@ pub async fn create_club(
     security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The club.", body = ClubResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs/{id}")]
@@ -483,16 +466,8 @@ pub async fn get_club(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The club as changed.", body = ClubResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/clubs/{id}")]
@@ -531,12 +506,8 @@ pub async fn update_club(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/clubs/{id}")]
@@ -733,10 +704,6 @@ const MEMBER_ORDER: &str = "organisation_name";
     responses(
         (status = 200, description = "One page of members.", body = ClubMemberPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs/{id}/members")]
@@ -840,16 +807,8 @@ async fn member_page(
     responses(
         (status = 201, description = "Added; `Location` is the membership's address.", body = ClubMemberResponse,
             headers(("Location" = String, description = "The address of the new membership."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/clubs/{id}/members")]
@@ -903,10 +862,6 @@ pub async fn add_club_member(
     security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The membership.", body = ClubMemberResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/clubs/{id}/members/{organisation_id}")]
@@ -943,16 +898,8 @@ pub async fn get_club_member(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The membership as changed.", body = ClubMemberResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/clubs/{id}/members/{organisation_id}")]
@@ -990,11 +937,7 @@ pub async fn update_club_member(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/clubs/{id}/members/{organisation_id}")]

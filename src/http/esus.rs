@@ -22,10 +22,7 @@ use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Forbidden};
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
 use crate::store::{StoreError, today};
 
@@ -344,10 +341,6 @@ pub struct EsusAccreditationPage {
     responses(
         (status = 200, description = "One page of the organisation's accreditations.", body = EsusAccreditationPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/organisations/{id}/esus-accreditations")]
@@ -455,10 +448,7 @@ async fn accreditation_page(
     responses(
         (status = 201, description = "Recorded; `Location` is its address.", body = EsusAccreditationResponse,
             headers(("Location" = String, description = "The address of the new accreditation."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, description = "The organisation already has an open accreditation (`open_accreditation`); \
             `detail` names it.", body = crate::http::error::Problem, content_type = "application/problem+json",
             example = json!({
@@ -468,11 +458,6 @@ async fn accreditation_page(
                 "detail": "the organisation already has an open ESUS accreditation, 0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10 (granted, in force until 2029-02-27); a new one can be recorded once it is refused, withdrawn or ended, or, to renew a granted one, within 6 months of its end",
                 "code": "open_accreditation"
             })),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/organisations/{id}/esus-accreditations")]
@@ -507,10 +492,6 @@ pub async fn create_esus_accreditation(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The accreditation.", body = EsusAccreditationResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/esus-accreditations/{id}")]
@@ -561,10 +542,7 @@ fn sees_confidential(caller: &Caller, target: &Target) -> bool {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The accreditation as changed.", body = EsusAccreditationResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, description = "A change of status the lifecycle does not allow (`illegal_transition`), \
             or a second open accreditation of the organisation (`open_accreditation`).",
             body = crate::http::error::Problem, content_type = "application/problem+json",
@@ -584,11 +562,6 @@ fn sees_confidential(caller: &Caller, target: &Target) -> bool {
                     "code": "open_accreditation"
                 }))),
             )),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/esus-accreditations/{id}")]
@@ -638,11 +611,7 @@ pub async fn update_esus_accreditation(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/esus-accreditations/{id}")]

@@ -23,10 +23,7 @@ use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
 
@@ -695,9 +692,6 @@ impl ListEventsParams {
     responses(
         (status = 200, description = "One page of events.", body = EventPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/events")]
@@ -848,15 +842,8 @@ async fn event_page(
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = EventResponse,
             headers(("Location" = String, description = "The address of the new event."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/events")]
@@ -883,10 +870,6 @@ pub async fn create_event(
     security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The event.", body = EventResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/events/{id}")]
@@ -919,16 +902,8 @@ pub async fn get_event(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The event as changed.", body = EventResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/events/{id}")]
@@ -994,12 +969,8 @@ async fn require_club_of_caller(caller: &Caller, state: &AppState, club_id: Opti
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted, with its organisers and themes."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/events/{id}")]

@@ -22,7 +22,7 @@ use crate::http::csv::{TEXT_CSV, read_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
-use crate::http::responses::{BadRequest, Forbidden, InternalError, Unauthorized, Unavailable, UnsupportedMediaType};
+use crate::http::responses::Forbidden;
 use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -207,8 +207,6 @@ pub struct ImportReport {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Imported: what was created, updated, skipped, and (`valid_only`) the failing rows.", body = ImportReport),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, description = "Another request took a SIREN, SIRET or RNA of the file (`duplicate`) or changed an organisation to update (`concurrent_update`) meanwhile; nothing was written.",
             body = Problem, content_type = "application/problem+json",
@@ -229,7 +227,6 @@ pub struct ImportReport {
                 "detail": "request body larger than 67108864 bytes",
                 "code": "payload_too_large"
             })),
-        (status = 415, response = UnsupportedMediaType),
         (status = 422, description = "A CSV body that is not a well-formed table (`malformed_csv`, naming the line), unknown CSV columns (`validation_failed`, one entry per column), or (`all_or_nothing`) failing rows (`rows_invalid`: the first 100 failing fields with their `row`, `error_count` and `error_counts`); nothing was written.",
             body = Problem, content_type = "application/problem+json",
             example = json!({
@@ -242,8 +239,6 @@ pub struct ImportReport {
                 "error_count": 1,
                 "error_counts": {"unknown_code": 1}
             })),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/organisations/import")]

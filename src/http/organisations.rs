@@ -24,10 +24,7 @@ use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::organisations::{
     After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
@@ -553,9 +550,6 @@ impl ListOrganisationsParams {
     responses(
         (status = 200, description = "One page of organisations.", body = OrganisationPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/organisations")]
@@ -646,15 +640,8 @@ async fn organisation_page(
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = OrganisationResponse,
             headers(("Location" = String, description = "The address of the new organisation."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/organisations")]
@@ -682,10 +669,6 @@ pub async fn create_organisation(
     security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The organisation.", body = OrganisationResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/organisations/{id}")]
@@ -715,16 +698,8 @@ pub async fn get_organisation(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The organisation as changed.", body = OrganisationResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/organisations/{id}")]
@@ -802,9 +777,7 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, description = "Still referenced (`in_use`); `detail` says by what.", body = Problem,
             content_type = "application/problem+json",
             example = json!({
@@ -814,8 +787,6 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
                 "detail": "this organisation cannot be deleted: it is still referenced by 2 ESUS accreditations",
                 "code": "in_use"
             })),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/organisations/{id}")]

@@ -1,10 +1,11 @@
 //! The error answers shared by every operation, declared once as OpenAPI response components
 //! (`#/components/responses/…`) with an example that matches what the server sends.
 
-use utoipa::ToResponse;
 use utoipa::openapi::header::Header;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{Object, Type};
-use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder, response::Response};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, response::Response};
+use utoipa::{Modify, ToResponse};
 
 use crate::http::error::{PROBLEM_JSON, Problem};
 
@@ -43,6 +44,66 @@ macro_rules! problem_responses {
             vec![$({ let (name, response) = $name::response(); (name.to_owned(), response) }),*]
         }
     };
+}
+
+/// The error answers operations share, written once here rather than on each operation: added
+/// to every operation that declares no answer of that status itself (its own declaration, with a
+/// more precise description, wins):
+/// - 500 and 503 everywhere but the health probes (which declare what they answer);
+/// - 401 wherever a bearer token may be sent (a refused token), even where none is needed;
+/// - 404 wherever the path names a record (`{id}`);
+/// - 400, 413, 415 and 422 wherever a JSON body is read.
+pub struct SharedErrors;
+
+impl Modify for SharedErrors {
+    fn modify(&self, openapi: &mut OpenApi) {
+        for (path, item) in openapi
+            .paths
+            .paths
+            .iter_mut()
+            .filter(|(path, _)| !path.starts_with("/health"))
+        {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let mut shared = vec![("500", "InternalError"), ("503", "Unavailable")];
+                if accepts_token(operation) {
+                    shared.push(("401", "Unauthorized"));
+                }
+                if path.contains('{') {
+                    shared.push(("404", "NotFound"));
+                }
+                if operation.request_body.is_some() {
+                    shared.extend([
+                        ("400", "BadRequest"),
+                        ("413", "PayloadTooLarge"),
+                        ("415", "UnsupportedMediaType"),
+                        ("422", "Unprocessable"),
+                    ]);
+                }
+                for (status, name) in shared {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
+    }
+}
+
+/// Whether an operation takes a bearer token: one of its security requirements names a scheme.
+fn accepts_token(operation: &Operation) -> bool {
+    operation.security.iter().flatten().any(|requirement| {
+        serde_json::to_value(requirement)
+            .is_ok_and(|value| value.as_object().is_some_and(|schemes| !schemes.is_empty()))
+    })
 }
 
 /// The headers a problem of this status and code carries.

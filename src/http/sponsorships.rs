@@ -23,10 +23,7 @@ use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -585,9 +582,6 @@ pub struct SponsorshipSummary {
     responses(
         (status = 200, description = "The totals, sorted by year then kind.", body = SponsorshipSummary),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships/summary")]
@@ -637,9 +631,6 @@ pub async fn summarise_sponsorships(
     responses(
         (status = 200, description = "One page of sponsorships.", body = SponsorshipPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships")]
@@ -732,15 +723,8 @@ async fn sponsorship_page(
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = SponsorshipResponse,
             headers(("Location" = String, description = "The address of the new sponsorship."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/sponsorships")]
@@ -774,10 +758,6 @@ pub async fn create_sponsorship(
     security((), ("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The sponsorship.", body = SponsorshipResponse),
-        (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/sponsorships/{id}")]
@@ -814,16 +794,8 @@ pub async fn get_sponsorship(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The sponsorship as changed.", body = SponsorshipResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/sponsorships/{id}")]
@@ -865,11 +837,7 @@ pub async fn update_sponsorship(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/sponsorships/{id}")]

@@ -20,10 +20,7 @@ use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
-use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, InternalError, NotFound, PayloadTooLarge, Unauthorized, Unavailable,
-    Unprocessable, UnsupportedMediaType,
-};
+use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
 use crate::store::users::{ListUsers, User, UserChange, UserFields};
@@ -354,10 +351,7 @@ pub(crate) async fn hash_password(state: &web::Data<AppState>, password: SecretS
     responses(
         (status = 200, description = "One page of users.", body = UserPage),
         (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/users")]
@@ -439,15 +433,8 @@ async fn user_page(state: web::Data<AppState>, params: ListUsersParams) -> Resul
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = UserResponse,
             headers(("Location" = String, description = "The address of the new user."))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[post("/users")]
@@ -488,11 +475,7 @@ pub async fn create_user(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The user.", body = UserResponse),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[get("/users/{id}")]
@@ -523,16 +506,8 @@ pub async fn get_user(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The user as changed.", body = UserResponse),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[patch("/users/{id}")]
@@ -615,12 +590,8 @@ pub async fn update_user(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
         (status = 409, response = Conflict),
-        (status = 500, response = InternalError),
-        (status = 503, response = Unavailable),
     )
 )]
 #[delete("/users/{id}")]
