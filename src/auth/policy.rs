@@ -1,6 +1,8 @@
-//! The one place that decides who may do what (the role table below, as the README's "Accounts, roles and tokens" shows it). Handlers describe the
-//! record they touch as a `Target` and ask `require`; lists ask `list_scope` and turn it into
-//! SQL; responses ask `sees_confidential` before showing contact details, amounts and notes.
+//! The one place that decides who may do what (the role table below, as the README's "Accounts,
+//! roles and tokens" shows it). Handlers describe the record they touch as a `core::Target` and
+//! ask `require`; lists ask `list_scope` and turn it into SQL; responses ask `sees_confidential`
+//! before showing contact details, amounts and notes. A refusal is a `core::Denial`, which the
+//! HTTP layer answers with 401 or 403.
 //!
 //! | role | may read | may write |
 //! |---|---|---|
@@ -9,22 +11,22 @@
 //! | partner (`org`) | as viewer, plus its own sponsorships in full | its own organisation's profile (not its [`REGISTER_FIELDS`]); sponsorships where it is the sponsor |
 //! | cress_manager (`region`) | as viewer, plus everything confidential in its region | organisations, accreditations, clubs, events and sponsorships of its region |
 //! | admin | everything | everything, users and API clients included |
-
 //!
-//! How a handler asks (the `Caller` extractor comes first in its arguments); each resource's
-//! handler module has a `target_of` that describes its records:
+//! How a handler asks (the `Caller` extractor comes first in its arguments); each stored record
+//! describes itself with `target()` (`Organisation::target`, `Event::target`…), and the shared
+//! operations of `http::kernel` ask for reads and deletions:
 //!
 //! ```text
 //! // first, before the body is checked: may this caller ever do it? (401 / 403 at once)
 //! policy::require_kind(&caller, Action::Update, Resource::Organisation)?;
 //!
 //! // read one record: 401 for anonymous callers when the record is not public, never 403
-//! policy::require(&caller, Action::Read, &target_of(&event))?;
+//! policy::require(&caller, Action::Read, &event.target())?;
 //! let full = policy::sees_confidential(&caller, region, organisation);
 //!
 //! // update: the record as it is and as it would be, so that nobody moves it out of scope,
 //! // then the fields the change touches (a partner's register fields)
-//! policy::require_change(&caller, &target_of(current), &Target::organisation(id, new_region))?;
+//! policy::require_change(&caller, &current.target(), &Target::organisation(id, new_region))?;
 //! policy::require_fields(&caller, Resource::Organisation, &changed)?;
 //!
 //! // list: the scope becomes SQL conditions (`public_only`: published events, public

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::password::{random_bytes, random_token, secret_digest};
 use crate::auth::policy::{self, Action};
+use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::RoleName;
 use crate::domain::text::clean_text;
@@ -23,11 +24,13 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
 use crate::store::Store;
+use crate::store::StoreError;
 use crate::store::clients::{ApiClient, ApiClientFields, ListApiClients};
 
 /// Longest client name.
@@ -370,9 +373,7 @@ pub async fn get_client(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require(&caller, Action::Read, &Target::api_clients())?;
-    let client = state.store.get_api_client(id.into_inner()).await?;
-    Ok(etag::read(&conditions, Tagged::of(&ApiClientResponse::from(client))?))
+    kernel::read::<ApiClient>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an API client.
@@ -491,20 +492,33 @@ pub async fn delete_client(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require(&caller, Action::Delete, &Target::api_clients())?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        WHAT,
-        async || state.store.get_api_client(id).await,
-        |current| {
-            conditions.require_current(WHAT, || Tagged::of(&ApiClientResponse::from(current.clone())))?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_api_client(id, Some(version), &actor).await,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<ApiClient>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for ApiClient {
+    const WHAT: &'static str = WHAT;
+    const KIND: Resource = Resource::ApiClient;
+    type Shown = ApiClientResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_api_client(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Target::api_clients()
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, _caller: &Caller) -> ApiClientResponse {
+        ApiClientResponse::from(self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_api_client(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name an API client.

@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
+use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::club::{
     AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
@@ -22,9 +23,11 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
+use crate::store::StoreError;
 use crate::store::clubs::{
     Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter, UnknownOrganisation,
 };
@@ -446,9 +449,7 @@ pub async fn get_club(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let club = state.store.get_club(id.into_inner()).await?;
-    policy::require(&caller, Action::Read, &target_of(&club))?;
-    Ok(etag::read(&conditions, Tagged::of(&ClubResponse::from(club))?))
+    kernel::read::<Club>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a club.
@@ -484,7 +485,7 @@ pub async fn update_club(
     let updated = state
         .store
         .update_club(id.into_inner(), &caller.actor()?, |current| {
-            let before = target_of(current);
+            let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
             let parsed = checked(shape.clone(), NewClub::parse(patch.apply_to(&current.fields)));
@@ -517,38 +518,45 @@ pub async fn delete_club(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Resource::Club)?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        CLUB,
-        async || state.store.get_club(id).await,
-        |current| {
-            policy::require(&caller, Action::Delete, &target_of(current))?;
-            conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_club(id, Some(version), &actor).await,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<Club>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for Club {
+    const WHAT: &'static str = CLUB;
+    const KIND: Resource = Resource::Club;
+    type Shown = ClubResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_club(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Club::target(self)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, _caller: &Caller) -> ClubResponse {
+        ClubResponse::from(self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_club(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name a club and a membership.
 const CLUB: &str = "club";
 const MEMBERSHIP: &str = "club membership";
 
-/// The club as the policy sees it.
-fn target_of(club: &Club) -> Target {
-    Target::club(&club.fields.region_code)
-}
-
 /// For a change of a club's members: the club must exist (404) and the caller may change it
 /// (a membership belongs to its club: the club's region decides).
 async fn require_club_change(caller: &Caller, state: &AppState, club_id: Uuid) -> Result<(), ApiError> {
     policy::require_kind(caller, Action::Update, Resource::Club)?;
     let club = state.store.get_club(club_id).await?;
-    Ok(policy::require(caller, Action::Update, &target_of(&club))?)
+    Ok(policy::require(caller, Action::Update, &club.target())?)
 }
 
 // ---------------------------------------------------------------------------------------------

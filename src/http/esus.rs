@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
+use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::esus::{
     AUTHORITY_MAX, AccreditationDraft, DECISION_REFERENCE_MAX, EsusBasis, EsusReadStatus, EsusStatus, EsusSummary,
@@ -21,6 +22,7 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
@@ -501,14 +503,7 @@ pub async fn get_esus_accreditation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Read, Resource::EsusAccreditation)?;
-    let (accreditation, target) = accreditation_and_target(&state, id.into_inner()).await?;
-    policy::require(&caller, Action::Read, &target)?;
-    let confidential = sees_confidential(&caller, &target);
-    Ok(etag::read(
-        &conditions,
-        Tagged::of(&EsusAccreditationResponse::new(accreditation, confidential))?,
-    ))
+    kernel::read::<Placed>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// An accreditation and the policy's view of it (its organisation's region).
@@ -621,23 +616,42 @@ pub async fn delete_esus_accreditation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Resource::EsusAccreditation)?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        WHAT,
-        async || accreditation_and_target(&state, id).await,
-        |(current, target)| {
-            policy::require(&caller, Action::Delete, target)?;
-            conditions.require_current(WHAT, || {
-                Tagged::of(&EsusAccreditationResponse::new(current.clone(), true))
-            })?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_esus_accreditation(id, Some(version), &actor).await,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<Placed>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+/// An accreditation with its organisation's place, as the policy sees it.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    accreditation: Accreditation,
+    target: Target,
+}
+
+impl Kept for Placed {
+    const WHAT: &'static str = WHAT;
+    const KIND: Resource = Resource::EsusAccreditation;
+    type Shown = EsusAccreditationResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        let (accreditation, target) = accreditation_and_target(state, id).await?;
+        Ok(Self { accreditation, target })
+    }
+
+    fn target(&self) -> Target {
+        self.target.clone()
+    }
+
+    fn version(&self) -> i64 {
+        self.accreditation.version
+    }
+
+    fn shown_to(self, caller: &Caller) -> EsusAccreditationResponse {
+        let confidential = sees_confidential(caller, &self.target);
+        EsusAccreditationResponse::new(self.accreditation, confidential)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_esus_accreditation(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name an accreditation.

@@ -139,12 +139,15 @@ impl Conditions {
 /// (the policy, `If-Match`) and give its version, and deletes that version only; when the
 /// record changed meanwhile, starts again from the read, so the checks always judge what is
 /// deleted (a stale `If-Match` then fails with 412).
-pub async fn delete_checked<R>(
+pub async fn delete_checked<R, E>(
     what: &'static str,
-    load: impl AsyncFn() -> Result<R, StoreError>,
+    load: impl AsyncFn() -> Result<R, E>,
     check: impl Fn(&R) -> Result<i64, ApiError>,
     delete: impl AsyncFn(i64) -> Result<(), StoreError>,
-) -> Result<(), ApiError> {
+) -> Result<(), ApiError>
+where
+    ApiError: From<E>,
+{
     compare_and_set(what, async || {
         let current = load().await?;
         let version = check(&current)?;

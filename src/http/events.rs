@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
+use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::event::{
     DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
@@ -22,9 +23,11 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
+use crate::store::StoreError;
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -879,9 +882,7 @@ pub async fn get_event(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let event = state.store.get_event(id.into_inner()).await?;
-    policy::require(&caller, Action::Read, &target_of(&event))?;
-    Ok(etag::read(&conditions, Tagged::of(&EventResponse::from(event))?))
+    kernel::read::<Event>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an event.
@@ -922,7 +923,7 @@ pub async fn update_event(
     let updated = state
         .store
         .update_event(id.into_inner(), &caller.actor()?, |current| {
-            let before = target_of(current);
+            let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
             let new = check_draft(shape.clone(), patch.apply_to(current))?;
@@ -980,33 +981,37 @@ pub async fn delete_event(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Resource::Event)?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        EVENT,
-        async || state.store.get_event(id).await,
-        |current| {
-            policy::require(&caller, Action::Delete, &target_of(current))?;
-            conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_event(id, Some(version), &actor).await,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<Event>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for Event {
+    const WHAT: &'static str = EVENT;
+    const KIND: Resource = Resource::Event;
+    type Shown = EventResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_event(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Event::target(self)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, _caller: &Caller) -> EventResponse {
+        EventResponse::from(self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_event(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name an event.
 const EVENT: &str = "event";
-
-/// The event as the policy sees it: its region, and whether anonymous callers may read it.
-fn target_of(event: &Event) -> Target {
-    Target::event(
-        event.fields.region_code.as_deref(),
-        event.fields.status == EventStatus::Published,
-    )
-}
 
 /// The event a create or a change would make, as the policy sees it.
 fn target_of_new(new: &NewEvent) -> Target {

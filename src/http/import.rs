@@ -21,7 +21,7 @@ use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, read_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
-use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft, target_of};
+use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
 use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
 
@@ -604,7 +604,7 @@ fn updated(
     row: &Valid,
     holders: &HashMap<(Identifier, String), Organisation>,
 ) -> Result<Option<ImportUpdate>, Vec<FieldError>> {
-    let before = target_of(existing);
+    let before = existing.target();
     policy::require(caller, Action::Update, &before).map_err(row_errors)?;
     let patch: UpdateOrganisationRequest = parse_value(Value::Object(row.fields.clone())).map_err(row_errors)?;
     let new = check_draft(patch.validate(), patch.apply_to(&existing.fields)).map_err(row_errors)?;

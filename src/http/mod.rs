@@ -18,6 +18,7 @@ pub mod hardening;
 pub mod health;
 pub mod idempotency;
 pub mod import;
+pub mod kernel;
 pub mod links;
 pub mod methods;
 pub mod metrics;

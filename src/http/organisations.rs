@@ -10,6 +10,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, ListScope};
+use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::organisation::{
@@ -23,9 +24,11 @@ use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
+use crate::store::StoreError;
 use crate::store::organisations::{
     After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
 };
@@ -678,9 +681,7 @@ pub async fn get_organisation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let organisation = state.store.get_organisation(id.into_inner()).await?;
-    policy::require(&caller, Action::Read, &target_of(&organisation))?;
-    Ok(etag::read(&conditions, Tagged::of(&shown_to(&caller, organisation))?))
+    kernel::read::<Organisation>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an organisation.
@@ -715,7 +716,7 @@ pub async fn update_organisation(
     let updated = state
         .store
         .update_organisation(id.into_inner(), &caller.actor()?, |current| {
-            let before = target_of(current);
+            let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             let new = check_draft(shape.clone(), patch.apply_to(&current.fields))?;
@@ -796,38 +797,37 @@ pub async fn delete_organisation(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Resource::Organisation)?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        WHAT,
-        async || state.store.get_organisation(id).await,
-        |current| {
-            policy::require(&caller, Action::Delete, &target_of(current))?;
-            conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
-            Ok(current.version)
-        },
-        // User accounts and API clients among the holders are named to administrators only.
-        async |version| {
-            let reads_accounts = policy::require(&caller, Action::Read, &Target::users()).is_ok();
-            state
-                .store
-                .delete_organisation(id, Some(version), &actor)
-                .await
-                .map_err(|e| e.shown_to_admin(reads_accounts))
-        },
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<Organisation>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for Organisation {
+    const WHAT: &'static str = WHAT;
+    const KIND: Resource = Resource::Organisation;
+    type Shown = OrganisationResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_organisation(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Organisation::target(self)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, caller: &Caller) -> OrganisationResponse {
+        shown_to(caller, self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_organisation(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name an organisation.
 const WHAT: &str = "organisation";
-
-/// The organisation as the policy sees it.
-pub(crate) fn target_of(organisation: &Organisation) -> Target {
-    Target::organisation(organisation.id, &organisation.fields.region_code)
-}
 
 /// The organisation with the confidential fields `caller` may see.
 fn shown_to(caller: &Caller, organisation: Organisation) -> OrganisationResponse {

@@ -11,6 +11,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action, ListScope};
+use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::sponsorship::{
     AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
@@ -22,8 +23,10 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
+use crate::store::StoreError;
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -767,9 +770,7 @@ pub async fn get_sponsorship(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let sponsorship = state.store.get_sponsorship(id.into_inner()).await?;
-    policy::require(&caller, Action::Read, &stored_target(&sponsorship))?;
-    Ok(etag::read(&conditions, Tagged::of(&shown_to(&caller, sponsorship))?))
+    kernel::read::<Sponsorship>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a sponsorship.
@@ -815,7 +816,7 @@ pub async fn update_sponsorship(
             &caller.actor()?,
             |current| patch.apply_to(&current.fields),
             |current, draft, found| {
-                let before = stored_target(current);
+                let before = current.target();
                 policy::require(&caller, Action::Update, &before)?;
                 conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
                 let new = check_draft(shape.clone(), Some(&current.fields), draft, found.existing)?;
@@ -847,35 +848,37 @@ pub async fn delete_sponsorship(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require_kind(&caller, Action::Delete, Resource::Sponsorship)?;
-    let actor = caller.actor()?;
-    let id = id.into_inner();
-    etag::delete_checked(
-        SPONSORSHIP,
-        async || state.store.get_sponsorship(id).await,
-        |current| {
-            policy::require(&caller, Action::Delete, &stored_target(current))?;
-            conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_sponsorship(id, Some(version), &actor).await,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<Sponsorship>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for Sponsorship {
+    const WHAT: &'static str = SPONSORSHIP;
+    const KIND: Resource = Resource::Sponsorship;
+    type Shown = SponsorshipResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_sponsorship(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Sponsorship::target(self)
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, caller: &Caller) -> SponsorshipResponse {
+        shown_to(caller, self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_sponsorship(id, Some(version), actor).await
+    }
 }
 
 /// How the answers name a sponsorship.
 const SPONSORSHIP: &str = "sponsorship";
-
-/// A stored sponsorship as the policy sees it: its sponsor, its beneficiary's region, whether
-/// it is public.
-fn stored_target(sponsorship: &Sponsorship) -> Target {
-    Target::sponsorship(
-        sponsorship.fields.sponsor_id,
-        sponsorship.beneficiary_region.as_deref(),
-        sponsorship.fields.public,
-    )
-}
 
 /// A sponsorship to be written as the policy sees it, with its beneficiary's region as looked
 /// up for the check of the draft.

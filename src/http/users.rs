@@ -11,6 +11,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::auth::policy::{self, Action};
+use crate::core::Actor;
+use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::{Role, RoleName};
 use crate::domain::contact::Email;
@@ -19,6 +21,7 @@ use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
+use crate::http::kernel::{self, Kept};
 use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
@@ -485,9 +488,7 @@ pub async fn get_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require(&caller, Action::Read, &Target::users())?;
-    let user = state.store.get_user(id.into_inner()).await?;
-    Ok(etag::read(&conditions, Tagged::of(&UserResponse::from(user))?))
+    kernel::read::<User>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a user.
@@ -601,23 +602,37 @@ pub async fn delete_user(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    policy::require(&caller, Action::Delete, &Target::users())?;
-    let id = id.into_inner();
-    let current = state.store.get_user(id).await?;
-    refuse_losing_the_last_admin(&state, &current).await?;
-    let actor = caller.actor()?;
-    etag::delete_checked(
-        WHAT,
-        async || state.store.get_user(id).await,
-        |current| {
-            conditions.require_current(WHAT, || Tagged::of(&UserResponse::from(current.clone())))?;
-            Ok(current.version)
-        },
-        async |version| state.store.delete_user(id, Some(version), &actor).await,
-    )
-    .await?;
-    tracing::info!(user.id = %id, by = caller.subject().unwrap_or_default(), "user deleted");
-    Ok(HttpResponse::NoContent().finish())
+    kernel::delete::<User>(&caller, &conditions, &state, id.into_inner()).await
+}
+
+impl Kept for User {
+    const WHAT: &'static str = WHAT;
+    const KIND: Resource = Resource::User;
+    type Shown = UserResponse;
+
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+        Ok(state.store.get_user(id).await?)
+    }
+
+    fn target(&self) -> Target {
+        Target::users()
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn shown_to(self, _caller: &Caller) -> UserResponse {
+        UserResponse::from(self)
+    }
+
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+        state.store.delete_user(id, Some(version), actor).await
+    }
+
+    async fn may_remove(&self, state: &AppState) -> Result<(), ApiError> {
+        refuse_losing_the_last_admin(state, self).await
+    }
 }
 
 /// People could otherwise lock themselves out of the users endpoints for good.

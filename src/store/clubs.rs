@@ -50,6 +50,11 @@ impl From<&NewClub> for ClubFields {
 }
 
 impl Club {
+    /// The club as the policy sees it.
+    pub fn target(&self) -> Target {
+        Target::club(&self.fields.region_code)
+    }
+
     /// Where the next page starts after this club (lists are in name order).
     pub fn position(&self) -> (String, Uuid) {
         (search_key(&self.fields.name), self.id)

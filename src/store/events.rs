@@ -28,6 +28,16 @@ pub struct Event {
     pub version: i64,
 }
 
+impl Event {
+    /// The event as the policy sees it: public once published.
+    pub fn target(&self) -> Target {
+        Target::event(
+            self.fields.region_code.as_deref(),
+            self.fields.status == EventStatus::Published,
+        )
+    }
+}
+
 /// The writable columns of an event, in their stored form.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct EventFields {
@@ -307,7 +317,7 @@ impl Record {
             id: e.id,
             parent_id: None,
             version: e.version,
-            target: Target::event(f.region_code.as_deref(), f.status == EventStatus::Published),
+            target: e.target(),
             data: json!({
                 "id": e.id,
                 "title": f.title,

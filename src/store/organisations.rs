@@ -139,6 +139,11 @@ pub struct ListOrganisations {
 }
 
 impl Organisation {
+    /// The organisation as the policy sees it.
+    pub fn target(&self) -> Target {
+        Target::organisation(self.id, &self.fields.region_code)
+    }
+
     /// The ESUS summary as read on `today` (`expired` derived), or `None` without accreditation.
     pub fn esus(&self, today: NaiveDate) -> Option<EsusSummary> {
         EsusSummary::read(self.esus_status, self.esus_valid_until, today)
@@ -161,7 +166,7 @@ impl Record {
             id: o.id,
             parent_id: None,
             version: o.version,
-            target: Target::organisation(o.id, &f.region_code),
+            target: o.target(),
             data: json!({
                 "id": o.id,
                 "name": f.name,

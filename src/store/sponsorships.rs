@@ -38,6 +38,17 @@ pub struct Sponsorship {
     pub version: i64,
 }
 
+impl Sponsorship {
+    /// The sponsorship as the policy sees it: its sponsor, its beneficiary's region, whether public.
+    pub fn target(&self) -> Target {
+        Target::sponsorship(
+            self.fields.sponsor_id,
+            self.beneficiary_region.as_deref(),
+            self.fields.public,
+        )
+    }
+}
+
 /// The columns of the `sponsorships` table, as read.
 #[derive(Debug, sqlx::FromRow)]
 struct Row {
@@ -306,7 +317,7 @@ impl Record {
             id: s.id,
             parent_id: None,
             version: s.version,
-            target: Target::sponsorship(f.sponsor_id, s.beneficiary_region.as_deref(), f.public),
+            target: s.target(),
             data: json!({
                 "id": s.id,
                 "sponsor_id": f.sponsor_id,

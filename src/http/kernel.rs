@@ -1,0 +1,95 @@
+//! The operations every resource shares, written once: read one record (`GET /…/{id}`) and
+//! delete one (`DELETE /…/{id}`), with the policy, the conditional requests and the answers
+//! alike for all. A resource says what is its own by implementing [`Kept`] for its stored
+//! record; its handler keeps only its route and its OpenAPI description.
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::{Action, Caller, policy};
+use crate::core::{Actor, Resource, Target};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::etag::{self, Conditions, Tagged};
+use crate::store::StoreError;
+
+/// A stored record as the shared operations need it.
+// Handlers run on actix workers, one thread each: their futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Kept: Clone + Sized {
+    /// How answers name one ("club", "ESUS accreditation").
+    const WHAT: &'static str;
+    /// Its kind, for the policy's first question.
+    const KIND: Resource;
+    /// Its representation in answers.
+    type Shown: Serialize;
+
+    /// The record with this id (404 when there is none).
+    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError>;
+
+    /// The record as the policy sees it.
+    fn target(&self) -> Target;
+
+    fn version(&self) -> i64;
+
+    /// Its representation for `caller`, with the confidential fields the caller may see.
+    fn shown_to(self, caller: &Caller) -> Self::Shown;
+
+    /// Deletes the record at `version` (`Contended` when it is no longer that version).
+    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError>;
+
+    /// A rule of its own that forbids deleting this record (the last active administrator).
+    async fn may_remove(&self, _state: &AppState) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+/// `GET /…/{id}`: may the caller read this kind at all (401/403 before anything is read), the
+/// record (404), may it read this one, then the representation with its `ETag` (or 304).
+pub async fn read<R: Kept>(
+    caller: &Caller,
+    conditions: &Conditions,
+    state: &AppState,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(caller, Action::Read, R::KIND)?;
+    let record = R::load(state, id).await?;
+    policy::require(caller, Action::Read, &record.target())?;
+    Ok(etag::read(conditions, Tagged::of(&record.shown_to(caller))?))
+}
+
+/// `DELETE /…/{id}`: may the caller delete this kind at all, then, on the record as read, its
+/// own rule, the policy and `If-Match`; deletes the version so checked (`etag::delete_checked`).
+/// A 409 `in_use` names user accounts and API clients among the holders to administrators only.
+pub async fn delete<R: Kept>(
+    caller: &Caller,
+    conditions: &Conditions,
+    state: &AppState,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    policy::require_kind(caller, Action::Delete, R::KIND)?;
+    let actor = caller.actor()?;
+    let reads_accounts = policy::reads(caller, &Target::users());
+    etag::delete_checked(
+        R::WHAT,
+        async || {
+            let current = R::load(state, id).await?;
+            current.may_remove(state).await?;
+            Ok::<_, ApiError>(current)
+        },
+        |current: &R| {
+            policy::require(caller, Action::Delete, &current.target())?;
+            conditions.require_current(R::WHAT, || Tagged::of(&current.clone().shown_to(caller)))?;
+            Ok(current.version())
+        },
+        async |version| {
+            R::remove(state, id, version, &actor)
+                .await
+                .map_err(|e| e.shown_to_admin(reads_accounts))
+        },
+    )
+    .await?;
+    tracing::info!(resource = R::KIND.as_str(), id = %id, by = caller.subject().unwrap_or_default(), "deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
