@@ -202,8 +202,9 @@ pub struct Violation {
     pub invalid: Invalid,
 }
 
-/// The violations found so far while parsing a draft, so that all of them are reported at once.
-#[derive(Debug, Default)]
+/// The violations found so far while checking a request, so that all of them are reported at
+/// once: the one collector of field errors (the HTTP layer answers them as a 422).
+#[derive(Debug, Clone, Default)]
 pub struct Violations(Vec<Violation>);
 
 impl Violations {

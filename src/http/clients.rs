@@ -19,9 +19,10 @@ use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::RoleName;
 use crate::domain::text::clean_text;
+use crate::domain::{Violations, missing};
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
-use crate::http::error::{ApiError, FieldError};
+use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
@@ -186,19 +187,15 @@ pub struct ApiClientPage {
     pub next_cursor: Option<String>,
 }
 
-fn check_name(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+fn check_name(raw: Option<String>, errors: &mut Violations) -> Option<String> {
     let Some(raw) = raw else {
-        errors.push(FieldError::new(
-            "name",
-            "required",
-            "this field is required and cannot be null",
-        ));
+        errors.refuse("name", missing());
         return None;
     };
     match clean_text(&raw, NAME_MAX, "name") {
         Ok(name) => Some(name),
         Err(invalid) => {
-            errors.push(FieldError::new("name", invalid.code, invalid.message));
+            errors.refuse("name", invalid);
             None
         }
     }
@@ -326,11 +323,11 @@ pub async fn create_client(
     JsonBody(body): JsonBody<CreateApiClientRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Create, &Target::api_clients())?;
-    let mut errors = Vec::new();
+    let mut errors = Violations::default();
     let name = check_name(body.name, &mut errors);
     let role = check_role(&state, body.role, body.region_code, body.organisation_id, &mut errors).await?;
     let (Some(name), Some(role)) = (name, role) else {
-        return Err(ApiError::Invalid(errors));
+        return Err(errors.into());
     };
     let (role, region_code, organisation_id) = role_columns(&role);
     let fields = ApiClientFields {
@@ -403,7 +400,7 @@ pub async fn update_client(
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Update, &Target::api_clients())?;
     let id = id.into_inner();
-    let mut checked = Vec::new();
+    let mut checked = Violations::default();
     let role_patch = RolePatch {
         role: patch.role,
         region_code: patch.region_code.clone(),
@@ -422,7 +419,7 @@ pub async fn update_client(
         let role = role_patch.apply(f.role, &f.region_code, f.organisation_id, &mut errors);
         let active = patched_active(patch.active, f.active, &mut errors);
         let (Some(name), Some(role), Some(active), true) = (name, role, active, errors.is_empty()) else {
-            return Err(ApiError::Invalid(errors));
+            return Err(errors.into());
         };
         let (role, region_code, organisation_id) = role_columns(&role);
         Ok(ApiClientFields {

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::core::Denial;
+use crate::domain::{Violation, Violations};
 use crate::store::StoreError;
 
 /// The realm named in `WWW-Authenticate` challenges.
@@ -127,30 +128,6 @@ impl FieldError {
     /// The same error, on row `row` of a bulk import.
     pub fn on_row(self, row: u64) -> Self {
         Self { row: Some(row), ..self }
-    }
-}
-
-/// The failing fields of one request, gathered so that a 422 lists them all at once.
-#[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldError>);
-
-impl FieldErrors {
-    pub fn push(&mut self, error: FieldError) {
-        self.0.push(error);
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|e| e.field == field)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Adds the failures `validator` found on a request body (lengths and ranges).
-    pub fn extend_from_validator(&mut self, errors: &ValidationErrors) {
-        collect_validator_errors(errors, "", &mut self.0);
-        self.0.sort_by(|a, b| a.field.cmp(&b.field));
     }
 }
 
@@ -470,37 +447,38 @@ impl ResponseError for ApiError {
 
 /// The answer to a request body: `validator`'s shape errors (lengths, ranges) and the domain's
 /// violations together, each field listed once, or the parsed value when there are none.
-pub fn checked<T>(
-    shape: Result<(), ValidationErrors>,
-    parsed: Result<T, Vec<crate::domain::Violation>>,
-) -> Result<T, ApiError> {
-    let mut errors = FieldErrors::default();
+pub fn checked<T>(shape: Result<(), ValidationErrors>, parsed: Result<T, Vec<Violation>>) -> Result<T, ApiError> {
+    let mut errors = Vec::new();
     if let Err(shape) = shape {
-        errors.extend_from_validator(&shape);
-    }
-    if let Err(violations) = &parsed {
-        for violation in violations {
-            if !errors.has(&violation.field) {
-                errors.push(FieldError::new(
-                    violation.field.clone(),
-                    violation.invalid.code,
-                    violation.invalid.message.clone(),
-                ));
-            }
-        }
+        collect_validator_errors(&shape, "", &mut errors);
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
     }
     match parsed {
         Ok(value) if errors.is_empty() => Ok(value),
-        _ => Err(errors.into()),
+        Ok(_) => Err(ApiError::Invalid(errors)),
+        Err(violations) => {
+            for violation in violations {
+                if errors.iter().all(|e| e.field != violation.field) {
+                    errors.push(violation.into());
+                }
+            }
+            Err(ApiError::Invalid(errors))
+        }
     }
 }
 
-impl From<FieldErrors> for ApiError {
-    fn from(errors: FieldErrors) -> Self {
-        Self::Invalid(errors.0)
+impl From<Violation> for FieldError {
+    fn from(violation: Violation) -> Self {
+        Self::new(violation.field, violation.invalid.code, violation.invalid.message)
     }
 }
 
+/// Every failing field the checks collected.
+impl From<Violations> for ApiError {
+    fn from(violations: Violations) -> Self {
+        Self::Invalid(violations.into_vec().into_iter().map(FieldError::from).collect())
+    }
+}
 impl From<Denial> for ApiError {
     fn from(denial: Denial) -> Self {
         match denial {

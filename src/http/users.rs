@@ -16,9 +16,10 @@ use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::{Role, RoleName};
 use crate::domain::contact::Email;
+use crate::domain::{Invalid, Violations, missing};
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
-use crate::http::error::{ApiError, FieldError};
+use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
@@ -172,7 +173,7 @@ pub(crate) async fn check_role(
     role: Option<RoleName>,
     region_code: Option<String>,
     organisation_id: Option<Uuid>,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Violations,
 ) -> Result<Option<Role>, ApiError> {
     check_organisation(state, organisation_id, errors).await?;
     Ok(parse_role(role, region_code, organisation_id, errors))
@@ -184,22 +185,18 @@ fn parse_role(
     role: Option<RoleName>,
     region_code: Option<String>,
     organisation_id: Option<Uuid>,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Violations,
 ) -> Option<Role> {
     let Some(name) = role else {
-        errors.push(FieldError::new(
-            "role",
-            "required",
-            "this field is required and cannot be null",
-        ));
+        errors.refuse("role", missing());
         return None;
     };
     match Role::from_parts(name, region_code.as_deref(), organisation_id) {
-        Ok(role) if errors.iter().all(|e| e.field != "organisation_id") => Some(role),
+        Ok(role) if !errors.has("organisation_id") => Some(role),
         Ok(_) => None,
         Err(error) => {
-            if errors.iter().all(|e| e.field != error.field()) {
-                errors.push(FieldError::new(error.field(), error.code(), error.to_string()));
+            if !errors.has(error.field()) {
+                errors.refuse(error.field(), Invalid::new(error.code(), error.to_string()));
             }
             None
         }
@@ -210,17 +207,16 @@ fn parse_role(
 async fn check_organisation(
     state: &AppState,
     organisation_id: Option<Uuid>,
-    errors: &mut Vec<FieldError>,
+    errors: &mut Violations,
 ) -> Result<(), ApiError> {
     let Some(org) = organisation_id else { return Ok(()) };
     match state.store.get_organisation(org).await {
         Ok(_) => Ok(()),
         Err(StoreError::NotFound(_)) => {
-            errors.push(FieldError::new(
+            errors.refuse(
                 "organisation_id",
-                "not_found",
-                format!("no organisation has the id {org}"),
-            ));
+                Invalid::new("not_found", format!("no organisation has the id {org}")),
+            );
             Ok(())
         }
         Err(error) => Err(error.into()),
@@ -237,11 +233,7 @@ pub(crate) struct RolePatch {
 
 impl RolePatch {
     /// Checks, before the update, that an organisation the patch names exists.
-    pub(crate) async fn check_organisation(
-        &self,
-        state: &AppState,
-        errors: &mut Vec<FieldError>,
-    ) -> Result<(), ApiError> {
+    pub(crate) async fn check_organisation(&self, state: &AppState, errors: &mut Violations) -> Result<(), ApiError> {
         check_organisation(state, self.organisation_id.flatten(), errors).await
     }
 
@@ -252,7 +244,7 @@ impl RolePatch {
         role: RoleName,
         region_code: &Option<String>,
         organisation_id: Option<Uuid>,
-        errors: &mut Vec<FieldError>,
+        errors: &mut Violations,
     ) -> Option<Role> {
         let role_changes = self.role.is_some();
         let name = self.role.unwrap_or(Some(role));
@@ -271,11 +263,11 @@ impl RolePatch {
 }
 
 /// The active flag after a merge patch: it cannot be null.
-pub(crate) fn patched_active(patch: Option<Option<bool>>, current: bool, errors: &mut Vec<FieldError>) -> Option<bool> {
+pub(crate) fn patched_active(patch: Option<Option<bool>>, current: bool, errors: &mut Violations) -> Option<bool> {
     match patch {
         Some(Some(active)) => Some(active),
         Some(None) => {
-            errors.push(FieldError::new("active", "required", "active cannot be null"));
+            errors.refuse("active", Invalid::new("required", "active cannot be null"));
             None
         }
         None => Some(current),
@@ -287,47 +279,45 @@ pub(crate) fn role_columns(role: &Role) -> (RoleName, Option<String>, Option<Uui
     (role.name(), role.region().map(|r| r.as_str().to_owned()), role.org())
 }
 
-fn check_email(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
+fn check_email(raw: Option<String>, errors: &mut Violations) -> Option<String> {
     let Some(raw) = raw else {
-        errors.push(FieldError::new(
-            "email",
-            "required",
-            "this field is required and cannot be null",
-        ));
+        errors.refuse("email", missing());
         return None;
     };
     match Email::parse(&raw) {
         Ok(email) => Some(email.as_str().to_lowercase()),
         Err(invalid) => {
-            errors.push(FieldError::new("email", invalid.code, invalid.message));
+            errors.refuse("email", invalid);
             None
         }
     }
 }
 
-fn check_password(raw: Option<String>, errors: &mut Vec<FieldError>) -> Option<SecretString> {
+fn check_password(raw: Option<String>, errors: &mut Violations) -> Option<SecretString> {
     let Some(raw) = raw else {
-        errors.push(FieldError::new(
-            "password",
-            "required",
-            "this field is required and cannot be null",
-        ));
+        errors.refuse("password", missing());
         return None;
     };
     let length = raw.chars().count();
     if length < PASSWORD_MIN_CHARS {
-        errors.push(FieldError::new(
+        errors.refuse(
             "password",
-            "too_short",
-            format!("a password has at least {PASSWORD_MIN_CHARS} characters; a passphrase of several words is best"),
-        ));
+            Invalid::new(
+                "too_short",
+                format!(
+                    "a password has at least {PASSWORD_MIN_CHARS} characters; a passphrase of several words is best"
+                ),
+            ),
+        );
         None
     } else if length > PASSWORD_MAX_CHARS {
-        errors.push(FieldError::new(
+        errors.refuse(
             "password",
-            "too_long",
-            format!("a password has at most {PASSWORD_MAX_CHARS} characters"),
-        ));
+            Invalid::new(
+                "too_long",
+                format!("a password has at most {PASSWORD_MAX_CHARS} characters"),
+            ),
+        );
         None
     } else {
         Some(SecretString::from(raw))
@@ -447,12 +437,12 @@ pub async fn create_user(
     JsonBody(body): JsonBody<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Create, &Target::users())?;
-    let mut errors = Vec::new();
+    let mut errors = Violations::default();
     let email = check_email(body.email, &mut errors);
     let password = check_password(body.password, &mut errors);
     let role = check_role(&state, body.role, body.region_code, body.organisation_id, &mut errors).await?;
     let (Some(email), Some(password), Some(role)) = (email, password, role) else {
-        return Err(ApiError::Invalid(errors));
+        return Err(errors.into());
     };
     let (role, region_code, organisation_id) = role_columns(&role);
     let fields = UserFields {
@@ -522,7 +512,7 @@ pub async fn update_user(
     policy::require(&caller, Action::Update, &Target::users())?;
     let id = id.into_inner();
     let before = state.store.get_user(id).await?;
-    let mut checked = Vec::new();
+    let mut checked = Violations::default();
     let role_patch = RolePatch {
         role: patch.role,
         region_code: patch.region_code.clone(),
@@ -550,7 +540,7 @@ pub async fn update_user(
         let role = role_patch.apply(f.role, &f.region_code, f.organisation_id, &mut errors);
         let active = patched_active(patch.active, f.active, &mut errors);
         let (Some(email), Some(role), Some(active), true) = (email, role, active, errors.is_empty()) else {
-            return Err(ApiError::Invalid(errors));
+            return Err(errors.into());
         };
         let (role, region_code, organisation_id) = role_columns(&role);
         Ok(UserChange {
