@@ -47,6 +47,20 @@ impl Resource {
         matches!(self, Self::User | Self::ApiClient)
     }
 
+    /// The kind in a sentence, singular: "ESUS accreditation".
+    pub fn singular(self) -> &'static str {
+        match self {
+            Self::Organisation => "organisation",
+            Self::EsusAccreditation => "ESUS accreditation",
+            Self::Club => "club",
+            Self::ClubMember => "club member",
+            Self::Event => "event",
+            Self::Sponsorship => "sponsorship",
+            Self::User => "user",
+            Self::ApiClient => "API client",
+        }
+    }
+
     /// The kind in a sentence, plural: "ESUS accreditations".
     pub fn plural(self) -> &'static str {
         match self {

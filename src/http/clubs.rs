@@ -28,9 +28,8 @@ use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limi
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
-use crate::store::clubs::{
-    Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter, UnknownOrganisation,
-};
+use crate::store::clubs::{Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter};
+use crate::store::references::MissingRecord;
 use crate::store::today;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -44,21 +43,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_club_member)
         .service(update_club_member)
         .service(remove_club_member);
-}
-
-impl From<UnknownOrganisation> for ApiError {
-    fn from(unknown: UnknownOrganisation) -> Self {
-        Self::Invalid(vec![unknown_organisation(unknown.field, unknown.id)])
-    }
-}
-
-/// The 422 entry for a body that names an organisation that does not exist.
-fn unknown_organisation(field: &str, id: Uuid) -> FieldError {
-    FieldError::new(
-        field,
-        "not_found",
-        format!("no organisation with id {id}; create it first with POST /api/v1/organisations"),
-    )
 }
 
 /// `result`, with `unknown` (a reference found missing in the database) added to its 422 so that
@@ -255,9 +239,9 @@ fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
 /// Whether `host`, when given, names an existing organisation; the 422 entry when it does not.
 async fn check_host(state: &AppState, host: Option<Uuid>) -> Result<Option<FieldError>, ApiError> {
     match host {
-        Some(id) if !state.store.club_host_exists(id).await? => {
-            Ok(Some(unknown_organisation("host_organisation_id", id)))
-        }
+        Some(id) if !state.store.club_host_exists(id).await? => Ok(Some(
+            MissingRecord::new("host_organisation_id", Resource::Organisation, id).into(),
+        )),
         _ => Ok(None),
     }
 }
@@ -834,7 +818,9 @@ pub async fn add_club_member(
         .club_member_target_exists(club_id, body.organisation_id)
         .await?;
     let unknown = match body.organisation_id {
-        Some(organisation_id) if !exists => Some(unknown_organisation("organisation_id", organisation_id)),
+        Some(organisation_id) if !exists => {
+            Some(MissingRecord::new("organisation_id", Resource::Organisation, organisation_id).into())
+        }
         _ => None,
     };
     let draft = MembershipDraft {

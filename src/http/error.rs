@@ -9,6 +9,7 @@ use validator::{ValidationErrors, ValidationErrorsKind};
 use crate::core::Denial;
 use crate::domain::{Violation, Violations};
 use crate::store::StoreError;
+use crate::store::references::{Missing, MissingRecord};
 
 /// The realm named in `WWW-Authenticate` challenges.
 pub const REALM: &str = "cress-api";
@@ -470,6 +471,20 @@ pub fn checked<T>(shape: Result<(), ValidationErrors>, parsed: Result<T, Vec<Vio
 impl From<Violation> for FieldError {
     fn from(violation: Violation) -> Self {
         Self::new(violation.field, violation.invalid.code, violation.invalid.message)
+    }
+}
+
+impl From<MissingRecord> for FieldError {
+    fn from(missing: MissingRecord) -> Self {
+        let invalid = missing.invalid();
+        Self::new(missing.field, invalid.code, invalid.message)
+    }
+}
+
+/// Every record the request names that does not exist: a 422 `not_found` on each field.
+impl From<Missing> for ApiError {
+    fn from(missing: Missing) -> Self {
+        Self::Invalid(missing.0.into_iter().map(FieldError::from).collect())
     }
 }
 

@@ -20,7 +20,7 @@ use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
-use crate::http::error::{ApiError, FieldError, checked};
+use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::kernel::{self, Kept};
@@ -28,7 +28,7 @@ use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limi
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
 use crate::store::StoreError;
-use crate::store::events::{Event, EventFields, EventFilter, ListEvents, MissingReference, MissingReferences};
+use crate::store::events::{Event, EventFields, EventFilter, ListEvents};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_events)
@@ -465,24 +465,6 @@ impl UpdateEventRequest {
 /// Checks a draft: `validator`'s shape errors, then the domain rules, every failing field once.
 fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: EventDraft) -> Result<NewEvent, ApiError> {
     checked(shape, NewEvent::parse(draft, crate::store::now()))
-}
-
-impl From<MissingReferences> for ApiError {
-    fn from(missing: MissingReferences) -> Self {
-        let errors = missing
-            .0
-            .into_iter()
-            .map(|reference| match reference {
-                MissingReference::Club(id) => FieldError::new("club_id", "not_found", format!("no club with id {id}")),
-                MissingReference::Organisation { index, organisation_id } => FieldError::new(
-                    format!("organisers[{index}].organisation_id"),
-                    "not_found",
-                    format!("no organisation with id {organisation_id}"),
-                ),
-            })
-            .collect();
-        ApiError::Invalid(errors)
-    }
 }
 
 string_enum! {

@@ -27,6 +27,7 @@ use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limi
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
+use crate::store::references::MissingRecord;
 use crate::store::users::{ListUsers, User, UserChange, UserFields};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -213,10 +214,8 @@ async fn check_organisation(
     match state.store.get_organisation(org).await {
         Ok(_) => Ok(()),
         Err(StoreError::NotFound(_)) => {
-            errors.refuse(
-                "organisation_id",
-                Invalid::new("not_found", format!("no organisation has the id {org}")),
-            );
+            let missing = MissingRecord::new("organisation_id", Resource::Organisation, org);
+            errors.refuse("organisation_id", missing.invalid());
             Ok(())
         }
         Err(error) => Err(error.into()),

@@ -7,8 +7,9 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
+use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
-use crate::core::{Actor, Target};
+use crate::core::{Actor, Resource, Target};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -152,14 +153,6 @@ pub struct ListMembers {
     pub limit: i64,
 }
 
-/// A body names an organisation that does not exist: a 422 on `field`, not a 404 (the address
-/// itself exists) nor a 500 (the database refused a foreign key).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownOrganisation {
-    pub field: &'static str,
-    pub id: Uuid,
-}
-
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn club(id: Uuid, f: &ClubFields, version: i64, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
@@ -220,7 +213,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_club<E>(&self, new: &NewClub, actor: &Actor) -> Result<Club, E>
     where
-        E: From<StoreError> + From<UnknownOrganisation>,
+        E: From<StoreError> + From<Missing>,
     {
         let id = Uuid::now_v7();
         let at = now();
@@ -248,10 +241,11 @@ impl Store {
         });
         match inserted {
             Ok(_) => Ok(self.get_club(id).await?),
-            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(UnknownOrganisation {
-                field: "host_organisation_id",
-                id: fields.host_organisation_id,
-            }
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(Missing::one(
+                "host_organisation_id",
+                Resource::Organisation,
+                fields.host_organisation_id,
+            )
             .into()),
             Err(error) => Err(classify(error, "club").into()),
         }
@@ -305,7 +299,7 @@ impl Store {
         change: impl Fn(&Club) -> Result<NewClub, E>,
     ) -> Result<Club, E>
     where
-        E: From<StoreError> + From<UnknownOrganisation>,
+        E: From<StoreError> + From<Missing>,
     {
         compare_and_set("club", async || {
             let current = self.get_club(id).await?;
@@ -348,10 +342,7 @@ impl Store {
                 Ok(0) => Ok(None),
                 Ok(_) => return Ok(Some(self.get_club(id).await?)),
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                    Err(UnknownOrganisation {
-                        field: "host_organisation_id",
-                        id: fields.host_organisation_id,
-                    }
+                    Err(Missing::one("host_organisation_id", Resource::Organisation, fields.host_organisation_id)
                     .into())
                 }
                 Err(error) => Err(classify(error, "club").into()),
@@ -407,7 +398,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Member, E>
     where
-        E: From<StoreError> + From<UnknownOrganisation>,
+        E: From<StoreError> + From<Missing>,
     {
         let at = now();
         let inserted = with_conn!(self, conn => {
@@ -445,11 +436,7 @@ impl Store {
             // SQLite does not say which foreign key failed: ask.
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
                 if club_exists(self, club_id).await? {
-                    Err(UnknownOrganisation {
-                        field: "organisation_id",
-                        id: organisation_id,
-                    }
-                    .into())
+                    Err(Missing::one("organisation_id", Resource::Organisation, organisation_id).into())
                 } else {
                     Err(StoreError::NotFound("club").into())
                 }

@@ -9,8 +9,9 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange, Record};
+use super::references::{Missing, MissingRecord};
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
-use crate::core::{Actor, Target};
+use crate::core::{Actor, Resource, Target};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -250,21 +251,6 @@ fn assemble(rows: Vec<EventRow>, organisers: Vec<OrganiserRow>, themes: Vec<Them
         .collect()
 }
 
-/// A record that an event names and that does not exist.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MissingReference {
-    Club(Uuid),
-    /// The organisation of `organisers[index]`.
-    Organisation {
-        index: usize,
-        organisation_id: Uuid,
-    },
-}
-
-/// The records an event names that do not exist (a 422 on those fields).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingReferences(pub Vec<MissingReference>);
-
 /// Which events a list shows.
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
@@ -349,11 +335,11 @@ impl Record {
 
 impl Store {
     /// Creates an event with its organisers and themes in one transaction. A club or
-    /// organisation that does not exist is reported as `MissingReferences`.
+    /// organisation that does not exist is reported as `Missing`.
     #[tracing::instrument(skip_all)]
     pub async fn create_event<E>(&self, new: &NewEvent, actor: &Actor) -> Result<Event, E>
     where
-        E: From<StoreError> + From<MissingReferences>,
+        E: From<StoreError> + From<Missing>,
     {
         let fields = EventFields::from(new);
         let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
@@ -505,7 +491,7 @@ impl Store {
         change: impl Fn(&Event) -> Result<NewEvent, E>,
     ) -> Result<Event, E>
     where
-        E: From<StoreError> + From<MissingReferences>,
+        E: From<StoreError> + From<Missing>,
     {
         compare_and_set("event", async || {
             let current = self.get_event(id).await?;
@@ -600,7 +586,7 @@ impl Store {
     /// The club and organisations `new` names that do not exist: one query for each kind.
     async fn check_references<E>(&self, new: &NewEvent) -> Result<(), E>
     where
-        E: From<StoreError> + From<MissingReferences>,
+        E: From<StoreError> + From<Missing>,
     {
         let organisation_ids: Vec<Uuid> = new.organisers.iter().map(|o| o.organisation_id).collect();
         let (club_found, organisations_found) = with_conn!(self, conn => {
@@ -630,17 +616,18 @@ impl Store {
         .map_err(|e| classify(e, "event"))?;
         let mut missing = Vec::new();
         if let (Some(club), false) = (new.club_id, club_found) {
-            missing.push(MissingReference::Club(club));
+            missing.push(MissingRecord::new("club_id", Resource::Club, club));
         }
         for (index, organisation_id) in organisation_ids.into_iter().enumerate() {
             if !organisations_found.contains(&organisation_id) {
-                missing.push(MissingReference::Organisation { index, organisation_id });
+                let field = format!("organisers[{index}].organisation_id");
+                missing.push(MissingRecord::new(field, Resource::Organisation, organisation_id));
             }
         }
         if missing.is_empty() {
             Ok(())
         } else {
-            Err(MissingReferences(missing).into())
+            Err(Missing(missing).into())
         }
     }
 }

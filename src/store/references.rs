@@ -7,7 +7,50 @@ use uuid::Uuid;
 
 use super::changes::{self, NewChange};
 use super::{Store, StoreError, classify, now, with_conn};
-use crate::core::Actor;
+use crate::core::{Actor, Resource};
+use crate::domain::Invalid;
+
+/// Records that a request names and that do not exist, each with the field naming it: the one
+/// way every write reports them (a 422 `not_found` on each field, not a 404: the address itself
+/// exists).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing(pub Vec<MissingRecord>);
+
+/// One record a request names that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingRecord {
+    /// The field of the request that names it (`club_id`, `organisers[2].organisation_id`).
+    pub field: String,
+    pub kind: Resource,
+    pub id: Uuid,
+}
+
+impl Missing {
+    pub fn one(field: impl Into<String>, kind: Resource, id: Uuid) -> Self {
+        Self(vec![MissingRecord::new(field, kind, id)])
+    }
+}
+
+impl MissingRecord {
+    pub fn new(field: impl Into<String>, kind: Resource, id: Uuid) -> Self {
+        Self {
+            field: field.into(),
+            kind,
+            id,
+        }
+    }
+
+    /// Why the field fails, for people.
+    pub fn invalid(&self) -> Invalid {
+        let (kind, id) = (self.kind.singular(), self.id);
+        let create = match self.kind {
+            Resource::Organisation => "; create it first with POST /api/v1/organisations",
+            Resource::Club => "; create it first with POST /api/v1/clubs",
+            _ => "",
+        };
+        Invalid::new("not_found", format!("no {kind} with id {id}{create}"))
+    }
+}
 
 /// One kind of holder: a query counting the rows that reference the id `$1`, how to name one
 /// and several of them, and whether they are accounts (users, API clients: administrators' data,
