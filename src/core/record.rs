@@ -31,9 +31,10 @@ impl Resource {
         Self::Sponsorship,
     ];
 
-    /// The keys of `data` that are confidential (shown only to who sees the record's
-    /// confidential fields, `policy::sees_confidential`).
-    pub fn confidential_keys(self) -> &'static [&'static str] {
+    /// The confidential fields of this kind of record (shown only to who sees the record's
+    /// confidential fields, `policy::sees_confidential`): declared here once, for the change
+    /// log's `data`, the feed, the audit and the CSV columns.
+    pub const fn confidential_keys(self) -> &'static [&'static str] {
         match self {
             Self::Organisation => &["email", "phone"],
             Self::EsusAccreditation => &["notes"],

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::password::{CheckError, constant_time_eq, random_token, secret_digest};
 use crate::core::role::Role;
+use crate::domain::{Invalid, Violations};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::parse_json;
@@ -485,18 +486,17 @@ fn read_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, ApiError> {
         let request: TokenRequest = parse_json(body)?;
         match request.grant_type.as_deref().unwrap_or("password") {
             "password" => {
-                let mut errors = Vec::new();
-                let missing =
-                    |field: &str| crate::http::error::FieldError::new(field, "required", "this field is required");
+                let mut errors = Violations::default();
+                let missing = || Invalid::new("required", "this field is required");
                 if request.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
-                    errors.push(missing("email"));
+                    errors.refuse("email", missing());
                 }
                 if request.password.as_deref().is_none_or(str::is_empty) {
-                    errors.push(missing("password"));
+                    errors.refuse("password", missing());
                 }
                 match (request.email, request.password) {
                     (Some(email), Some(password)) if errors.is_empty() => Ok(Grant::Password { email, password }),
-                    _ => Err(ApiError::Invalid(errors)),
+                    _ => Err(errors.into()),
                 }
             }
             "refresh_token" => match request.refresh_token.filter(|t| !t.is_empty()) {

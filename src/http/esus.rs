@@ -394,7 +394,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "updated_at",
         "version",
     ],
-    confidential: &["notes"],
+    confidential: Resource::EsusAccreditation.confidential_keys(),
 };
 
 async fn accreditation_page(

@@ -606,7 +606,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "updated_at",
         "version",
     ],
-    confidential: &["email", "phone"],
+    confidential: Resource::Organisation.confidential_keys(),
 };
 
 /// One page of the organisation list, as `scope` shows it.

@@ -683,7 +683,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "updated_at",
         "version",
     ],
-    confidential: &["amount_cents", "counterparts_cents", "notes"],
+    confidential: Resource::Sponsorship.confidential_keys(),
 };
 
 /// One page of the sponsorship list, as `scope` shows it.
