@@ -1,12 +1,15 @@
 //! Events in the database, with their organisers and themes: the SQL of their reads and writes, for both backends.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::references::{Missing, MissingRecord};
@@ -132,34 +135,33 @@ macro_rules! columns {
     };
 }
 
-/// Binds `$1…$19`, the writable fields, in the order of the insert and update statements.
-/// A macro rather than a generic function: the bounds for seven column types on two backends
-/// would outweigh the binding itself.
-macro_rules! bind_fields {
-    ($query:expr, $fields:expr) => {{
-        let f: &EventFields = $fields;
-        $query
-            .bind(search_key(&f.title))
-            .bind(f.title.clone())
-            .bind(f.description.clone())
-            .bind(f.kind.as_str())
-            .bind(f.status.as_str())
-            .bind(f.starts_at)
-            .bind(f.ends_at)
-            .bind(f.time_zone.clone())
-            .bind(f.online)
-            .bind(f.online_url.clone())
-            .bind(f.venue.clone())
-            .bind(f.street.clone())
-            .bind(f.postal_code.clone())
-            .bind(f.city.clone())
-            .bind(f.commune_code.clone())
-            .bind(f.region_code.clone())
-            .bind(f.club_id)
-            .bind(f.capacity)
-            .bind(f.attendance)
-    }};
+writable! {
+    /// The writable columns of `events`, with the folded title the search reads first.
+    EVENTS: EventFields as f in "events" {
+        title_search: search_key(&f.title),
+        title: f.title.clone(),
+        description: f.description.clone(),
+        kind: f.kind,
+        status: f.status,
+        starts_at: f.starts_at,
+        ends_at: f.ends_at,
+        time_zone: f.time_zone.clone(),
+        online: f.online,
+        online_url: f.online_url.clone(),
+        venue: f.venue.clone(),
+        street: f.street.clone(),
+        postal_code: f.postal_code.clone(),
+        city: f.city.clone(),
+        commune_code: f.commune_code.clone(),
+        region_code: f.region_code.clone(),
+        club_id: f.club_id,
+        capacity: f.capacity,
+        attendance: f.attendance,
+    }
 }
+
+static INSERT: LazyLock<String> = LazyLock::new(|| EVENTS.insert(&["id"], columns!()));
+static UPDATE: LazyLock<String> = LazyLock::new(|| EVENTS.update(&["id"], true, columns!()));
 
 /// The organisers and themes of the events `$ids`: one query each, whatever the number of
 /// events. `$executor` is evaluated once per query (`&mut *conn`, or `&mut *tx`).
@@ -353,17 +355,8 @@ impl Store {
                     // reading anything (a read first could not be upgraded once another
                     // connection has written).
                     let mut tx = conn.begin().await?;
-                    let row = bind_fields!(
-                        sqlx::query_as::<_, EventRow>(concat!(
-                            "insert into events (title_search, title, description, kind, status, starts_at, \
-                             ends_at, time_zone, online, online_url, venue, street, postal_code, city, \
-                             commune_code, region_code, club_id, capacity, attendance, id, created_at, \
-                             updated_at, version) \
-                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                             $17, $18, $19, $20, $21, $21, 1) returning ", columns!()
-                        )),
-                        &fields
-                    )
+                    let row = fields
+                        .bind(sqlx::query_as::<_, EventRow>(INSERT.as_str()))
                     .bind(id)
                     .bind(at)
                     .fetch_one(&mut *tx)
@@ -516,17 +509,8 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let row = bind_fields!(
-                        sqlx::query_as::<_, EventRow>(concat!(
-                            "update events set title_search = $1, title = $2, description = $3, kind = $4, \
-                             status = $5, starts_at = $6, ends_at = $7, time_zone = $8, online = $9, \
-                             online_url = $10, venue = $11, street = $12, postal_code = $13, city = $14, \
-                             commune_code = $15, region_code = $16, club_id = $17, capacity = $18, \
-                             attendance = $19, updated_at = $21, version = version + 1 \
-                             where id = $20 and version = $22 returning ", columns!()
-                        )),
-                        &fields
-                    )
+                    let row = fields
+                        .bind(sqlx::query_as::<_, EventRow>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)

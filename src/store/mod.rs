@@ -19,6 +19,7 @@ use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
 pub mod changes;
 pub mod clients;
 pub mod clubs;
+pub mod columns;
 pub mod esus;
 pub mod events;
 pub mod idempotency;

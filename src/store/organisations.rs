@@ -1,11 +1,14 @@
 //! Organisations in the database: the SQL of their reads and writes, for both backends.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
-use sqlx::query_builder::Separated;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, today, with_conn};
@@ -203,16 +206,8 @@ impl Store {
         let inserted = with_conn!(self, conn => {
             async {
                 let mut tx = conn.begin().await?;
-                let created = bind_fields(
-                    sqlx::query_as::<_, Organisation>(concat!(
-                        "insert into organisations (name_search, name, category, siren, siret, rna, \
-                         legal_category_code, region_code, street, postal_code, city, commune_code, \
-                         website, email, phone, description, founded_on, id, created_at, updated_at, version) \
-                         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                         $18, $19, $19, 1) returning ", columns!()
-                    )),
-                    &fields,
-                )
+                let created = fields
+                    .bind(sqlx::query_as::<_, Organisation>(INSERT.as_str()))
                 .bind(id)
                 .bind(at)
                 .fetch_one(&mut *tx)
@@ -341,17 +336,8 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let updated = bind_fields(
-                        sqlx::query_as::<_, Organisation>(concat!(
-                            "update organisations set name_search = $1, name = $2, category = $3, siren = $4, \
-                             siret = $5, rna = $6, legal_category_code = $7, region_code = $8, street = $9, \
-                             postal_code = $10, city = $11, commune_code = $12, website = $13, email = $14, \
-                             phone = $15, description = $16, founded_on = $17, updated_at = $19, \
-                             version = version + 1 \
-                             where id = $18 and version = $20 returning ", columns!()
-                        )),
-                        &fields,
-                    )
+                    let updated = fields
+                        .bind(sqlx::query_as::<_, Organisation>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
@@ -438,65 +424,50 @@ impl Store {
     }
 }
 
-/// Binds `$1…$17`, the writable fields, in the order of the insert and update statements.
-fn bind_fields<'q, DB, O>(
-    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    fields: &OrganisationFields,
-) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let f = fields.clone();
-    query
-        .bind(search_key(&f.name))
-        .bind(f.name)
-        .bind(f.category.as_str().to_owned())
-        .bind(f.siren)
-        .bind(f.siret)
-        .bind(f.rna)
-        .bind(f.legal_category_code)
-        .bind(f.region_code)
-        .bind(f.street)
-        .bind(f.postal_code)
-        .bind(f.city)
-        .bind(f.commune_code)
-        .bind(f.website)
-        .bind(f.email)
-        .bind(f.phone)
-        .bind(f.description)
-        .bind(f.founded_on)
+writable! {
+    /// The writable columns of `organisations`, with the folded name the search reads first.
+    ORGANISATIONS: OrganisationFields as f in "organisations" {
+        name_search: search_key(&f.name),
+        name: f.name.clone(),
+        category: f.category,
+        siren: f.siren.clone(),
+        siret: f.siret.clone(),
+        rna: f.rna.clone(),
+        legal_category_code: f.legal_category_code.clone(),
+        region_code: f.region_code.clone(),
+        street: f.street.clone(),
+        postal_code: f.postal_code.clone(),
+        city: f.city.clone(),
+        commune_code: f.commune_code.clone(),
+        website: f.website.clone(),
+        email: f.email.clone(),
+        phone: f.phone.clone(),
+        description: f.description.clone(),
+        founded_on: f.founded_on,
+    }
 }
 
-/// Pushes the stored fields of one organisation into a row of a multi-row statement (the bulk
-/// import's), in the order of [`bind_fields`]: its search key first.
-fn push_fields<'t, DB>(row: &mut Separated<'_, DB, &'static str>, f: OrganisationFields)
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-    Option<NaiveDate>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
-{
-    row.push_bind(search_key(&f.name))
-        .push_bind(f.name)
-        .push_bind(f.category.as_str().to_owned())
-        .push_bind(f.siren)
-        .push_bind(f.siret)
-        .push_bind(f.rna)
-        .push_bind(f.legal_category_code)
-        .push_bind(f.region_code)
-        .push_bind(f.street)
-        .push_bind(f.postal_code)
-        .push_bind(f.city)
-        .push_bind(f.commune_code)
-        .push_bind(f.website)
-        .push_bind(f.email)
-        .push_bind(f.phone)
-        .push_bind(f.description)
-        .push_bind(f.founded_on);
-}
+static INSERT: LazyLock<String> = LazyLock::new(|| ORGANISATIONS.insert(&["id"], columns!()));
+static UPDATE: LazyLock<String> = LazyLock::new(|| ORGANISATIONS.update(&["id"], true, columns!()));
+
+/// The bulk import's multi-row insert, up to its `values`: the id, then the writable columns.
+static IMPORT_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "insert into organisations (id, {}, created_at, updated_at, version) ",
+        ORGANISATIONS.columns.join(", ")
+    )
+});
+
+/// The bulk import's update from the table of values `v` (id, version, the writable columns,
+/// updated_at), joined on id and version (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+static IMPORT_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let sets: Vec<String> = ORGANISATIONS.columns.iter().map(|c| format!("{c} = v.{c}")).collect();
+    format!(
+        ") update organisations set {}, updated_at = v.updated_at, version = organisations.version + 1 \
+         from v where organisations.id = v.id and organisations.version = v.version",
+        sets.join(", ")
+    )
+});
 
 /// Rows per statement of a bulk import: 21 bound values per inserted row and 20 per updated
 /// row keep each statement far under SQLite's 32,766 bound values (PostgreSQL allows 65,535).
@@ -615,14 +586,10 @@ impl Store {
         with_conn!(self, conn => {
             let mut tx = conn.begin().await.map_err(failed)?;
             for chunk in created.chunks(IMPORT_BATCH) {
-                let mut sql = QueryBuilder::new(
-                    "insert into organisations (id, name_search, name, category, siren, siret, rna, \
-                     legal_category_code, region_code, street, postal_code, city, commune_code, website, \
-                     email, phone, description, founded_on, created_at, updated_at, version) ",
-                );
+                let mut sql = QueryBuilder::new(&*IMPORT_INSERT);
                 sql.push_values(chunk, |mut row, organisation| {
                     row.push_bind(organisation.id);
-                    push_fields(&mut row, organisation.fields.clone());
+                    organisation.fields.bind(&mut row);
                     row.push_bind(at).push_bind(at).push_bind(1_i64);
                 });
                 sql.build().execute(&mut *tx).await.map_err(failed)?;
@@ -630,26 +597,14 @@ impl Store {
             for chunk in updates.chunks(IMPORT_BATCH) {
                 // One statement per batch: the new contents as a table of values, joined on id
                 // and version (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
-                let mut sql = QueryBuilder::new(
-                    "with v (id, version, name_search, name, category, siren, siret, rna, legal_category_code, \
-                     region_code, street, postal_code, city, commune_code, website, email, phone, description, \
-                     founded_on, updated_at) as (",
-                );
+                let mut sql = QueryBuilder::new("with v (id, version, ");
+                sql.push(ORGANISATIONS.columns.join(", ")).push(", updated_at) as (");
                 sql.push_values(chunk, |mut row, update| {
                     row.push_bind(update.before.id).push_bind(update.before.version);
-                    push_fields(&mut row, OrganisationFields::from(&update.new));
+                    OrganisationFields::from(&update.new).bind(&mut row);
                     row.push_bind(at);
                 });
-                sql.push(
-                    ") update organisations set name_search = v.name_search, name = v.name, \
-                     category = v.category, siren = v.siren, siret = v.siret, rna = v.rna, \
-                     legal_category_code = v.legal_category_code, region_code = v.region_code, \
-                     street = v.street, postal_code = v.postal_code, city = v.city, \
-                     commune_code = v.commune_code, website = v.website, email = v.email, phone = v.phone, \
-                     description = v.description, founded_on = v.founded_on, updated_at = v.updated_at, \
-                     version = organisations.version + 1 \
-                     from v where organisations.id = v.id and organisations.version = v.version",
-                );
+                sql.push(&*IMPORT_UPDATE);
                 let done = sql.build().execute(&mut *tx).await.map_err(failed)?;
                 if usize::try_from(done.rows_affected()).unwrap_or(0) != chunk.len() {
                     return Err(StoreError::Contended("organisation"));
