@@ -1,10 +1,14 @@
 //! Clubs and their members in the database: the SQL of their reads and writes, for both backends.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::references::Missing;
@@ -221,14 +225,8 @@ impl Store {
         let inserted = with_conn!(self, conn => {
             async {
                 let mut tx = conn.begin().await?;
-                bind_club_fields(
-                    sqlx::query(
-                        "insert into clubs (name_search, name, region_code, host_organisation_id, description, \
-                         audience, id, created_at, updated_at, version) \
-                         values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
-                    ),
-                    &fields,
-                )
+                fields
+                    .bind(sqlx::query(INSERT.as_str()))
                 .bind(id)
                 .bind(at)
                 .execute(&mut *tx)
@@ -312,14 +310,8 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let written = bind_club_fields(
-                        sqlx::query(
-                            "update clubs set name_search = $1, name = $2, region_code = $3, \
-                             host_organisation_id = $4, description = $5, audience = $6, updated_at = $8, \
-                             version = version + 1 where id = $7 and version = $9",
-                        ),
-                        &fields,
-                    )
+                    let written = fields
+                    .bind(sqlx::query(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
@@ -672,23 +664,17 @@ fn already_member_detail(existing: &Member, today: NaiveDate) -> String {
     }
 }
 
-/// Binds `$1…$6`, the writable fields, in the order of the insert and update statements.
-fn bind_club_fields<'q, DB>(
-    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
-    fields: &ClubFields,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let f = fields.clone();
-    query
-        .bind(search_key(&f.name))
-        .bind(f.name)
-        .bind(f.region_code)
-        .bind(f.host_organisation_id)
-        .bind(f.description)
-        .bind(f.audience)
+writable! {
+    /// The writable columns of `clubs`, with the folded name the search reads first.
+    CLUBS: ClubFields as f in "clubs" {
+        name_search: search_key(&f.name),
+        name: f.name.clone(),
+        region_code: f.region_code.clone(),
+        host_organisation_id: f.host_organisation_id,
+        description: f.description.clone(),
+        audience: f.audience.clone(),
+    }
 }
+
+static INSERT: LazyLock<String> = LazyLock::new(|| CLUBS.insert(&["id"], ""));
+static UPDATE: LazyLock<String> = LazyLock::new(|| CLUBS.update(&["id"], true, ""));

@@ -2,11 +2,15 @@
 //! one-open rule checked under a lock on the organisation, and the organisation's ESUS summary
 //! kept in the same transaction as every change.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
@@ -284,16 +288,8 @@ impl Store {
                 let others: Vec<OpenAccreditation> = others.into_iter().map(Into::into).collect();
                 check_new_open(&others, today).map_err(open_conflict::<E>)?;
             }
-            let created = bind_fields(
-                sqlx::query_as::<_, Accreditation>(concat!(
-                    "insert into esus_accreditations (status, basis, applied_on, decided_on, valid_from, \
-                     valid_until, withdrawn_on, authority, department_code, decision_reference, notes, \
-                     id, organisation_id, created_at, updated_at, version) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, 1) returning ",
-                    columns!()
-                )),
-                &fields,
-            )
+            let created = fields
+                .bind(sqlx::query_as::<_, Accreditation>(INSERT.as_str()))
             .bind(id)
             .bind(organisation_id)
             .bind(at)
@@ -364,16 +360,8 @@ impl Store {
                 let others: Vec<OpenAccreditation> = others.into_iter().map(Into::into).collect();
                 check_still_open(&fields.open_ref(id), &others, today).map_err(open_conflict::<E>)?;
             }
-            let updated = bind_fields(
-                sqlx::query_as::<_, Accreditation>(concat!(
-                    "update esus_accreditations set status = $1, basis = $2, applied_on = $3, decided_on = $4, \
-                     valid_from = $5, valid_until = $6, withdrawn_on = $7, authority = $8, department_code = $9, \
-                     decision_reference = $10, notes = $11, updated_at = $13, version = version + 1 \
-                     where id = $12 returning ",
-                    columns!()
-                )),
-                &fields,
-            )
+            let updated = fields
+                .bind(sqlx::query_as::<_, Accreditation>(UPDATE.as_str()))
             .bind(id)
             .bind(at)
             .fetch_one(&mut *tx)
@@ -490,29 +478,23 @@ fn open_conflict<E: From<StoreError>>(conflict: OpenAccreditationConflict) -> E 
     .into()
 }
 
-/// Binds `$1…$11`, the writable fields, in the order of the insert and update statements.
-fn bind_fields<'q, DB, O>(
-    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    fields: &AccreditationFields,
-) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let f = fields.clone();
-    query
-        .bind(f.status.as_str().to_owned())
-        .bind(f.basis.as_str().to_owned())
-        .bind(f.applied_on)
-        .bind(f.decided_on)
-        .bind(f.valid_from)
-        .bind(f.valid_until)
-        .bind(f.withdrawn_on)
-        .bind(f.authority)
-        .bind(f.department_code)
-        .bind(f.decision_reference)
-        .bind(f.notes)
+writable! {
+    /// The writable columns of `esus_accreditations` (its organisation is set once, at creation).
+    ACCREDITATIONS: AccreditationFields as f in "esus_accreditations" {
+        status: f.status,
+        basis: f.basis,
+        applied_on: f.applied_on,
+        decided_on: f.decided_on,
+        valid_from: f.valid_from,
+        valid_until: f.valid_until,
+        withdrawn_on: f.withdrawn_on,
+        authority: f.authority.clone(),
+        department_code: f.department_code.clone(),
+        decision_reference: f.decision_reference.clone(),
+        notes: f.notes.clone(),
+    }
 }
+
+static INSERT: LazyLock<String> = LazyLock::new(|| ACCREDITATIONS.insert(&["id", "organisation_id"], columns!()));
+/// Not checked against a version: updates run under their organisation's lock.
+static UPDATE: LazyLock<String> = LazyLock::new(|| ACCREDITATIONS.update(&["id"], false, columns!()));

@@ -1,11 +1,15 @@
 //! Sponsorships in the database: the SQL of their reads and writes and of their yearly totals,
 //! for both backends.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::{Db, Store, StoreError, classify, compare_and_set, now, with_conn};
@@ -358,17 +362,8 @@ impl Store {
             let inserted = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let row = bind_fields(
-                        sqlx::query_as::<_, Row>(concat!(
-                            "insert into sponsorships (sponsor_id, beneficiary_type, beneficiary_club_id, \
-                             beneficiary_event_id, beneficiary_organisation_id, kind, amount_cents, currency, \
-                             counterparts_cents, starts_on, ends_on, status, public, agreement_reference, notes, \
-                             id, created_at, updated_at, version) \
-                             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                             $17, 1) returning ", columns!()
-                        )),
-                        &new,
-                    )
+                    let row = new
+                        .bind(sqlx::query_as::<_, Row>(INSERT.as_str()))
                     .bind(Uuid::now_v7())
                     .bind(at)
                     .fetch_one(&mut *tx)
@@ -479,17 +474,8 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let row = bind_fields(
-                        sqlx::query_as::<_, Row>(concat!(
-                            "update sponsorships set sponsor_id = $1, beneficiary_type = $2, \
-                             beneficiary_club_id = $3, beneficiary_event_id = $4, beneficiary_organisation_id = $5, \
-                             kind = $6, amount_cents = $7, currency = $8, counterparts_cents = $9, starts_on = $10, \
-                             ends_on = $11, status = $12, public = $13, agreement_reference = $14, notes = $15, \
-                             updated_at = $17, version = version + 1 \
-                             where id = $16 and version = $18 returning ", columns!()
-                        )),
-                        &new,
-                    )
+                    let row = new
+                        .bind(sqlx::query_as::<_, Row>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
@@ -701,38 +687,33 @@ where
     };
 }
 
-/// Binds `$1…$15`, the writable fields, in the order of the insert and update statements.
-fn bind_fields<'q, DB, O>(
-    query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    new: &NewSponsorship,
-) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    Uuid: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<Uuid>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    NaiveDate: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<NaiveDate>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let beneficiary = new.beneficiary;
-    let of = |kind: BeneficiaryType| (beneficiary.kind == kind).then_some(beneficiary.id);
-    query
-        .bind(new.sponsor_id)
-        .bind(beneficiary.kind.as_str())
-        .bind(of(BeneficiaryType::Club))
-        .bind(of(BeneficiaryType::Event))
-        .bind(of(BeneficiaryType::Organisation))
-        .bind(new.kind.as_str())
-        .bind(new.amount_cents)
-        .bind(new.currency.as_str())
-        .bind(new.counterparts_cents)
-        .bind(new.starts_on)
-        .bind(new.ends_on)
-        .bind(new.status.as_str())
-        .bind(new.public)
-        .bind(new.agreement_reference.clone())
-        .bind(new.notes.clone())
+writable! {
+    /// The writable columns of `sponsorships`: the beneficiary in the column of its type.
+    SPONSORSHIPS: NewSponsorship as new in "sponsorships" {
+        sponsor_id: new.sponsor_id,
+        beneficiary_type: new.beneficiary.kind,
+        beneficiary_club_id: new.beneficiary_of(BeneficiaryType::Club),
+        beneficiary_event_id: new.beneficiary_of(BeneficiaryType::Event),
+        beneficiary_organisation_id: new.beneficiary_of(BeneficiaryType::Organisation),
+        kind: new.kind,
+        amount_cents: new.amount_cents,
+        currency: new.currency.as_str(),
+        counterparts_cents: new.counterparts_cents,
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        status: new.status,
+        public: new.public,
+        agreement_reference: new.agreement_reference.clone(),
+        notes: new.notes.clone(),
+    }
+}
+
+static INSERT: LazyLock<String> = LazyLock::new(|| SPONSORSHIPS.insert(&["id"], columns!()));
+static UPDATE: LazyLock<String> = LazyLock::new(|| SPONSORSHIPS.update(&["id"], true, columns!()));
+
+impl NewSponsorship {
+    /// The id of the beneficiary when it is of type `kind`, for that type's column.
+    fn beneficiary_of(&self, kind: BeneficiaryType) -> Option<Uuid> {
+        (self.beneficiary.kind == kind).then_some(self.beneficiary.id)
+    }
 }
