@@ -1,10 +1,14 @@
 //! Machine clients in the database: client id, hashed secret, name, role and scope.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
@@ -88,6 +92,20 @@ impl Record {
     }
 }
 
+writable! {
+    /// The writable columns of `api_clients` (its `client_id` and secret are set apart).
+    API_CLIENTS: ApiClientFields as f in "api_clients" {
+        name: f.name.clone(),
+        role: f.role,
+        region_code: f.region_code.clone(),
+        organisation_id: f.organisation_id,
+        active: f.active,
+    }
+}
+
+static INSERT: LazyLock<String> = LazyLock::new(|| API_CLIENTS.insert(&["id", "client_id", "secret_hash"], columns!()));
+static UPDATE: LazyLock<String> = LazyLock::new(|| API_CLIENTS.update(&["id"], true, columns!()));
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_api_client(
@@ -102,19 +120,11 @@ impl Store {
         with_conn!(self, conn => {
             async {
             let mut tx = conn.begin().await?;
-            let created = sqlx::query_as::<_, ApiClient>(concat!(
-                "insert into api_clients (id, client_id, secret_hash, name, role, region_code, organisation_id, \
-                 active, created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1) returning ",
-                columns!()
-            ))
-            .bind(id)
-            .bind(client_id.to_owned())
-            .bind(secret_hash.to_owned())
-            .bind(fields.name.clone())
-            .bind(fields.role.as_str())
-            .bind(fields.region_code.clone())
-            .bind(fields.organisation_id)
-            .bind(fields.active)
+            let created = fields
+                .bind(sqlx::query_as::<_, ApiClient>(INSERT.as_str()))
+                .bind(id)
+                .bind(client_id.to_owned())
+                .bind(secret_hash.to_owned())
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
@@ -195,17 +205,10 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                 let mut tx = conn.begin().await?;
-                let updated = sqlx::query_as::<_, ApiClient>(concat!(
-                    "update api_clients set name = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
-                     updated_at = $6, version = version + 1 where id = $7 and version = $8 returning ", columns!()
-                ))
-                .bind(fields.name.clone())
-                .bind(fields.role.as_str())
-                .bind(fields.region_code.clone())
-                .bind(fields.organisation_id)
-                .bind(fields.active)
-                .bind(at)
-                .bind(id)
+                let updated = fields
+                    .bind(sqlx::query_as::<_, ApiClient>(UPDATE.as_str()))
+                    .bind(id)
+                    .bind(at)
                 .bind(current.version)
                 .fetch_optional(&mut *tx)
                 .await?;

@@ -396,15 +396,10 @@ impl Store {
         let inserted = with_conn!(self, conn => {
             async {
                 let mut tx = conn.begin().await?;
-                sqlx::query(
-                    "insert into club_members (club_id, organisation_id, role, joined_on, left_on, created_at, \
-                     updated_at, version) values ($1, $2, $3, $4, $5, $6, $6, 1)",
-                )
-                .bind(club_id)
-                .bind(organisation_id)
-                .bind(terms.role.as_str())
-                .bind(terms.joined_on)
-                .bind(terms.left_on)
+                terms
+                    .bind(sqlx::query(MEMBER_INSERT.as_str()))
+                    .bind(club_id)
+                    .bind(organisation_id)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
@@ -512,15 +507,10 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                     let mut tx = conn.begin().await?;
-                    let written = sqlx::query(
-                        "update club_members set role = $3, joined_on = $4, left_on = $5, updated_at = $6, \
-                         version = version + 1 where club_id = $1 and organisation_id = $2 and version = $7",
-                    )
-                    .bind(club_id)
-                    .bind(organisation_id)
-                    .bind(terms.role.as_str())
-                    .bind(terms.joined_on)
-                    .bind(terms.left_on)
+                    let written = terms
+                        .bind(sqlx::query(MEMBER_UPDATE.as_str()))
+                        .bind(club_id)
+                        .bind(organisation_id)
                     .bind(at)
                     .bind(current.version)
                     .execute(&mut *tx)
@@ -678,3 +668,17 @@ writable! {
 
 static INSERT: LazyLock<String> = LazyLock::new(|| CLUBS.insert(&["id"], ""));
 static UPDATE: LazyLock<String> = LazyLock::new(|| CLUBS.update(&["id"], true, ""));
+
+writable! {
+    /// The writable columns of `club_members`, the terms of a membership (its club and
+    /// organisation are its key).
+    MEMBERS: Membership as terms in "club_members" {
+        role: terms.role,
+        joined_on: terms.joined_on,
+        left_on: terms.left_on,
+    }
+}
+
+const MEMBER_KEY: [&str; 2] = ["club_id", "organisation_id"];
+static MEMBER_INSERT: LazyLock<String> = LazyLock::new(|| MEMBERS.insert(&MEMBER_KEY, ""));
+static MEMBER_UPDATE: LazyLock<String> = LazyLock::new(|| MEMBERS.update(&MEMBER_KEY, true, ""));

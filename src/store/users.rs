@@ -1,10 +1,14 @@
 //! People's accounts in the database: e-mail, password hash, role and scope, active flag.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
+
+use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
 use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
@@ -96,6 +100,20 @@ impl Record {
     }
 }
 
+writable! {
+    /// The writable columns of `users` (the password hash is set apart: never read back).
+    USERS: UserFields as f in "users" {
+        email: f.email.clone(),
+        role: f.role,
+        region_code: f.region_code.clone(),
+        organisation_id: f.organisation_id,
+        active: f.active,
+    }
+}
+
+static INSERT: LazyLock<String> = LazyLock::new(|| USERS.insert(&["id", "password_hash"], columns!()));
+static UPDATE: LazyLock<String> = LazyLock::new(|| USERS.update(&["id"], true, columns!()));
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_user(
@@ -109,18 +127,10 @@ impl Store {
         let inserted = with_conn!(self, conn => {
             async {
             let mut tx = conn.begin().await?;
-            let created = sqlx::query_as::<_, User>(concat!(
-                "insert into users (id, email, password_hash, role, region_code, organisation_id, active, \
-                 created_at, updated_at, version) values ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1) returning ",
-                columns!()
-            ))
-            .bind(id)
-            .bind(fields.email.clone())
-            .bind(password_hash.to_owned())
-            .bind(fields.role.as_str())
-            .bind(fields.region_code.clone())
-            .bind(fields.organisation_id)
-            .bind(fields.active)
+            let created = fields
+                .bind(sqlx::query_as::<_, User>(INSERT.as_str()))
+                .bind(id)
+                .bind(password_hash.to_owned())
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
@@ -222,23 +232,21 @@ impl Store {
             let updated = with_conn!(self, conn => {
                 async {
                 let mut tx = conn.begin().await?;
-                let updated = sqlx::query_as::<_, User>(concat!(
-                    "update users set email = $1, role = $2, region_code = $3, organisation_id = $4, active = $5, \
-                     password_hash = coalesce($6, password_hash), updated_at = $7, version = version + 1 \
-                     where id = $8 and version = $9 returning ", columns!()
-                ))
-                .bind(fields.email.clone())
-                .bind(fields.role.as_str())
-                .bind(fields.region_code.clone())
-                .bind(fields.organisation_id)
-                .bind(fields.active)
-                .bind(password_hash.clone())
-                .bind(at)
-                .bind(id)
-                .bind(current.version)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let updated = fields
+                    .bind(sqlx::query_as::<_, User>(UPDATE.as_str()))
+                    .bind(id)
+                    .bind(at)
+                    .bind(current.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let Some(updated) = updated else { return Ok(None) };
+                if let Some(password_hash) = &password_hash {
+                    sqlx::query("update users set password_hash = $1 where id = $2")
+                        .bind(password_hash.clone())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let mut logged = NewChange::updated(&Record::user(&current), Record::user(&updated));
                 if password_hash.is_some() {
                     logged = logged.with_hidden_change("password");
