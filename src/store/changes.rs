@@ -108,6 +108,16 @@ fn diff(before: &Value, after: &Value) -> Value {
     Value::Object(changes)
 }
 
+/// A record's logged data: its stored fields as they serialize (the columns a resource declares
+/// once), with `extra` added: its id, what is derived or joined, its times.
+pub fn data_of(fields: &impl serde::Serialize, extra: Value) -> Value {
+    let mut data = serde_json::to_value(fields).unwrap_or_default();
+    if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
+        data.extend(extra);
+    }
+    data
+}
+
 /// A record as the log keeps it: its identity, version, policy facts and stored fields.
 #[derive(Debug, Clone)]
 pub struct Record {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
@@ -28,7 +28,7 @@ pub struct ApiClient {
 }
 
 /// The writable columns of an API client.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct ApiClientFields {
     pub name: String,
     pub role: RoleName,
@@ -71,23 +71,20 @@ macro_rules! columns {
 impl Record {
     /// An API client, without its secret hash.
     pub fn api_client(c: &ApiClient) -> Self {
-        let f = &c.fields;
         Self {
             id: c.id,
             parent_id: None,
             version: c.version,
             target: Target::api_clients(),
-            data: json!({
-                "id": c.id,
-                "client_id": c.client_id,
-                "name": f.name,
-                "role": f.role,
-                "region_code": f.region_code,
-                "organisation_id": f.organisation_id,
-                "active": f.active,
-                "created_at": c.created_at,
-                "updated_at": c.updated_at,
-            }),
+            data: data_of(
+                &c.fields,
+                json!({
+                    "id": c.id,
+                    "client_id": c.client_id,
+                    "created_at": c.created_at,
+                    "updated_at": c.updated_at,
+                }),
+            ),
         }
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
@@ -33,7 +33,7 @@ pub struct Club {
 }
 
 /// The writable columns of a club, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct ClubFields {
     pub name: String,
     pub region_code: String,
@@ -165,16 +165,14 @@ impl Record {
             parent_id: None,
             version,
             target: Target::club(&f.region_code),
-            data: json!({
-                "id": id,
-                "name": f.name,
-                "region_code": f.region_code,
-                "host_organisation_id": f.host_organisation_id,
-                "description": f.description,
-                "audience": f.audience,
-                "created_at": created_at,
-                "updated_at": updated_at,
-            }),
+            data: data_of(
+                f,
+                json!({
+                    "id": id,
+                    "created_at": created_at,
+                    "updated_at": updated_at,
+                }),
+            ),
         }
     }
 

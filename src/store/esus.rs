@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
 use super::{Store, StoreError, classify, now, today, with_conn};
 use crate::core::{Actor, Target};
@@ -36,7 +36,7 @@ pub struct Accreditation {
 }
 
 /// The writable columns of an accreditation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct AccreditationFields {
     pub status: EsusStatus,
     pub basis: EsusBasis,
@@ -177,29 +177,20 @@ pub struct ListAccreditations {
 impl Record {
     /// An accreditation of an organisation of `region`.
     pub fn accreditation(a: &Accreditation, region: &str) -> Self {
-        let f = &a.fields;
         Self {
             id: a.id,
             parent_id: None,
             version: a.version,
             target: Target::accreditation(a.organisation_id, region),
-            data: json!({
-                "id": a.id,
-                "organisation_id": a.organisation_id,
-                "status": f.status,
-                "basis": f.basis,
-                "applied_on": f.applied_on,
-                "decided_on": f.decided_on,
-                "valid_from": f.valid_from,
-                "valid_until": f.valid_until,
-                "withdrawn_on": f.withdrawn_on,
-                "authority": f.authority,
-                "department_code": f.department_code,
-                "decision_reference": f.decision_reference,
-                "notes": f.notes,
-                "created_at": a.created_at,
-                "updated_at": a.updated_at,
-            }),
+            data: data_of(
+                &a.fields,
+                json!({
+                    "id": a.id,
+                    "organisation_id": a.organisation_id,
+                    "created_at": a.created_at,
+                    "updated_at": a.updated_at,
+                }),
+            ),
         }
     }
 }

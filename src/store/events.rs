@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::references::{Missing, MissingRecord};
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
@@ -43,7 +43,7 @@ impl Event {
 }
 
 /// The writable columns of an event, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct EventFields {
     pub title: String,
     pub description: Option<String>,
@@ -295,7 +295,6 @@ enum Attempt {
 impl Record {
     /// An event with its organisers and themes (part of its data).
     pub fn event(e: &Event) -> Self {
-        let f = &e.fields;
         let organisers: Vec<Value> = e
             .organisers
             .iter()
@@ -306,31 +305,16 @@ impl Record {
             parent_id: None,
             version: e.version,
             target: e.target(),
-            data: json!({
-                "id": e.id,
-                "title": f.title,
-                "description": f.description,
-                "kind": f.kind,
-                "status": f.status,
-                "starts_at": f.starts_at,
-                "ends_at": f.ends_at,
-                "time_zone": f.time_zone,
-                "online": f.online,
-                "online_url": f.online_url,
-                "venue": f.venue,
-                "street": f.street,
-                "postal_code": f.postal_code,
-                "city": f.city,
-                "commune_code": f.commune_code,
-                "region_code": f.region_code,
-                "club_id": f.club_id,
-                "capacity": f.capacity,
-                "attendance": f.attendance,
-                "organisers": organisers,
-                "themes": e.themes,
-                "created_at": e.created_at,
-                "updated_at": e.updated_at,
-            }),
+            data: data_of(
+                &e.fields,
+                json!({
+                    "id": e.id,
+                    "organisers": organisers,
+                    "themes": e.themes,
+                    "created_at": e.created_at,
+                    "updated_at": e.updated_at,
+                }),
+            ),
         }
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, today, with_conn};
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
@@ -33,7 +33,7 @@ pub struct Organisation {
 }
 
 /// The writable columns of an organisation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct OrganisationFields {
     pub name: String,
     pub category: Category,
@@ -164,35 +164,21 @@ impl Organisation {
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn organisation(o: &Organisation) -> Self {
-        let f = &o.fields;
         Self {
             id: o.id,
             parent_id: None,
             version: o.version,
             target: o.target(),
-            data: json!({
-                "id": o.id,
-                "name": f.name,
-                "category": f.category,
-                "siren": f.siren,
-                "siret": f.siret,
-                "rna": f.rna,
-                "legal_category_code": f.legal_category_code,
-                "region_code": f.region_code,
-                "street": f.street,
-                "postal_code": f.postal_code,
-                "city": f.city,
-                "commune_code": f.commune_code,
-                "website": f.website,
-                "email": f.email,
-                "phone": f.phone,
-                "description": f.description,
-                "founded_on": f.founded_on,
-                "esus_status": o.esus_status,
-                "esus_valid_until": o.esus_valid_until,
-                "created_at": o.created_at,
-                "updated_at": o.updated_at,
-            }),
+            data: data_of(
+                &o.fields,
+                json!({
+                    "id": o.id,
+                    "esus_status": o.esus_status,
+                    "esus_valid_until": o.esus_valid_until,
+                    "created_at": o.created_at,
+                    "updated_at": o.updated_at,
+                }),
+            ),
         }
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
@@ -27,7 +27,7 @@ pub struct User {
 }
 
 /// The writable columns of a user other than the password.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct UserFields {
     /// Lower-cased.
     pub email: String,
@@ -80,22 +80,19 @@ macro_rules! columns {
 impl Record {
     /// A user account, without its password hash.
     pub fn user(u: &User) -> Self {
-        let f = &u.fields;
         Self {
             id: u.id,
             parent_id: None,
             version: u.version,
             target: Target::users(),
-            data: json!({
-                "id": u.id,
-                "email": f.email,
-                "role": f.role,
-                "region_code": f.region_code,
-                "organisation_id": f.organisation_id,
-                "active": f.active,
-                "created_at": u.created_at,
-                "updated_at": u.updated_at,
-            }),
+            data: data_of(
+                &u.fields,
+                json!({
+                    "id": u.id,
+                    "created_at": u.created_at,
+                    "updated_at": u.updated_at,
+                }),
+            ),
         }
     }
 }
