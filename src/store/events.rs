@@ -284,13 +284,6 @@ pub struct ListEvents {
     pub limit: i64,
 }
 
-/// What one attempt at a write came to.
-enum Attempt {
-    Done(Box<Event>),
-    /// The compare-and-set on `version` found another version: read again.
-    Stale,
-}
-
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     /// An event with its organisers and themes (part of its data).
@@ -500,7 +493,7 @@ impl Store {
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some(row) = row else { return Ok(Attempt::Stale) };
+                    let Some(row) = row else { return Ok(None) };
                     if organisers_changed {
                         sqlx::query("delete from event_organisers where event_id = $1").bind(id).execute(&mut *tx).await?;
                     }
@@ -512,18 +505,18 @@ impl Store {
                     insert_parts!(&mut *tx, id, organisers, new_themes);
                     let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
                     let Some(event) = assemble(vec![row], organisers, themes).pop() else {
-                        return Ok(Attempt::Stale);
+                        return Ok(None);
                     };
                     let logged = NewChange::updated(&Record::event(&current), Record::event(&event));
                     changes::record(&mut tx, actor, at, &[logged]).await?;
                     tx.commit().await?;
-                    Ok::<_, sqlx::Error>(Attempt::Done(Box::new(event)))
+                    Ok::<_, sqlx::Error>(Some(event))
                 }
                 .await
             });
             match updated {
-                Ok(Attempt::Done(event)) => Ok(Some(*event)),
-                Ok(Attempt::Stale) => Ok(None),
+                // `None`: the compare-and-set found another version; read again.
+                Ok(attempt) => Ok(attempt),
                 Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Ok(None),
                 Err(error) => Err(classify(error, "event").into()),
             }
