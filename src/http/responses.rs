@@ -4,6 +4,7 @@
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{Object, Type};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder, response::Response};
 use utoipa::{Modify, ToResponse};
 
@@ -100,10 +101,12 @@ impl Modify for SharedErrors {
 
 /// Whether an operation takes a bearer token: one of its security requirements names a scheme.
 fn accepts_token(operation: &Operation) -> bool {
-    operation.security.iter().flatten().any(|requirement| {
-        serde_json::to_value(requirement)
-            .is_ok_and(|value| value.as_object().is_some_and(|schemes| !schemes.is_empty()))
-    })
+    let anonymous = SecurityRequirement::default();
+    operation
+        .security
+        .iter()
+        .flatten()
+        .any(|requirement| *requirement != anonymous)
 }
 
 /// The headers a problem of this status and code carries.
