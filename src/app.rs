@@ -30,7 +30,7 @@ use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
     AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, import, organisations,
-    responses, sponsorships, users,
+    responses, sponsorships, users, webhooks,
 };
 use crate::store::Store;
 
@@ -91,6 +91,7 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         (name = "events", description = "Meetings, conferences, webinars and trainings, with their organisers and themes."),
         (name = "sponsorships", description = "Patronage (mécénat) in money, in kind or in skills, and commercial sponsorship (parrainage)."),
         (name = "changes", description = "The change feed: every creation, update and deletion of the register's records in commit order, to mirror it."),
+        (name = "webhooks", description = "Subscriptions that push the change feed to a partner's system: signed HTTP calls (Standard Webhooks), in order, at least once."),
         (name = "audit", description = "The audit trail: who changed what and when, with the old and new values; administrators, and Cress managers for their region."),
         (name = "auth", description = "Access tokens for people (e-mail and password, with refresh tokens) and machine clients (OAuth 2.0 client credentials)."),
         (name = "users", description = "People's accounts, with a role and its scope; administrators only."),
@@ -178,6 +179,7 @@ where
             .configure(users::configure)
             .configure(clients::configure)
             .configure(changes::configure)
+            .configure(webhooks::configure)
             .configure(audit::configure)
             .wrap(from_fn(idempotency::idempotency)),
     )
@@ -305,9 +307,13 @@ pub fn run_with(
 ) -> anyhow::Result<Server> {
     let doc = openapi();
     let allowed = web::Data::new(AllowedMethods::from_doc(&doc));
+    let sender = crate::http::delivery::Sender::new(&settings.webhooks)?;
+    let worker = crate::http::delivery::Worker::new(store.clone(), sender.clone(), &settings.webhooks, metrics.clone());
+    tokio::spawn(worker.run());
     let state = web::Data::new(AppState {
         store,
         auth: std::sync::Arc::new(auth),
+        sender,
     });
     let metrics = web::Data::from(metrics);
     let metrics_here = settings.server.metrics == MetricsExposure::Main;

@@ -63,6 +63,69 @@ pub struct Settings {
     /// How the HTTP server protects itself, stops, and exposes its metrics.
     #[command(flatten)]
     pub server: ServerSettings,
+
+    /// Where webhooks may be delivered, how often the delivery worker looks for changes, and how
+    /// long it retries.
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
+}
+
+/// The delivery of webhooks.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Comma-separated host names (as written in webhook URLs: `localhost`, `127.0.0.1`,
+    /// `hooks.internal`) that may be delivered to although they are or resolve to loopback,
+    /// private, link-local or other non-public addresses, which are refused otherwise.
+    #[arg(
+        long,
+        global = true,
+        env = "WEBHOOK_ALLOWED_HOSTS",
+        value_name = "WEBHOOK_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub webhook_allowed_hosts: Vec<String>,
+
+    /// Milliseconds between two looks of the delivery worker for changes to deliver.
+    #[arg(long, global = true, env = "WEBHOOK_POLL_MILLISECONDS", value_name = "WEBHOOK_POLL_MILLISECONDS",
+          default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_milliseconds: u64,
+
+    /// Milliseconds before the first retry of a failed delivery; each retry waits twice as long
+    /// as the one before (with jitter), up to an hour.
+    #[arg(long, global = true, env = "WEBHOOK_RETRY_BASE_MILLISECONDS", value_name = "WEBHOOK_RETRY_BASE_MILLISECONDS",
+          default_value_t = 5000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub webhook_retry_base_milliseconds: u64,
+
+    /// Seconds a subscription may keep failing before it is disabled (3 days).
+    #[arg(long, global = true, env = "WEBHOOK_RETRY_FOR_SECONDS", value_name = "WEBHOOK_RETRY_FOR_SECONDS",
+          default_value_t = 259_200, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub webhook_retry_for_seconds: u64,
+}
+
+impl Default for WebhookSettings {
+    /// The defaults of the command line (a unit test keeps the two equal).
+    fn default() -> Self {
+        Self {
+            webhook_allowed_hosts: Vec::new(),
+            webhook_poll_milliseconds: 1000,
+            webhook_retry_base_milliseconds: 5000,
+            webhook_retry_for_seconds: 259_200,
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// Whether `host` (as a URL writes it) may be delivered to whatever it resolves to.
+    pub fn allows_host(&self, host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.webhook_allowed_hosts.iter().any(|allowed| {
+            !allowed.is_empty()
+                && allowed
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .eq_ignore_ascii_case(host)
+        })
+    }
 }
 
 /// Limits, shutdown and metrics of the HTTP server.
@@ -421,23 +484,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn server_settings_default_matches_the_command_line_defaults() {
-        use clap::{FromArgMatches, Parser};
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            server: ServerSettings,
-        }
-        // Parse without reading the environment, so that the machine's variables do not count.
-        let command = <Only as clap::CommandFactory>::command();
+    /// The settings `T` as the command line gives them when nothing is set, read without the
+    /// environment so that the machine's variables do not count.
+    fn command_line_defaults<T: clap::Args + clap::FromArgMatches>() -> T {
+        let command = T::augment_args(clap::Command::new("t"));
         let args: Vec<clap::Arg> = command
             .get_arguments()
             .map(|arg| arg.clone().env(None::<&str>))
             .collect();
         let matches = clap::Command::new("t").args(args).get_matches_from(["t"]);
-        let parsed = ServerSettings::from_arg_matches(&matches).expect("the defaults parse");
-        assert_eq!(parsed, ServerSettings::default());
+        T::from_arg_matches(&matches).expect("the defaults parse")
+    }
+
+    #[test]
+    fn server_settings_default_matches_the_command_line_defaults() {
+        assert_eq!(command_line_defaults::<ServerSettings>(), ServerSettings::default());
+    }
+
+    #[test]
+    fn webhook_settings_default_matches_the_command_line_defaults() {
+        assert_eq!(command_line_defaults::<WebhookSettings>(), WebhookSettings::default());
+    }
+
+    #[test]
+    fn webhook_allowed_hosts_match_whole_host_names_only() {
+        let settings = WebhookSettings {
+            webhook_allowed_hosts: vec![
+                "127.0.0.1".into(),
+                "Hooks.Internal".into(),
+                "[::1]".into(),
+                String::new(),
+            ],
+            ..WebhookSettings::default()
+        };
+        assert!(settings.allows_host("127.0.0.1"));
+        assert!(settings.allows_host("hooks.internal"));
+        assert!(settings.allows_host("::1"));
+        assert!(settings.allows_host("[::1]"));
+        assert!(!settings.allows_host("127.0.0.2"));
+        assert!(!settings.allows_host("evil.hooks.internal"));
+        assert!(!settings.allows_host(""));
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub async fn demo(store: Store, auth: Auth) -> anyhow::Result<SeedReport> {
     let state = AppState {
         store,
         auth: Arc::new(auth),
+        sender: crate::http::delivery::Sender::new(&crate::config::WebhookSettings::default())?,
     };
     let app = App::new()
         .into_utoipa_app()

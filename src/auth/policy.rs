@@ -293,6 +293,32 @@ pub fn audit_scope(caller: &Caller) -> Result<Option<String>, Denial> {
     }
 }
 
+/// Whether `caller` may subscribe to webhooks: administrators (for anything), Cress managers and
+/// partners (for what their own token may read: the deliveries follow their rights). Viewers
+/// may poll the feed but not subscribe; anonymous callers are asked to log in.
+pub fn require_subscriber(caller: &Caller) -> Result<(), Denial> {
+    match caller.role() {
+        None => Err(Denial::log_in_to("subscribe to webhooks")),
+        Some(Role::Viewer) => Err(Denial::Forbidden(
+            "the role viewer may not subscribe to webhooks: administrators, Cress managers and partners only (a \
+             viewer may poll GET /api/v1/changes)"
+                .to_owned(),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Whether `caller` may see and manage the webhook subscription created by `owner`: its
+/// creator, and administrators. To anyone else it does not exist (404).
+pub fn manages_subscription(caller: &Caller, owner: &str) -> bool {
+    sees_every_subscription(caller) || caller.subject() == Some(owner)
+}
+
+/// Whether `caller` sees every webhook subscription (administrators), rather than its own.
+pub fn sees_every_subscription(caller: &Caller) -> bool {
+    matches!(caller.role(), Some(Role::Admin))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,5 +575,34 @@ mod tests {
             list_scope(&admin, Resource::User).unwrap().confidential,
             Confidential::Everyone
         );
+    }
+
+    #[test]
+    fn webhooks_are_for_admins_managers_and_partners_and_each_sees_its_own() {
+        let own_org = Uuid::now_v7();
+        for (who, role) in roles(own_org) {
+            let caller = caller(role);
+            let expected = match who {
+                Who::Anonymous => Expect::E401,
+                Who::Viewer => Expect::E403,
+                _ => Expect::Ok,
+            };
+            let got = match require_subscriber(&caller) {
+                Ok(()) => Expect::Ok,
+                Err(Denial::Unauthenticated(_)) => Expect::E401,
+                Err(Denial::Forbidden(_)) => Expect::E403,
+            };
+            assert_eq!(got, expected, "{who:?}");
+            // The test callers' subject is "test".
+            assert!(
+                manages_subscription(&caller, "test") || who == Who::Anonymous,
+                "{who:?}"
+            );
+            assert_eq!(
+                manages_subscription(&caller, "someone else"),
+                who == Who::Admin,
+                "{who:?}"
+            );
+        }
     }
 }

@@ -625,6 +625,7 @@ mod tests {
             cors_origins: Vec::new(),
             auth,
             server: crate::config::ServerSettings::default(),
+            webhooks: crate::config::WebhookSettings::default(),
         }
     }
 

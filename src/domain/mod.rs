@@ -161,6 +161,8 @@ impl Invalid {
     pub const BLANK: &'static str = "blank";
     /// Contradicts another field of the same record.
     pub const MISMATCH: &'static str = "mismatch";
+    /// A webhook URL that deliveries may not go to (a private address, a scheme other than http(s)).
+    pub const UNSAFE_URL: &'static str = "unsafe_url";
 
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -241,7 +241,7 @@ pub const CSV_COLUMNS: Columns = Columns {
 
 /// The resources of the feed for `caller`: those of `types`, or all it may read. Accreditations
 /// need a login: asked for by name, a refusal (401) rather than silence.
-fn visible_resources(caller: &Caller, types: Option<&str>) -> Result<Vec<Resource>, ApiError> {
+pub(crate) fn visible_resources(caller: &Caller, types: Option<&str>) -> Result<Vec<Resource>, ApiError> {
     let resources = match types {
         Some(raw) => parse_types(raw)?,
         None => Resource::FEED.to_vec(),
@@ -277,25 +277,29 @@ async fn feed_page(
             .transpose()?
             .unwrap_or(0),
         resources,
+        until: None,
+        actions: Vec::new(),
         public_only: scope.public_only,
         limit: limit + 1,
     };
     let mut rows = state.store.list_changes(&query).await?;
     let more = next_page(&mut rows, limit, |last| encode_position(last.seq));
-    let items = rows
-        .iter()
-        .map(|change| ChangeItem {
-            position: encode_position(change.seq),
-            resource: change.resource,
-            id: change.record_id,
-            parent_id: change.parent_id,
-            action: change.action,
-            version: change.version,
-            at: change.at,
-            data: shown_data(change, &scope),
-        })
-        .collect();
+    let items = rows.iter().map(|change| item(change, &scope)).collect();
     Ok((items, more))
+}
+
+/// A change of the log as `scope` shows it: an item of the feed, or the body of a webhook.
+pub fn item(change: &LoggedChange, scope: &ListScope) -> ChangeItem {
+    ChangeItem {
+        position: encode_position(change.seq),
+        resource: change.resource,
+        id: change.record_id,
+        parent_id: change.parent_id,
+        action: change.action,
+        version: change.version,
+        at: change.at,
+        data: shown_data(change, scope),
+    }
 }
 
 /// The resources of `types`: known feed resources, each once.

@@ -45,6 +45,11 @@ struct BuildLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     state: &'static str,
 }
@@ -58,6 +63,8 @@ pub struct Metrics {
     pool_connections: Family<PoolLabels, Gauge>,
     pool_waiting: Gauge,
     pool_max: Gauge,
+    webhook_deliveries: Family<OutcomeLabels, Counter>,
+    webhook_lag: Gauge,
     store: Store,
 }
 
@@ -98,6 +105,18 @@ impl Metrics {
             "Most database connections the pool opens (DATABASE_MAX_CONNECTIONS); requests beyond it wait",
             pool_max.clone(),
         );
+        let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome: delivered (a 2xx answer) or failed (to be retried)",
+            webhook_deliveries.clone(),
+        );
+        let webhook_lag = Gauge::default();
+        registry.register(
+            "webhook_lag_changes",
+            "Changes of the log that the most-behind active webhook subscription has not passed yet",
+            webhook_lag.clone(),
+        );
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -117,8 +136,23 @@ impl Metrics {
             pool_connections,
             pool_waiting,
             pool_max,
+            webhook_deliveries,
+            webhook_lag,
             store,
         })
+    }
+
+    /// Counts one webhook delivery attempt.
+    pub fn webhook_attempt(&self, delivered: bool) {
+        let outcome = if delivered { "delivered" } else { "failed" };
+        self.webhook_deliveries.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// The lag of the most-behind subscription, as last read (`None`: unknown, left as it was).
+    pub fn webhook_lag(&self, changes: Option<i64>) {
+        if let Some(changes) = changes {
+            self.webhook_lag.set(changes);
+        }
     }
 
     /// Counts one answered request.

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod clubs;
 pub mod confidential;
 pub mod csv;
+pub mod delivery;
 pub mod error;
 pub mod esus;
 pub mod etag;
@@ -29,6 +30,7 @@ pub mod responses;
 pub mod schemas;
 pub mod sponsorships;
 pub mod users;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -40,4 +42,6 @@ pub struct AppState {
     pub store: Store,
     /// Token keys, password hashing and login limits (see `crate::auth`).
     pub auth: Arc<crate::auth::Auth>,
+    /// Sends webhook deliveries and checks their URLs (see `delivery`).
+    pub sender: delivery::Sender,
 }

@@ -246,6 +246,10 @@ pub struct FeedQuery {
     pub after: i64,
     /// Only these resources (never accounts).
     pub resources: Vec<Resource>,
+    /// Only changes up to this position (a webhook reads up to the head it saw first).
+    pub until: Option<i64>,
+    /// Only these actions (empty: all).
+    pub actions: Vec<ChangeAction>,
     /// Anonymous callers: a change that leaves its record not public reads as a deletion.
     pub public_only: bool,
     /// Rows to fetch (one more than shown, to know whether more follow).
@@ -286,12 +290,24 @@ impl Store {
                 concat!("select ", columns!())
             });
             sql.push(" from record_changes where seq > ").push_bind(query.after);
+            if let Some(until) = query.until {
+                sql.push(" and seq <= ").push_bind(until);
+            }
             sql.push(" and resource in (");
             let mut list = sql.separated(", ");
             for resource in &query.resources {
                 list.push_bind(resource.as_str());
             }
-            sql.push(") order by seq limit ").push_bind(query.limit);
+            sql.push(")");
+            if !query.actions.is_empty() {
+                sql.push(" and action in (");
+                let mut list = sql.separated(", ");
+                for action in &query.actions {
+                    list.push_bind(action.as_str());
+                }
+                sql.push(")");
+            }
+            sql.push(" order by seq limit ").push_bind(query.limit);
             sql.build_query_as::<LoggedChange>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "change"))

@@ -29,6 +29,7 @@ pub mod references;
 pub mod sponsorships;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// Runs `$body` with `$pool` bound to the pool of whichever backend `$db` holds: for what concerns
 /// the pool itself (its size, closing it). Queries use [`with_conn!`].

@@ -329,6 +329,8 @@ async fn metrics_count_the_requests_waiting_for_a_database_connection() {
     settings.database_max_connections = 1;
     settings.database_timeout_seconds = 30;
     settings.server.metrics = cress_api::config::MetricsExposure::Main;
+    // The webhook worker takes no connection during the test (its first look is a minute away).
+    settings.webhooks.webhook_poll_milliseconds = 60_000;
     let address = serve(&settings).await;
     let mut locker = sqlx::SqliteConnection::connect(&app.database_url)
         .await

@@ -143,9 +143,48 @@ impl TestApp {
         Some(Self::start(Backend::Postgres, url, None).await)
     }
 
+    /// A server on a fresh database of `backend` whose settings `customise` changes first.
+    pub async fn spawn_with(backend: Backend, customise: impl FnOnce(&mut Settings)) -> Option<Self> {
+        let (url, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary folder can be created");
+                (format!("sqlite://{}", dir.path().join("cress.db").display()), Some(dir))
+            }
+            Backend::Postgres => {
+                let base = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+                (fresh_postgres_schema(&base).await, None)
+            }
+        };
+        let mut settings = settings_for(&url);
+        customise(&mut settings);
+        Some(Self::start_with(backend, url, dir, settings).await)
+    }
+
+    /// Another server on this server's database, with its settings changed by `customise`:
+    /// its address.
+    pub async fn spawn_beside(&self, customise: impl FnOnce(&mut Settings)) -> String {
+        let mut settings = settings_for(&self.database_url);
+        customise(&mut settings);
+        let store = Store::connect(&settings).await.expect("the test database connects");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+        let port = listener.local_addr().expect("a bound address").port();
+        let server = cress_api::run(&settings, store, listener).expect("the server starts");
+        tokio::spawn(server);
+        format!("http://127.0.0.1:{port}")
+    }
+
     async fn start(backend: Backend, database_url: String, dir: Option<tempfile::TempDir>) -> Self {
-        init_test_logs();
         let settings = settings_for(&database_url);
+        Self::start_with(backend, database_url, dir, settings).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        database_url: String,
+        dir: Option<tempfile::TempDir>,
+        settings: Settings,
+    ) -> Self {
+        init_test_logs();
         let store = Store::connect(&settings).await.expect("the test database connects");
         store.migrate().await.expect("the test database migrates");
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -185,6 +224,14 @@ impl TestApp {
     /// Requests sent without credentials.
     pub fn as_anonymous(&self) -> As<'_> {
         As { app: self, token: None }
+    }
+
+    /// Requests sent with a token of the caller `subject` in `role`.
+    pub fn as_subject(&self, subject: &str, role: &Role) -> As<'_> {
+        As {
+            app: self,
+            token: Some(sign_token_for(subject, role)),
+        }
     }
 
     /// Requests sent with a token for `role`.
@@ -346,6 +393,13 @@ pub fn settings_for(database_url: &str) -> Settings {
         cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
         auth: AuthSettings::with_secret(TEST_JWT_SECRET),
         server: cress_api::config::ServerSettings::default(),
+        // Test receivers listen on 127.0.0.1: allowed, and looked for often.
+        webhooks: cress_api::config::WebhookSettings {
+            webhook_allowed_hosts: vec!["127.0.0.1".to_owned()],
+            webhook_poll_milliseconds: 200,
+            webhook_retry_base_milliseconds: 100,
+            ..cress_api::config::WebhookSettings::default()
+        },
     }
 }
 

@@ -29,3 +29,4 @@ mod outage;
 mod schema;
 mod seed;
 mod sponsorships;
+mod webhooks;

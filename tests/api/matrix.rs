@@ -89,6 +89,7 @@ const E403: Exp = Exp::Status(403);
 const OK: Exp = Exp::Status(200);
 const CREATED: Exp = Exp::Status(201);
 const NO_CONTENT: Exp = Exp::Status(204);
+const E404: Exp = Exp::Status(404);
 use Exp::{Bare, Full, Sums, Unlisted};
 
 /// A record of the fixture, made once per backend.
@@ -134,6 +135,8 @@ enum Rec {
     SponsorshipAwayToHome,
     User,
     Client,
+    /// A webhook subscription of the administrator, switched off.
+    Webhook,
 }
 
 /// A record a case creates (as admin) just before it runs, in region 76 inside and 53 outside,
@@ -153,6 +156,7 @@ enum Make {
     Sponsorship,
     User,
     Client,
+    Webhook,
 }
 
 /// What a case acts on.
@@ -346,6 +350,7 @@ fn rows() -> Vec<Row> {
     let (post, patch, delete) = (Method::POST, Method::PATCH, Method::DELETE);
     let admin_only = |ok: Exp| [E401, E403, E403, E403, E403, E403, ok];
     let admin_only_read = admin_only(Bare);
+    let not_theirs = |ok: Exp| [E401, E403, E404, E404, E404, E404, ok];
     vec![
         // ---- Organisations: anyone reads; contact details for admins, the region's managers and
         // the organisation's partner. Managers write in their region (never into another); the
@@ -512,6 +517,23 @@ fn rows() -> Vec<Row> {
         call(post.clone(), "/api/v1/clients/{id}/secret", "renew the secret", F(Client), F(Client), admin_only(OK)),
         call(delete.clone(), "/api/v1/clients/{id}", "delete", Fresh(M::Client), Fresh(M::Client), admin_only(NO_CONTENT)),
 
+        // ---- Webhook subscriptions: administrators, Cress managers and partners subscribe;
+        // each sees and manages its own (the administrator's are 404 to the others), the
+        // administrators all of them. Viewers may not subscribe.
+        read("/api/v1/webhooks?limit=200", "list: the administrator's subscription",
+            F(Webhook), F(Webhook), [E401, E403, Unlisted, Unlisted, Unlisted, Unlisted, Bare]),
+        write(post.clone(), "/api/v1/webhooks", "subscribe", Collection, Collection, |_| webhook_body(),
+            [E401, E403, CREATED, CREATED, CREATED, CREATED, CREATED]),
+        read("/api/v1/webhooks/{id}", "get the administrator's subscription", F(Webhook), F(Webhook), not_theirs(Bare)),
+        write(patch.clone(), "/api/v1/webhooks/{id}", "change", F(Webhook), F(Webhook),
+            |_| json!({"description": "Référentiel des adhérents"}), not_theirs(OK)),
+        call(post.clone(), "/api/v1/webhooks/{id}/secret", "rotate the secret", F(Webhook), F(Webhook), not_theirs(OK)),
+        call(Method::GET, "/api/v1/webhooks/{id}/deliveries", "its deliveries", F(Webhook), F(Webhook), not_theirs(OK)),
+        write(post.clone(), "/api/v1/webhooks/{id}/redeliver", "deliver again", F(Webhook), F(Webhook),
+            |_| json!({}), not_theirs(OK)),
+        call(post.clone(), "/api/v1/webhooks/{id}/ping", "ping", F(Webhook), F(Webhook), not_theirs(OK)),
+        call(delete.clone(), "/api/v1/webhooks/{id}", "delete", Fresh(M::Webhook), Fresh(M::Webhook), not_theirs(NO_CONTENT)),
+
         // ---- The change feed: read as the lists are (anonymous callers: no accreditation;
         // confidential keys of `data` are checked in changes.rs). The audit trail and the
         // histories: administrators, and the managers of the record's region (the changes of
@@ -577,6 +599,12 @@ fn client_body() -> Value {
     json!({"name": unique("SI partenaire"), "role": "viewer"})
 }
 
+/// A subscription switched off, to an address nothing listens on (the test servers allow
+/// 127.0.0.1 as a webhook host).
+fn webhook_body() -> Value {
+    json!({"url": "http://127.0.0.1:9/hooks/matrix", "active": false})
+}
+
 fn sponsorship(sponsor: &str, beneficiary_type: &str, beneficiary: &str, public: bool) -> Value {
     json!({
         "sponsor_id": sponsor,
@@ -614,6 +642,7 @@ struct Fixture {
     sponsorship_away_to_home: String,
     user: String,
     client: String,
+    webhook: String,
 }
 
 /// Creates a record as admin and returns its id.
@@ -625,6 +654,21 @@ async fn create(app: &TestApp, path: &str, body: &Value) -> Result<String, Strin
     match (status, created["id"].as_str()) {
         (201, Some(id)) => Ok(id.to_owned()),
         _ => Err(format!("POST {path} {body} answered {status} {text}")),
+    }
+}
+
+/// A subscription of an administrator other than the one of the cases (every token of the
+/// matrix has the subject `test`), so that it is nobody else's.
+async fn create_webhook(app: &TestApp) -> Result<String, String> {
+    let response = app
+        .as_subject("matrix-admin", &Role::Admin)
+        .post_json("/api/v1/webhooks", &webhook_body())
+        .await;
+    let status = response.status().as_u16();
+    let created: Value = response.json().await.unwrap_or(Value::Null);
+    match (status, created["id"].as_str()) {
+        (201, Some(id)) => Ok(id.to_owned()),
+        _ => Err(format!("POST /api/v1/webhooks answered {status} {created}")),
     }
 }
 
@@ -719,6 +763,7 @@ impl Fixture {
             )
             .await,
         );
+        let webhook = must(create_webhook(app).await);
         Self {
             org_home,
             org_home_other,
@@ -741,6 +786,7 @@ impl Fixture {
             sponsorship_away_to_home,
             user,
             client,
+            webhook,
         }
     }
 
@@ -835,6 +881,7 @@ impl Fixture {
             Rec::SponsorshipAwayToHome => self.record(&self.sponsorship_away_to_home),
             Rec::User => self.record(&self.user),
             Rec::Client => self.record(&self.client),
+            Rec::Webhook => self.record(&self.webhook),
         }
     }
 
@@ -900,6 +947,7 @@ impl Fixture {
             ),
             Make::User => self.record(&create(app, "/api/v1/users", &user_body()).await?),
             Make::Client => self.record(&create(app, "/api/v1/clients", &client_body()).await?),
+            Make::Webhook => self.record(&create_webhook(app).await?),
         })
     }
 }

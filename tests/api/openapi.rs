@@ -337,7 +337,7 @@ fn declares(op: &Value, place: &str, name: &str) -> bool {
 }
 
 /// The creating operations (a POST answering 201) and the operations on what each creates.
-const CREATED_RECORDS: [(&str, [&str; 3]); 8] = [
+const CREATED_RECORDS: [(&str, [&str; 3]); 9] = [
     (
         "create_organisation",
         ["get_organisation", "update_organisation", "delete_organisation"],
@@ -362,6 +362,7 @@ const CREATED_RECORDS: [(&str, [&str; 3]); 8] = [
     ),
     ("create_user", ["get_user", "update_user", "delete_user"]),
     ("create_client", ["get_client", "update_client", "delete_client"]),
+    ("create_webhook", ["get_webhook", "update_webhook", "delete_webhook"]),
 ];
 
 #[test]
