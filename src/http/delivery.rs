@@ -217,7 +217,7 @@ impl Sender {
     }
 
     /// The URL `raw`, if deliveries may go there: `http` or `https`, a host, no user name or
-    /// password in it, and every address of the host public unless the host is allowed.
+    /// password in it, and every address the host has now public, unless the host is allowed.
     pub async fn check_url(&self, raw: &str) -> Result<Url, UnsafeUrl> {
         let url = Url::parse(raw).map_err(|e| UnsafeUrl(format!("not an absolute URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -248,12 +248,13 @@ impl Sender {
             Some(url::Host::Ipv4(ip)) => Ok(vec![IpAddr::V4(ip)]),
             Some(url::Host::Ipv6(ip)) => Ok(vec![IpAddr::V6(ip)]),
             Some(url::Host::Domain(name)) => {
+                // A name that does not resolve (yet) has no address to refuse: accepted now,
+                // and checked again at every delivery, which fails until it resolves.
                 let port = url.port_or_known_default().unwrap_or(443);
-                let found = tokio::time::timeout(ATTEMPT_TIMEOUT, tokio::net::lookup_host((name, port)))
-                    .await
-                    .map_err(|_| UnsafeUrl(format!("{name} did not resolve in time")))?
-                    .map_err(|_| UnsafeUrl(format!("{name} does not resolve to any address")))?;
-                Ok(found.map(|a| a.ip()).collect())
+                match tokio::time::timeout(ATTEMPT_TIMEOUT, tokio::net::lookup_host((name, port))).await {
+                    Ok(Ok(found)) => Ok(found.map(|a| a.ip()).collect()),
+                    _ => Ok(Vec::new()),
+                }
             }
             None => Err(UnsafeUrl("it has no host".into())),
         }
@@ -669,6 +670,8 @@ mod tests {
         ] {
             assert!(strict.check_url(bad).await.is_err(), "{bad} should be refused");
         }
+        // Not resolvable (yet): nothing to refuse now; every delivery checks again.
+        assert!(strict.check_url("https://hooks.invalid/x").await.is_ok());
         let open = Sender::new(&WebhookSettings {
             webhook_allowed_hosts: vec!["127.0.0.1".into(), "localhost".into()],
             ..WebhookSettings::default()

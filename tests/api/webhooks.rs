@@ -553,3 +553,49 @@ async fn two_instances_share_the_deliveries_without_sending_one_twice_sqlite() {
 async fn two_instances_share_the_deliveries_without_sending_one_twice_postgres() {
     two_instances(Backend::Postgres).await;
 }
+
+/// The position of a subscription is in the database: changes made while its receiver was down
+/// reach it, in order, from the next server after a restart.
+#[tokio::test]
+async fn nothing_is_lost_across_a_restart_of_the_server() {
+    use crate::process::ServerProcess;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database = format!("sqlite://{}", dir.path().join("cress.db").display());
+    let env = [
+        ("DATABASE_URL", database.as_str()),
+        ("JWT_SECRET", crate::helpers::TEST_JWT_SECRET),
+        ("WEBHOOK_ALLOWED_HOSTS", "127.0.0.1"),
+        ("WEBHOOK_POLL_MILLISECONDS", "100"),
+        ("WEBHOOK_RETRY_BASE_MILLISECONDS", "100"),
+    ];
+    let receiver = Receiver::start().await;
+    receiver.answer(503);
+    let mut first = ServerProcess::start(dir.path(), &env);
+    let client = reqwest::Client::new();
+    let token = crate::helpers::sign_test_token(&cress_api::core::Role::Admin);
+    let post = |url: String, body: Value| client.post(url).bearer_auth(&token).json(&body).send();
+    let created = post(first.url("/api/v1/webhooks"), json!({"url": receiver.url("/restart")})).await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let mut names = Vec::new();
+    for n in 0..3 {
+        let name = format!("Coopérative d'activité {n}");
+        let response = post(first.url("/api/v1/organisations"), organisation(&name, json!({}))).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        names.push(name);
+    }
+    for _ in 0..200 {
+        if !receiver.all().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!receiver.all().is_empty(), "the first server tried");
+    first.signal("TERM");
+    first.wait_for_exit(Duration::from_secs(30)).expect("the first server stops");
+
+    receiver.answer(200);
+    let _second = ServerProcess::start(dir.path(), &env);
+    let delivered = receiver.wait_for(3).await;
+    let got: Vec<String> = delivered.iter().map(|r| r.json()["data"]["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(got, names);
+}
