@@ -13,6 +13,8 @@
 //! Confidential columns appear only for callers who may see them on some rows, and are empty on
 //! the rows they may not see.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::future::Future;
 
 use actix_web::dev::Payload;
@@ -31,12 +33,37 @@ use crate::http::pagination::{MAX_LIMIT, page_limit};
 /// The media type of CSV answers and import bodies.
 pub const TEXT_CSV: &str = "text/csv";
 
-/// What a list answers, from the request's `Accept`: JSON unless `text/csv` is preferred
-/// (by a higher quality, or because JSON is not acceptable at all); 406 when neither is.
+/// The media type of XLSX answers and import bodies.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The forms a list answers in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListFormat {
+pub enum Form {
     Json,
+    /// RFC 4180: `,`, UTF-8 without a byte order mark, CRLF.
     Csv,
+    /// What a French Excel opens by double-click: `;`, UTF-8 with a byte order mark, CRLF
+    /// (`Accept: text/csv; dialect=excel`).
+    ExcelCsv,
+    /// An Excel workbook: typed cells, a bold frozen header row.
+    Xlsx,
+}
+
+/// What a list answers, from the request's `Accept` (see [`negotiate`]), and the name its
+/// exports are saved under (`organisations-2026-12-05.csv`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFormat {
+    pub form: Form,
+    /// The list's name from its route: `organisations`, `clubs-members`, `events-history`.
+    pub name: String,
+}
+
+impl ListFormat {
+    /// The `Content-Disposition` of an export in `extension`, dated today in Paris.
+    fn attachment(&self, extension: &str) -> String {
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris).date_naive();
+        format!("attachment; filename=\"{}-{today}.{extension}\"", self.name)
+    }
 }
 
 impl FromRequest for ListFormat {
@@ -49,42 +76,61 @@ impl FromRequest for ListFormat {
             .get_all(header::ACCEPT)
             .filter_map(|v| v.to_str().ok())
             .collect();
-        std::future::ready(negotiate(&accept.join(",")))
+        let route = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+        let name = route
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .filter(|segment| !segment.is_empty() && !segment.starts_with('{'))
+            .collect::<Vec<_>>()
+            .join("-");
+        std::future::ready(negotiate(&accept.join(",")).map(|form| ListFormat { form, name }))
     }
 }
 
-/// The format `accept` (an `Accept` header's value; empty when absent) asks for.
-fn negotiate(accept: &str) -> Result<ListFormat, ApiError> {
+/// The form `accept` (an `Accept` header's value; empty when absent) asks for: the one with the
+/// highest quality, JSON on a tie (then CSV, Excel's CSV, XLSX); 406 when none is acceptable.
+/// `*/*` and `text/*` name JSON and CSV only: Excel's dialect and XLSX are asked for by name.
+fn negotiate(accept: &str) -> Result<Form, ApiError> {
     if accept.trim().is_empty() {
-        return Ok(ListFormat::Json);
+        return Ok(Form::Json);
     }
-    // The quality each format gets: the highest of the ranges that name it, exactly or by wildcard.
-    let (mut json, mut csv) = (0.0_f32, 0.0_f32);
+    let forms = [Form::Json, Form::Csv, Form::ExcelCsv, Form::Xlsx];
+    let mut quality = [0.0_f32; 4];
     for range in accept.split(',') {
-        let mut parts = range.split(';');
-        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0)
-            .clamp(0.0, 1.0);
-        match media.as_str() {
-            "*/*" => {
-                json = json.max(quality);
-                csv = csv.max(quality);
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let mut q = 1.0_f32;
+        let mut excel = false;
+        for parameter in parts {
+            let (name, value) = parameter.split_once('=').unwrap_or((parameter, ""));
+            match name.trim().to_ascii_lowercase().as_str() {
+                "q" => q = value.trim().parse::<f32>().unwrap_or(1.0).clamp(0.0, 1.0),
+                "dialect" => excel = value.trim().trim_matches('"').eq_ignore_ascii_case("excel"),
+                _ => {}
             }
-            "application/json" | "application/*" => json = json.max(quality),
-            "text/csv" | "text/*" => csv = csv.max(quality),
-            _ => {}
+        }
+        let named: &[Form] = match media.as_str() {
+            "*/*" => &[Form::Json, Form::Csv],
+            "application/json" | "application/*" => &[Form::Json],
+            "text/csv" if excel => &[Form::ExcelCsv],
+            "text/csv" | "text/*" => &[Form::Csv],
+            XLSX => &[Form::Xlsx],
+            _ => &[],
+        };
+        for form in named {
+            let at = forms.iter().position(|f| f == form).unwrap_or_default();
+            quality[at] = quality[at].max(q);
         }
     }
-    if csv > 0.0 && csv > json {
-        Ok(ListFormat::Csv)
-    } else if json > 0.0 {
-        Ok(ListFormat::Json)
+    let (best, q) = quality.iter().enumerate().fold(
+        (0, 0.0_f32),
+        |(best, bq), (at, q)| if *q > bq { (at, *q) } else { (best, bq) },
+    );
+    if q > 0.0 {
+        Ok(forms[best])
     } else {
         Err(ApiError::NotAcceptable(format!(
-            "lists answer application/json or text/csv, not {}",
+            "lists answer application/json, text/csv (with `dialect=excel` for Excel's French CSV) or {XLSX}, not {}",
             accept.trim()
         )))
     }
@@ -135,19 +181,53 @@ where
     F: Fn(Option<String>, Option<i64>) -> Fut + 'static,
     Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
 {
-    match format {
-        ListFormat::Json => {
+    match format.form {
+        Form::Json => {
             let (items, next_cursor) = pages(cursor, limit).await?;
             Ok(HttpResponse::Ok().json(json_page(items, next_cursor)))
         }
-        ListFormat::Csv => {
+        Form::Csv | Form::ExcelCsv => {
             page_limit(limit)?;
             let first = pages(cursor, Some(EXPORT_PAGE)).await?;
+            let dialect = if format.form == Form::ExcelCsv {
+                Dialect::EXCEL
+            } else {
+                Dialect::RFC_4180
+            };
             Ok(HttpResponse::Ok()
                 .content_type("text/csv; charset=utf-8; header=present")
-                .streaming(stream_pages(columns, first, pages)))
+                .insert_header((header::CONTENT_DISPOSITION, format.attachment("csv")))
+                .streaming(stream_pages(columns, dialect, first, pages)))
+        }
+        Form::Xlsx => {
+            page_limit(limit)?;
+            let first = pages(cursor, Some(EXPORT_PAGE)).await?;
+            let file = crate::http::xlsx::write(&columns, first, pages).await?;
+            Ok(HttpResponse::Ok()
+                .content_type(XLSX)
+                .insert_header((header::CONTENT_DISPOSITION, format.attachment("xlsx")))
+                .no_chunking(file.length)
+                .streaming(file.chunks()))
         }
     }
+}
+
+/// How a CSV answer separates its cells and whether it starts with a byte order mark.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    separator: u8,
+    byte_order_mark: bool,
+}
+
+impl Dialect {
+    pub const RFC_4180: Self = Self {
+        separator: b',',
+        byte_order_mark: false,
+    };
+    pub const EXCEL: Self = Self {
+        separator: b';',
+        byte_order_mark: true,
+    };
 }
 
 /// What the export does next.
@@ -161,6 +241,7 @@ enum Step<T> {
 
 fn stream_pages<T, F, Fut>(
     columns: Vec<&'static str>,
+    dialect: Dialect,
     first: Page<T>,
     pages: F,
 ) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static
@@ -170,9 +251,12 @@ where
     Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
 {
     let mut header = Vec::new();
-    write_record(&mut header, columns.iter().copied());
+    if dialect.byte_order_mark {
+        header.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    write_record_with(&mut header, dialect.separator, columns.iter().copied());
     let start = (Step::Write(first), Some(header), columns, pages);
-    futures_util::stream::unfold(start, |(step, header, columns, pages)| async move {
+    futures_util::stream::unfold(start, move |(step, header, columns, pages)| async move {
         let (items, next) = match step {
             Step::Done => return None,
             Step::Write(page) => page,
@@ -186,10 +270,13 @@ where
         };
         let mut chunk = header.unwrap_or_default();
         for item in &items {
-            match flatten(item, &columns) {
-                Ok(cells) => write_record(
+            match cells_of(item, &columns) {
+                Ok(cells) => write_record_with(
                     &mut chunk,
-                    columns.iter().map(|c| cells.get(*c).map_or("", String::as_str)),
+                    dialect.separator,
+                    columns
+                        .iter()
+                        .map(|c| cells.get(*c).map_or(Cow::Borrowed(""), text_cell)),
                 ),
                 Err(error) => return Some((Err(error), (Step::Done, None, columns, pages))),
             }
@@ -199,34 +286,40 @@ where
     })
 }
 
-/// An item as CSV cells by column name: nested objects flattened with `_`, except an object whose
-/// own name is one of `columns`, which is one cell of JSON text as arrays are; `null` and
-/// withheld fields absent (an empty cell).
-fn flatten<T: Serialize>(item: &T, columns: &[&str]) -> Result<std::collections::HashMap<String, String>, ApiError> {
-    fn walk(prefix: &str, value: &Value, columns: &[&str], cells: &mut std::collections::HashMap<String, String>) {
+/// A cell's value as CSV text: a string neutralised (see [`neutralised`]); a number or a boolean
+/// as JSON writes it; an array or an object as its compact JSON text.
+fn text_cell(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::String(text) => neutralised(text),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// An item as cells by column name: nested objects flattened with `_`, except an object whose
+/// own name is one of `columns`, which is one cell (of JSON text) as arrays are; `null` and
+/// withheld fields absent (an empty cell). The values keep their JSON type, for XLSX.
+pub fn cells_of<T: Serialize>(item: &T, columns: &[&str]) -> Result<HashMap<String, Value>, ApiError> {
+    fn walk(prefix: &str, value: Value, columns: &[&str], cells: &mut HashMap<String, Value>) {
         match value {
             Value::Null => {}
             Value::Object(fields) if prefix.is_empty() || !columns.contains(&prefix) => {
                 for (name, value) in fields {
                     let column = if prefix.is_empty() {
-                        name.clone()
+                        name
                     } else {
                         format!("{prefix}_{name}")
                     };
                     walk(&column, value, columns, cells);
                 }
             }
-            Value::String(text) => {
-                cells.insert(prefix.to_owned(), neutralised(text).into_owned());
-            }
-            Value::Object(_) | Value::Array(_) | Value::Bool(_) | Value::Number(_) => {
-                cells.insert(prefix.to_owned(), value.to_string());
+            other => {
+                cells.insert(prefix.to_owned(), other);
             }
         }
     }
     let value = serde_json::to_value(item).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-    let mut cells = std::collections::HashMap::new();
-    walk("", &value, columns, &mut cells);
+    let mut cells = HashMap::new();
+    walk("", value, columns, &mut cells);
     Ok(cells)
 }
 
@@ -257,9 +350,16 @@ pub fn unneutralised(cell: &str) -> &str {
 /// Appends one CSV record (RFC 4180: `,` separated, CRLF ended); a cell with a separator, a
 /// quote or a line break is quoted, its quotes doubled.
 pub fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
+    write_record_with(out, b',', cells);
+}
+
+/// Appends one CSV record separated by `separator` (`,` or `;`), CRLF ended; a cell with either
+/// separator, a quote or a line break is quoted, its quotes doubled.
+fn write_record_with<S: AsRef<str>>(out: &mut Vec<u8>, separator: u8, cells: impl IntoIterator<Item = S>) {
     for (index, cell) in cells.into_iter().enumerate() {
+        let cell = cell.as_ref();
         if index > 0 {
-            out.push(b',');
+            out.push(separator);
         }
         if cell.contains([',', '"', '\r', '\n', ';']) {
             out.push(b'"');
@@ -454,7 +554,7 @@ impl Records<'_> {
 }
 
 /// Every list that answers CSV, with its columns: what the OpenAPI document shows.
-pub const CSV_LISTS: [(&str, Columns); 17] = [
+pub const CSV_LISTS: [(&str, Columns); 18] = [
     ("/api/v1/organisations", crate::http::organisations::CSV_COLUMNS),
     (
         "/api/v1/organisations/{id}/esus-accreditations",
@@ -478,6 +578,7 @@ pub const CSV_LISTS: [(&str, Columns); 17] = [
     ("/api/v1/sponsorships/{id}/history", crate::http::audit::CSV_COLUMNS),
     ("/api/v1/users/{id}/history", crate::http::audit::CSV_COLUMNS),
     ("/api/v1/clients/{id}/history", crate::http::audit::CSV_COLUMNS),
+    ("/api/v1/webhooks", crate::http::webhooks::CSV_COLUMNS),
 ];
 
 /// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
@@ -504,7 +605,10 @@ impl Modify for CsvLists {
                      header is the example; an array, or an object named by a column, is one cell of compact \
                      JSON text; confidential columns only for callers who see them. A text cell that begins \
                      with `=`, `+`, `-`, `@`, a tab or a carriage return (or with `'`) gets a leading `'`, so \
-                     that no spreadsheet runs it as a formula; the bulk import takes it off again."
+                     that no spreadsheet runs it as a formula; the bulk import takes it off again. \
+                     `Accept: text/csv; dialect=excel` gives what a French Excel opens by double-click: `;` \
+                     between cells, UTF-8 with a byte order mark. Either is an attachment named after the \
+                     list and the day (`Content-Disposition`)."
                 );
                 if !columns.confidential.is_empty() {
                     description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
@@ -518,6 +622,22 @@ impl Modify for CsvLists {
                     .example(Some(Value::String(String::from_utf8_lossy(&header).into_owned())))
                     .build();
                 ok.content.insert(TEXT_CSV.to_owned(), RefOr::T(content));
+                let workbook = ContentBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .content_media_type(XLSX)
+                            .description(Some(
+                                "With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`: \
+                                 the rows of the CSV answer as an Excel workbook of one sheet, under a bold, frozen \
+                                 header row of the same column names (amounts in cents titled and shown in euros, \
+                                 `amount_euros`). Cells are typed: dates and date-times (UTC) as dates, numbers \
+                                 and booleans as such, identifiers and codes as text (SIRETs and postal codes stay \
+                                 whole). An attachment named after the list and the day.",
+                            )),
+                    ))
+                    .build();
+                ok.content.insert(XLSX.to_owned(), RefOr::T(workbook));
             }
             responses
                 .entry("406".to_owned())
@@ -610,7 +730,12 @@ mod tests {
             "changes": null,
             "tags": ["x", "y"],
         });
-        let cells = flatten(&item, &["id", "actor_subject", "actor_role", "data", "changes", "tags"]).unwrap();
+        let cells: HashMap<String, String> =
+            cells_of(&item, &["id", "actor_subject", "actor_role", "data", "changes", "tags"])
+                .unwrap()
+                .iter()
+                .map(|(column, value)| (column.clone(), text_cell(value).into_owned()))
+                .collect();
         assert_eq!(cells["id"], "7");
         assert_eq!(
             cells["actor_subject"], "cli_1",
@@ -631,7 +756,7 @@ mod tests {
 
     #[test]
     fn negotiate_prefers_json_unless_csv_wins() {
-        use ListFormat::*;
+        use Form::*;
         for (accept, expected) in [
             ("", Json),
             ("*/*", Json),
@@ -642,6 +767,17 @@ mod tests {
             ("text/*", Csv),
             ("application/xml, text/csv;q=0.1", Csv),
             ("application/xml, */*;q=0.1", Json),
+            ("text/csv; dialect=excel", ExcelCsv),
+            ("text/csv;dialect=\"excel\";q=0.9, application/json;q=0.5", ExcelCsv),
+            (XLSX, Xlsx),
+            (
+                "application/json;q=0.5, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                Xlsx,
+            ),
+            (
+                "*/*, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                Json,
+            ),
         ] {
             assert_eq!(negotiate(accept).ok(), Some(expected), "{accept}");
         }

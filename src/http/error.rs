@@ -107,6 +107,11 @@ pub struct FieldError {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1)]
     pub row: Option<u64>,
+    /// Bulk imports of a CSV or XLSX file only: where the row is as a spreadsheet numbers it
+    /// (the header is line 1, so the first row is usually line 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 2)]
+    pub line: Option<u64>,
     /// The field, as a JSON path from the body's root (`siren`, `organisers[0].role`).
     pub field: String,
     /// A stable snake_case word: `required`, `blank`, `too_long`, `invalid_format`,
@@ -120,6 +125,7 @@ impl FieldError {
     pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             row: None,
+            line: None,
             field: field.into(),
             code: code.into(),
             message: message.into(),
@@ -129,6 +135,10 @@ impl FieldError {
     /// The same error, on row `row` of a bulk import.
     pub fn on_row(self, row: u64) -> Self {
         Self { row: Some(row), ..self }
+    }
+
+    pub fn on_line(self, line: Option<u64>) -> Self {
+        Self { line, ..self }
     }
 }
 

@@ -18,7 +18,7 @@ use crate::auth::policy::{self, Action};
 use crate::core::{Resource, Target};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
-use crate::http::csv::{TEXT_CSV, read_records, unneutralised};
+use crate::http::csv::{TEXT_CSV, XLSX, read_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
@@ -164,16 +164,21 @@ pub struct ImportReport {
 
 /// Import organisations.
 ///
-/// The body is a CSV file (`text/csv`, UTF-8 with or without a byte order mark, cells separated
-/// by `,` or `;` as the header line shows, quoted as RFC 4180 says) whose header names the
-/// fields of a creation, or a JSON array of creation bodies (`application/json`). An empty CSV
-/// cell is `null`. The read-only columns of a list or an export (`id`, `is_ess`, `esus`,
+/// The body is a CSV file (`text/csv`, cells separated by `,` or `;` as the header line shows,
+/// quoted as RFC 4180 says) whose header names the fields of a creation, an Excel workbook
+/// (`application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`: its first sheet, whose
+/// first row names the fields; dates are read as dates, empty rows skipped), or a JSON array of
+/// creation bodies (`application/json`). A CSV file is UTF-8, with or without a byte order mark,
+/// or Windows-1252 (what Excel's "CSV (séparateur : point-virgule)" saves on a French Windows):
+/// declared with `charset=windows-1252`, or found when the bytes are not UTF-8. An empty cell
+/// is `null`. The read-only columns of a list or an export (`id`, `is_ess`, `esus`,
 /// `esus_status`, `esus_valid_until`, `created_at`, `updated_at`, `version`) are accepted and
 /// ignored, so that an export imports as it is; any other column is a 422 naming it, before any
 /// row is read.
 ///
 /// Every row is checked as a creation is; rows are counted from 1 (the header line is not a
-/// row). A SIREN, SIRET or RNA found twice in the file fails the later row
+/// row), and for a CSV or XLSX file each error also gives the row's `line` as a spreadsheet
+/// numbers it (the header is line 1). A SIREN, SIRET or RNA found twice in the file fails the later row
 /// (`duplicate_in_file`); one that another organisation holds fails the row (`duplicate`),
 /// except a known SIREN, which `on_conflict` decides: `skip` (default) leaves that organisation
 /// alone and lists the row in `skipped_rows`; `update` changes it with the columns of the row
@@ -198,9 +203,10 @@ pub struct ImportReport {
     tag = "organisations",
     params(ImportParams),
     request_body(
-        description = "A CSV file whose header names the fields, or a JSON array of organisations.",
+        description = "A CSV file or an Excel workbook whose header names the fields, or a JSON array of organisations.",
         content(
             (String = "text/csv", example = "name;category;siren;region_code;city\nCress Occitanie;network;;76;Montpellier\n\"Mutuelle solidaire; Occitanie\";mutual;775672272;76;Montpellier\n"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (Vec<CreateOrganisationRequest> = "application/json"),
         )
     ),
@@ -260,7 +266,8 @@ pub async fn import_organisations(
     // memory, never the whole file as a table.
     let mut plan = Plan::checking(&caller, on_conflict);
     match format {
-        BodyFormat::Csv => csv_rows(&body, |row| plan.check_row(row))?,
+        BodyFormat::Csv(charset) => csv_rows(&utf8_of(&body, charset), |row| plan.check_row(row))?,
+        BodyFormat::Xlsx => xlsx_rows(&body, |row| plan.check_row(row))?,
         BodyFormat::Json => json_rows(&body, |row| plan.check_row(row))?,
     }
     drop(body);
@@ -303,11 +310,23 @@ pub async fn import_organisations(
 }
 
 enum BodyFormat {
-    Csv,
+    Csv(Charset),
     Json,
+    Xlsx,
 }
 
-/// CSV (`text/csv`, UTF-8) or JSON, from `Content-Type`; anything else is a 415.
+/// The character set of a CSV body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Utf8,
+    /// Excel's "CSV (séparateur : point-virgule)" on a French Windows.
+    Windows1252,
+    /// None declared: UTF-8 when the bytes are, Windows-1252 otherwise.
+    Detect,
+}
+
+/// CSV (`text/csv`: UTF-8, or Windows-1252 declared by `charset` or detected), XLSX or JSON,
+/// from `Content-Type`; anything else is a 415.
 fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
     let value = req
         .headers()
@@ -322,38 +341,137 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
         .map(|c| c.trim_matches('"'))
         .next();
     match essence {
-        TEXT_CSV if charset.is_none_or(|c| c == "utf-8") => Ok(BodyFormat::Csv),
-        TEXT_CSV => Err(ApiError::UnsupportedMediaType(format!(
-            "CSV imports are UTF-8 (Content-Type: text/csv; charset=utf-8), not {}",
-            charset.unwrap_or_default()
-        ))),
+        TEXT_CSV => match charset {
+            None => Ok(BodyFormat::Csv(Charset::Detect)),
+            Some("utf-8" | "utf8") => Ok(BodyFormat::Csv(Charset::Utf8)),
+            Some("windows-1252" | "cp1252" | "iso-8859-1" | "latin1" | "iso-8859-15") => {
+                Ok(BodyFormat::Csv(Charset::Windows1252))
+            }
+            Some(other) => Err(ApiError::UnsupportedMediaType(format!(
+                "CSV imports are UTF-8 or Windows-1252 (Content-Type: text/csv; charset=utf-8 or windows-1252), \
+                 not {other}"
+            ))),
+        },
+        XLSX => Ok(BodyFormat::Xlsx),
         "application/json" => Ok(BodyFormat::Json),
         "" => Err(ApiError::UnsupportedMediaType(
-            "send the rows as CSV (Content-Type: text/csv) or as a JSON array (Content-Type: application/json)".into(),
+            "send the rows as CSV (Content-Type: text/csv), as an Excel workbook (Content-Type: \
+             application/vnd.openxmlformats-officedocument.spreadsheetml.sheet) or as a JSON array \
+             (Content-Type: application/json)"
+                .into(),
         )),
         other => Err(ApiError::UnsupportedMediaType(format!(
-            "an import is CSV (text/csv) or a JSON array (application/json), not {other}"
+            "an import is CSV (text/csv), XLSX ({XLSX}) or a JSON array (application/json), not {other}"
         ))),
     }
 }
 
-/// One row of the file, numbered from 1, as a JSON object of its known fields.
+/// A CSV body as UTF-8: as it is, or decoded from Windows-1252 (declared, or detected because
+/// the bytes are not UTF-8 and carry no UTF-8 byte order mark).
+fn utf8_of(body: &[u8], charset: Charset) -> std::borrow::Cow<'_, [u8]> {
+    let windows = match charset {
+        Charset::Utf8 => false,
+        Charset::Windows1252 => true,
+        Charset::Detect => !body.starts_with(b"\xEF\xBB\xBF") && std::str::from_utf8(body).is_err(),
+    };
+    if windows {
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
+        std::borrow::Cow::Owned(text.into_owned().into_bytes())
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
+}
+
+/// One row of the file, numbered from 1, as a JSON object of its known fields, with its line as
+/// a spreadsheet numbers it (CSV and XLSX).
 struct Row {
     number: u64,
+    line: Option<u64>,
     fields: Result<Map<String, Value>, FieldError>,
 }
 
 /// Reads the rows of a CSV file one by one into `each`; its header must name known columns
 /// only, once each.
-fn csv_rows(body: &[u8], mut each: impl FnMut(Row)) -> Result<(), ApiError> {
-    // A CSV body is text by its media type: text that is not a well-formed table is content that
-    // cannot be processed (422), as the schema (a string) cannot tell.
-    let malformed = |e: crate::http::csv::CsvError| ApiError::Unprocessable {
+fn csv_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
+    let records = read_records(body).map_err(malformed_csv)?;
+    let header = records.header.clone();
+    let lines = records.map(|record| record.map(|(line, cells)| (line as u64, cells)).map_err(malformed_csv));
+    table_rows(&header, lines, each)
+}
+
+/// A CSV body that is text by its media type but not a well-formed table: content that cannot
+/// be processed (422), as the schema (a string) cannot tell.
+fn malformed_csv(e: crate::http::csv::CsvError) -> ApiError {
+    ApiError::Unprocessable {
         code: "malformed_csv",
         detail: e.0,
+    }
+}
+
+/// Reads the rows of the first sheet of an XLSX workbook into `each`: its first row is the
+/// header; dates read as `YYYY-MM-DD`, whole numbers without decimals, empty rows skipped.
+fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
+    use calamine::{Data, Reader};
+    let unreadable = |why: String| ApiError::Unprocessable {
+        code: "malformed_xlsx",
+        detail: format!("the file is not a readable Excel workbook (.xlsx): {why}"),
     };
-    let records = read_records(body).map_err(malformed)?;
-    let header = records.header.clone();
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body)).map_err(|e| unreadable(e.to_string()))?;
+    let sheet = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| unreadable("it has no sheet".into()))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    let first = sheet.start().map_or(0, |(row, _)| row);
+    let text = |cell: &Data| -> String {
+        match cell {
+            Data::Empty | Data::Error(_) => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            Data::Float(f) => f.to_string(),
+            Data::Int(i) => i.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(at) => match at.as_datetime() {
+                Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
+                Some(at) => at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                None => at.as_f64().to_string(),
+            },
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        }
+    };
+    let mut rows = sheet.rows().enumerate();
+    let header: Vec<String> = match rows.next() {
+        Some((_, cells)) => cells.iter().map(text).collect(),
+        None => {
+            return Err(unreadable(
+                "its first sheet is empty; its first row names the columns".into(),
+            ));
+        }
+    };
+    let width = header
+        .iter()
+        .rposition(|name| !name.trim().is_empty())
+        .map_or(0, |last| last + 1);
+    let header: Vec<String> = header
+        .into_iter()
+        .take(width)
+        .map(|name| name.trim().to_owned())
+        .collect();
+    let records = rows.filter_map(|(index, cells)| {
+        let mut record: Vec<String> = cells.iter().take(width).map(text).collect();
+        record.resize(width, String::new());
+        let blank = record.iter().all(|cell| cell.trim().is_empty());
+        (!blank).then(|| Ok((u64::from(first) + index as u64 + 1, record)))
+    });
+    table_rows(&header, records, each)
+}
+
+/// The rows of a table (a CSV file, a sheet) into `each`: its header must name known columns
+/// only, once each; each record comes with the line of its start.
+fn table_rows(
+    header: &[String],
+    records: impl Iterator<Item = Result<(u64, Vec<String>), ApiError>>,
+    mut each: impl FnMut(Row),
+) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     for (index, name) in header.iter().enumerate() {
         if !FIELDS.contains(&name.as_str()) && !READ_ONLY.contains(&name.as_str()) {
@@ -382,7 +500,7 @@ fn csv_rows(body: &[u8], mut each: impl FnMut(Row)) -> Result<(), ApiError> {
         .filter(|(_, name)| FIELDS.contains(&name.as_str()))
         .collect();
     for (record, number) in records.zip(1..) {
-        let (_, record) = record.map_err(malformed)?;
+        let (line, record) = record?;
         let fields = kept
             .iter()
             .map(|(index, name)| {
@@ -397,6 +515,7 @@ fn csv_rows(body: &[u8], mut each: impl FnMut(Row)) -> Result<(), ApiError> {
             .collect();
         each(Row {
             number,
+            line: Some(line),
             fields: Ok(fields),
         });
     }
@@ -421,6 +540,7 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
                 number += 1;
                 (self.0)(Row {
                     number,
+                    line: None,
                     fields: match item {
                         Value::Object(mut fields) => {
                             fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
@@ -454,6 +574,7 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
 /// A row that passed its own checks.
 struct Valid {
     number: u64,
+    line: Option<u64>,
     fields: Map<String, Value>,
     new: NewOrganisation,
 }
@@ -499,10 +620,10 @@ impl Plan {
         }
     }
 
-    fn fail(&mut self, row: u64, errors: Vec<FieldError>) {
+    fn fail(&mut self, (row, line): (u64, Option<u64>), errors: Vec<FieldError>) {
         self.failed += 1;
         for error in errors {
-            self.errors.push(error.on_row(row));
+            self.errors.push(error.on_row(row).on_line(line));
         }
     }
 }
@@ -520,6 +641,7 @@ impl Checking<'_> {
             policy::require(caller, Action::Create, &target).map_err(row_errors)?;
             Ok(Valid {
                 number: row.number,
+                line: row.line,
                 fields,
                 new,
             })
@@ -544,7 +666,7 @@ impl Checking<'_> {
         });
         match checked {
             Ok(row) => self.valid.push(row),
-            Err(errors) => self.plan.fail(row.number, errors),
+            Err(errors) => self.plan.fail((row.number, row.line), errors),
         }
     }
 
@@ -578,7 +700,7 @@ impl Checking<'_> {
             match (known, on_conflict) {
                 (None, _) => match taken(&holders, &OrganisationFields::from(&row.new), None) {
                     Ok(()) => plan.creates.push(row.new),
-                    Err(errors) => plan.fail(row.number, errors),
+                    Err(errors) => plan.fail((row.number, row.line), errors),
                 },
                 (Some(existing), OnConflict::Skip) => plan.skipped_rows.push(SkippedRow {
                     row: row.number,
@@ -588,7 +710,7 @@ impl Checking<'_> {
                 (Some(existing), OnConflict::Update) => match updated(caller, existing, &row, &holders) {
                     Ok(Some(update)) => plan.updates.push(update),
                     Ok(None) => plan.unchanged += 1,
-                    Err(errors) => plan.fail(row.number, errors),
+                    Err(errors) => plan.fail((row.number, row.line), errors),
                 },
             }
         }

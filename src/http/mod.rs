@@ -31,6 +31,7 @@ pub mod schemas;
 pub mod sponsorships;
 pub mod users;
 pub mod webhooks;
+pub mod xlsx;
 
 use std::sync::Arc;
 

@@ -189,6 +189,8 @@ async fn one_of_each(app: &TestApp) -> Ids {
     let user_id = created(app.post_json("/api/v1/users", &user).await).await;
     let client = json!({"name": "SI partenaire", "role": "viewer"});
     let client_id = created(app.post_json("/api/v1/clients", &client).await).await;
+    let webhook = json!({"url": "http://127.0.0.1:9/hooks", "types": ["organisation", "event"], "active": false});
+    let webhook_id = created(app.post_json("/api/v1/webhooks", &webhook).await).await;
     Ids::from([
         ("organisations", org_id),
         ("esus-accreditations", accreditation_id),
@@ -197,6 +199,7 @@ async fn one_of_each(app: &TestApp) -> Ids {
         ("sponsorships", sponsorship_id),
         ("users", user_id),
         ("clients", client_id),
+        ("webhooks", webhook_id),
     ])
 }
 
@@ -209,9 +212,11 @@ on_both_backends! {
             if item["get"]["responses"]["200"]["content"]["text/csv"].is_object() {
                 documented.push(path.clone());
                 assert!(item["get"]["responses"]["406"].is_object(), "{path} documents its 406");
+                let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                assert!(item["get"]["responses"]["200"]["content"][xlsx].is_object(), "{path} documents XLSX");
             }
         }
-        assert_eq!(documented.len(), 17, "every list documents CSV: {documented:?}");
+        assert_eq!(documented.len(), 18, "every list documents CSV: {documented:?}");
         for path in documented {
             // `{id}` is the id of a record of the collection the path starts with.
             let collection = path.trim_start_matches("/api/v1/").split('/').next().unwrap_or_default();
@@ -222,6 +227,22 @@ on_both_backends! {
             let columns: BTreeSet<&String> = header.iter().collect();
             assert_eq!(columns.len(), header.len(), "{path}: no column twice");
             assert_rows_are_items(&path, &header, &rows, &items);
+            // The same rows as a workbook, under the same column names (amounts titled in euros).
+            let workbook = app
+                .as_admin()
+                .request(reqwest::Method::GET, &path)
+                .header("accept", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(workbook.status(), StatusCode::OK, "{path} as XLSX");
+            let bytes = workbook.bytes().await.unwrap().to_vec();
+            let mut book = <calamine::Xlsx<_> as calamine::Reader<_>>::new(std::io::Cursor::new(bytes)).expect("a workbook");
+            let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
+            assert_eq!(sheet.height(), rows.len() + 1, "{path}: the CSV rows and a header");
+            let titles: Vec<String> = header.iter().map(|c| c.replace("_cents", "_euros")).collect();
+            let first: Vec<String> = sheet.rows().next().unwrap().iter().map(ToString::to_string).collect();
+            assert_eq!(first, titles, "{path}: the CSV columns");
         }
         let (header, rows) = get_csv(&app, "/api/v1/events").await;
         let cells = record(&header, &rows[0]);

@@ -29,4 +29,5 @@ mod outage;
 mod schema;
 mod seed;
 mod sponsorships;
+mod spreadsheets;
 mod webhooks;

@@ -574,12 +574,16 @@ async fn nothing_is_lost_across_a_restart_of_the_server() {
     let client = reqwest::Client::new();
     let token = crate::helpers::sign_test_token(&cress_api::core::Role::Admin);
     let post = |url: String, body: Value| client.post(url).bearer_auth(&token).json(&body).send();
-    let created = post(first.url("/api/v1/webhooks"), json!({"url": receiver.url("/restart")})).await.unwrap();
+    let created = post(first.url("/api/v1/webhooks"), json!({"url": receiver.url("/restart")}))
+        .await
+        .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     let mut names = Vec::new();
     for n in 0..3 {
         let name = format!("Coopérative d'activité {n}");
-        let response = post(first.url("/api/v1/organisations"), organisation(&name, json!({}))).await.unwrap();
+        let response = post(first.url("/api/v1/organisations"), organisation(&name, json!({})))
+            .await
+            .unwrap();
         assert_eq!(response.status(), StatusCode::CREATED);
         names.push(name);
     }
@@ -591,11 +595,16 @@ async fn nothing_is_lost_across_a_restart_of_the_server() {
     }
     assert!(!receiver.all().is_empty(), "the first server tried");
     first.signal("TERM");
-    first.wait_for_exit(Duration::from_secs(30)).expect("the first server stops");
+    first
+        .wait_for_exit(Duration::from_secs(30))
+        .expect("the first server stops");
 
     receiver.answer(200);
     let _second = ServerProcess::start(dir.path(), &env);
     let delivered = receiver.wait_for(3).await;
-    let got: Vec<String> = delivered.iter().map(|r| r.json()["data"]["name"].as_str().unwrap().to_owned()).collect();
+    let got: Vec<String> = delivered
+        .iter()
+        .map(|r| r.json()["data"]["name"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(got, names);
 }

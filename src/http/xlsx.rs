@@ -1,0 +1,223 @@
+//! XLSX exports of the lists (`Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`):
+//! the same columns and rows as CSV, as an Excel workbook with typed cells — dates as dates,
+//! times as date-times (UTC), amounts in cents as euros with two decimals, numbers and booleans
+//! as such, identifiers and codes (SIREN, SIRET, postal codes) as text so that they stay whole —
+//! under a bold, frozen header row.
+//!
+//! Memory stays constant whatever the length of the list: the worksheet is written in
+//! `rust_xlsxwriter`'s constant-memory mode (each row goes to a temporary file as it is
+//! written), pages are read 200 rows at a time, and the finished workbook is assembled into an
+//! anonymous temporary file that the answer streams. Unlike CSV, the answer starts once the
+//! workbook is complete, so a failure on a later page is a clean error answer.
+
+use std::future::Future;
+use std::io::{Read, Seek, SeekFrom};
+
+use actix_web::web::Bytes;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::http::csv::{EXPORT_PAGE, Page, cells_of};
+use crate::http::error::ApiError;
+
+/// The most rows a worksheet holds, header included (Excel's limit).
+const MAX_ROWS: u32 = 1_048_576;
+/// Bytes per chunk of the streamed answer.
+const CHUNK: usize = 64 * 1024;
+
+/// A finished workbook in a temporary file (deleted when dropped).
+pub struct XlsxFile {
+    file: std::fs::File,
+    pub length: u64,
+}
+
+impl XlsxFile {
+    /// The file's bytes, a chunk at a time.
+    pub fn chunks(self) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static {
+        futures_util::stream::unfold(Some(self.file), |file| async move {
+            let mut file = file?;
+            let mut buffer = vec![0; CHUNK];
+            match file.read(&mut buffer) {
+                Ok(0) => None,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    Some((Ok(Bytes::from(buffer)), Some(file)))
+                }
+                Err(error) => Some((Err(ApiError::Internal(error.into())), None)),
+            }
+        })
+    }
+}
+
+/// The column title of `column` in the workbook: amounts in cents are shown in euros.
+fn title(column: &str) -> String {
+    match column.strip_suffix("_cents") {
+        Some(base) => format!("{base}_euros"),
+        None => column.to_owned(),
+    }
+}
+
+/// The formats of the typed cells.
+struct Formats {
+    header: Format,
+    date: Format,
+    datetime: Format,
+    euros: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            header: Format::new().set_bold(),
+            date: Format::new().set_num_format("dd/mm/yyyy"),
+            datetime: Format::new().set_num_format("dd/mm/yyyy hh:mm:ss"),
+            euros: Format::new().set_num_format("#,##0.00\\ \"€\""),
+        }
+    }
+}
+
+/// A `YYYY-MM-DD` date, exactly.
+fn date_of(text: &str) -> Option<ExcelDateTime> {
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    if text.len() != 10 {
+        return None;
+    }
+    use chrono::Datelike;
+    ExcelDateTime::from_ymd(
+        u16::try_from(date.year()).ok()?,
+        u8::try_from(date.month()).ok()?,
+        u8::try_from(date.day()).ok()?,
+    )
+    .ok()
+}
+
+/// An RFC 3339 instant, as a UTC date-time.
+fn datetime_of(text: &str) -> Option<ExcelDateTime> {
+    if text.len() < 20 || text.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    let at = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    let seconds = at.timestamp() as f64 + f64::from(at.timestamp_subsec_micros()) / 1e6;
+    ExcelDateTime::from_serial_datetime(seconds / 86_400.0 + 25_569.0).ok()
+}
+
+/// Writes one cell of `column` with the type its value has.
+fn write_cell(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    (row, col): (u32, u16),
+    column: &str,
+    value: &Value,
+) -> Result<(), XlsxError> {
+    match value {
+        Value::Number(number) if column.ends_with("_cents") => {
+            let cents = number.as_f64().unwrap_or_default();
+            sheet.write_number_with_format(row, col, cents / 100.0, &formats.euros)?;
+        }
+        Value::Number(number) => {
+            sheet.write_number(row, col, number.as_f64().unwrap_or_default())?;
+        }
+        Value::Bool(flag) => {
+            sheet.write_boolean(row, col, *flag)?;
+        }
+        Value::String(text) => {
+            if let Some(date) = date_of(text) {
+                sheet.write_datetime_with_format(row, col, &date, &formats.date)?;
+            } else if let Some(at) = datetime_of(text) {
+                sheet.write_datetime_with_format(row, col, &at, &formats.datetime)?;
+            } else {
+                sheet.write_string(row, col, text)?;
+            }
+        }
+        Value::Null => {}
+        other => {
+            sheet.write_string(row, col, other.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+fn failed(error: XlsxError) -> ApiError {
+    ApiError::Internal(anyhow::Error::new(error).context("writing an XLSX export"))
+}
+
+/// Writes every row from `first` to the end of the list (`pages` reads the next ones) into a
+/// workbook of one sheet, and returns the finished file.
+pub async fn write<T, F, Fut>(columns: &[&'static str], first: Page<T>, pages: F) -> Result<XlsxFile, ApiError>
+where
+    T: Serialize,
+    F: Fn(Option<String>, Option<i64>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let formats = Formats::new();
+    let mut workbook = Workbook::new();
+    let mut sheet = workbook.new_worksheet_with_constant_memory().map_err(failed)?;
+    for (col, column) in columns.iter().enumerate() {
+        let col = u16::try_from(col).unwrap_or(u16::MAX);
+        sheet
+            .write_string_with_format(0, col, title(column), &formats.header)
+            .map_err(failed)?;
+        sheet.set_column_width(col, 18).map_err(failed)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    let mut row: u32 = 1;
+    let mut page = first;
+    loop {
+        let (items, next) = page;
+        for item in &items {
+            if row >= MAX_ROWS {
+                return Err(ApiError::Unprocessable {
+                    code: "too_many_rows",
+                    detail: format!(
+                        "the list has more than {} rows, the most a worksheet holds: narrow it with its filters, \
+                         or export it as CSV",
+                        MAX_ROWS - 1
+                    ),
+                });
+            }
+            let cells = cells_of(item, columns)?;
+            for (col, column) in columns.iter().enumerate() {
+                if let Some(value) = cells.get(*column) {
+                    let col = u16::try_from(col).unwrap_or(u16::MAX);
+                    write_cell(&mut sheet, &formats, (row, col), column, value).map_err(failed)?;
+                }
+            }
+            row += 1;
+        }
+        match next {
+            Some(cursor) => page = pages(Some(cursor), Some(EXPORT_PAGE)).await?,
+            None => break,
+        }
+    }
+    workbook.push_worksheet(sheet);
+    let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.into()))?;
+    workbook.save_to_writer(&mut file).map_err(failed)?;
+    let length = file.seek(SeekFrom::End(0)).map_err(|e| ApiError::Internal(e.into()))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(XlsxFile { file, length })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_in_cents_are_titled_in_euros() {
+        assert_eq!(title("amount_cents"), "amount_euros");
+        assert_eq!(title("siren"), "siren");
+    }
+
+    #[test]
+    fn only_whole_dates_and_instants_become_date_cells() {
+        assert!(date_of("2026-12-05").is_some());
+        for text in ["2026-1-5", "2026-12-05 ", "31/12/2026", "75001", "2026-13-01"] {
+            assert!(date_of(text).is_none(), "{text}");
+        }
+        let at = datetime_of("1970-01-02T00:00:00Z").unwrap();
+        assert!((at.to_excel() - 25_570.0).abs() < 1e-9);
+        assert!(datetime_of("2026-12-05T10:30:00+01:00").is_some());
+        assert!(datetime_of("2026-12-05").is_none() && datetime_of("Lodève").is_none());
+    }
+}
