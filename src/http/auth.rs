@@ -17,7 +17,7 @@ use crate::domain::{Invalid, Violations};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::parse_json;
-use crate::http::responses::{TooManyRequests, Unauthorized};
+use crate::http::responses::TooManyRequests;
 use crate::store::tokens::Rotation;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -107,15 +107,8 @@ pub struct LogoutRequest {
 
 /// What a token request asks, whatever its form.
 enum Grant {
-    Password {
-        email: String,
-        password: String,
-    },
-    ClientCredentials {
-        client_id: String,
-        secret: String,
-        basic: bool,
-    },
+    Password { email: String, password: String },
+    ClientCredentials { client_id: String, secret: String },
     RefreshToken(String),
 }
 
@@ -128,11 +121,13 @@ enum Grant {
 /// `grant_type=refresh_token` (form or JSON) exchanges a refresh token for a new pair; the old
 /// one is used up, and presenting it again revokes every token of its session.
 ///
-/// An unknown e-mail and a wrong password get the same 401 (`invalid_grant`); a bad client gets
-/// 401 `invalid_client`. After 5 failed logins for an account from one address within 15
-/// minutes, 100 for an account from all addresses, or 20 from one address whatever the account,
-/// the answer is 429 with `Retry-After` (counted in the database: every instance shares the
-/// counts). A failure is counted before the password is checked, so parallel guesses count as
+/// Refusals follow RFC 6749 §5.2, with `error` and `error_description` beside the problem
+/// fields: an unknown e-mail and a wrong password get the same 400 `invalid_grant` (so does a
+/// used, revoked or expired refresh token); a malformed request 400 `invalid_request` or
+/// `unsupported_grant_type`; a bad client 401 `invalid_client` with `WWW-Authenticate: Basic`.
+/// After 5 failed logins for an account from one address within 15 minutes, 100 for an
+/// account from all addresses, or 20 from one address whatever the account, the answer is 429
+/// with `Retry-After` (counted in the database: every instance shares the counts). A failure is counted before the password is checked, so parallel guesses count as
 /// sequential ones; a right password gives it back.
 #[utoipa::path(
     tag = "auth",
@@ -144,7 +139,33 @@ enum Grant {
     responses(
         (status = 200, description = "The access token (and, for people, a refresh token).", body = TokenResponse,
             headers(("Cache-Control" = String, description = "`no-store`: tokens are not cached."))),
-        (status = 401, response = Unauthorized),
+        (status = 400, description = "The grant is refused (`invalid_grant`: a wrong e-mail or password, a used, \
+            revoked or expired refresh token) or the request is not one (`invalid_request`, \
+            `unsupported_grant_type`): `error` and `error_description` as RFC 6749 §5.2 says, beside the \
+            problem fields.",
+            body = crate::http::error::Problem, content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/invalid_grant",
+                "title": "The token request cannot be granted",
+                "status": 400,
+                "detail": "the e-mail or the password is wrong",
+                "code": "invalid_grant",
+                "error": "invalid_grant",
+                "error_description": "the e-mail or the password is wrong"
+            })),
+        (status = 401, description = "The client is not authenticated (`invalid_client`: a wrong client id or \
+            secret, an inactive client).",
+            body = crate::http::error::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "`Basic realm=\"cress-api\"`: authenticate the client with HTTP Basic.")),
+            example = json!({
+                "type": "/problems/invalid_client",
+                "title": "Authentication failed",
+                "status": 401,
+                "detail": "the client id or the client secret is wrong",
+                "code": "invalid_client",
+                "error": "invalid_client",
+                "error_description": "the client id or the client secret is wrong"
+            })),
         (status = 429, response = TooManyRequests),
     )
 )]
@@ -158,11 +179,9 @@ pub async fn issue_token(
     let ip = crate::http::client_address::client_address(&req);
     let answer = match grant {
         Grant::Password { email, password } => password_grant(&state, email, password, ip).await?,
-        Grant::ClientCredentials {
-            client_id,
-            secret,
-            basic,
-        } => client_credentials_grant(&state, &client_id, &secret, basic, ip).await?,
+        Grant::ClientCredentials { client_id, secret } => {
+            client_credentials_grant(&state, &client_id, &secret, ip).await?
+        }
         Grant::RefreshToken(token) => refresh_grant(&state, &token).await?,
     };
     Ok(HttpResponse::Ok()
@@ -243,7 +262,7 @@ async fn password_grant(
         auth.limiter.failed(&state.store, attempt).await;
         tracing::info!("login refused");
         return Err(oauth(
-            StatusCode::UNAUTHORIZED,
+            StatusCode::BAD_REQUEST,
             "invalid_grant",
             "the e-mail or the password is wrong",
         ));
@@ -265,7 +284,6 @@ async fn client_credentials_grant(
     state: &web::Data<AppState>,
     client_id: &str,
     secret: &str,
-    basic: bool,
     ip: Option<IpAddr>,
 ) -> Result<TokenResponse, ApiError> {
     let auth = &state.auth;
@@ -287,7 +305,6 @@ async fn client_credentials_grant(
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",
             detail: "the client id or the client secret is wrong".into(),
-            basic,
         });
     };
     auth.limiter.succeeded(&state.store, attempt).await?;
@@ -309,7 +326,7 @@ async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<Token
             chrono::Duration::seconds(ttl(auth.refresh_session_max_seconds)),
         )
         .await?;
-    let refused = |detail: &str| oauth(StatusCode::UNAUTHORIZED, "invalid_grant", detail);
+    let refused = |detail: &str| oauth(StatusCode::BAD_REQUEST, "invalid_grant", detail);
     let user_id = match rotation {
         Rotation::Rotated { user_id } => user_id,
         Rotation::Replayed => {
@@ -373,7 +390,6 @@ fn oauth(status: StatusCode, error: &'static str, detail: &str) -> ApiError {
         status,
         error,
         detail: detail.to_owned(),
-        basic: false,
     }
 }
 
@@ -382,7 +398,6 @@ fn invalid_request(detail: impl Into<String>) -> ApiError {
         status: StatusCode::BAD_REQUEST,
         error: "invalid_request",
         detail: detail.into(),
-        basic: false,
     }
 }
 
@@ -471,12 +486,8 @@ fn read_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, ApiError> {
                 password: form.required("password")?.to_owned(),
             }),
             "client_credentials" => {
-                let (client_id, secret, basic) = client_authentication(req, &form)?;
-                Ok(Grant::ClientCredentials {
-                    client_id,
-                    secret,
-                    basic,
-                })
+                let (client_id, secret) = client_authentication(req, &form)?;
+                Ok(Grant::ClientCredentials { client_id, secret })
             }
             "refresh_token" => Ok(Grant::RefreshToken(form.required("refresh_token")?.to_owned())),
             other => Err(unsupported_grant(other)),
@@ -521,13 +532,12 @@ fn unsupported_grant(grant: &str) -> ApiError {
         status: StatusCode::BAD_REQUEST,
         error: "unsupported_grant_type",
         detail: format!("the grant_type {shown} is not supported; use password, client_credentials or refresh_token"),
-        basic: false,
     }
 }
 
 /// The client id and secret, from HTTP Basic (RFC 6749 §2.3.1: each form-encoded, then
 /// joined by `:` and base64-encoded) or from the form, but not both.
-fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, String, bool), ApiError> {
+fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, String), ApiError> {
     let basic = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -536,11 +546,10 @@ fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, Stri
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .map(|(_, credentials)| credentials.trim().to_owned());
     let in_form = (form.get("client_id"), form.get("client_secret"));
-    let bad_client = |detail: &str, basic: bool| ApiError::OAuth {
+    let bad_client = |detail: &str| ApiError::OAuth {
         status: StatusCode::UNAUTHORIZED,
         error: "invalid_client",
         detail: detail.to_owned(),
-        basic,
     };
     match (basic, in_form) {
         (Some(_), (Some(_), _) | (_, Some(_))) => Err(invalid_request(
@@ -551,28 +560,19 @@ fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, Stri
                 .decode(encoded)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    bad_client(
-                        "the HTTP Basic credentials are not base64 of client_id:client_secret",
-                        true,
-                    )
-                })?;
+                .ok_or_else(|| bad_client("the HTTP Basic credentials are not base64 of client_id:client_secret"))?;
             let (id, secret) = decoded
                 .split_once(':')
-                .ok_or_else(|| bad_client("the HTTP Basic credentials are not client_id:client_secret", true))?;
+                .ok_or_else(|| bad_client("the HTTP Basic credentials are not client_id:client_secret"))?;
             let (id, secret) = (form_decode(id), form_decode(secret));
             if id.is_empty() || secret.is_empty() {
-                return Err(bad_client(
-                    "the HTTP Basic credentials lack the client id or secret",
-                    true,
-                ));
+                return Err(bad_client("the HTTP Basic credentials lack the client id or secret"));
             }
-            Ok((id, secret, true))
+            Ok((id, secret))
         }
-        (None, (Some(id), Some(secret))) => Ok((id.to_owned(), secret.to_owned(), false)),
+        (None, (Some(id), Some(secret))) => Ok((id.to_owned(), secret.to_owned())),
         (None, _) => Err(bad_client(
             "authenticate the client: client_id and client_secret in the form, or HTTP Basic",
-            false,
         )),
     }
 }

@@ -61,6 +61,9 @@ pub struct Problem {
     /// `invalid_grant`, `invalid_client`, `invalid_request` or `unsupported_grant_type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// On the token endpoint: what is wrong, for a person (RFC 6749 §5.2); the same as `detail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
 /// How many row errors of a bulk import are shown: the answer stays small whatever the file.
@@ -244,13 +247,13 @@ pub enum ApiError {
     #[error("{detail}")]
     TooManyRequests { retry_after: u64, detail: String },
     /// An OAuth 2.0 error of the token endpoint (RFC 6749 §5.2): `error` is the OAuth code,
-    /// also used as the problem code. `basic` asks for HTTP Basic client authentication.
+    /// also used as the problem code, and `detail` its `error_description`. A 401 (only
+    /// `invalid_client`) challenges for HTTP Basic client authentication.
     #[error("{detail}")]
     OAuth {
         status: StatusCode,
         error: &'static str,
         detail: String,
-        basic: bool,
     },
     /// 422: the body is well-formed but some fields break the rules.
     #[error("the request is invalid")]
@@ -384,6 +387,10 @@ impl ApiError {
                 Self::OAuth { error, .. } => Some((*error).to_owned()),
                 _ => None,
             },
+            error_description: match self {
+                Self::OAuth { detail, .. } => Some(detail.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -446,9 +453,8 @@ impl ResponseError for ApiError {
             Self::TooManyRequests { retry_after, .. } => {
                 response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            Self::OAuth { status, basic, .. } if *status == StatusCode::UNAUTHORIZED => {
-                let scheme = if *basic { "Basic" } else { "Bearer" };
-                response.insert_header((header::WWW_AUTHENTICATE, format!("{scheme} realm=\"{REALM}\"")));
+            Self::OAuth { status, .. } if *status == StatusCode::UNAUTHORIZED => {
+                response.insert_header((header::WWW_AUTHENTICATE, format!("Basic realm=\"{REALM}\"")));
             }
             _ => {}
         }
@@ -656,6 +662,7 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
         error_counts: None,
         existing_id: None,
         error: None,
+        error_description: None,
     }
 }
 

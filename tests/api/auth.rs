@@ -90,6 +90,19 @@ async fn unauthorized(response: Response, code: &str, challenge: &str) -> Value 
     problem_of(response, StatusCode::UNAUTHORIZED, code).await
 }
 
+/// A grant refused as RFC 6749 §5.2 says: 400 `invalid_grant`, with `error` and
+/// `error_description`, and no challenge (the client itself was not at fault).
+async fn refused_grant(response: Response) -> Value {
+    assert!(
+        response.headers().get("www-authenticate").is_none(),
+        "no challenge for a refused grant"
+    );
+    let problem = problem_of(response, StatusCode::BAD_REQUEST, "invalid_grant").await;
+    assert_eq!(problem["error"], "invalid_grant");
+    assert_eq!(problem["error_description"], problem["detail"]);
+    problem
+}
+
 fn keys() -> Keys {
     Keys::from_secret(TEST_JWT_SECRET.as_bytes(), &AuthSettings::with_secret(TEST_JWT_SECRET))
 }
@@ -235,13 +248,13 @@ on_both_backends! {
         problem_of(get_as(&app, USERS, access).await, StatusCode::FORBIDDEN, "forbidden").await;
     }
 
-    async fn token_returns_the_same_401_when_the_email_is_unknown_or_the_password_wrong(app: TestApp) {
+    async fn token_returns_the_same_400_invalid_grant_when_the_email_is_unknown_or_the_password_wrong(app: TestApp) {
         create_user(&app, json!({"email": "claire@example.org", "password": PASSWORD, "role": "viewer"})).await;
         create_user(&app, json!({"email": "gone@example.org", "password": PASSWORD, "role": "viewer", "active": false})).await;
 
-        let unknown = unauthorized(login(&app, "nobody@example.org", PASSWORD).await, "invalid_grant", "Bearer").await;
-        let wrong = unauthorized(login(&app, "claire@example.org", "not the password").await, "invalid_grant", "Bearer").await;
-        let inactive = unauthorized(login(&app, "gone@example.org", PASSWORD).await, "invalid_grant", "Bearer").await;
+        let unknown = refused_grant(login(&app, "nobody@example.org", PASSWORD).await).await;
+        let wrong = refused_grant(login(&app, "claire@example.org", "not the password").await).await;
+        let inactive = refused_grant(login(&app, "gone@example.org", PASSWORD).await).await;
 
         assert_eq!(unknown, wrong, "unknown e-mail and wrong password answer alike");
         assert_eq!(unknown, inactive, "an inactive account answers alike");
@@ -308,11 +321,11 @@ on_both_backends! {
         let inactive = form(&app, &[("grant_type", "client_credentials"), ("client_id", &inactive_id), ("client_secret", &inactive_secret)]).await;
         let anonymous = form(&app, &[("grant_type", "client_credentials")]).await;
 
-        let problem = unauthorized(wrong, "invalid_client", "Bearer").await;
+        let problem = unauthorized(wrong, "invalid_client", "Basic").await;
         assert_eq!(problem["error"], "invalid_client");
         unauthorized(basic, "invalid_client", "Basic").await;
-        unauthorized(inactive, "invalid_client", "Bearer").await;
-        unauthorized(anonymous, "invalid_client", "Bearer").await;
+        unauthorized(inactive, "invalid_client", "Basic").await;
+        unauthorized(anonymous, "invalid_client", "Basic").await;
     }
 
     async fn refresh_rotates_the_token_and_a_replayed_one_revokes_its_whole_family(app: TestApp) {
@@ -326,9 +339,9 @@ on_both_backends! {
         assert_ne!(r1, r2, "the refresh token rotates");
         assert!(second["access_token"].as_str().is_some());
 
-        let replay = unauthorized(refresh(&app, &r1).await, "invalid_grant", "Bearer").await;
+        let replay = refused_grant(refresh(&app, &r1).await).await;
         assert!(replay["detail"].as_str().unwrap_or_default().contains("revoked"), "{replay}");
-        unauthorized(refresh(&app, &r2).await, "invalid_grant", "Bearer").await;
+        refused_grant(refresh(&app, &r2).await).await;
         let json = app.post_json(TOKEN, &json!({"grant_type": "refresh_token", "refresh_token": other_session["refresh_token"]})).await;
         json_of(json, StatusCode::OK).await;
     }
@@ -343,14 +356,14 @@ on_both_backends! {
 
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         assert_eq!(unknown.status(), StatusCode::NO_CONTENT);
-        unauthorized(refresh(&app, token).await, "invalid_grant", "Bearer").await;
+        refused_grant(refresh(&app, token).await).await;
     }
 
     async fn token_returns_429_with_retry_after_when_an_account_has_failed_too_often(app: TestApp) {
         create_user(&app, json!({"email": "claire@example.org", "password": PASSWORD, "role": "viewer"})).await;
         create_user(&app, json!({"email": "paul@example.org", "password": PASSWORD, "role": "viewer"})).await;
         for _ in 0..5 {
-            unauthorized(login(&app, "claire@example.org", "wrong password").await, "invalid_grant", "Bearer").await;
+            refused_grant(login(&app, "claire@example.org", "wrong password").await).await;
         }
 
         let response = login(&app, "Claire@example.org", PASSWORD).await;
@@ -370,7 +383,7 @@ on_both_backends! {
         create_user(&app, json!({"email": "paul@example.org", "password": PASSWORD, "role": "viewer"})).await;
         for n in 0..20 {
             let response = login(&app, &format!("guess{n}@example.org"), "wrong password").await;
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {n}");
+            assert_eq!(response.status(), StatusCode::BAD_REQUEST, "attempt {n}");
         }
 
         let response = login(&app, "paul@example.org", PASSWORD).await;
@@ -494,8 +507,8 @@ on_both_backends! {
         assert_eq!(changed["active"], false);
         assert_eq!(changed["version"], 2);
         let refresh_token = session["refresh_token"].as_str().unwrap_or_default();
-        unauthorized(refresh(&app, refresh_token).await, "invalid_grant", "Bearer").await;
-        unauthorized(login(&app, "claire@example.org", PASSWORD).await, "invalid_grant", "Bearer").await;
+        refused_grant(refresh(&app, refresh_token).await).await;
+        refused_grant(login(&app, "claire@example.org", PASSWORD).await).await;
         let promoted = json_of(
             send_as(&app, reqwest::Method::PATCH, &path, &admin(&app), Some(&json!({"active": true, "role": "cress_manager", "region_code": "76"}))).await,
             StatusCode::OK,
@@ -526,7 +539,7 @@ on_both_backends! {
         let new_secret = renewed["client_secret"].as_str().expect("a new secret");
         assert_ne!(new_secret, secret);
         let old = form(&app, &[("grant_type", "client_credentials"), ("client_id", &client_id), ("client_secret", &secret)]).await;
-        unauthorized(old, "invalid_client", "Bearer").await;
+        unauthorized(old, "invalid_client", "Basic").await;
         let new = form(&app, &[("grant_type", "client_credentials"), ("client_id", &client_id), ("client_secret", new_secret)]).await;
         let token = json_of(new, StatusCode::OK).await;
         let claims: Value = serde_json::from_slice(
@@ -850,7 +863,7 @@ on_both_backends! {
         assert!(String::from_utf8_lossy(&without.stderr).contains("CRESS_PASSWORD"));
         json_of(login(&app, "ops@cress.example", PASSWORD).await, StatusCode::OK).await;
         json_of(login(&app, "manager@cress.example", PASSWORD).await, StatusCode::OK).await;
-        unauthorized(login(&app, "x@cress.example", PASSWORD).await, "invalid_grant", "Bearer").await;
+        refused_grant(login(&app, "x@cress.example", PASSWORD).await).await;
     }
 
     async fn cli_client_create_prints_the_id_and_secret_that_the_server_accepts(app: TestApp) {

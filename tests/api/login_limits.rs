@@ -78,7 +78,7 @@ on_both_backends! {
         }
         let right = login(&app, &app.address, PASSWORD, None).await;
         // Assert: exactly 5 passwords were checked, as if sent one after the other.
-        assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 5, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::BAD_REQUEST), 5, "{statuses:?}");
         assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 55, "{statuses:?}");
         problem_of(right, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
     }
@@ -99,7 +99,7 @@ on_both_backends! {
             statuses.push(answer.await.expect("the request task ends"));
         }
         // Assert: 5 passwords checked at most (one of them perhaps the right one), the rest 429.
-        let checked = count(&statuses, StatusCode::UNAUTHORIZED) + count(&statuses, StatusCode::OK);
+        let checked = count(&statuses, StatusCode::BAD_REQUEST) + count(&statuses, StatusCode::OK);
         assert_eq!(checked, 5, "{statuses:?}");
         assert!(count(&statuses, StatusCode::OK) <= 1, "{statuses:?}");
         assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 36, "{statuses:?}");
@@ -109,7 +109,7 @@ on_both_backends! {
         // Arrange: 5 wrong passwords on the first instance.
         create_user(&app).await;
         for _ in 0..5 {
-            assert_eq!(login(&app, &app.address, "wrong", None).await.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(login(&app, &app.address, "wrong", None).await.status(), StatusCode::BAD_REQUEST);
         }
         // Act: a second instance (a restart is a new instance on the same database).
         let other = instance(&app, |_| {}).await;
@@ -131,7 +131,7 @@ on_both_backends! {
         let owner = login(&app, &base, PASSWORD, Some("203.0.113.9")).await;
         let attacker = login(&app, &base, PASSWORD, Some("198.51.100.7")).await;
         // Assert: the attacker is stopped after 5, the owner logs in from its own address.
-        assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 5, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::BAD_REQUEST), 5, "{statuses:?}");
         assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 25, "{statuses:?}");
         json_of(owner, StatusCode::OK).await;
         problem_of(attacker, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
@@ -145,7 +145,7 @@ on_both_backends! {
         for address in ["198.51.100.1", "198.51.100.2"] {
             for _ in 0..4 {
                 let status = login(&app, &base, "wrong", Some(address)).await.status();
-                assert_eq!(status, StatusCode::UNAUTHORIZED, "{address}");
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{address}");
             }
         }
         // Act
@@ -174,7 +174,7 @@ on_both_backends! {
         create_user(&app).await;
         for n in 0..5 {
             let address = format!("198.51.100.{n}");
-            assert_eq!(login(&app, &app.address, "wrong", Some(&address)).await.status(), StatusCode::UNAUTHORIZED);
+            assert_eq!(login(&app, &app.address, "wrong", Some(&address)).await.status(), StatusCode::BAD_REQUEST);
         }
         // Act
         let response = login(&app, &app.address, PASSWORD, Some("203.0.113.9")).await;
@@ -196,7 +196,7 @@ on_both_backends! {
         }
         let right: Value = json_of(login(&app, &app.address, PASSWORD, None).await, StatusCode::OK).await;
         // Assert
-        assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 4, "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::BAD_REQUEST), 4, "{statuses:?}");
         assert!(right["access_token"].is_string());
     }
 
@@ -216,7 +216,7 @@ on_both_backends! {
         tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
         let late = refresh(renewed["refresh_token"].clone()).await.expect("an answer");
         // Assert
-        let problem = problem_of(late, StatusCode::UNAUTHORIZED, "invalid_grant").await;
+        let problem = problem_of(late, StatusCode::BAD_REQUEST, "invalid_grant").await;
         assert!(problem["detail"].as_str().is_some_and(|d| d.contains("session is over")), "{problem}");
     }
 }

@@ -156,7 +156,7 @@ async fn json_logs_say_who_did_what_and_never_a_secret_when_logging_in_and_calli
         .send()
         .await
         .expect("an answer");
-    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
     let session: Value = client
         .post(&token_url)
         .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
