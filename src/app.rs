@@ -337,7 +337,13 @@ pub fn run_with(
             .app_data(web::PathConfig::default().error_handler(path_error));
         let app = routes(app)
             .into_app()
-            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+            .route("/swagger-ui/", web::get().to(swagger_index))
+            .route("/swagger-ui/index.html", web::get().to(swagger_index))
+            .service(
+                SwaggerUi::new("/swagger-ui/{_:.*}")
+                    .url("/api-docs/openapi.json", doc.clone())
+                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+            )
             .route("/swagger-ui", web::get().to(|| redirect("/swagger-ui/")))
             .route("/", web::get().to(|| redirect("/swagger-ui/")));
         let app = if metrics_here {
@@ -401,6 +407,23 @@ async fn redirect(to: &'static str) -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, to))
         .finish()
+}
+
+/// Swagger UI's page, with a title that names the API (the tab and bookmarks say what it is).
+async fn swagger_index() -> HttpResponse {
+    static PAGE: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
+        let config = Arc::new(utoipa_swagger_ui::Config::default());
+        let file = utoipa_swagger_ui::serve("index.html", config).ok()??;
+        let html = String::from_utf8(file.bytes.to_vec()).ok()?;
+        Some(html.replace(
+            "<title>Swagger UI</title>",
+            "<title>cress-api · the shared register of the ESS · Swagger UI</title>",
+        ))
+    });
+    match PAGE.as_deref() {
+        Some(page) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(page),
+        None => HttpResponse::InternalServerError().finish(),
+    }
 }
 
 /// Cross-origin browser access for the configured origins only.

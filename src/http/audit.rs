@@ -138,14 +138,14 @@ pub struct ListAuditParams {
     /// Only changes of the record with this id (for a club member, its organisation's id).
     pub id: Option<Uuid>,
     /// Only changes made by this caller: the `subject` of `actor` (a user's id, a client's
-    /// `client_id`).
-    #[param(min_length = 1, max_length = 255, example = "cli_3kTz8qLmV0aN4xWb")]
+    /// `client_id`), for example `cli_3kTz8qLmV0aN4xWb`.
+    #[param(min_length = 1, max_length = 255)]
     pub actor: Option<String>,
-    /// Only changes committed at or after this instant (RFC 3339).
-    #[param(example = "2026-09-01T00:00:00Z")]
+    /// Only changes committed at or after this instant (RFC 3339), for example
+    /// `2026-09-01T00:00:00Z`.
     pub from: Option<DateTime<Utc>>,
-    /// Only changes committed before this instant (RFC 3339); after `from`.
-    #[param(example = "2026-10-01T00:00:00Z")]
+    /// Only changes committed before this instant (RFC 3339); after `from`. For example
+    /// `2026-10-01T00:00:00Z`.
     pub to: Option<DateTime<Utc>>,
     /// How many changes per page (1 to 200).
     #[param(minimum = 1, maximum = 200, default = 50)]

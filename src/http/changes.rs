@@ -77,17 +77,18 @@ pub fn shown_data(change: &LoggedChange, scope: &ListScope) -> Option<Value> {
 #[into_params(parameter_in = Query)]
 pub struct ListChangesParams {
     /// Resume strictly after this position: the `next_cursor` of the previous answer (or the
-    /// `position` of the last change applied), unchanged. Absent: from the first change.
-    #[param(min_length = 1, max_length = 64, example = "MTI3")]
+    /// `position` of the last change applied), unchanged, such as `MTI3`. Absent: from the
+    /// first change.
+    #[param(min_length = 1, max_length = 64)]
     pub after: Option<String>,
     /// Only these resources, comma-separated: `organisation`, `esus_accreditation`, `club`,
     /// `club_member`, `event`, `sponsorship`. Absent: all that the caller may read
-    /// (anonymous callers: all but `esus_accreditation`, which needs a login).
+    /// (anonymous callers: all but `esus_accreditation`, which needs a login). For example
+    /// `organisation,event`.
     #[param(
         min_length = 1,
         max_length = 200,
-        pattern = "^(organisation|esus_accreditation|club|club_member|event|sponsorship)(,(organisation|esus_accreditation|club|club_member|event|sponsorship))*$",
-        example = "organisation,event"
+        pattern = "^(organisation|esus_accreditation|club|club_member|event|sponsorship)(,(organisation|esus_accreditation|club|club_member|event|sponsorship))*$"
     )]
     pub types: Option<String>,
     /// How many changes at most (1 to 200).

@@ -498,26 +498,20 @@ pub struct ListEventsParams {
     /// Only events this organisation takes part in, in any role.
     pub organiser_id: Option<Uuid>,
     /// Only events that end after this time: RFC 3339, or a date meaning its midnight in
-    /// Europe/Paris.
-    #[param(
-        example = "2026-11-01",
-        value_type = Option<DateOrDateTimeSchema>
-    )]
+    /// Europe/Paris: `2026-11-01`, `2026-11-01T14:00:00+01:00`.
+    #[param(value_type = Option<DateOrDateTimeSchema>)]
     pub from: Option<String>,
     /// Only events that start before this time: RFC 3339 (excluded), or a date (the whole day
     /// is included: until the next midnight in Europe/Paris). With `from`, lists every event
-    /// that overlaps the window.
-    #[param(
-        example = "2026-11-30",
-        value_type = Option<DateOrDateTimeSchema>
-    )]
+    /// that overlaps the window. For example `2026-11-30`.
+    #[param(value_type = Option<DateOrDateTimeSchema>)]
     pub to: Option<String>,
     /// Only events in this status.
     pub status: Option<EventStatus>,
     /// Only events of this kind.
     pub kind: Option<EventKind>,
-    /// Only events tagged with this theme.
-    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 50, example = "mois-de-l-ess")]
+    /// Only events tagged with this theme, such as `mois-de-l-ess`.
+    #[param(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", max_length = 50)]
     pub theme: Option<String>,
     /// Words the title contains, ignoring case, accents and punctuation (`lodeve` finds
     /// « Lodève »); a `q` of punctuation only matches nothing.

@@ -433,8 +433,7 @@ pub struct ListOrganisationsParams {
     pub esus_status: Option<EsusStatusFilter>,
     /// Only organisations whose latest accreditation is granted and ends before this date
     /// (expired ones included): those to remind to renew. Add `esus_status=granted` to keep the
-    /// ones still in force.
-    #[param(example = "2027-06-30")]
+    /// ones still in force. For example `2027-06-30`.
     pub esus_valid_until_before: Option<NaiveDate>,
     /// Order of the list.
     #[param(inline)]

@@ -26,7 +26,7 @@ impl PartialSchema for RegionCodeSchema {
             .schema_type(SchemaType::new(Type::String))
             .description(Some(format!("INSEE region code: {description}.")))
             .enum_values(Some(RegionCode::ALL.to_vec()))
-            .examples(["76"])
+            // No example: Swagger UI would fill the region filter of every list with it.
             .into()
     }
 }

@@ -415,8 +415,8 @@ pub struct ListSponsorshipsParams {
     pub status: Option<SponsorshipStatus>,
     pub kind: Option<SponsorshipKind>,
     /// Only the sponsorships whose period overlaps this calendar year (starting on or before
-    /// 31 December and not ended before 1 January), 1900 to 2200.
-    #[param(minimum = 1900, maximum = 2200, example = 2026)]
+    /// 31 December and not ended before 1 January), 1900 to 2200, such as `2026`.
+    #[param(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
     /// Order of the list, by `starts_on`.
     #[param(inline)]
@@ -489,8 +489,8 @@ pub struct SummaryParams {
     pub beneficiary_type: Option<BeneficiaryType>,
     /// The beneficiary's totals (with `beneficiary_type`).
     pub beneficiary_id: Option<Uuid>,
-    /// Only the sponsorships starting in this year, 1900 to 2200.
-    #[param(minimum = 1900, maximum = 2200, example = 2026)]
+    /// Only the sponsorships starting in this year, 1900 to 2200, such as `2026`.
+    #[param(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
 }
 

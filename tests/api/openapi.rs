@@ -116,6 +116,52 @@ async fn swagger_ui_returns_html_when_asked_with_a_trailing_slash() {
     assert!(content_type.starts_with("text/html"), "content type {content_type:?}");
     let page = response.text().await.expect("a body");
     assert!(page.to_ascii_lowercase().contains("<html"), "an HTML page: {page}");
+    assert!(
+        page.contains("<title>cress-api"),
+        "the page's title names the API: {page}"
+    );
+    let initializer = app
+        .get("/swagger-ui/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        initializer.contains("\"persistAuthorization\": true"),
+        "an authorisation survives a reload: {initializer}"
+    );
+}
+
+/// Swagger UI fills a parameter's field from its example: a list filter with one would be sent
+/// by "Try it out" and hide most of the list. Examples of filters go into their description.
+#[test]
+fn no_query_parameter_has_an_example_that_try_it_out_would_send() {
+    let doc = generated();
+    let mut prefilled = Vec::new();
+    for (path, method, op) in operations(&doc) {
+        for parameter in op["parameters"].as_array().into_iter().flatten() {
+            // The parameter, its schema, and the components its schema names.
+            let mut schemas = vec![parameter.clone(), parameter["schema"].clone()];
+            let text = parameter["schema"].to_string();
+            for piece in text.split("#/components/schemas/").skip(1) {
+                let name = piece.split('"').next().unwrap_or_default();
+                schemas.push(doc["components"]["schemas"][name].clone());
+            }
+            if parameter["in"] == "query"
+                && schemas.iter().any(|s| {
+                    s.get("example").is_some()
+                        || s.get("examples").is_some()
+                        || s.get("default").is_some() && s.get("enum").is_some()
+                })
+            {
+                prefilled.push(format!(
+                    "{method} {path} ?{}",
+                    parameter["name"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    assert!(prefilled.is_empty(), "pre-filled by Try it out: {prefilled:?}");
 }
 
 #[tokio::test]
