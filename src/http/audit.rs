@@ -125,6 +125,9 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// The cursor of the next (older) page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// Filters and page of the audit trail.
@@ -254,7 +257,11 @@ pub const CSV_COLUMNS: Columns = Columns {
 
 /// The JSON body of one page of the audit trail or of a history.
 fn audit_json(items: Vec<AuditEntry>, next_cursor: Option<String>) -> AuditPage {
-    AuditPage { items, next_cursor }
+    AuditPage {
+        has_more: next_cursor.is_some(),
+        items,
+        next_cursor,
+    }
 }
 
 /// One page of the changes `filter` selects (its `before` and `limit` are this page's), newest

@@ -185,6 +185,9 @@ pub struct ListApiClientsParams {
 pub struct ApiClientPage {
     pub items: Vec<ApiClientResponse>,
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 fn check_name(raw: Option<String>, errors: &mut Violations) -> Option<String> {
@@ -255,7 +258,11 @@ pub async fn list_clients(
         cursor,
         limit,
         pages,
-        |items, next_cursor| ApiClientPage { items, next_cursor },
+        |items, next_cursor| ApiClientPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

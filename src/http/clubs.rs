@@ -272,6 +272,9 @@ pub struct ClubPage {
     pub items: Vec<ClubResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// The only order of the club list, named in its cursors.
@@ -351,7 +354,11 @@ pub async fn list_clubs(
         cursor,
         limit,
         pages,
-        |items, next_cursor| ClubPage { items, next_cursor },
+        |items, next_cursor| ClubPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }
@@ -679,6 +686,9 @@ pub struct ClubMemberPage {
     pub items: Vec<ClubMemberResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// The only order of the member list, named in its cursors.
@@ -723,7 +733,11 @@ pub async fn list_club_members(
         cursor,
         limit,
         pages,
-        |items, next_cursor| ClubMemberPage { items, next_cursor },
+        |items, next_cursor| ClubMemberPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

@@ -56,9 +56,26 @@ pub struct ListFormat {
     pub form: Form,
     /// The list's name from its route: `organisations`, `clubs-members`, `events-history`.
     pub name: String,
+    /// The request's path and query, for the link to the next page.
+    path: String,
+    query: String,
 }
 
 impl ListFormat {
+    /// The `Link` header to the page after `next` (RFC 8288): this request with its cursor
+    /// (`after` for the change feed) replaced.
+    fn link_to(&self, next: &str) -> String {
+        let resume = if self.name == "changes" { "after" } else { "cursor" };
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in form_urlencoded::parse(self.query.as_bytes()) {
+            if name != resume {
+                query.append_pair(&name, &value);
+            }
+        }
+        query.append_pair(resume, next);
+        format!("<{}?{}>; rel=\"next\"", self.path, query.finish())
+    }
+
     /// The `Content-Disposition` of an export in `extension`, dated today in Paris.
     fn attachment(&self, extension: &str) -> String {
         let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris).date_naive();
@@ -83,7 +100,13 @@ impl FromRequest for ListFormat {
             .filter(|segment| !segment.is_empty() && !segment.starts_with('{'))
             .collect::<Vec<_>>()
             .join("-");
-        std::future::ready(negotiate(&accept.join(",")).map(|form| ListFormat { form, name }))
+        let (path, query) = (req.path().to_owned(), req.query_string().to_owned());
+        std::future::ready(negotiate(&accept.join(",")).map(|form| ListFormat {
+            form,
+            name,
+            path,
+            query,
+        }))
     }
 }
 
@@ -184,7 +207,11 @@ where
     match format.form {
         Form::Json => {
             let (items, next_cursor) = pages(cursor, limit).await?;
-            Ok(HttpResponse::Ok().json(json_page(items, next_cursor)))
+            let mut answer = HttpResponse::Ok();
+            if let Some(next) = &next_cursor {
+                answer.insert_header((header::LINK, format.link_to(next)));
+            }
+            Ok(answer.json(json_page(items, next_cursor)))
         }
         Form::Csv | Form::ExcelCsv => {
             page_limit(limit)?;
@@ -638,6 +665,18 @@ impl Modify for CsvLists {
                     ))
                     .build();
                 ok.content.insert(XLSX.to_owned(), RefOr::T(workbook));
+                ok.headers.insert(
+                    "Link".to_owned(),
+                    RefOr::T(
+                        utoipa::openapi::header::HeaderBuilder::new()
+                            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                            .description(Some(format!(
+                                "JSON pages with more after them: the next page, `<…?{start}=…>; rel=\"next\"` \
+                             (RFC 8288), this request with its `{start}` moved on."
+                            )))
+                            .build(),
+                    ),
+                );
             }
             responses
                 .entry("406".to_owned())

@@ -329,6 +329,9 @@ pub struct EsusAccreditationPage {
     pub items: Vec<EsusAccreditationResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// List an organisation's ESUS accreditations.
@@ -369,7 +372,11 @@ pub async fn list_esus_accreditations(
         cursor,
         limit,
         pages,
-        |items, next_cursor| EsusAccreditationPage { items, next_cursor },
+        |items, next_cursor| EsusAccreditationPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

@@ -528,6 +528,9 @@ pub struct EventPage {
     pub items: Vec<EventResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// A bound of the `from`/`to` window: an RFC 3339 instant, or a date taken in Europe/Paris
@@ -696,7 +699,11 @@ pub async fn list_events(
         cursor,
         limit,
         pages,
-        |items, next_cursor| EventPage { items, next_cursor },
+        |items, next_cursor| EventPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

@@ -471,6 +471,9 @@ pub struct OrganisationPage {
     pub items: Vec<OrganisationResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 impl ListOrganisationsParams {
@@ -573,7 +576,11 @@ pub async fn list_organisations(
         organisation_page(state.clone(), scope.clone(), params)
     };
     csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
-        OrganisationPage { items, next_cursor }
+        OrganisationPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        }
     })
     .await
 }

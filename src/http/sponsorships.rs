@@ -429,6 +429,9 @@ pub struct SponsorshipPage {
     pub items: Vec<SponsorshipResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// A year filter: 1900 to 2200, else a 400.
@@ -655,7 +658,11 @@ pub async fn list_sponsorships(
         sponsorship_page(state.clone(), scope.clone(), params)
     };
     csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
-        SponsorshipPage { items, next_cursor }
+        SponsorshipPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        }
     })
     .await
 }

@@ -165,6 +165,9 @@ pub struct ListUsersParams {
 pub struct UserPage {
     pub items: Vec<UserResponse>,
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// Checks a role and its scope, and that a partner's organisation exists; every failing field
@@ -371,7 +374,11 @@ pub async fn list_users(
         cursor,
         limit,
         pages,
-        |items, next_cursor| UserPage { items, next_cursor },
+        |items, next_cursor| UserPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

@@ -289,6 +289,9 @@ pub struct WebhookPage {
     pub items: Vec<WebhookResponse>,
     /// The cursor of the next page, or `null` on the last page.
     pub next_cursor: Option<String>,
+    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+    /// show a "next" button.
+    pub has_more: bool,
 }
 
 /// The only order of the list, named in its cursors.
@@ -457,7 +460,11 @@ pub async fn list_webhooks(
         cursor,
         limit,
         pages,
-        |items, next_cursor| WebhookPage { items, next_cursor },
+        |items, next_cursor| WebhookPage {
+            has_more: next_cursor.is_some(),
+            items,
+            next_cursor,
+        },
     )
     .await
 }

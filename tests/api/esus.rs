@@ -714,7 +714,7 @@ on_both_backends! {
         let empty = json_of(app.get(&history_path(&org)).await, StatusCode::OK).await;
         let missing = app.get(&history_path(UNKNOWN_ID)).await;
 
-        assert_eq!(empty, json!({"items": [], "next_cursor": null}));
+        assert_eq!(empty, json!({"items": [], "next_cursor": null, "has_more": false}));
         problem_of(missing, StatusCode::NOT_FOUND, "not_found").await;
     }
 

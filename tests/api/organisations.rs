@@ -450,3 +450,29 @@ on_both_backends! {
         assert_eq!(moved["category"], "cooperative");
     }
 }
+
+on_both_backends! {
+    async fn list_pages_say_whether_more_follow_and_link_to_the_next(app: TestApp) {
+        for name in ["Atelier A", "Atelier B", "Atelier C"] {
+            app.create_organisation(organisation(name, json!({}))).await;
+        }
+        let first = app.get("/api/v1/organisations?q=atelier&limit=2").await;
+        let link = first.headers()["link"].to_str().unwrap().to_owned();
+        let page = json_of(first, StatusCode::OK).await;
+        assert_eq!(page["has_more"], true);
+        let next = page["next_cursor"].as_str().unwrap();
+        let expected = format!("</api/v1/organisations?q=atelier&limit=2&cursor={next}>; rel=\"next\"");
+        assert_eq!(link, expected);
+        let target = link.trim_start_matches('<').split('>').next().unwrap();
+        let last = app.get(target).await;
+        assert!(last.headers().get("link").is_none(), "no link after the last page");
+        let page = json_of(last, StatusCode::OK).await;
+        assert_eq!(page["has_more"], false);
+        assert!(page["next_cursor"].is_null());
+        assert_eq!(page["items"][0]["name"], "Atelier C");
+        // The feed resumes with `after`.
+        let feed = app.get("/api/v1/changes?limit=1").await;
+        let link = feed.headers()["link"].to_str().unwrap().to_owned();
+        assert!(link.starts_with("</api/v1/changes?limit=1&after=") && link.ends_with(">; rel=\"next\""), "{link}");
+    }
+}
