@@ -29,7 +29,7 @@ use crate::http::methods::{AllowedMethods, no_route};
 use crate::http::metrics::Metrics;
 use crate::http::observe::{RequestSpan, request_id};
 use crate::http::{
-    AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, import, organisations,
+    AppState, audit, auth, changes, clients, clubs, esus, events, health, idempotency, import, organisations, problems,
     responses, sponsorships, users, webhooks,
 };
 use crate::store::Store;
@@ -96,6 +96,7 @@ client-credentials grant. A request without a token is anonymous; a refused toke
         (name = "auth", description = "Access tokens for people (e-mail and password, with refresh tokens) and machine clients (OAuth 2.0 client credentials)."),
         (name = "users", description = "People's accounts, with a role and its scope; administrators only."),
         (name = "clients", description = "Machine clients (partner information systems) and their credentials; administrators only."),
+        (name = "problems", description = "What each problem code of an error answer means and what to do: the page its `type` names."),
         (name = "health", description = "Liveness and readiness, for load balancers and orchestrators."),
     ),
     servers((url = "/", description = "The server that serves this document")),
@@ -184,6 +185,7 @@ where
             .wrap(from_fn(idempotency::idempotency)),
     )
     .service(scope("/health").configure(health::configure))
+    .service(scope("/problems").configure(problems::configure))
 }
 
 /// The OpenAPI document of the API.

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod observe;
 pub mod organisations;
 pub mod pagination;
+pub mod problems;
 pub mod responses;
 pub mod schemas;
 pub mod sponsorships;

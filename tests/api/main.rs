@@ -26,6 +26,7 @@ mod openapi;
 mod operations;
 mod organisations;
 mod outage;
+mod problems;
 mod schema;
 mod seed;
 mod sponsorships;
