@@ -129,9 +129,20 @@ fn forbidden_v4(v4: Ipv4Addr) -> Option<&'static str> {
 fn refusal(host: &str, addresses: &[IpAddr]) -> Option<UnsafeUrl> {
     addresses.iter().find_map(|ip| {
         forbidden(*ip).map(|why| {
+            let what = if host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .ok()
+                == Some(*ip)
+            {
+                format!("{ip} is {why}")
+            } else {
+                format!("{host} resolves to {ip}, {why}")
+            };
             UnsafeUrl(format!(
-                "{host} resolves to {ip}, {why}: deliveries go to public addresses only (an operator may allow a \
-                 host with WEBHOOK_ALLOWED_HOSTS)"
+                "{what}: deliveries go to public addresses only (an operator may allow a host with \
+                 WEBHOOK_ALLOWED_HOSTS)"
             ))
         })
     })
