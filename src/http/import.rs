@@ -409,40 +409,29 @@ fn malformed_csv(e: crate::http::csv::CsvError) -> ApiError {
 }
 
 /// Reads the rows of the first sheet of an XLSX workbook into `each`: its first row is the
-/// header; dates read as `YYYY-MM-DD`, whole numbers without decimals, empty rows skipped.
+/// header; dates read as `YYYY-MM-DD`, whole numbers without decimals, empty rows skipped. The
+/// sheet is read cell by cell as it is unzipped, a row at a time (only the workbook's shared
+/// strings are held whole), so that a large sheet never stands in memory as a table.
 fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
-    use calamine::{Data, Reader};
-    let unreadable = |why: String| ApiError::Unprocessable {
-        code: "malformed_xlsx",
-        detail: format!("the file is not a readable Excel workbook (.xlsx): {why}"),
+    use calamine::Reader;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body)).map_err(|e| unreadable_xlsx(e.to_string()))?;
+    let name = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable_xlsx("it has no sheet".into()))?;
+    let cells = workbook
+        .worksheet_cells_reader(&name)
+        .map_err(|e| unreadable_xlsx(e.to_string()))?;
+    let mut rows = SheetRows {
+        cells,
+        pending: None,
+        done: false,
     };
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body)).map_err(|e| unreadable(e.to_string()))?;
-    let sheet = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("it has no sheet".into()))?
-        .map_err(|e| unreadable(e.to_string()))?;
-    let first = sheet.start().map_or(0, |(row, _)| row);
-    let text = |cell: &Data| -> String {
-        match cell {
-            Data::Empty | Data::Error(_) => String::new(),
-            Data::String(s) => s.clone(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-            Data::Float(f) => f.to_string(),
-            Data::Int(i) => i.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(at) => match at.as_datetime() {
-                Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
-                Some(at) => at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                None => at.as_f64().to_string(),
-            },
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        }
-    };
-    let mut rows = sheet.rows().enumerate();
-    let header: Vec<String> = match rows.next() {
-        Some((_, cells)) => cells.iter().map(text).collect(),
+    let (_, header) = match rows.next() {
+        Some(row) => row?,
         None => {
-            return Err(unreadable(
+            return Err(unreadable_xlsx(
                 "its first sheet is empty; its first row names the columns".into(),
             ));
         }
@@ -456,13 +445,109 @@ fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
         .take(width)
         .map(|name| name.trim().to_owned())
         .collect();
-    let records = rows.filter_map(|(index, cells)| {
-        let mut record: Vec<String> = cells.iter().take(width).map(text).collect();
-        record.resize(width, String::new());
-        let blank = record.iter().all(|cell| cell.trim().is_empty());
-        (!blank).then(|| Ok((u64::from(first) + index as u64 + 1, record)))
+    let records = rows.filter_map(move |row| match row {
+        Err(error) => Some(Err(error)),
+        Ok((line, mut record)) => {
+            record.resize(width, String::new());
+            let blank = record.iter().all(|cell| cell.trim().is_empty());
+            (!blank).then_some(Ok((line, record)))
+        }
     });
     table_rows(&header, records, each)
+}
+
+fn unreadable_xlsx(why: String) -> ApiError {
+    ApiError::Unprocessable {
+        code: "malformed_xlsx",
+        detail: format!("the file is not a readable Excel workbook (.xlsx): {why}"),
+    }
+}
+
+/// The rows of a sheet, from its cells in the order the sheet stores them (row by row): each
+/// with its line as a spreadsheet numbers it and its cells as text, by column.
+struct SheetRows<'a, R: std::io::Read + std::io::Seek> {
+    cells: calamine::XlsxCellReader<'a, R>,
+    /// The first cell of the next row, read while finishing the previous one.
+    pending: Option<(u32, u32, String)>,
+    /// The reader has said it has no more cells (asking again is an error).
+    done: bool,
+}
+
+impl<R: std::io::Read + std::io::Seek> SheetRows<'_, R> {
+    fn next_cell(&mut self) -> Result<Option<(u32, u32, String)>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.cells.next_cell() {
+            Ok(Some(cell)) => {
+                let (row, col) = cell.get_position();
+                Ok(Some((row, col, cell_text(cell.get_value()))))
+            }
+            Ok(None) => {
+                self.done = true;
+                Ok(None)
+            }
+            Err(e) => {
+                self.done = true;
+                Err(unreadable_xlsx(e.to_string()))
+            }
+        }
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> Iterator for SheetRows<'_, R> {
+    type Item = Result<(u64, Vec<String>), ApiError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = match self.pending.take() {
+            Some(cell) => cell,
+            None => match self.next_cell() {
+                Ok(Some(cell)) => cell,
+                Ok(None) => return None,
+                Err(error) => return Some(Err(error)),
+            },
+        };
+        let row = first.0;
+        let mut cells = vec![first];
+        loop {
+            match self.next_cell() {
+                Ok(Some(cell)) if cell.0 == row => cells.push(cell),
+                Ok(Some(cell)) => {
+                    self.pending = Some(cell);
+                    break;
+                }
+                Ok(None) => break,
+                Err(error) => return Some(Err(error)),
+            }
+        }
+        let width = cells.iter().map(|(_, col, _)| *col as usize + 1).max().unwrap_or(0);
+        let mut record = vec![String::new(); width];
+        for (_, col, text) in cells {
+            record[col as usize] = text;
+        }
+        Some(Ok((u64::from(row) + 1, record)))
+    }
+}
+
+/// A cell as text: dates as `YYYY-MM-DD` (or RFC 3339 with a time), whole numbers without
+/// decimals, booleans as `true`/`false`, errors and empty cells empty.
+fn cell_text(cell: &calamine::DataRef<'_>) -> String {
+    use calamine::DataRef;
+    match cell {
+        DataRef::Empty | DataRef::Error(_) => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(at) => match at.as_datetime() {
+            Some(at) if at.time() == chrono::NaiveTime::MIN => at.date().to_string(),
+            Some(at) => at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            None => at.as_f64().to_string(),
+        },
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+    }
 }
 
 /// The rows of a table (a CSV file, a sheet) into `each`: its header must name known columns
