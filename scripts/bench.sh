@@ -157,8 +157,9 @@ def rss_kib():
     with open(f"/proc/{pid}/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
-def export(accept, label, count):
-    """Downloads the whole organisations list as `accept`, sampling the server's memory."""
+def measured(action):
+    """Runs `action`, sampling the server's memory: its result, seconds, and the memory (KiB)
+    before and at most during it."""
     before, peak, done = rss_kib(), [0], threading.Event()
     def sample():
         while not done.is_set():
@@ -167,15 +168,20 @@ def export(accept, label, count):
     sampler = threading.Thread(target=sample)
     sampler.start()
     start = time.perf_counter()
-    body = get("/api/v1/organisations", accept=accept)
+    result = action()
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
+    return result, seconds, before, peak[0]
+
+def export(accept, label, count):
+    """Downloads the whole organisations list as `accept`, sampling the server's memory."""
+    body, seconds, before, peak = measured(lambda: get("/api/v1/organisations", accept=accept))
     exported = count(body)
     if exported != rows:
         sys.exit(f"{backend}: the {label} export holds {exported} rows, not {rows}")
     print(f"{backend}: {label} export of {exported} organisations ({len(body) // 1024} KiB) in {seconds:.2f} s; "
-          f"server memory {before // 1024} MiB before, {peak[0] // 1024} MiB at most during the export")
+          f"server memory {before // 1024} MiB before, {peak // 1024} MiB at most during the export")
     return body
 
 def csv_rows(body):
@@ -190,25 +196,16 @@ workbook = export("application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 # The workbook imported back: every row is read from the sheet and checked, and found known
 # (skipped), so this measures reading a 100,000-row XLSX import, not writing it.
-before, peak, done = rss_kib(), [0], threading.Event()
-def sample():
-    while not done.is_set():
-        peak[0] = max(peak[0], rss_kib())
-        time.sleep(0.02)
-sampler = threading.Thread(target=sample)
-sampler.start()
-start = time.perf_counter()
-conn.request("POST", "/api/v1/organisations/import?on_conflict=skip", body=workbook, headers={
-    **headers, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
-response = conn.getresponse()
-report = json.loads(response.read())
-seconds = time.perf_counter() - start
-done.set()
-sampler.join()
-if response.status != 200 or report["skipped"] != rows:
-    sys.exit(f"{backend}: the XLSX import answered {response.status}: {report}")
+def import_workbook():
+    conn.request("POST", "/api/v1/organisations/import?on_conflict=skip", body=workbook, headers={
+        **headers, "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read())
+(status, report), seconds, before, peak = measured(import_workbook)
+if status != 200 or report["skipped"] != rows:
+    sys.exit(f"{backend}: the XLSX import answered {status}: {report}")
 print(f"{backend}: XLSX import of the export ({len(workbook) // 1024} KiB, {rows} rows read, all known) in "
-      f"{seconds:.2f} s; server memory {before // 1024} MiB before, {peak[0] // 1024} MiB at most during it")
+      f"{seconds:.2f} s; server memory {before // 1024} MiB before, {peak // 1024} MiB at most during it")
 PY
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
     if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
