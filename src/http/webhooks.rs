@@ -319,14 +319,6 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-/// The settings of a request, checked: every failing field at once.
-struct Checked {
-    url: Option<String>,
-    description: Option<String>,
-    types: Option<String>,
-    actions: Option<String>,
-}
-
 /// Checks a URL (shape, then where it resolves), recording why it is refused.
 async fn check_url(state: &AppState, raw: Option<String>, errors: &mut Violations) -> Option<String> {
     let Some(raw) = raw else {
@@ -528,21 +520,20 @@ pub async fn create_webhook(
     JsonBody(body): JsonBody<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_subscriber(&caller)?;
+    // Every failing field at once.
     let mut errors = Violations::default();
-    let checked = Checked {
-        url: check_url(&state, body.url, &mut errors).await,
-        description: check_description(body.description, &mut errors),
-        types: check_types(body.types, &mut errors),
-        actions: check_actions(body.actions, &mut errors),
-    };
-    let (Some(url), true) = (checked.url, errors.is_empty()) else {
+    let url = check_url(&state, body.url, &mut errors).await;
+    let description = check_description(body.description, &mut errors);
+    let types = check_types(body.types, &mut errors);
+    let actions = check_actions(body.actions, &mut errors);
+    let (Some(url), true) = (url, errors.is_empty()) else {
         return Err(errors.into());
     };
     let fields = WebhookFields {
         url,
-        description: checked.description,
-        types: checked.types,
-        actions: checked.actions,
+        description,
+        types,
+        actions,
         active: body.active.unwrap_or(true),
     };
     let role = caller
