@@ -22,6 +22,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::Auth;
 use crate::config::{MetricsExposure, Settings};
+use crate::domain::message::msg;
 use crate::http::error::{ApiError, FieldError, Problem, problem_for_every_error};
 use crate::http::extract::{BodyLimit, path_error};
 use crate::http::hardening::{RequestTimeout, security_headers, time_limit};
@@ -42,7 +43,12 @@ ISO 8601 (`YYYY-MM-DD`).
 
 **Errors** are RFC 9457 problem documents (`application/problem+json`) with `type`, `title`,
 `status`, `detail` and a stable `code`; a 422 lists every failing field in `errors` as
-`{field, code, message}`.
+`{field, code, message}`. `GET /problems/{code}` says what a code means and what to do.
+
+**Languages.** `title`, `detail`, each `message`, the token endpoint's `error_description` and
+the column titles of an XLSX export are in French or English as `Accept-Language` asks (French
+when it is absent or accepts neither), with `Content-Language`; `code`s and field names never
+change.
 
 **Lists** answer `{"items": [...], "next_cursor": ...}`. Ask for the next page with
 `cursor=<next_cursor>` and the same filters and `sort`; `next_cursor` is `null` on the last page.
@@ -357,6 +363,7 @@ pub fn run_with(
             .wrap(from_fn(time_limit))
             .wrap(cors(&origins))
             .wrap(from_fn(problem_for_every_error))
+            .wrap(from_fn(crate::http::language::negotiate))
             .wrap(from_fn(crate::http::metrics::track))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(crate::http::observe::log_request))
@@ -381,9 +388,10 @@ fn admin_server(settings: &Settings, metrics: Arc<Metrics>, listener: TcpListene
             .app_data(metrics.clone())
             .route("/metrics", web::get().to(crate::http::metrics::expose))
             .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::NotFound("the admin listener serves /metrics only".into()))
+                Err::<HttpResponse, _>(ApiError::NotFound(msg!("admin-listener-metrics-only")))
             }))
             .wrap(from_fn(problem_for_every_error))
+            .wrap(from_fn(crate::http::language::negotiate))
             .wrap(from_fn(security_headers))
     })
     .workers(1)

@@ -3,6 +3,7 @@
 
 use crate::auth::tokens::Principal;
 use crate::core::{Actor, Denial, Role};
+use crate::domain::message::msg;
 
 /// Who is calling. A handler takes it as an argument and asks `policy` what it may do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +35,7 @@ impl Caller {
     /// get this far (every write asks the policy first), and would be asked to log in.
     pub fn actor(&self) -> Result<Actor, Denial> {
         match self {
-            Self::Anonymous => Err(Denial::log_in_to("write")),
+            Self::Anonymous => Err(Denial::log_in_to(msg!("caller-to-write"))),
             Self::Authenticated(principal) => Ok(Actor::of_token(&principal.subject, principal.role.name().as_str())),
         }
     }

@@ -40,6 +40,7 @@ use uuid::Uuid;
 
 use crate::auth::caller::Caller;
 use crate::core::{Confidential, Denial, Resource, Role, Target};
+use crate::domain::message::{Message, msg};
 
 /// What a caller wants to do with a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,11 +58,7 @@ pub fn require(caller: &Caller, action: Action, target: &Target) -> Result<(), D
         return if action == Action::Read && target.public && !target.kind.is_account() {
             Ok(())
         } else {
-            Err(Denial::log_in_to(format_args!(
-                "{} {}",
-                verb(action),
-                target.kind.plural()
-            )))
+            Err(Denial::log_in_to(doing(action, target.kind)))
         };
     };
     if allows(role, action, target) {
@@ -119,10 +116,7 @@ pub fn require_fields(caller: &Caller, kind: Resource, changed: &[&str]) -> Resu
         _ => &[],
     };
     match changed.iter().find(|field| fixed.contains(field)) {
-        Some(field) => Err(Denial::Forbidden(format!(
-            "a partner may not change the {field} of its organisation: it is the register's own record, kept by \
-             the Cress of its region (ask it); a partner edits its profile (description, contacts, website, address)"
-        ))),
+        Some(field) => Err(Denial::Forbidden(msg!("policy-register-field", field = *field))),
         None => Ok(()),
     }
 }
@@ -140,10 +134,15 @@ pub fn require_places_in_region(
         return Ok(());
     }
     match places.iter().find(|(_, place)| *place != Some(region)) {
-        Some((field, place)) => Err(Denial::Forbidden(format!(
-            "a partner may change its organisation's address within its region ({region}) only: this {field} is {}",
-            place.map_or_else(|| "in no region".to_owned(), |p| format!("in region {p}"))
-        ))),
+        Some((field, place)) => Err(Denial::Forbidden(match place {
+            Some(place) => msg!(
+                "policy-place-in-other-region",
+                region = region,
+                field = *field,
+                place = *place
+            ),
+            None => msg!("policy-place-in-no-region", region = region, field = *field),
+        })),
         None => Ok(()),
     }
 }
@@ -170,34 +169,41 @@ fn allows(role: &Role, action: Action, target: &Target) -> bool {
     }
 }
 
-fn verb(action: Action) -> &'static str {
+/// The action's name, on which the catalogues select the verb ("change" for `update`).
+fn action_name(action: Action) -> &'static str {
     match action {
         Action::Read => "read",
         Action::Create => "create",
-        Action::Update => "change",
+        Action::Update => "update",
         Action::Delete => "delete",
     }
 }
 
-fn refusal(role: &Role, action: Action, target: &Target) -> String {
-    let what = target.kind.plural();
-    let verb = verb(action);
+/// Doing `action` on records of `kind`: "read organisations", "lire les organisations".
+fn doing(action: Action, kind: Resource) -> Message {
+    msg!("policy-action", action = action_name(action), noun = kind.noun(2))
+}
+
+fn refusal(role: &Role, action: Action, target: &Target) -> Message {
+    let kind = target.kind;
+    let verb = action_name(action);
     match role {
-        _ if target.kind.is_account() => format!("only administrators may {verb} {what}"),
-        Role::Viewer => format!("the role viewer may read but not {verb} {what}"),
-        Role::Partner { org } => match target.kind {
+        _ if kind.is_account() => msg!("policy-admins-only", action = doing(action, kind)),
+        Role::Viewer => msg!("policy-viewer-read-only", action = doing(action, kind)),
+        Role::Partner { org } => match kind {
             Resource::Organisation if action == Action::Update => {
-                format!("a partner may change its own organisation ({org}) only")
+                msg!("policy-partner-own-organisation", org = *org)
             }
-            Resource::Sponsorship => {
-                format!("a partner may {verb} the sponsorships its organisation ({org}) gives only")
-            }
-            _ => format!("a partner may not {verb} {what}"),
+            Resource::Sponsorship => msg!("policy-partner-own-sponsorships", action = verb, org = *org),
+            _ => msg!("policy-partner-may-not", action = doing(action, kind)),
         },
-        Role::CressManager { region } => {
-            format!("a Cress manager may {verb} the {what} of its own region ({region}) only")
-        }
-        Role::Admin => format!("may not {verb} {what}"),
+        Role::CressManager { region } => msg!(
+            "policy-manager-own-region",
+            action = verb,
+            noun = kind.noun(2),
+            region = region.as_str()
+        ),
+        Role::Admin => msg!("policy-may-not", action = doing(action, kind)),
     }
 }
 
@@ -283,12 +289,12 @@ pub fn list_scope(caller: &Caller, kind: Resource) -> Result<ListScope, Denial> 
 /// 403, anonymous callers 401.
 pub fn audit_scope(caller: &Caller) -> Result<Option<String>, Denial> {
     match caller.role() {
-        None => Err(Denial::log_in_to("read the audit trail")),
+        None => Err(Denial::log_in_to(msg!("policy-to-read-audit"))),
         Some(Role::Admin) => Ok(None),
         Some(Role::CressManager { region }) => Ok(Some(region.as_str().to_owned())),
-        Some(role) => Err(Denial::Forbidden(format!(
-            "the role {} may not read the audit trail: administrators and Cress managers (for their region) only",
-            role.name()
+        Some(role) => Err(Denial::Forbidden(msg!(
+            "policy-audit-forbidden",
+            role = role.name().as_str()
         ))),
     }
 }
@@ -298,12 +304,8 @@ pub fn audit_scope(caller: &Caller) -> Result<Option<String>, Denial> {
 /// may poll the feed but not subscribe; anonymous callers are asked to log in.
 pub fn require_subscriber(caller: &Caller) -> Result<(), Denial> {
     match caller.role() {
-        None => Err(Denial::log_in_to("subscribe to webhooks")),
-        Some(Role::Viewer) => Err(Denial::Forbidden(
-            "the role viewer may not subscribe to webhooks: administrators, Cress managers and partners only (a \
-             viewer may poll GET /api/v1/changes)"
-                .to_owned(),
-        )),
+        None => Err(Denial::log_in_to(msg!("policy-to-subscribe"))),
+        Some(Role::Viewer) => Err(Denial::Forbidden(msg!("policy-viewer-may-not-subscribe"))),
         Some(_) => Ok(()),
     }
 }

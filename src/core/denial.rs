@@ -1,20 +1,20 @@
 //! A refusal by the policy, before the HTTP layer turns it into an answer.
 
+use crate::domain::message::{Message, msg};
+
 /// Why the policy refuses: an anonymous caller who may try again after logging in (401), or an
-/// authenticated caller whose role does not allow it (403). The text says what would.
+/// authenticated caller whose role does not allow it (403). The message says what would.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denial {
     #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated(Message),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
 }
 
 impl Denial {
     /// The answer to an anonymous caller who must log in to `what` ("write", "read the audit trail").
-    pub fn log_in_to(what: impl std::fmt::Display) -> Self {
-        Self::Unauthenticated(format!(
-            "log in to {what}: send Authorization: Bearer <token> (see POST /api/v1/auth/token)"
-        ))
+    pub fn log_in_to(what: Message) -> Self {
+        Self::Unauthenticated(msg!("denial-log-in-to", what = what))
     }
 }

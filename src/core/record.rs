@@ -4,6 +4,7 @@
 
 use uuid::Uuid;
 
+use crate::domain::message::{Message, msg};
 use crate::domain::string_enum;
 
 string_enum! {
@@ -46,6 +47,12 @@ impl Resource {
     /// Users and API clients: the administrators' business only.
     pub fn is_account(self) -> bool {
         matches!(self, Self::User | Self::ApiClient)
+    }
+
+    /// The kind's noun in the request's language, singular for a `count` of one, plural
+    /// otherwise: "accréditation ESUS" / "ESUS accreditations" (`resource-…` in `locales/`).
+    pub fn noun(self, count: usize) -> Message {
+        msg!(format!("resource-{}", self.as_str()), count = count)
     }
 
     /// The kind in a sentence, singular: "ESUS accreditation".
@@ -193,4 +200,25 @@ pub enum Confidential {
     Region(String),
     /// Rows belonging to this organisation (itself, or the sponsorships it gives).
     Organisation(Uuid),
+}
+
+#[cfg(test)]
+mod noun_tests {
+    use super::*;
+    use crate::domain::message::{Lang, has_key};
+
+    #[test]
+    fn every_kind_of_record_has_its_noun_in_both_languages() {
+        for kind in Resource::ALL {
+            for lang in Lang::ALL {
+                let key = format!("resource-{}", kind.as_str());
+                assert!(has_key(lang, &key), "{key} in {}", lang.tag());
+            }
+        }
+        assert_eq!(
+            Resource::EsusAccreditation.noun(2).render(Lang::Fr),
+            "accréditations ESUS"
+        );
+        assert_eq!(Resource::ApiClient.noun(1).render(Lang::En), "API client");
+    }
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::{Invalid, RegionCode, Violation, Violations, clean_text, missing, optional, required, string_enum};
+use crate::domain::message::msg;
 
 /// Longest accepted lengths, in characters (u64, as `validator` takes them).
 pub const NAME_MAX: u64 = 200;
@@ -132,7 +133,7 @@ impl Membership {
                 "left_on",
                 Invalid::new(
                     Invalid::MISMATCH,
-                    format!("left_on {left_on} is before joined_on {joined_on}; a member cannot leave before joining"),
+                    msg!("club-left-before-joined", left_on = left_on, joined_on = joined_on),
                 ),
             );
         }
@@ -316,7 +317,7 @@ mod tests {
         let err = Membership::parse_new(draft.clone(), date("2026-11-26")).expect_err("left the day before joining");
         assert_eq!(fields(&err), [("left_on", Invalid::MISMATCH)]);
         assert!(
-            err[0].invalid.message.contains("2026-01-14"),
+            err[0].invalid.message.to_string().contains("2026-01-14"),
             "{}",
             err[0].invalid.message
         );

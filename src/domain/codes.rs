@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::{Invalid, is_ascii_digits};
+use crate::domain::message::msg;
 
 /// The 18 regions (INSEE COG since 2016), code and name, from docs/domain.md B.3.2.
 const REGIONS: [(&str, &str); 18] = [
@@ -89,13 +90,10 @@ impl RegionCode {
         if is_ascii_digits(code, 2) {
             return Err(Invalid::new(
                 Invalid::UNKNOWN_CODE,
-                format!("{code} is not a region code; valid codes are {}", Self::ALL.join(" ")),
+                msg!("codes-region-unknown", code = code, valid = Self::ALL.join(" ")),
             ));
         }
-        Err(Invalid::new(
-            Invalid::INVALID_FORMAT,
-            "a region code is 2 digits, e.g. 76 for Occitanie",
-        ))
+        Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("codes-region-format")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -134,22 +132,16 @@ impl PostalCode {
             if code.starts_with("00") {
                 return Err(Invalid::new(
                     Invalid::UNKNOWN_CODE,
-                    format!("{code} is not a postal code; French postal codes do not start with 00"),
+                    msg!("codes-postal-unknown", code = code),
                 ));
             }
             return Ok(Self(code.to_owned()));
         }
         let upper = code.to_ascii_uppercase();
         if upper.starts_with("2A") || upper.starts_with("2B") {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "a postal code is 5 digits; Corsican postal codes start with 20 (2A and 2B are department codes)",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("codes-postal-corsica")));
         }
-        Err(Invalid::new(
-            Invalid::INVALID_FORMAT,
-            "a postal code is 5 digits, e.g. 34700",
-        ))
+        Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("codes-postal-format")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -198,16 +190,10 @@ impl CommuneCode {
         if well_formed {
             return Err(Invalid::new(
                 Invalid::UNKNOWN_CODE,
-                format!(
-                    "{code} is not a commune code; it must start with a department (01 to 95, 2A, 2B) \
-                     or an overseas department (971 to 974, 976)"
-                ),
+                msg!("codes-commune-unknown", code = &code),
             ));
         }
-        Err(Invalid::new(
-            Invalid::INVALID_FORMAT,
-            "an INSEE commune code is 5 characters: a department then 3 digits, e.g. 34142 or 2A004",
-        ))
+        Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("codes-commune-format")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -257,7 +243,7 @@ impl LegalCategoryCode {
         } else {
             Err(Invalid::new(
                 Invalid::INVALID_FORMAT,
-                "a legal category code is 4 digits not starting with 0, e.g. 9220",
+                msg!("codes-legal-category-format"),
             ))
         }
     }
@@ -326,7 +312,7 @@ mod tests {
     fn region_code_parse_lists_valid_codes_when_code_is_unknown() {
         let err = RegionCode::parse("05").expect_err("05 is not a region");
         assert_eq!(
-            err.message,
+            err.message.to_string(),
             "05 is not a region code; valid codes are 01 02 03 04 06 11 24 27 28 32 44 52 53 75 76 84 93 94"
         );
     }
@@ -362,7 +348,7 @@ mod tests {
         }
         let err = PostalCode::parse("2A000").expect_err("Corsican department code");
         assert!(
-            err.message.contains("start with 20"),
+            err.message.to_string().contains("start with 20"),
             "hint for Corsica: {}",
             err.message
         );

@@ -5,6 +5,7 @@ use std::fmt;
 use url::Url;
 
 use super::Invalid;
+use crate::domain::message::msg;
 
 const EMAIL_MAX_CHARS: usize = 254;
 const EMAIL_LOCAL_MAX_CHARS: usize = 64;
@@ -23,41 +24,29 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let email = input.trim();
         if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "an e-mail address must not contain spaces",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-email-spaces")));
         }
         let Some((local, domain)) = email.split_once('@') else {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "an e-mail address needs an @, as in contact@example.org",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-email-no-at")));
         };
         if domain.contains('@') {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "an e-mail address has exactly one @",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-email-two-at")));
         }
         if local.is_empty() {
             return Err(Invalid::new(
                 Invalid::INVALID_FORMAT,
-                "an e-mail address needs a name before the @, as in contact@example.org",
+                msg!("contact-email-no-local-part"),
             ));
         }
         if local.chars().count() > EMAIL_LOCAL_MAX_CHARS {
             return Err(Invalid::new(
                 Invalid::TOO_LONG,
-                format!("the part of an e-mail address before the @ is at most {EMAIL_LOCAL_MAX_CHARS} characters"),
+                msg!("contact-email-local-part-too-long", max = EMAIL_LOCAL_MAX_CHARS),
             ));
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 || labels.iter().any(|label| label.is_empty()) {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "the part of an e-mail address after the @ must be a domain such as example.org",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-email-domain")));
         }
         // Checked after lowercasing, which can lengthen a few non-ASCII characters, so that
         // the stored value always parses again.
@@ -65,7 +54,7 @@ impl Email {
         if email.chars().count() > EMAIL_MAX_CHARS {
             return Err(Invalid::new(
                 Invalid::TOO_LONG,
-                format!("an e-mail address is at most {EMAIL_MAX_CHARS} characters"),
+                msg!("contact-email-too-long", max = EMAIL_MAX_CHARS),
             ));
         }
         Ok(Self(email))
@@ -91,37 +80,24 @@ pub struct WebsiteUrl(String);
 impl WebsiteUrl {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let text = input.trim();
-        let too_long = || {
-            Invalid::new(
-                Invalid::TOO_LONG,
-                format!("a website address is at most {URL_MAX_CHARS} characters"),
-            )
-        };
+        let too_long = || Invalid::new(Invalid::TOO_LONG, msg!("contact-url-too-long", max = URL_MAX_CHARS));
         if text.chars().count() > URL_MAX_CHARS {
             return Err(too_long());
         }
         let url = Url::parse(text).map_err(|e| {
             Invalid::new(
                 Invalid::INVALID_FORMAT,
-                format!(
-                    "a website address is a full URL starting with http:// or https://, e.g. https://example.org ({e})"
-                ),
+                msg!("contact-url-unreadable", reason = e.to_string()),
             )
         })?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Invalid::new(
                 Invalid::INVALID_FORMAT,
-                format!(
-                    "a website address starts with http:// or https://, not {}:",
-                    url.scheme()
-                ),
+                msg!("contact-url-scheme", scheme = url.scheme()),
             ));
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "a website address names a host, as in https://example.org",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-url-no-host")));
         }
         let serialised = String::from(url);
         if serialised.chars().count() > URL_MAX_CHARS {
@@ -152,23 +128,25 @@ impl Phone {
         if phone.chars().count() > PHONE_MAX_CHARS {
             return Err(Invalid::new(
                 Invalid::TOO_LONG,
-                format!("a phone number is at most {PHONE_MAX_CHARS} characters"),
+                msg!("contact-phone-too-long", max = PHONE_MAX_CHARS),
             ));
         }
         let allowed = |(position, c): (usize, char)| {
             c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')') || (c == '+' && position == 0)
         };
         if !phone.char_indices().all(allowed) {
-            return Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "a phone number may contain only digits, spaces, . - ( ) and a leading +",
-            ));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("contact-phone-characters")));
         }
         let digits = phone.chars().filter(char::is_ascii_digit).count();
         if !(PHONE_MIN_DIGITS..=PHONE_MAX_DIGITS).contains(&digits) {
             return Err(Invalid::new(
                 Invalid::INVALID_FORMAT,
-                format!("a phone number has {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits; this one has {digits}"),
+                msg!(
+                    "contact-phone-digits",
+                    min = PHONE_MIN_DIGITS,
+                    max = PHONE_MAX_DIGITS,
+                    digits = digits
+                ),
             ));
         }
         Ok(Self(phone.to_owned()))

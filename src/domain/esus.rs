@@ -8,6 +8,7 @@ use chrono::{Datelike, Days, Months, NaiveDate};
 use uuid::Uuid;
 
 use super::{Invalid, Violation, Violations, clean_text, missing, optional, string_enum};
+use crate::domain::message::{Message, msg};
 
 /// Longest accepted lengths, in characters (u64, as `validator` takes them).
 pub const AUTHORITY_MAX: u64 = 200;
@@ -99,16 +100,14 @@ impl DepartmentCode {
             && (b[1].is_ascii_digit() || (b[0] == b'2' && b[1].is_ascii_uppercase())))
             || (b.len() == 3 && b.iter().all(u8::is_ascii_digit));
         if well_formed {
-            let hint = if code == "20" { "; Corsica is 2A or 2B" } else { "" };
-            return Err(Invalid::new(
-                Invalid::UNKNOWN_CODE,
-                format!("{code} is not a department code: 01 to 19, 2A, 2B, 21 to 95 or 971 to 976{hint}"),
-            ));
+            let message = if code == "20" {
+                msg!("esus-department-unknown-corsica", code = &code)
+            } else {
+                msg!("esus-department-unknown", code = &code)
+            };
+            return Err(Invalid::new(Invalid::UNKNOWN_CODE, message));
         }
-        Err(Invalid::new(
-            Invalid::INVALID_FORMAT,
-            "a department code is 2 characters (01 to 95, 2A, 2B) or 3 digits overseas (971 to 976), e.g. 34",
-        ))
+        Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("esus-department-format")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -368,44 +367,47 @@ impl Dates {
 
         // Each date belongs to some statuses: required there, refused elsewhere.
         let dates = [
-            (
-                "decided_on",
-                self.decided_on.0,
-                decided,
-                "a decided (granted or refused) accreditation",
-            ),
-            ("valid_from", self.valid_from.0, granted, "a granted accreditation"),
-            ("valid_until", self.valid_until.0, granted, "a granted accreditation"),
+            ("decided_on", self.decided_on.0, decided, msg!("esus-holder-decided")),
+            ("valid_from", self.valid_from.0, granted, msg!("esus-holder-granted")),
+            ("valid_until", self.valid_until.0, granted, msg!("esus-holder-granted")),
             (
                 "withdrawn_on",
                 self.withdrawn_on.0,
                 withdrawn,
-                "a withdrawn accreditation",
+                msg!("esus-holder-withdrawn"),
             ),
         ];
         for (field, sent, belongs, holder) in dates {
             let message = match (belongs, sent) {
                 // valid_until is the one date a granted accreditation may omit: it is computed.
-                (true, None) if field != "valid_until" => {
-                    Invalid::new("required", format!("{field} is required when the status is {status}"))
-                }
+                (true, None) if field != "valid_until" => Invalid::new(
+                    "required",
+                    msg!("esus-date-required", field = field, status = status.as_str()),
+                ),
                 (false, Some(_)) => Invalid::new(
                     "not_allowed",
-                    format!("{field} is only set on {holder}; this one is {status}: leave it out or send null"),
+                    msg!(
+                        "esus-date-not-allowed",
+                        field = field,
+                        holder = holder,
+                        status = status.as_str()
+                    ),
                 ),
                 _ => continue,
             };
             problems.push((field, message));
         }
 
-        let mismatch = |message: String| Invalid::new(Invalid::MISMATCH, message);
+        let mismatch = |message: Message| Invalid::new(Invalid::MISMATCH, message);
         if let (true, Some(applied_on), Some(decided_on)) = (decided, self.applied_on, self.decided_on.1)
             && decided_on < applied_on
         {
             problems.push((
                 "decided_on",
-                mismatch(format!(
-                    "decided_on {decided_on} is before applied_on {applied_on}; a decision follows the application"
+                mismatch(msg!(
+                    "esus-decided-before-applied",
+                    decided_on = decided_on,
+                    applied_on = applied_on
                 )),
             ));
         }
@@ -415,7 +417,7 @@ impl Dates {
                 if end.is_none() {
                     problems.push((
                         "valid_from",
-                        mismatch(format!("valid_from {from} is too late to compute valid_until")),
+                        mismatch(msg!("esus-valid-from-too-late", valid_from = from)),
                     ));
                 }
                 end
@@ -423,8 +425,10 @@ impl Dates {
             (true, Some(from), (Some(_), Some(until))) if until < from => {
                 problems.push((
                     "valid_until",
-                    mismatch(format!(
-                        "valid_until {until} is before valid_from {from}; the validity cannot end before it starts"
+                    mismatch(msg!(
+                        "esus-valid-until-before-valid-from",
+                        valid_until = until,
+                        valid_from = from
                     )),
                 ));
                 None
@@ -435,8 +439,10 @@ impl Dates {
             if withdrawn_on < from {
                 problems.push((
                     "withdrawn_on",
-                    mismatch(format!(
-                        "withdrawn_on {withdrawn_on} is before valid_from {from}; only an accreditation in force can be withdrawn"
+                    mismatch(msg!(
+                        "esus-withdrawn-before-valid-from",
+                        withdrawn_on = withdrawn_on,
+                        valid_from = from
                     )),
                 ));
             } else if let Some(until) = valid_until
@@ -444,8 +450,10 @@ impl Dates {
             {
                 problems.push((
                     "withdrawn_on",
-                    mismatch(format!(
-                        "withdrawn_on {withdrawn_on} is after valid_until {until}; the accreditation had already ended"
+                    mismatch(msg!(
+                        "esus-withdrawn-after-valid-until",
+                        withdrawn_on = withdrawn_on,
+                        valid_until = until
                     )),
                 ));
             }
@@ -506,7 +514,7 @@ fn in_range(date: NaiveDate) -> Result<NaiveDate, Invalid> {
     } else {
         Err(Invalid::new(
             "out_of_range",
-            format!("{date} is out of range; dates are between 1900-01-01 and 2999-12-31"),
+            msg!("esus-date-out-of-range", date = date),
         ))
     }
 }
@@ -517,7 +525,7 @@ fn past_date(date: NaiveDate, today: NaiveDate, field: &str) -> Result<NaiveDate
     if date > today {
         return Err(Invalid::new(
             "in_future",
-            format!("{field} {date} is in the future; record it once it has happened"),
+            msg!("esus-date-in-future", field = field, date = date),
         ));
     }
     Ok(date)
@@ -531,20 +539,29 @@ pub struct IllegalTransition {
     pub to: EsusStatus,
 }
 
+impl IllegalTransition {
+    /// What is refused and why, for the answer (409).
+    pub fn message(&self) -> Message {
+        let why = match self.from {
+            EsusReadStatus::Refused => msg!("esus-transition-from-refused"),
+            EsusReadStatus::Withdrawn => msg!("esus-transition-from-withdrawn"),
+            EsusReadStatus::Expired => msg!("esus-transition-from-expired"),
+            EsusReadStatus::Applied => msg!("esus-transition-from-applied"),
+            EsusReadStatus::Granted => msg!("esus-transition-from-granted"),
+        };
+        msg!(
+            "esus-transition-illegal",
+            from = self.from.as_str(),
+            to = self.to.as_str(),
+            why = why
+        )
+    }
+}
+
+/// In English: [`IllegalTransition::message`] is the answer's.
 impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let why = match self.from {
-            EsusReadStatus::Refused => "refused is final",
-            EsusReadStatus::Withdrawn => "withdrawn is final",
-            EsusReadStatus::Expired => "it has ended; record a new application to renew it",
-            EsusReadStatus::Applied => "an application can only become granted or refused",
-            EsusReadStatus::Granted => "a granted accreditation can only be withdrawn",
-        };
-        write!(
-            f,
-            "an accreditation that is {} cannot become {}; {why}",
-            self.from, self.to
-        )
+        fmt::Display::fmt(&self.message(), f)
     }
 }
 
@@ -593,20 +610,31 @@ pub struct OpenAccreditationConflict {
     pub open: OpenAccreditation,
 }
 
-impl fmt::Display for OpenAccreditationConflict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl OpenAccreditationConflict {
+    /// The accreditation already open and when a new one can be recorded, for the answer (409).
+    pub fn message(&self) -> Message {
         let open = &self.open;
         let state = match (open.status, open.valid_until) {
-            (EsusStatus::Granted, Some(end)) => format!("granted, in force until {end}"),
-            (status, _) => format!("{status} on {}", open.applied_on),
+            (EsusStatus::Granted, Some(end)) => msg!("esus-open-state-in-force", valid_until = end),
+            (status, _) => msg!(
+                "esus-open-state-since",
+                status = status.as_str(),
+                applied_on = open.applied_on
+            ),
         };
-        write!(
-            f,
-            "the organisation already has an open ESUS accreditation, {} ({state}); a new one can be recorded \
-             once it is refused, withdrawn or ended, or, to renew a granted one, within {RENEWAL_WINDOW_MONTHS} \
-             months of its end",
-            open.id
+        msg!(
+            "esus-open-conflict",
+            id = open.id,
+            state = state,
+            months = RENEWAL_WINDOW_MONTHS
         )
+    }
+}
+
+/// In English: [`OpenAccreditationConflict::message`] is the answer's.
+impl fmt::Display for OpenAccreditationConflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.message(), f)
     }
 }
 
@@ -781,7 +809,7 @@ mod tests {
             assert_eq!(err.code, code, "{why}: {input:?}");
         }
         let corsica = DepartmentCode::parse("20").expect_err("20");
-        assert!(corsica.message.contains("2A or 2B"), "{}", corsica.message);
+        assert!(corsica.message.to_string().contains("2A or 2B"), "{}", corsica.message);
     }
 
     #[test]

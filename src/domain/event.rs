@@ -11,6 +11,7 @@ use super::{
     CommuneCode, Invalid, PostalCode, RegionCode, Violation, Violations, WebsiteUrl, clean_text, missing, optional,
     string_enum,
 };
+use crate::domain::message::{Arg, Message, msg};
 
 /// Longest accepted lengths and counts.
 pub const TITLE_MAX: u64 = 200;
@@ -61,18 +62,25 @@ impl EventStatus {
     }
 
     /// Why the change to `to` is refused, naming both statuses, or `None` when it is allowed.
-    pub fn refusal(self, to: EventStatus) -> Option<String> {
+    pub fn refusal(self, to: EventStatus) -> Option<Message> {
         if self.may_become(to) {
             return None;
         }
         let allowed = match self.next() {
-            [] => format!("a {self} event cannot change status any more"),
-            next => {
-                let names: Vec<&str> = next.iter().map(|s| s.as_str()).collect();
-                format!("from {self} it can only become {}", names.join(" or "))
+            [] => msg!("event-status-final", status = self.as_str()),
+            [first, rest @ ..] => {
+                let choices = rest.iter().fold(Arg::from(first.as_str()), |left, right| {
+                    Arg::from(msg!("event-status-or", left = left, right = right.as_str()))
+                });
+                msg!("event-status-next", status = self.as_str(), choices = choices)
             }
         };
-        Some(format!("the event is {self} and cannot become {to}: {allowed}"))
+        Some(msg!(
+            "event-status-refused",
+            from = self.as_str(),
+            to = to.as_str(),
+            allowed = allowed
+        ))
     }
 }
 
@@ -98,10 +106,7 @@ impl TimeZone {
         chrono_tz::Tz::from_str(name).map(Self).map_err(|_| {
             Invalid::new(
                 Invalid::UNKNOWN_CODE,
-                format!(
-                    "{name:?} is not an IANA time zone; use a name of the tz database such as \
-                     Europe/Paris, America/Cayenne or Indian/Reunion"
-                ),
+                msg!("event-time-zone-unknown", name = format!("{name:?}")),
             )
         })
     }
@@ -129,13 +134,13 @@ impl Theme {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let theme = input.trim().to_ascii_lowercase();
         if theme.is_empty() {
-            return Err(Invalid::new(Invalid::BLANK, "a theme must not be blank"));
+            return Err(Invalid::new(Invalid::BLANK, msg!("event-theme-blank")));
         }
         let length = theme.chars().count();
         if length > THEME_MAX_CHARS {
             return Err(Invalid::new(
                 Invalid::TOO_LONG,
-                format!("a theme is at most {THEME_MAX_CHARS} characters; this one has {length}"),
+                msg!("event-theme-too-long", max = THEME_MAX_CHARS, length = length),
             ));
         }
         let well_formed = theme
@@ -144,10 +149,7 @@ impl Theme {
         if !well_formed {
             return Err(Invalid::new(
                 Invalid::INVALID_FORMAT,
-                format!(
-                    "{theme:?} is not a theme: a theme is lowercase letters a-z and digits in words \
-                     joined by single hyphens, e.g. mois-de-l-ess"
-                ),
+                msg!("event-theme-format", theme = format!("{theme:?}")),
             ));
         }
         Ok(Self(theme))
@@ -171,17 +173,14 @@ pub fn parse_instant(input: &str, field_label: &str) -> Result<DateTime<Utc>, In
     let at = DateTime::parse_from_rfc3339(input.trim()).map_err(|_| {
         Invalid::new(
             Invalid::INVALID_FORMAT,
-            format!(
-                "{field_label} is a date and time with its offset from UTC (RFC 3339), \
-                 e.g. 2026-09-19T09:30:00+02:00 or 2026-09-19T07:30:00Z"
-            ),
+            msg!("event-instant-format", field = field_label),
         )
     })?;
     let at = at.with_timezone(&Utc).trunc_subsecs(6);
     if !(1900..=2999).contains(&at.year()) {
         return Err(Invalid::new(
             "out_of_range",
-            format!("{field_label} must be between the years 1900 and 2999"),
+            msg!("event-instant-out-of-range", field = field_label),
         ));
     }
     Ok(at)
@@ -336,10 +335,10 @@ impl NewEvent {
                 "ends_at",
                 Invalid::new(
                     Invalid::MISMATCH,
-                    format!(
-                        "ends_at ({}) must be after starts_at ({})",
-                        format_instant(ends_at),
-                        format_instant(starts_at)
+                    msg!(
+                        "event-ends-before-start",
+                        ends_at = format_instant(ends_at),
+                        starts_at = format_instant(starts_at)
                     ),
                 ),
             );
@@ -347,23 +346,14 @@ impl NewEvent {
         match online {
             Some(true) if online_url.is_none() && !v.has("online_url") => v.refuse(
                 "online_url",
-                Invalid::new(
-                    "required",
-                    "an online event (online: true) needs online_url, the http or https link to join it",
-                ),
+                Invalid::new("required", msg!("event-online-url-required")),
             ),
             Some(false) => {
                 for (field, present) in [("city", city.is_some()), ("region_code", region_code.is_some())] {
                     if !present && !v.has(field) {
                         v.refuse(
                             field,
-                            Invalid::new(
-                                "required",
-                                format!(
-                                    "an event held in person (online: false) needs {field}; \
-                                     set online to true for an online event"
-                                ),
-                            ),
+                            Invalid::new("required", msg!("event-in-person-field-required", field = field)),
                         );
                     }
                 }
@@ -377,7 +367,11 @@ impl NewEvent {
                 "attendance",
                 Invalid::new(
                     Invalid::MISMATCH,
-                    format!("attendance {attendance} is more than the capacity {capacity}"),
+                    msg!(
+                        "event-attendance-over-capacity",
+                        attendance = attendance.to_string(),
+                        capacity = capacity.to_string()
+                    ),
                 ),
             );
         }
@@ -388,11 +382,7 @@ impl NewEvent {
                 "attendance",
                 Invalid::new(
                     "in_future",
-                    format!(
-                        "attendance is reported after the event, and this event has not ended yet \
-                         (it ends at {}); leave attendance out until then",
-                        format_instant(ends_at)
-                    ),
+                    msg!("event-attendance-before-end", ends_at = format_instant(ends_at)),
                 ),
             );
         }
@@ -433,7 +423,7 @@ fn at_least(value: Option<i64>, min: i64, field_label: &str) -> Result<Option<i6
     match value {
         Some(n) if n < min => Err(Invalid::new(
             "out_of_range",
-            format!("{field_label} must be at least {min}, not {n}"),
+            msg!("event-at-least", field = field_label, min = min, n = n.to_string()),
         )),
         other => Ok(other),
     }
@@ -453,10 +443,7 @@ fn themes(raw: Vec<String>, v: &mut Violations) -> Vec<Theme> {
             "themes",
             Invalid::new(
                 "too_many",
-                format!(
-                    "an event has at most {THEMES_MAX} themes; {} different ones were given",
-                    themes.len()
-                ),
+                msg!("event-themes-too-many", max = THEMES_MAX, count = themes.len()),
             ),
         );
     }
@@ -470,10 +457,7 @@ fn organisers(raw: Vec<OrganiserDraft>, v: &mut Violations) -> Vec<Organiser> {
             "organisers",
             Invalid::new(
                 "too_many",
-                format!(
-                    "an event has at most {ORGANISERS_MAX} organisers; {} were given",
-                    raw.len()
-                ),
+                msg!("event-organisers-too-many", max = ORGANISERS_MAX, count = raw.len()),
             ),
         );
         return Vec::new();
@@ -488,12 +472,7 @@ fn organisers(raw: Vec<OrganiserDraft>, v: &mut Violations) -> Vec<Organiser> {
             if let Some((_, first)) = seen.iter().find(|(seen_id, _)| *seen_id == id) {
                 v.refuse(
                     id_field,
-                    Invalid::new(
-                        "duplicate",
-                        format!(
-                            "organisation {id} is already listed as organisers[{first}]; list it once, with one role"
-                        ),
-                    ),
+                    Invalid::new("duplicate", msg!("event-organiser-duplicate", id = id, first = *first)),
                 );
                 continue;
             }
@@ -706,7 +685,7 @@ mod tests {
             ("attendance", "in_future")
         );
         assert!(
-            violations[0].invalid.message.contains("after the event"),
+            violations[0].invalid.message.to_string().contains("after the event"),
             "{}",
             violations[0].invalid.message
         );
@@ -861,11 +840,11 @@ mod tests {
             assert_eq!(from.refusal(to).is_none(), allowed, "{from} → {to}");
         }
         assert_eq!(
-            Published.refusal(Draft).as_deref(),
+            Published.refusal(Draft).map(|m| m.to_string()).as_deref(),
             Some("the event is published and cannot become draft: from published it can only become cancelled")
         );
         assert_eq!(
-            Cancelled.refusal(Published).as_deref(),
+            Cancelled.refusal(Published).map(|m| m.to_string()).as_deref(),
             Some("the event is cancelled and cannot become published: a cancelled event cannot change status any more")
         );
     }

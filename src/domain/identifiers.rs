@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::{Invalid, is_ascii_digits, without_spaces};
+use crate::domain::message::msg;
 
 /// La Poste's SIREN: its establishments' SIRETs follow their own check rule (see [`Siret`]).
 const LA_POSTE_SIREN: &str = "356000000";
@@ -38,12 +39,12 @@ impl Siren {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let digits = without_spaces(input);
         if !is_ascii_digits(&digits, 9) {
-            return Err(Invalid::new(Invalid::INVALID_FORMAT, "a SIREN is 9 digits"));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("identifiers-siren-format")));
         }
         if !luhn_valid(&digits) {
             return Err(Invalid::new(
                 Invalid::INVALID_CHECKSUM,
-                format!("{digits} fails the SIREN check digit (Luhn)"),
+                msg!("identifiers-siren-checksum", digits = &digits),
             ));
         }
         Ok(Self(digits))
@@ -74,7 +75,7 @@ impl Siret {
     pub fn parse(input: &str) -> Result<Self, Invalid> {
         let digits = without_spaces(input);
         if !is_ascii_digits(&digits, 14) {
-            return Err(Invalid::new(Invalid::INVALID_FORMAT, "a SIRET is 14 digits"));
+            return Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("identifiers-siret-format")));
         }
         if digits.starts_with(LA_POSTE_SIREN) {
             let digit_sum: u32 = digits.bytes().map(|b| u32::from(b - b'0')).sum();
@@ -83,7 +84,7 @@ impl Siret {
             }
             return Err(Invalid::new(
                 Invalid::INVALID_CHECKSUM,
-                format!("{digits} fails the La Poste SIRET check (its digits must add up to a multiple of 5)"),
+                msg!("identifiers-siret-la-poste-checksum", digits = &digits),
             ));
         }
         if luhn_valid(&digits) {
@@ -91,7 +92,7 @@ impl Siret {
         }
         Err(Invalid::new(
             Invalid::INVALID_CHECKSUM,
-            format!("{digits} fails the SIRET check digit (Luhn)"),
+            msg!("identifiers-siret-checksum", digits = &digits),
         ))
     }
 
@@ -124,11 +125,7 @@ impl Rna {
         if is_rna(&number) || is_legacy_rna(&number) {
             Ok(Self(number))
         } else {
-            Err(Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "an RNA number is W, a digit, a letter or digit, then 7 digits (e.g. W751245606), \
-                 or a legacy number 0ddd00dddd (e.g. 0653005592)",
-            ))
+            Err(Invalid::new(Invalid::INVALID_FORMAT, msg!("identifiers-rna-format")))
         }
     }
 
@@ -232,9 +229,9 @@ mod tests {
     #[test]
     fn siren_parse_explains_the_refusal_when_check_digit_is_wrong() {
         let err = Siren::parse("775672273").expect_err("bad check digit");
-        assert_eq!(err.message, "775672273 fails the SIREN check digit (Luhn)");
+        assert_eq!(err.message.to_string(), "775672273 fails the SIREN check digit (Luhn)");
         let err = Siren::parse("12345678").expect_err("too short");
-        assert_eq!(err.message, "a SIREN is 9 digits");
+        assert_eq!(err.message.to_string(), "a SIREN is 9 digits");
     }
 
     #[test]

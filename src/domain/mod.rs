@@ -9,6 +9,7 @@ pub mod contact;
 pub mod esus;
 pub mod event;
 pub mod identifiers;
+pub mod message;
 pub mod organisation;
 pub mod sponsorship;
 pub mod text;
@@ -21,6 +22,8 @@ pub use text::{clean_text, search_key};
 
 use std::borrow::Cow;
 use std::fmt;
+
+use message::{Message, msg};
 
 /// The one way to write a closed list of names: declares the enum with its snake_case (or
 /// given) names, used alike in JSON, in the OpenAPI schema, in the database and in CSV, and
@@ -145,7 +148,7 @@ as_ref_str!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
     pub code: &'static str,
-    pub message: String,
+    pub message: Message,
 }
 
 impl Invalid {
@@ -164,11 +167,8 @@ impl Invalid {
     /// A webhook URL that deliveries may not go to (a private address, a scheme other than http(s)).
     pub const UNSAFE_URL: &'static str = "unsafe_url";
 
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+    pub fn new(code: &'static str, message: Message) -> Self {
+        Self { code, message }
     }
 }
 
@@ -239,7 +239,7 @@ impl Violations {
 
 /// The failure of a required field that is absent or null.
 pub fn missing() -> Invalid {
-    Invalid::new("required", "this field is required and cannot be null")
+    Invalid::new("required", msg!("field-required-not-null"))
 }
 
 /// A required text value.

@@ -6,6 +6,7 @@ use super::{
     CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, Violation,
     Violations, WebsiteUrl, clean_text, missing, optional, required, string_enum,
 };
+use crate::domain::message::{Message, msg};
 
 // utoipa 6 puts only this enum-level comment in the OpenAPI schema (a string enum has no
 // per-value descriptions), hence the list above; the variant comments document the Rust side.
@@ -51,17 +52,17 @@ impl Category {
     }
 
     /// "an association", "a cooperative"… for messages.
-    fn with_article(self) -> &'static str {
+    fn with_article(self) -> Message {
         match self {
-            Category::Association => "an association",
-            Category::Cooperative => "a cooperative",
-            Category::Mutual => "a mutual",
-            Category::Foundation => "a foundation",
-            Category::EssCompany => "an ESS company",
-            Category::LocalAuthority => "a local authority",
-            Category::Network => "a network",
-            Category::PublicBody => "a public body",
-            Category::Company => "a company",
+            Category::Association => msg!("organisation-category-association"),
+            Category::Cooperative => msg!("organisation-category-cooperative"),
+            Category::Mutual => msg!("organisation-category-mutual"),
+            Category::Foundation => msg!("organisation-category-foundation"),
+            Category::EssCompany => msg!("organisation-category-ess-company"),
+            Category::LocalAuthority => msg!("organisation-category-local-authority"),
+            Category::Network => msg!("organisation-category-network"),
+            Category::PublicBody => msg!("organisation-category-public-body"),
+            Category::Company => msg!("organisation-category-company"),
         }
     }
 }
@@ -90,9 +91,11 @@ pub fn check_legal_category(category: Category, code: &LegalCategoryCode) -> Res
     match settled_category(code) {
         Some(settled) if settled != category => Err(Invalid::new(
             Invalid::MISMATCH,
-            format!(
-                "legal category {code} is {}; category {category} contradicts it",
-                settled.with_article()
+            msg!(
+                "organisation-legal-category-contradicts",
+                code = code.as_str(),
+                settled = settled.with_article(),
+                category = category.as_str()
             ),
         )),
         _ => Ok(()),
@@ -206,7 +209,11 @@ impl NewOrganisation {
         if let (Some(siren), Some(siret)) = (&siren, &siret)
             && siret.siren() != siren.as_str()
         {
-            let message = format!("SIRET {siret} does not start with the SIREN {siren}");
+            let message = msg!(
+                "organisation-siret-not-of-siren",
+                siret = siret.as_str(),
+                siren = siren.as_str()
+            );
             v.check::<()>("siret", Err(Invalid::new(Invalid::MISMATCH, message)));
         }
         if let (Some(category), Some(code)) = (category, &legal_category_code) {
@@ -240,11 +247,11 @@ fn founded_on(date: Option<chrono::NaiveDate>, today: chrono::NaiveDate) -> Resu
     match date {
         Some(date) if date > today => Err(Invalid {
             code: "in_future",
-            message: format!("{date} is in the future; founded_on is the date the organisation was founded"),
+            message: msg!("organisation-founded-in-future", date = date),
         }),
         Some(date) if date.year() < 1800 => Err(Invalid {
             code: "out_of_range",
-            message: format!("{date} is too early; founded_on must be 1800-01-01 or later"),
+            message: msg!("organisation-founded-too-early", date = date),
         }),
         other => Ok(other),
     }
@@ -374,7 +381,7 @@ mod tests {
         }
         let err = check_legal_category(Category::Cooperative, &legal("9220")).expect_err("mismatch");
         assert_eq!(
-            err.message,
+            err.message.to_string(),
             "legal category 9220 is an association; category cooperative contradicts it"
         );
     }

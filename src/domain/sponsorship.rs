@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Invalid, Violation, Violations, clean_text, missing, optional, string_enum};
+use crate::domain::message::{Arg, Message, msg};
 
 string_enum! {
     /// What a sponsorship supports: a `club`, an `event` or an `organisation`.
@@ -61,18 +62,33 @@ impl SponsorshipStatus {
 
     /// Whether a sponsorship in this status may be given the status `to`. Keeping the same
     /// status is no transition, so it is always allowed (a PATCH may repeat it).
-    pub fn check_transition(self, to: SponsorshipStatus) -> Result<(), String> {
+    pub fn check_transition(self, to: SponsorshipStatus) -> Result<(), Message> {
         if self == to || self.next().contains(&to) {
             return Ok(());
         }
         let why = match self.next() {
-            [] => format!("{self} is final"),
+            [] => msg!("sponsorship-status-final", status = self.as_str()),
             next => {
                 let names: Vec<&str> = next.iter().map(|s| s.as_str()).collect();
-                format!("from {self} it can only become {}", names.join(" or "))
+                msg!("sponsorship-status-next", status = self.as_str(), next = any_of(&names))
             }
         };
-        Err(format!("a sponsorship cannot go from {self} to {to}: {why}"))
+        Err(msg!(
+            "sponsorship-transition-illegal",
+            from = self.as_str(),
+            to = to.as_str(),
+            why = why
+        ))
+    }
+}
+
+/// The names joined by "or" in the language of the answer: "active or cancelled".
+fn any_of(names: &[&str]) -> Arg {
+    match names {
+        [first @ .., last] if !first.is_empty() => {
+            msg!("sponsorship-any-of", first = any_of(first), last = *last).into()
+        }
+        _ => names.concat().into(),
     }
 }
 
@@ -95,7 +111,7 @@ impl Currency {
             "EUR" => Ok(Self::Eur),
             other => Err(Invalid::new(
                 "unsupported_currency",
-                format!("{other:?} is not supported; amounts are in euro cents and currency must be \"EUR\""),
+                msg!("sponsorship-currency-unsupported", currency = format!("{other:?}")),
             )),
         }
     }
@@ -105,7 +121,7 @@ impl TryFrom<String> for Currency {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, String> {
-        Self::parse(&value).map_err(|invalid| invalid.message)
+        Self::parse(&value).map_err(|invalid| invalid.message.to_string())
     }
 }
 
@@ -201,10 +217,7 @@ impl NewSponsorship {
         if sponsor_id.is_some() && !existing.sponsor {
             v.refuse(
                 "sponsor_id",
-                Invalid::new(
-                    "not_found",
-                    "no organisation with this id; the sponsor must be an existing organisation",
-                ),
+                Invalid::new("not_found", msg!("sponsorship-sponsor-not-found")),
             );
         }
         let beneficiary = beneficiary(&mut v, draft.beneficiary, sponsor_id, existing);
@@ -237,12 +250,16 @@ impl NewSponsorship {
             && ends_on < starts_on
         {
             v.refuse(
-                    "ends_on",
-                    Invalid::new(
-                        "before_start",
-                        format!("ends_on {ends_on} is before starts_on {starts_on}; a sponsorship may end on the day it starts, not before"),
+                "ends_on",
+                Invalid::new(
+                    "before_start",
+                    msg!(
+                        "sponsorship-ends-before-start",
+                        ends_on = ends_on,
+                        starts_on = starts_on
                     ),
-                );
+                ),
+            );
         }
         let status = v.check("status", draft.status.ok_or_else(missing));
         let public = v.check("public", draft.public.ok_or_else(missing));
@@ -310,10 +327,7 @@ fn beneficiary(
     let Some(draft) = draft else {
         v.refuse(
             "beneficiary",
-            Invalid::new(
-                "required",
-                "this field is required and cannot be null: give {\"type\", \"id\"}",
-            ),
+            Invalid::new("required", msg!("sponsorship-beneficiary-required")),
         );
         return None;
     };
@@ -325,7 +339,7 @@ fn beneficiary(
             "beneficiary.id",
             Invalid::new(
                 "not_found",
-                format!("no {kind} with this id; the beneficiary must exist"),
+                msg!("sponsorship-beneficiary-not-found", kind = kind.as_str()),
             ),
         );
         return None;
@@ -333,10 +347,7 @@ fn beneficiary(
     if kind == BeneficiaryType::Organisation && Some(id) == sponsor_id {
         v.refuse(
             "beneficiary.id",
-            Invalid::new(
-                "same_as_sponsor",
-                "the beneficiary is the sponsor itself; an organisation cannot sponsor itself",
-            ),
+            Invalid::new("same_as_sponsor", msg!("sponsorship-beneficiary-is-sponsor")),
         );
         return None;
     }
@@ -350,8 +361,11 @@ fn amount(cents: i64) -> Result<i64, Invalid> {
     } else {
         Err(Invalid::new(
             "out_of_range",
-            format!(
-                "{cents} is out of range; amount_cents must be more than 0 and at most {AMOUNT_MAX_CENTS} (100 billion euros)"
+            // As text: a Fluent number is a float, which would round the largest i64.
+            msg!(
+                "sponsorship-amount-out-of-range",
+                cents = cents.to_string(),
+                max = AMOUNT_MAX_CENTS.to_string()
             ),
         ))
     }
@@ -364,7 +378,7 @@ fn counterparts(cents: i64) -> Result<i64, Invalid> {
     } else {
         Err(Invalid::new(
             "out_of_range",
-            format!("{cents} is negative; counterparts_cents is the value the sponsor receives back, 0 or more"),
+            msg!("sponsorship-counterparts-negative", cents = cents.to_string()),
         ))
     }
 }
@@ -382,14 +396,11 @@ pub fn check_counterparts_cap(
     }
     Err(Invalid::new(
         COUNTERPARTS_OVER_25_PERCENT,
-        format!(
-            "counterparts of {} exceed 25 % of the {} given: for patronage (mécénat, art. 238 bis CGI) \
-             what the sponsor receives back must stay in marked disproportion with the gift, in practice \
-             at most 25 % of it (here {} at most); lower the counterparts, or record the support as \
-             commercial_sponsorship (parrainage)",
-            euros(counterparts_cents),
-            euros(amount_cents),
-            euros(amount_cents / 4),
+        msg!(
+            "sponsorship-counterparts-over-cap",
+            counterparts = euros(counterparts_cents),
+            amount = euros(amount_cents),
+            cap = euros(amount_cents / 4),
         ),
     ))
 }
@@ -407,7 +418,13 @@ fn in_range(date: NaiveDate, field: &str) -> Result<NaiveDate, Invalid> {
     } else {
         Err(Invalid::new(
             "out_of_range",
-            format!("{field} {date} is out of range; dates must fall in the years {FIRST_YEAR} to {LAST_YEAR}"),
+            msg!(
+                "sponsorship-date-out-of-range",
+                field = field,
+                date = date,
+                first = FIRST_YEAR,
+                last = LAST_YEAR
+            ),
         ))
     }
 }
@@ -587,7 +604,7 @@ mod tests {
             "3750.00 EUR",
             "commercial_sponsorship",
         ] {
-            assert!(err.message.contains(part), "{part:?} in {}", err.message);
+            assert!(err.message.to_string().contains(part), "{part:?} in {}", err.message);
         }
     }
 
@@ -631,7 +648,11 @@ mod tests {
         let violations = NewSponsorship::parse(draft(), nothing).expect_err("missing");
         assert_eq!(fields(&violations), ["sponsor_id", "beneficiary.id"]);
         assert_eq!(codes(&violations), ["not_found", "not_found"]);
-        assert!(violations[1].invalid.message.contains("no club"), "{:?}", violations[1]);
+        assert!(
+            violations[1].invalid.message.to_string().contains("no club"),
+            "{:?}",
+            violations[1]
+        );
 
         let itself = SponsorshipDraft {
             beneficiary: Some(BeneficiaryDraft {
@@ -670,16 +691,17 @@ mod tests {
                 let result = from.check_transition(to);
                 assert_eq!(result.is_ok(), legal, "{from} → {to}: {result:?}");
                 if let Err(detail) = result {
+                    let detail = detail.to_string();
                     assert!(detail.contains(&format!("from {from} to {to}")), "names both: {detail}");
                 }
             }
         }
         assert_eq!(
-            Ended.check_transition(Active),
+            Ended.check_transition(Active).map_err(|m| m.to_string()),
             Err("a sponsorship cannot go from ended to active: ended is final".to_owned())
         );
         assert_eq!(
-            Proposed.check_transition(Ended),
+            Proposed.check_transition(Ended).map_err(|m| m.to_string()),
             Err(
                 "a sponsorship cannot go from proposed to ended: from proposed it can only become active or cancelled"
                     .to_owned()

@@ -4,6 +4,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 use super::Invalid;
+use crate::domain::message::msg;
 
 /// The form names are compared in when searching: without accents, lowercase, ligatures
 /// spelled out, and words separated by single spaces.
@@ -45,13 +46,13 @@ pub fn search_key(s: &str) -> String {
 pub fn clean_text(s: &str, max_chars: usize, field_label: &str) -> Result<String, Invalid> {
     let text = s.trim();
     if text.is_empty() {
-        return Err(Invalid::new(Invalid::BLANK, format!("{field_label} must not be blank")));
+        return Err(Invalid::new(Invalid::BLANK, msg!("text-blank", field = field_label)));
     }
     let length = text.chars().count();
     if length > max_chars {
         return Err(Invalid::new(
             Invalid::TOO_LONG,
-            format!("{field_label} is {length} characters long; at most {max_chars} are allowed"),
+            msg!("text-too-long", field = field_label, length = length, max = max_chars),
         ));
     }
     if let Some(c) = text
@@ -65,7 +66,7 @@ pub fn clean_text(s: &str, max_chars: usize, field_label: &str) -> Result<String
         };
         return Err(Invalid::new(
             Invalid::INVALID_FORMAT,
-            format!("{field_label} contains a control character ({which}); only line breaks and tabs are allowed"),
+            msg!("text-control-character", field = field_label, which = which),
         ));
     }
     Ok(text.to_owned())
@@ -179,13 +180,13 @@ mod tests {
             let err = clean_text(input, max, "name").expect_err(why);
             assert_eq!(err.code, code, "{why}: {input:?} gave {err}");
             assert!(
-                err.message.starts_with("name "),
+                err.message.to_string().starts_with("name "),
                 "{why}: message names the field: {}",
                 err.message
             );
         }
         let err = clean_text("a\0b", 10, "description").expect_err("NUL");
-        assert!(err.message.contains("NUL"), "NUL is named: {}", err.message);
+        assert!(err.message.to_string().contains("NUL"), "NUL is named: {}", err.message);
     }
 
     proptest! {

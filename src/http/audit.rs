@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::Target;
 use crate::core::{ActorKind, Resource};
+use crate::domain::message::msg;
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
 use crate::http::csv::{self, Columns, ListFormat, Page};
@@ -203,12 +204,12 @@ pub async fn list_audit(
     if let (Some(from), Some(to)) = (params.from, params.to)
         && from >= to
     {
-        return Err(ApiError::invalid_parameter("to", "must be after from"));
+        return Err(ApiError::invalid_parameter("to", msg!("audit-to-before-from")));
     }
     if let Some(actor) = &params.actor
         && (actor.is_empty() || actor.chars().count() > 255)
     {
-        return Err(ApiError::invalid_parameter("actor", "must have 1 to 255 characters"));
+        return Err(ApiError::invalid_parameter("actor", msg!("audit-actor-length")));
     }
     let filter = AuditQuery {
         resource: params.resource,
@@ -331,9 +332,11 @@ async fn history_page(
     let first = cursor.is_none();
     let page = audit_page(state.clone(), filter, cursor, limit).await?;
     if first && page.0.is_empty() && !state.store.has_changes(resource, id).await? {
-        return Err(ApiError::NotFound(format!(
-            "no {} with this id has any recorded change",
-            resource.as_str().replace('_', " ")
+        return Err(ApiError::NotFound(msg!(
+            "audit-history-none",
+            what = resource.as_str().replace('_', " "),
+            kind = resource.as_str(),
+            noun = resource.noun(1)
         )));
     }
     Ok(page)

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::auth::password::{CheckError, constant_time_eq, random_token, secret_digest};
 use crate::core::role::Role;
+use crate::domain::message::{Message, msg};
 use crate::domain::{Invalid, Violations};
 use crate::http::AppState;
 use crate::http::error::ApiError;
@@ -216,7 +217,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
         check_json(&req)?;
         let token = parse_json::<LogoutRequest>(&body)?.refresh_token;
         if token.is_empty() {
-            return Err(invalid_request("the parameter refresh_token is missing".to_owned()));
+            return Err(invalid_request(msg!("auth-parameter-missing", name = "refresh_token")));
         }
         token
     };
@@ -253,7 +254,7 @@ async fn password_grant(
             tracing::warn!("login refused: too many passwords are being checked at once");
             return Err(ApiError::TooManyRequests {
                 retry_after: 1,
-                detail: "too many logins are being checked at once; try again in a second".into(),
+                detail: msg!("auth-logins-busy"),
             });
         }
         Err(CheckError::Failed(error)) => return Err(ApiError::Internal(error)),
@@ -264,7 +265,7 @@ async fn password_grant(
         return Err(oauth(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
-            "the e-mail or the password is wrong",
+            msg!("auth-credentials-wrong"),
         ));
     };
     auth.limiter.succeeded(&state.store, attempt).await?;
@@ -304,7 +305,7 @@ async fn client_credentials_grant(
         return Err(ApiError::OAuth {
             status: StatusCode::UNAUTHORIZED,
             error: "invalid_client",
-            detail: "the client id or the client secret is wrong".into(),
+            detail: msg!("auth-client-wrong"),
         });
     };
     auth.limiter.succeeded(&state.store, attempt).await?;
@@ -326,25 +327,21 @@ async fn refresh_grant(state: &web::Data<AppState>, token: &str) -> Result<Token
             chrono::Duration::seconds(ttl(auth.refresh_session_max_seconds)),
         )
         .await?;
-    let refused = |detail: &str| oauth(StatusCode::BAD_REQUEST, "invalid_grant", detail);
+    let refused = |detail: Message| oauth(StatusCode::BAD_REQUEST, "invalid_grant", detail);
     let user_id = match rotation {
         Rotation::Rotated { user_id } => user_id,
         Rotation::Replayed => {
-            return Err(refused(
-                "this refresh token was used already, so every token of its session is now revoked; log in again",
-            ));
+            return Err(refused(msg!("auth-refresh-replayed")));
         }
         Rotation::Invalid => {
-            return Err(refused(
-                "the refresh token is unknown, expired or revoked, or its session is over; log in again",
-            ));
+            return Err(refused(msg!("auth-refresh-invalid")));
         }
     };
     let user = match state.store.get_user(user_id).await {
         Ok(user) if user.fields.active => user,
         Ok(_) | Err(crate::store::StoreError::NotFound(_)) => {
             state.store.revoke_user_refresh_tokens(user_id).await?;
-            return Err(refused("the account is no longer active"));
+            return Err(refused(msg!("auth-account-inactive")));
         }
         Err(error) => return Err(error.into()),
     };
@@ -381,23 +378,19 @@ fn too_many_failures(retry_after: u64) -> ApiError {
     tracing::warn!(retry_after, "login refused: too many failures");
     ApiError::TooManyRequests {
         retry_after,
-        detail: format!("too many failed logins; try again in {retry_after} seconds"),
+        detail: msg!("auth-too-many-failures", seconds = retry_after),
     }
 }
 
-fn oauth(status: StatusCode, error: &'static str, detail: &str) -> ApiError {
-    ApiError::OAuth {
-        status,
-        error,
-        detail: detail.to_owned(),
-    }
+fn oauth(status: StatusCode, error: &'static str, detail: Message) -> ApiError {
+    ApiError::OAuth { status, error, detail }
 }
 
-fn invalid_request(detail: impl Into<String>) -> ApiError {
+fn invalid_request(detail: Message) -> ApiError {
     ApiError::OAuth {
         status: StatusCode::BAD_REQUEST,
         error: "invalid_request",
-        detail: detail.into(),
+        detail,
     }
 }
 
@@ -426,14 +419,11 @@ fn check_json(req: &HttpRequest) -> Result<(), ApiError> {
     {
         Ok(())
     } else {
-        Err(ApiError::UnsupportedMediaType(format!(
-            "send a form (application/x-www-form-urlencoded) or JSON (application/json), not {}",
-            if essence.is_empty() {
-                "no Content-Type"
-            } else {
-                &essence
-            }
-        )))
+        Err(ApiError::UnsupportedMediaType(if essence.is_empty() {
+            msg!("auth-content-type-missing")
+        } else {
+            msg!("auth-content-type-unsupported", media_type = essence)
+        }))
     }
 }
 
@@ -445,7 +435,7 @@ impl Form {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(body) {
             if pairs.iter().any(|(known, _)| *known == name) {
-                return Err(invalid_request(format!("the parameter {name} is repeated")));
+                return Err(invalid_request(msg!("auth-parameter-repeated", name = name)));
             }
             pairs.push((name.into_owned(), value.into_owned()));
         }
@@ -464,14 +454,14 @@ impl Form {
     /// for our own forms: the token endpoint ignores unknown parameters, as RFC 6749 §3.2 asks.
     fn only(&self, known: &[&str]) -> Result<(), ApiError> {
         match self.0.iter().find(|(name, _)| !known.contains(&name.as_str())) {
-            Some((name, _)) => Err(invalid_request(format!("the parameter {name} is unknown"))),
+            Some((name, _)) => Err(invalid_request(msg!("auth-parameter-unknown", name = name))),
             None => Ok(()),
         }
     }
 
     fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name)
-            .ok_or_else(|| invalid_request(format!("the parameter {name} is missing")))
+            .ok_or_else(|| invalid_request(msg!("auth-parameter-missing", name = name)))
     }
 }
 
@@ -498,7 +488,7 @@ fn read_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, ApiError> {
         match request.grant_type.as_deref().unwrap_or("password") {
             "password" => {
                 let mut errors = Violations::default();
-                let missing = || Invalid::new("required", "this field is required");
+                let missing = || Invalid::new("required", msg!("auth-field-required"));
                 if request.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
                     errors.refuse("email", missing());
                 }
@@ -515,12 +505,10 @@ fn read_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, ApiError> {
                 None => Err(ApiError::invalid_field(
                     "refresh_token",
                     "required",
-                    "this field is required",
+                    msg!("auth-field-required"),
                 )),
             },
-            "client_credentials" => Err(invalid_request(
-                "send the client-credentials grant as a form (application/x-www-form-urlencoded)",
-            )),
+            "client_credentials" => Err(invalid_request(msg!("auth-client-credentials-not-form"))),
             other => Err(unsupported_grant(other)),
         }
     }
@@ -531,7 +519,7 @@ fn unsupported_grant(grant: &str) -> ApiError {
     ApiError::OAuth {
         status: StatusCode::BAD_REQUEST,
         error: "unsupported_grant_type",
-        detail: format!("the grant_type {shown} is not supported; use password, client_credentials or refresh_token"),
+        detail: msg!("auth-grant-unsupported", grant = shown),
     }
 }
 
@@ -546,34 +534,30 @@ fn client_authentication(req: &HttpRequest, form: &Form) -> Result<(String, Stri
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
         .map(|(_, credentials)| credentials.trim().to_owned());
     let in_form = (form.get("client_id"), form.get("client_secret"));
-    let bad_client = |detail: &str| ApiError::OAuth {
+    let bad_client = |detail: Message| ApiError::OAuth {
         status: StatusCode::UNAUTHORIZED,
         error: "invalid_client",
-        detail: detail.to_owned(),
+        detail,
     };
     match (basic, in_form) {
-        (Some(_), (Some(_), _) | (_, Some(_))) => Err(invalid_request(
-            "send the client credentials once: with HTTP Basic or in the form, not both",
-        )),
+        (Some(_), (Some(_), _) | (_, Some(_))) => Err(invalid_request(msg!("auth-client-credentials-twice"))),
         (Some(encoded), _) => {
             let decoded = STANDARD
                 .decode(encoded)
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| bad_client("the HTTP Basic credentials are not base64 of client_id:client_secret"))?;
+                .ok_or_else(|| bad_client(msg!("auth-basic-not-base64")))?;
             let (id, secret) = decoded
                 .split_once(':')
-                .ok_or_else(|| bad_client("the HTTP Basic credentials are not client_id:client_secret"))?;
+                .ok_or_else(|| bad_client(msg!("auth-basic-not-pair")))?;
             let (id, secret) = (form_decode(id), form_decode(secret));
             if id.is_empty() || secret.is_empty() {
-                return Err(bad_client("the HTTP Basic credentials lack the client id or secret"));
+                return Err(bad_client(msg!("auth-basic-incomplete")));
             }
             Ok((id, secret))
         }
         (None, (Some(id), Some(secret))) => Ok((id.to_owned(), secret.to_owned())),
-        (None, _) => Err(bad_client(
-            "authenticate the client: client_id and client_secret in the form, or HTTP Basic",
-        )),
+        (None, _) => Err(bad_client(msg!("auth-client-unauthenticated"))),
     }
 }
 

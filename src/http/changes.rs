@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::policy::{self, ListScope};
 use crate::core::Resource;
+use crate::domain::message::msg;
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
@@ -38,10 +39,7 @@ pub fn decode_position(raw: &str, parameter: &str) -> Result<i64, ApiError> {
     let invalid = || {
         ApiError::bad_request(
             "invalid_cursor",
-            format!(
-                "invalid query parameter {parameter}: not a position; pass next_cursor (or an item's position) \
-                 from a previous answer unchanged"
-            ),
+            msg!("changes-position-invalid", parameter = parameter),
         )
     };
     if raw.is_empty() || raw.len() > MAX_POSITION_LEN {
@@ -310,13 +308,7 @@ fn parse_types(raw: &str) -> Result<Vec<Resource>, ApiError> {
         let resource = Resource::parse(name)
             .filter(|r| Resource::FEED.contains(r))
             .ok_or_else(|| {
-                ApiError::invalid_parameter(
-                    "types",
-                    format!(
-                        "{name:?} is not a resource of the feed; use organisation, esus_accreditation, club, \
-                         club_member, event or sponsorship, comma-separated"
-                    ),
-                )
+                ApiError::invalid_parameter("types", msg!("changes-type-unknown", name = format!("{name:?}")))
             })?;
         if !resources.contains(&resource) {
             resources.push(resource);

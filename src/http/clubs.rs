@@ -16,6 +16,7 @@ use crate::domain::club::{
     AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
 };
 use crate::domain::codes::RegionCode;
+use crate::domain::message::{Message, msg};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
 use crate::http::AppState;
@@ -282,7 +283,7 @@ const CLUB_ORDER: &str = "name";
 
 impl ListClubsParams {
     fn into_query(self) -> Result<ListClubs, ApiError> {
-        let bad = |name: &str, why: String| ApiError::invalid_parameter(name, why);
+        let bad = |name: &str, why: Message| ApiError::invalid_parameter(name, why);
         let limit = page_limit(self.limit)?;
         let after = self
             .cursor
@@ -299,8 +300,8 @@ impl ListClubsParams {
             None => None,
         };
         let name_contains = match self.q {
-            Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
-            Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
+            Some(q) if q.is_empty() => return Err(bad("q", msg!("clubs-q-empty"))),
+            Some(q) if q.chars().count() > 200 => return Err(bad("q", msg!("clubs-q-too-long", max = 200_usize))),
             Some(q) => Some(search_key(&q)),
             None => None,
         };

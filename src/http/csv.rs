@@ -27,6 +27,7 @@ use utoipa::Modify;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
 
+use crate::domain::message::{Lang, Message, msg};
 use crate::http::error::ApiError;
 use crate::http::pagination::{MAX_LIMIT, page_limit};
 
@@ -152,9 +153,10 @@ fn negotiate(accept: &str) -> Result<Form, ApiError> {
     if q > 0.0 {
         Ok(forms[best])
     } else {
-        Err(ApiError::NotAcceptable(format!(
-            "lists answer application/json, text/csv (with `dialect=excel` for Excel's French CSV) or {XLSX}, not {}",
-            accept.trim()
+        Err(ApiError::NotAcceptable(msg!(
+            "csv-not-acceptable",
+            xlsx = XLSX,
+            accept = accept.trim()
         )))
     }
 }
@@ -229,9 +231,11 @@ where
         Form::Xlsx => {
             page_limit(limit)?;
             let first = pages(cursor, Some(EXPORT_PAGE)).await?;
-            let file = crate::http::xlsx::write(&columns, first, pages).await?;
+            let lang = Lang::current();
+            let file = crate::http::xlsx::write(&columns, lang, first, pages).await?;
             Ok(HttpResponse::Ok()
                 .content_type(XLSX)
+                .insert_header((header::CONTENT_LANGUAGE, lang.tag()))
                 .insert_header((header::CONTENT_DISPOSITION, format.attachment("xlsx")))
                 .no_chunking(file.length)
                 .streaming(file.chunks()))
@@ -412,7 +416,7 @@ pub struct CsvTable {
 /// Why a CSV file cannot be read, with the line where it happens (1 is the header's line).
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct CsvError(pub String);
+pub struct CsvError(pub Message);
 
 pub fn read_table(bytes: &[u8]) -> Result<CsvTable, CsvError> {
     let reader = read_records(bytes)?;
@@ -436,16 +440,11 @@ pub fn read_records(bytes: &[u8]) -> Result<CsvRecords<'_>, CsvError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
-        CsvError(format!(
-            "the file is not UTF-8 (line {line}, byte {}); save it as UTF-8",
-            e.valid_up_to()
-        ))
+        CsvError(msg!("csv-not-utf8", line = line, byte = e.valid_up_to()))
     })?;
     let first_line = text.split(['\n', '\r']).next().unwrap_or_default();
     if first_line.trim().is_empty() {
-        return Err(CsvError(
-            "the file has no header line; its first line names the columns".into(),
-        ));
+        return Err(CsvError(msg!("csv-no-header")));
     }
     let separator = if first_line.contains(';') { ';' } else { ',' };
     let mut records = Records {
@@ -469,11 +468,12 @@ impl Iterator for CsvRecords<'_> {
             Err(error) => return Some(Err(error)),
         };
         if record.len() != self.header.len() {
-            return Some(Err(CsvError(format!(
-                "line {line} has {} cells; the header has {} (separator `{}`)",
-                record.len(),
-                self.header.len(),
-                self.records.separator
+            return Some(Err(CsvError(msg!(
+                "csv-cell-count",
+                line = line,
+                cells = record.len(),
+                columns = self.header.len(),
+                separator = self.records.separator.to_string()
             ))));
         }
         Some(Ok((line, record)))
@@ -528,9 +528,7 @@ impl Records<'_> {
                     loop {
                         match chars.next() {
                             None => {
-                                return Err(CsvError(format!(
-                                    "line {opened}: a quoted cell is never closed (a quote is missing)"
-                                )));
+                                return Err(CsvError(msg!("csv-quote-unclosed", line = opened)));
                             }
                             Some('"') if chars.peek() == Some(&'"') => {
                                 chars.next();
@@ -549,18 +547,12 @@ impl Records<'_> {
                         None | Some('\r' | '\n') => {}
                         Some(c) if *c == separator => {}
                         Some(_) => {
-                            return Err(CsvError(format!(
-                                "line {}: text follows the closing quote of a cell; double a quote inside a quoted cell (\"\")",
-                                self.line
-                            )));
+                            return Err(CsvError(msg!("csv-text-after-quote", line = self.line)));
                         }
                     }
                 }
                 Some('"') => {
-                    return Err(CsvError(format!(
-                        "line {}: a quote inside an unquoted cell; quote the whole cell and double the quote",
-                        self.line
-                    )));
+                    return Err(CsvError(msg!("csv-quote-in-unquoted", line = self.line)));
                 }
                 Some(c) if c == separator => {
                     record.push(std::mem::take(&mut cell));
@@ -719,10 +711,11 @@ mod tests {
             ("", "header", "empty"),
         ] {
             let error = table(text).expect_err(why);
-            assert!(error.0.contains(line), "{why}: {error}");
+            assert!(error.to_string().contains(line), "{why}: {error}");
         }
         let error = read_table(b"a,b\n1,\xff\n").expect_err("not UTF-8");
-        assert!(error.0.contains("UTF-8") && error.0.contains("line 2"), "{error}");
+        let text = error.to_string();
+        assert!(text.contains("UTF-8") && text.contains("line 2"), "{error}");
     }
 
     #[test]

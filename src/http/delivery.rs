@@ -27,6 +27,7 @@ use crate::auth::policy;
 use crate::auth::tokens::Principal;
 use crate::config::WebhookSettings;
 use crate::core::Role;
+use crate::domain::message::{Message, msg};
 use crate::http::changes;
 use crate::http::metrics::Metrics;
 use crate::store::changes::{ChangeAction, FeedQuery};
@@ -46,10 +47,10 @@ const BATCH: i64 = 50;
 /// The prefix of a signing secret, as Standard Webhooks write it.
 pub const SECRET_PREFIX: &str = "whsec_";
 
-/// Why a URL may not receive deliveries.
+/// Why a URL may not receive deliveries (in English as an error: a delivery's stored error text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct UnsafeUrl(pub String);
+pub struct UnsafeUrl(pub Message);
 
 /// A new signing secret: `whsec_` and the base64 of 32 random bytes.
 pub fn new_secret() -> String {
@@ -73,8 +74,8 @@ pub fn sign(secret: &str, message_id: &str, timestamp: i64, body: &[u8]) -> Stri
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
 }
 
-/// Why an address may not receive deliveries, or `None` for a public address.
-pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
+/// Why an address may not receive deliveries ("a loopback address"), or `None` for a public address.
+pub fn forbidden(ip: IpAddr) -> Option<Message> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => {
@@ -83,15 +84,15 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
             }
             let first = v6.segments()[0];
             if v6.is_loopback() {
-                Some("a loopback address")
+                Some(msg!("delivery-address-loopback"))
             } else if v6.is_unspecified() || v6.is_multicast() {
-                Some("not a unicast address")
+                Some(msg!("delivery-address-not-unicast"))
             } else if first & 0xfe00 == 0xfc00 {
-                Some("a private (unique local) address")
+                Some(msg!("delivery-address-unique-local"))
             } else if first & 0xffc0 == 0xfe80 {
-                Some("a link-local address")
+                Some(msg!("delivery-address-link-local"))
             } else if first == 0x2001 && v6.segments()[1] == 0x0db8 {
-                Some("a documentation address")
+                Some(msg!("delivery-address-documentation"))
             } else if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 let [a, b] = v6.segments()[6].to_be_bytes();
                 let [c, d] = v6.segments()[7].to_be_bytes();
@@ -103,23 +104,23 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-fn forbidden_v4(v4: Ipv4Addr) -> Option<&'static str> {
+fn forbidden_v4(v4: Ipv4Addr) -> Option<Message> {
     let [a, b, ..] = v4.octets();
     if v4.is_loopback() {
-        Some("a loopback address")
+        Some(msg!("delivery-address-loopback"))
     } else if v4.is_private() {
-        Some("a private address")
+        Some(msg!("delivery-address-private"))
     } else if v4.is_link_local() {
-        Some("a link-local address (where cloud metadata services answer)")
+        Some(msg!("delivery-address-link-local-metadata"))
     } else if a == 100 && (64..128).contains(&b) {
-        Some("a shared (carrier-grade NAT) address")
+        Some(msg!("delivery-address-shared"))
     } else if v4.is_unspecified() || a == 0 || v4.is_broadcast() || v4.is_multicast() || a >= 240 {
-        Some("not a unicast public address")
+        Some(msg!("delivery-address-not-unicast-public"))
     } else if v4.is_documentation()
         || (a == 198 && (18..20).contains(&b))
         || (a == 192 && b == 0 && v4.octets()[2] == 0)
     {
-        Some("a reserved address")
+        Some(msg!("delivery-address-reserved"))
     } else {
         None
     }
@@ -129,21 +130,18 @@ fn forbidden_v4(v4: Ipv4Addr) -> Option<&'static str> {
 fn refusal(host: &str, addresses: &[IpAddr]) -> Option<UnsafeUrl> {
     addresses.iter().find_map(|ip| {
         forbidden(*ip).map(|why| {
-            let what = if host
+            let literal = host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
                 .parse::<IpAddr>()
                 .ok()
-                == Some(*ip)
-            {
-                format!("{ip} is {why}")
+                == Some(*ip);
+            let ip = ip.to_string();
+            UnsafeUrl(if literal {
+                msg!("delivery-refused-address", ip = ip, why = why)
             } else {
-                format!("{host} resolves to {ip}, {why}")
-            };
-            UnsafeUrl(format!(
-                "{what}: deliveries go to public addresses only (an operator may allow a host with \
-                 WEBHOOK_ALLOWED_HOSTS)"
-            ))
+                msg!("delivery-refused-host", host = host, ip = ip, why = why)
+            })
         })
     })
 }
@@ -230,18 +228,16 @@ impl Sender {
     /// The URL `raw`, if deliveries may go there: `http` or `https`, a host, no user name or
     /// password in it, and every address the host has now public, unless the host is allowed.
     pub async fn check_url(&self, raw: &str) -> Result<Url, UnsafeUrl> {
-        let url = Url::parse(raw).map_err(|e| UnsafeUrl(format!("not an absolute URL ({e})")))?;
+        let url = Url::parse(raw).map_err(|e| UnsafeUrl(msg!("delivery-url-not-absolute", reason = e.to_string())))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(UnsafeUrl(format!("its scheme is {}, not http or https", url.scheme())));
+            return Err(UnsafeUrl(msg!("delivery-url-scheme", scheme = url.scheme())));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(UnsafeUrl(
-                "it holds a user name or password: deliveries are authenticated by their signature".into(),
-            ));
+            return Err(UnsafeUrl(msg!("delivery-url-credentials")));
         }
         let host = url
             .host_str()
-            .ok_or_else(|| UnsafeUrl("it has no host".into()))?
+            .ok_or_else(|| UnsafeUrl(msg!("delivery-url-no-host")))?
             .to_owned();
         if self.settings.allows_host(&host) {
             return Ok(url);
@@ -267,7 +263,7 @@ impl Sender {
                     _ => Ok(Vec::new()),
                 }
             }
-            None => Err(UnsafeUrl("it has no host".into())),
+            None => Err(UnsafeUrl(msg!("delivery-url-no-host"))),
         }
     }
 

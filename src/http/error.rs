@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::core::Denial;
+use crate::domain::message::{Lang, Message, msg};
 use crate::domain::{Violation, Violations};
 use crate::store::StoreError;
 use crate::store::references::{Missing, MissingRecord};
@@ -35,13 +36,15 @@ pub struct Problem {
     /// A URI reference naming the kind of problem: `/problems/{code}`.
     #[serde(rename = "type")]
     pub problem_type: String,
-    /// A short summary of the kind of problem; the same for every occurrence.
-    pub title: String,
+    /// A short summary of the kind of problem; the same for every occurrence of its `code`.
+    #[schema(value_type = String)]
+    pub title: Message,
     /// The HTTP status code.
     #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     /// What went wrong this time, for a person to read.
-    pub detail: String,
+    #[schema(value_type = String)]
+    pub detail: Message,
     /// A stable snake_case word for the kind of problem.
     pub code: String,
     /// For 422: one entry per failing field (several per field are possible).
@@ -63,7 +66,8 @@ pub struct Problem {
     pub error: Option<String>,
     /// On the token endpoint: what is wrong, for a person (RFC 6749 §5.2); the same as `detail`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_description: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub error_description: Option<Message>,
 }
 
 /// How many row errors of a bulk import are shown: the answer stays small whatever the file.
@@ -125,17 +129,18 @@ pub struct FieldError {
     /// `/problems/validation_failed`).
     pub code: String,
     /// What is wrong and how to mend it, for a person to read.
-    pub message: String,
+    #[schema(value_type = String)]
+    pub message: Message,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: Message) -> Self {
         Self {
             row: None,
             line: None,
             field: field.into(),
             code: code.into(),
-            message: message.into(),
+            message,
         }
     }
 
@@ -157,14 +162,10 @@ fn collect_validator_errors(errors: &ValidationErrors, prefix: &str, out: &mut V
             format!("{prefix}.{field}")
         };
         match kind {
-            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| {
-                let message = e
-                    .message
-                    .as_ref()
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| describe_validator_error(e));
-                FieldError::new(&path, validator_code(&e.code), message)
-            })),
+            ValidationErrorsKind::Field(list) => out.extend(
+                list.iter()
+                    .map(|e| FieldError::new(&path, validator_code(&e.code), describe_validator_error(e))),
+            ),
             ValidationErrorsKind::Struct(inner) => collect_validator_errors(inner, &path, out),
             ValidationErrorsKind::List(items) => {
                 for (index, inner) in items {
@@ -184,22 +185,22 @@ fn validator_code(code: &str) -> String {
     }
 }
 
-fn describe_validator_error(error: &validator::ValidationError) -> String {
+fn describe_validator_error(error: &validator::ValidationError) -> Message {
     let param = |name: &str| error.params.get(name).map(|v| v.to_string());
     match error.code.as_ref() {
         "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
-            (None, Some(max)) => format!("must be at most {max} characters long"),
-            (Some(min), None) => format!("must be at least {min} characters long"),
-            _ => "has the wrong length".into(),
+            (Some(min), Some(max)) => msg!("length-between", min = min, max = max),
+            (None, Some(max)) => msg!("length-at-most", max = max),
+            (Some(min), None) => msg!("length-at-least", min = min),
+            _ => msg!("length-wrong"),
         },
         "range" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            _ => "is out of range".into(),
+            (Some(min), Some(max)) => msg!("range-between", min = min, max = max),
+            (None, Some(max)) => msg!("range-at-most", max = max),
+            (Some(min), None) => msg!("range-at-least", min = min),
+            _ => msg!("range-out"),
         },
-        other => format!("is invalid ({other})"),
+        other => msg!("rule-failed", rule = other),
     }
 }
 
@@ -208,19 +209,19 @@ fn describe_validator_error(error: &validator::ValidationError) -> String {
 pub enum ApiError {
     /// 400: the request cannot be read (malformed JSON, a bad query parameter or cursor).
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: &'static str, detail: Message },
     /// 401: the operation needs a login and the request carries no credentials.
     #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated(Message),
     /// 401: the bearer token was refused (malformed, badly signed, expired…); the text says why.
     #[error("{0}")]
-    InvalidToken(String),
+    InvalidToken(Message),
     /// 403: the caller is known but not allowed.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Message),
     /// 404: nothing at this address.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     /// 405: the path exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed { allow: Vec<Method> },
@@ -228,28 +229,28 @@ pub enum ApiError {
     #[error("{detail}")]
     Conflict {
         code: &'static str,
-        detail: String,
+        detail: Message,
         existing_id: Option<uuid::Uuid>,
     },
     /// 412: `If-Match` names a representation that is no longer the current one.
     #[error("{0}")]
-    PreconditionFailed(String),
+    PreconditionFailed(Message),
     /// 406: the `Accept` header asks for no format this operation answers.
     #[error("{0}")]
-    NotAcceptable(String),
+    NotAcceptable(Message),
     /// 422: rows of a bulk import break the rules, so nothing was imported; `errors` lists them
     /// with their row numbers.
     #[error("{detail}")]
-    RowsInvalid { detail: String, errors: RowErrors },
+    RowsInvalid { detail: Message, errors: RowErrors },
     /// 413: the body is larger than the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     /// 415: the body is not JSON.
     #[error("{0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Message),
     /// 429: too many failed attempts; try again after `retry_after` seconds.
     #[error("{detail}")]
-    TooManyRequests { retry_after: u64, detail: String },
+    TooManyRequests { retry_after: u64, detail: Message },
     /// An OAuth 2.0 error of the token endpoint (RFC 6749 §5.2): `error` is the OAuth code,
     /// also used as the problem code, and `detail` its `error_description`. A 401 (only
     /// `invalid_client`) challenges for HTTP Basic client authentication.
@@ -257,7 +258,7 @@ pub enum ApiError {
     OAuth {
         status: StatusCode,
         error: &'static str,
-        detail: String,
+        detail: Message,
     },
     /// 422: the body is well-formed but some fields break the rules.
     #[error("the request is invalid")]
@@ -265,7 +266,7 @@ pub enum ApiError {
     /// 422: the request is well-formed but cannot be processed as a whole (an idempotency key
     /// reused for another request…); `code` says why.
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: &'static str, detail: Message },
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
@@ -278,19 +279,16 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            detail: detail.into(),
-        }
+    pub fn bad_request(code: &'static str, detail: Message) -> Self {
+        Self::BadRequest { code, detail }
     }
 
     /// 400 for a query parameter that does not parse or is out of range.
-    pub fn invalid_parameter(name: &str, why: impl std::fmt::Display) -> Self {
-        Self::bad_request("invalid_parameter", format!("invalid query parameter {name}: {why}"))
+    pub fn invalid_parameter(name: &str, why: Message) -> Self {
+        Self::bad_request("invalid_parameter", msg!("parameter-invalid", name = name, why = why))
     }
 
-    pub fn invalid_field(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn invalid_field(field: &str, code: &str, message: Message) -> Self {
         Self::Invalid(vec![FieldError::new(field, code, message)])
     }
 
@@ -317,48 +315,38 @@ impl ApiError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// What went wrong, for people.
+    pub fn detail(&self) -> Message {
         match self {
-            Self::BadRequest { .. } => "The request cannot be read",
-            Self::Unauthenticated(_) => "Authentication required",
-            Self::InvalidToken(_) => "Invalid token",
-            Self::Forbidden(_) => "Forbidden",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::OAuth { status, .. } if *status == StatusCode::UNAUTHORIZED => "Authentication failed",
-            Self::OAuth { .. } => "The token request cannot be granted",
-            Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed { .. } => "Method not allowed",
-            Self::Conflict { .. } => "Conflict with the current state",
-            Self::PreconditionFailed(_) => "Precondition failed",
-            Self::PayloadTooLarge { .. } => "Request body too large",
-            Self::NotAcceptable(_) => "Not acceptable",
-            Self::RowsInvalid { .. } => "Some rows are invalid",
-            Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::Invalid(_) => "The request is invalid",
-            Self::Unprocessable { .. } => "The request cannot be processed",
-            Self::Unavailable => "Service unavailable",
-            Self::Timeout { .. } => "Request timed out",
-            Self::Internal(_) => "Internal error",
-        }
-    }
-
-    fn detail(&self) -> String {
-        match self {
+            Self::BadRequest { detail, .. }
+            | Self::Conflict { detail, .. }
+            | Self::RowsInvalid { detail, .. }
+            | Self::TooManyRequests { detail, .. }
+            | Self::OAuth { detail, .. }
+            | Self::Unprocessable { detail, .. } => detail.clone(),
+            Self::Unauthenticated(detail)
+            | Self::InvalidToken(detail)
+            | Self::Forbidden(detail)
+            | Self::NotFound(detail)
+            | Self::PreconditionFailed(detail)
+            | Self::NotAcceptable(detail)
+            | Self::UnsupportedMediaType(detail) => detail.clone(),
             Self::MethodNotAllowed { allow } => {
                 let allow: Vec<&str> = allow.iter().map(Method::as_str).collect();
-                format!("this path answers {}", allow.join(", "))
+                msg!("method-not-allowed", methods = allow.join(", "))
             }
             Self::Invalid(errors) => {
                 let mut fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 fields.dedup();
                 match fields.as_slice() {
-                    [one] => format!("the field {one} is invalid"),
-                    many => format!("{} fields are invalid: {}", many.len(), many.join(", ")),
+                    [one] => msg!("field-invalid", field = *one),
+                    many => msg!("fields-invalid", count = many.len(), fields = many.join(", ")),
                 }
             }
-            Self::Unavailable => "the database does not answer; try again shortly".into(),
-            Self::Internal(_) => "an unexpected error occurred; it has been logged".into(),
-            other => other.to_string(),
+            Self::PayloadTooLarge { limit } => msg!("payload-too-large", limit = *limit),
+            Self::Unavailable => msg!("database-unavailable"),
+            Self::Timeout { seconds } => msg!("request-timeout", seconds = *seconds),
+            Self::Internal(_) => msg!("internal-error"),
         }
     }
 
@@ -366,7 +354,7 @@ impl ApiError {
         let code = self.code();
         Problem {
             problem_type: format!("/problems/{code}"),
-            title: self.title().into(),
+            title: crate::http::problems::title(code),
             status: self.status_code().as_u16(),
             detail: self.detail(),
             code: code.into(),
@@ -447,8 +435,9 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, format!("Bearer realm=\"{REALM}\"")));
             }
             Self::InvalidToken(reason) => {
-                // The reason is one of our own sentences (no quote, no backslash): safe to quote.
-                let reason = reason.replace(['"', '\\'], "'");
+                // In English whatever the request's language: a header holds ASCII only. The
+                // reason is one of our own sentences (no quote, no backslash): safe to quote.
+                let reason = reason.render(Lang::En).replace(['"', '\\'], "'");
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
                     format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{reason}\""),
@@ -526,7 +515,7 @@ impl From<Denial> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound(what) => Self::NotFound(format!("no {what} with this id")),
+            StoreError::NotFound(what) => Self::NotFound(msg!("record-not-found", kind = kind_key(what))),
             StoreError::Duplicate {
                 what,
                 field,
@@ -534,7 +523,7 @@ impl From<StoreError> for ApiError {
                 existing_id,
             } => Self::Conflict {
                 code: "duplicate",
-                detail: format!("another {what} already has {field} {value}"),
+                detail: msg!("record-duplicate", kind = kind_key(what), field = field, value = value),
                 existing_id,
             },
             StoreError::InUse {
@@ -543,9 +532,10 @@ impl From<StoreError> for ApiError {
                 with_accounts,
             } => Self::Conflict {
                 code: "in_use",
-                detail: format!(
-                    "this {what} cannot be deleted: it is still referenced by {}",
-                    crate::store::references::describe(&holders, with_accounts)
+                detail: msg!(
+                    "record-in-use",
+                    kind = kind_key(what),
+                    holders = crate::store::references::describe(&holders, with_accounts)
                 ),
                 existing_id: None,
             },
@@ -556,7 +546,7 @@ impl From<StoreError> for ApiError {
             },
             StoreError::Contended(what) => Self::Conflict {
                 code: "concurrent_update",
-                detail: format!("the {what} was changed by another request meanwhile; read it again and retry"),
+                detail: msg!("record-contended", kind = kind_key(what)),
                 existing_id: None,
             },
             StoreError::Unavailable(error) => {
@@ -566,6 +556,12 @@ impl From<StoreError> for ApiError {
             StoreError::Unexpected(error) => Self::Internal(error),
         }
     }
+}
+
+/// The kind of record a store error names ("API client"), as the catalogues select on it
+/// ("api_client").
+fn kind_key(what: &str) -> String {
+    what.to_ascii_lowercase().replace(' ', "_")
 }
 
 /// Middleware: every error answer is a problem document, including those made outside our
@@ -649,11 +645,13 @@ fn generic_problem(status: StatusCode, text: &str) -> Problem {
         s if s >= 500 => "internal_error",
         _ => "client_error",
     };
-    let title = status.canonical_reason().unwrap_or("Error").to_owned();
+    let title = crate::http::problems::title(code);
+    // A library's own words (actix's, a middleware's): shown as they are, they are not ours to
+    // translate; without them, the title says it.
     let detail = if !text.is_empty() && text.len() <= 300 && !text.contains('<') {
-        text.to_owned()
+        Message::verbatim(text)
     } else {
-        title.to_lowercase()
+        title.clone()
     };
     Problem {
         problem_type: format!("/problems/{code}"),
@@ -693,7 +691,7 @@ mod tests {
         );
         let duplicate = ApiError::from(StoreError::Conflict {
             code: "open_accreditation",
-            detail: "an accreditation is open".into(),
+            detail: msg!("internal-error"),
         })
         .error_response();
         assert!(

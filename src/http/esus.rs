@@ -16,6 +16,7 @@ use crate::domain::esus::{
     AUTHORITY_MAX, AccreditationDraft, DECISION_REFERENCE_MAX, EsusBasis, EsusReadStatus, EsusStatus, EsusSummary,
     NOTES_MAX, NewAccreditation, check_transition,
 };
+use crate::domain::message::msg;
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::csv::{self, Columns, ListFormat, Page};
@@ -416,7 +417,7 @@ async fn accreditation_page(
         Some(raw) => {
             let (key, id) = decode_cursor(raw, SORT)?;
             let applied_on = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
-                .map_err(|_| ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor"))?;
+                .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("esus-http-cursor-invalid")))?;
             Some((applied_on, id))
         }
     };
@@ -592,7 +593,7 @@ pub async fn update_esus_accreditation(
                 check_transition(current.fields.read_status(context.today), to).map_err(|illegal| {
                     ApiError::Conflict {
                         code: "illegal_transition",
-                        detail: illegal.to_string(),
+                        detail: illegal.message(),
                         existing_id: None,
                     }
                 })?;

@@ -19,6 +19,7 @@ use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{Object, Type};
 use utoipa::openapi::{OpenApi, Ref, RefOr, Required, ResponseBuilder};
 
+use crate::domain::message::msg;
 use crate::http::error::ApiError;
 use crate::store::{StoreError, compare_and_set};
 
@@ -127,10 +128,14 @@ impl Conditions {
         if tags.contains(&current.etag) {
             return Ok(());
         }
-        Err(ApiError::PreconditionFailed(format!(
-            "the {what} has changed since it was read (If-Match {}, current ETag {}); read it again and re-apply the change",
-            tags.join(", "),
-            current.etag
+        // `what` names the record in English ("ESUS accreditation"); `kind` is its key for the
+        // catalogues ("esus_accreditation"), on which French selects its article.
+        Err(ApiError::PreconditionFailed(msg!(
+            "etag-precondition-failed",
+            what = what,
+            kind = what.to_ascii_lowercase().replace(' ', "_"),
+            tags = tags.join(", "),
+            etag = &current.etag
         )))
     }
 }

@@ -16,6 +16,7 @@ use crate::domain::event::{
     DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
     VENUE_MAX, format_instant,
 };
+use crate::domain::message::{Message, msg};
 use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
@@ -540,14 +541,7 @@ fn window_bound(name: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Ok(at.with_timezone(&Utc));
     }
-    let invalid = || {
-        ApiError::invalid_parameter(
-            name,
-            format!(
-                "{raw:?} is neither a date (2026-11-01) nor a date and time with offset (2026-11-01T00:00:00+01:00)"
-            ),
-        )
-    };
+    let invalid = || ApiError::invalid_parameter(name, msg!("events-window-bound-invalid", raw = format!("{raw:?}")));
     // Exactly `YYYY-MM-DD`, as the schema's `format: date` says (chrono alone would take `2026-1-5`).
     let shaped = raw.len() == 10
         && raw.bytes().enumerate().all(|(i, b)| {
@@ -576,16 +570,15 @@ fn window_bound(name: &str, raw: &str, end_of_day: bool) -> Result<DateTime<Utc>
 
 impl ListEventsParams {
     fn into_query(self) -> Result<(ListEvents, EventSort), ApiError> {
-        let bad = |name: &str, why: String| ApiError::invalid_parameter(name, why);
+        let bad = |name: &str, why: Message| ApiError::invalid_parameter(name, why);
         let limit = page_limit(self.limit)?;
         let sort = self.sort.unwrap_or_default();
         let after = match &self.cursor {
             None => None,
             Some(raw) => {
                 let (value, id) = decode_cursor(raw, sort.as_str())?;
-                let at = DateTime::parse_from_rfc3339(&value).map_err(|_| {
-                    ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
-                })?;
+                let at = DateTime::parse_from_rfc3339(&value)
+                    .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("events-cursor-invalid")))?;
                 Some((at.with_timezone(&Utc), id))
             }
         };
@@ -613,10 +606,10 @@ impl ListEventsParams {
         {
             return Err(bad(
                 "to",
-                format!(
-                    "the window ends ({}) before it starts ({})",
-                    format_instant(to),
-                    format_instant(from)
+                msg!(
+                    "events-window-reversed",
+                    to = format_instant(to),
+                    from = format_instant(from)
                 ),
             ));
         }
@@ -630,8 +623,8 @@ impl ListEventsParams {
             None => None,
         };
         let title_contains = match self.q {
-            Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
-            Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
+            Some(q) if q.is_empty() => return Err(bad("q", msg!("events-q-empty"))),
+            Some(q) if q.chars().count() > 200 => return Err(bad("q", msg!("events-q-too-long", max = 200_usize))),
             Some(q) => Some(search_key(&q)),
             None => None,
         };
@@ -935,11 +928,8 @@ async fn require_club_of_caller(caller: &Caller, state: &AppState, club_id: Opti
         Err(error) => return Err(error.into()),
     };
     let region = &club.fields.region_code;
-    policy::require(caller, Action::Update, &Target::club(region)).map_err(|_| {
-        ApiError::Forbidden(format!(
-            "the club {club_id} is a club of region {region}: an event may be held only by a club you may change"
-        ))
-    })
+    policy::require(caller, Action::Update, &Target::club(region))
+        .map_err(|_| ApiError::Forbidden(msg!("events-club-out-of-reach", club_id = club_id, region = region)))
 }
 
 /// Delete an event, with its themes.

@@ -13,6 +13,8 @@ use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use crate::auth::Caller;
+use crate::auth::tokens::TokenError;
+use crate::domain::message::{Message, msg};
 use crate::http::AppState;
 use crate::http::error::{ApiError, FieldError};
 
@@ -35,7 +37,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit }
                 } else {
-                    ApiError::bad_request("unreadable_body", "the request body could not be read")
+                    ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable"))
                 }
             })?;
             parse_json(&bytes).map(JsonBody)
@@ -51,9 +53,7 @@ pub(crate) const DEFAULT_BODY_LIMIT: usize = 262_144;
 
 fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the body as JSON with the header Content-Type: application/json".into(),
-        ));
+        return Err(ApiError::UnsupportedMediaType(msg!("extract-content-type-missing")));
     };
     let essence = value
         .to_str()
@@ -70,8 +70,9 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
     if is_json {
         Ok(())
     } else {
-        Err(ApiError::UnsupportedMediaType(format!(
-            "the body must be JSON (Content-Type: application/json), not {essence}"
+        Err(ApiError::UnsupportedMediaType(msg!(
+            "extract-content-type-not-json",
+            media_type = essence
         )))
     }
 }
@@ -81,16 +82,14 @@ fn check_json_media_type(req: &HttpRequest) -> Result<(), ApiError> {
 /// of `T` (any error is a 422 naming the field). The first pass is needed because serde_json reports some shape errors, such as a
 /// number where an enum's string belongs, as syntax errors.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let malformed = |detail: String| ApiError::bad_request("malformed_json", detail);
+    let malformed = |detail: Message| ApiError::bad_request("malformed_json", detail);
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(malformed("the request body is empty; send a JSON object".into()));
+        return Err(malformed(msg!("extract-body-empty")));
     }
     serde_json::from_slice::<serde_json::Value>(bytes)
-        .map_err(|error| malformed(format!("the body is not valid JSON: {error}")))?;
+        .map_err(|error| malformed(msg!("extract-json-invalid", reason = error.to_string())))?;
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(malformed(
-            "the body must be a JSON object, such as {\"name\": \"…\"}".into(),
-        ));
+        return Err(malformed(msg!("extract-json-not-object")));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(shape_error)
@@ -102,12 +101,12 @@ pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, A
     serde_path_to_error::deserialize(value).map_err(shape_error)
 }
 
-/// A body of the wrong shape: a 422 naming the field at fault.
+/// A body of the wrong shape: a 422 naming the field at fault, in serde's own words.
 fn shape_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = error.path().to_string();
     let message = strip_position(&error.into_inner().to_string());
     let (field, code) = field_and_code(&path, &message);
-    ApiError::Invalid(vec![FieldError::new(field, code, message)])
+    ApiError::Invalid(vec![FieldError::new(field, code, Message::verbatim(message))])
 }
 
 /// serde_json appends " at line 1 column 7" to its messages: useful for syntax errors, noise for
@@ -221,12 +220,11 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
         let (field, _) = field_and_code(&path, &message);
-        let detail = if field.is_empty() || message.contains(&format!("`{field}`")) {
-            format!("invalid query string: {message}")
+        if field.is_empty() || message.contains(&format!("`{field}`")) {
+            ApiError::bad_request("invalid_parameter", msg!("extract-query-invalid", reason = message))
         } else {
-            format!("invalid query parameter {field}: {message}")
-        };
-        ApiError::bad_request("invalid_parameter", detail)
+            ApiError::invalid_parameter(&field, Message::verbatim(message))
+        }
     })
 }
 
@@ -244,11 +242,7 @@ pub fn path_error(error: actix_web::error::PathError, req: &HttpRequest) -> acti
         }
         .into();
     }
-    ApiError::NotFound(format!(
-        "no resource at {}: ids are UUIDs such as 0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
-        req.path()
-    ))
-    .into()
+    ApiError::NotFound(msg!("extract-path-not-uuid", path = req.path())).into()
 }
 
 /// A whole body read from `payload`, up to `limit` bytes: a 413 as soon as it is known to be
@@ -268,8 +262,7 @@ pub async fn read_limited(
     }
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0));
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::bad_request("unreadable_body", "the request body could not be read"))?;
+        let chunk = chunk.map_err(|_| ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable")))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large);
         }
@@ -295,12 +288,10 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
         return Ok(Caller::Anonymous);
     };
     if values.next().is_some() {
-        return Err(ApiError::InvalidToken(
-            "send one Authorization header, not several".into(),
-        ));
+        return Err(ApiError::InvalidToken(msg!("extract-authorization-repeated")));
     }
     let token = bearer_token(value.to_str().unwrap_or_default())
-        .ok_or_else(|| ApiError::InvalidToken("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| ApiError::InvalidToken(msg!("extract-authorization-not-bearer")))?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("AppState is not registered")))?;
@@ -313,8 +304,24 @@ fn caller_of(req: &HttpRequest) -> Result<Caller, ApiError> {
         }
         Err(error) => {
             tracing::debug!(reason = %error, "bearer token refused");
-            Err(ApiError::InvalidToken(error.to_string()))
+            Err(ApiError::InvalidToken(token_refused(error)))
         }
+    }
+}
+
+/// Why a token was refused, for `error_description`: the words of [`TokenError`]'s `Display`.
+fn token_refused(error: TokenError) -> Message {
+    match error {
+        TokenError::Malformed => msg!("extract-token-malformed"),
+        TokenError::Algorithm => msg!("extract-token-algorithm"),
+        TokenError::UnknownKey => msg!("extract-token-unknown-key"),
+        TokenError::Signature => msg!("extract-token-signature"),
+        TokenError::Expired => msg!("extract-token-expired"),
+        TokenError::NotYetValid => msg!("extract-token-not-yet-valid"),
+        TokenError::Issuer => msg!("extract-token-issuer"),
+        TokenError::Audience => msg!("extract-token-audience"),
+        TokenError::Role => msg!("extract-token-role"),
+        TokenError::Scope => msg!("extract-token-scope"),
     }
 }
 

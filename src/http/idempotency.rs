@@ -29,6 +29,7 @@ use utoipa::openapi::{OpenApi, Ref, RefOr, Required};
 
 use crate::auth::Caller;
 use crate::auth::tokens::Principal;
+use crate::domain::message::{Message, msg};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{BodyLimit, DEFAULT_BODY_LIMIT, read_limited};
@@ -110,8 +111,7 @@ pub async fn idempotency(
         Ok(Holding::InUse) => {
             let mut response = req.error_response(ApiError::Conflict {
                 code: "idempotency_key_in_use",
-                detail: "the first request with this Idempotency-Key is still running; retry shortly to get its answer"
-                    .into(),
+                detail: msg!("idempotency-key-in-use"),
                 existing_id: None,
             });
             response
@@ -151,17 +151,15 @@ fn owner_of(principal: &Principal) -> String {
 
 /// The key of the request: 1 to 255 visible ASCII characters, sent once.
 fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
-    let invalid = |detail: &str| ApiError::bad_request("invalid_idempotency_key", detail);
+    let invalid = |detail: Message| ApiError::bad_request("invalid_idempotency_key", detail);
     let mut values = headers.get_all(IDEMPOTENCY_KEY);
-    let value = values.next().ok_or_else(|| invalid("send an Idempotency-Key header"))?;
+    let value = values.next().ok_or_else(|| invalid(msg!("idempotency-key-missing")))?;
     if values.next().is_some() {
-        return Err(invalid("send one Idempotency-Key header, not several"));
+        return Err(invalid(msg!("idempotency-key-repeated")));
     }
     let bytes = value.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_KEY_LEN || !bytes.iter().all(u8::is_ascii_graphic) {
-        return Err(invalid(
-            "an Idempotency-Key is 1 to 255 visible ASCII characters, such as a UUID",
-        ));
+        return Err(invalid(msg!("idempotency-key-malformed")));
     }
     Ok(String::from_utf8_lossy(bytes).into_owned())
 }
@@ -236,7 +234,7 @@ async fn hold(store: &Store, subject: &str, key: &str, fingerprint: &str) -> Res
         if seen.fingerprint != fingerprint {
             return Err(ApiError::Unprocessable {
                 code: "idempotency_key_reused",
-                detail: "this Idempotency-Key was used for another request within the last 24 hours; use a new key for a new request".into(),
+                detail: msg!("idempotency-key-reused"),
             });
         }
         match seen.state {

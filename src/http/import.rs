@@ -16,6 +16,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::{Resource, Target};
+use crate::domain::message::{Message, msg};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, XLSX, read_records, unneutralised};
@@ -23,6 +24,7 @@ use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
+use crate::http::xlsx::column_titled;
 use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -170,8 +172,9 @@ pub struct ImportReport {
 /// first row names the fields; dates are read as dates, empty rows skipped), or a JSON array of
 /// creation bodies (`application/json`). A CSV file is UTF-8, with or without a byte order mark,
 /// or Windows-1252 (what Excel's "CSV (séparateur : point-virgule)" saves on a French Windows):
-/// declared with `charset=windows-1252`, or found when the bytes are not UTF-8. An empty cell
-/// is `null`. The read-only columns of a list or an export (`id`, `is_ess`, `esus`,
+/// declared with `charset=windows-1252`, or found when the bytes are not UTF-8. A column is
+/// named by its field (`postal_code`) or by its title in a workbook export, in French or
+/// English (`Code postal`, `Postal code`). An empty cell is `null`. The read-only columns of a list or an export (`id`, `is_ess`, `esus`,
 /// `esus_status`, `esus_valid_until`, `created_at`, `updated_at`, `version`) are accepted and
 /// ignored, so that an export imports as it is; any other column is a 422 naming it, before any
 /// row is read.
@@ -273,10 +276,7 @@ pub async fn import_organisations(
     drop(body);
     let plan = plan.check_against_register(&state).await?;
     if mode == ImportMode::AllOrNothing && plan.failed > 0 {
-        let detail = match plan.failed {
-            1 => format!("1 of {} rows is invalid; nothing was imported", plan.rows),
-            n => format!("{n} of {} rows are invalid; nothing was imported", plan.rows),
-        };
+        let detail = msg!("import-rows-invalid", count = plan.failed, rows = plan.rows);
         return Err(ApiError::RowsInvalid {
             detail,
             errors: plan.errors,
@@ -347,21 +347,18 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
             Some("windows-1252" | "cp1252" | "iso-8859-1" | "latin1" | "iso-8859-15") => {
                 Ok(BodyFormat::Csv(Charset::Windows1252))
             }
-            Some(other) => Err(ApiError::UnsupportedMediaType(format!(
-                "CSV imports are UTF-8 or Windows-1252 (Content-Type: text/csv; charset=utf-8 or windows-1252), \
-                 not {other}"
+            Some(other) => Err(ApiError::UnsupportedMediaType(msg!(
+                "import-charset-unsupported",
+                charset = other
             ))),
         },
         XLSX => Ok(BodyFormat::Xlsx),
         "application/json" => Ok(BodyFormat::Json),
-        "" => Err(ApiError::UnsupportedMediaType(
-            "send the rows as CSV (Content-Type: text/csv), as an Excel workbook (Content-Type: \
-             application/vnd.openxmlformats-officedocument.spreadsheetml.sheet) or as a JSON array \
-             (Content-Type: application/json)"
-                .into(),
-        )),
-        other => Err(ApiError::UnsupportedMediaType(format!(
-            "an import is CSV (text/csv), XLSX ({XLSX}) or a JSON array (application/json), not {other}"
+        "" => Err(ApiError::UnsupportedMediaType(msg!("import-content-type-missing"))),
+        other => Err(ApiError::UnsupportedMediaType(msg!(
+            "import-content-type-unsupported",
+            xlsx = XLSX,
+            other = other
         ))),
     }
 }
@@ -414,15 +411,16 @@ fn malformed_csv(e: crate::http::csv::CsvError) -> ApiError {
 /// strings are held whole), so that a large sheet never stands in memory as a table.
 fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
     use calamine::Reader;
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body)).map_err(|e| unreadable_xlsx(e.to_string()))?;
+    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body))
+        .map_err(|e| unreadable_xlsx(Message::verbatim(e.to_string())))?;
     let name = workbook
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| unreadable_xlsx("it has no sheet".into()))?;
+        .ok_or_else(|| unreadable_xlsx(msg!("import-xlsx-no-sheet")))?;
     let cells = workbook
         .worksheet_cells_reader(&name)
-        .map_err(|e| unreadable_xlsx(e.to_string()))?;
+        .map_err(|e| unreadable_xlsx(Message::verbatim(e.to_string())))?;
     let mut rows = SheetRows {
         cells,
         pending: None,
@@ -431,9 +429,7 @@ fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
     let (_, header) = match rows.next() {
         Some(row) => row?,
         None => {
-            return Err(unreadable_xlsx(
-                "its first sheet is empty; its first row names the columns".into(),
-            ));
+            return Err(unreadable_xlsx(msg!("import-xlsx-empty")));
         }
     };
     let width = header
@@ -456,10 +452,10 @@ fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
     table_rows(&header, records, each)
 }
 
-fn unreadable_xlsx(why: String) -> ApiError {
+fn unreadable_xlsx(why: Message) -> ApiError {
     ApiError::Unprocessable {
         code: "malformed_xlsx",
-        detail: format!("the file is not a readable Excel workbook (.xlsx): {why}"),
+        detail: msg!("import-xlsx-unreadable", why = why),
     }
 }
 
@@ -489,7 +485,7 @@ impl<R: std::io::Read + std::io::Seek> SheetRows<'_, R> {
             }
             Err(e) => {
                 self.done = true;
-                Err(unreadable_xlsx(e.to_string()))
+                Err(unreadable_xlsx(Message::verbatim(e.to_string())))
             }
         }
     }
@@ -551,38 +547,38 @@ fn cell_text(cell: &calamine::DataRef<'_>) -> String {
 }
 
 /// The rows of a table (a CSV file, a sheet) into `each`: its header must name known columns
-/// only, once each; each record comes with the line of its start.
+/// only, once each, by name or by their spreadsheet title in either language; each record comes
+/// with the line of its start.
 fn table_rows(
     header: &[String],
     records: impl Iterator<Item = Result<(u64, Vec<String>), ApiError>>,
     mut each: impl FnMut(Row),
 ) -> Result<(), ApiError> {
+    let known: Vec<&'static str> = FIELDS.iter().chain(READ_ONLY.iter()).copied().collect();
+    let columns: Vec<Option<&'static str>> = header.iter().map(|text| column_titled(text, &known)).collect();
     let mut errors = Vec::new();
-    for (index, name) in header.iter().enumerate() {
-        if !FIELDS.contains(&name.as_str()) && !READ_ONLY.contains(&name.as_str()) {
-            errors.push(FieldError::new(
-                name.clone(),
+    for (index, (text, column)) in header.iter().zip(&columns).enumerate() {
+        match column {
+            None => errors.push(FieldError::new(
+                text.clone(),
                 "unknown_field",
-                format!(
-                    "unknown column `{name}`; the columns are the fields of an organisation: {}",
-                    FIELDS.join(", ")
-                ),
-            ));
-        } else if header[..index].contains(name) {
-            errors.push(FieldError::new(
-                name.clone(),
+                msg!("import-column-unknown", name = text, fields = FIELDS.join(", ")),
+            )),
+            Some(column) if columns[..index].contains(&Some(column)) => errors.push(FieldError::new(
+                *column,
                 "duplicate_field",
-                format!("the column `{name}` appears twice in the header"),
-            ));
+                msg!("import-column-twice", name = text),
+            )),
+            Some(_) => {}
         }
     }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let kept: Vec<(usize, &String)> = header
+    let kept: Vec<(usize, &'static str)> = columns
         .iter()
         .enumerate()
-        .filter(|(_, name)| FIELDS.contains(&name.as_str()))
+        .filter_map(|(index, column)| column.filter(|c| FIELDS.contains(c)).map(|c| (index, c)))
         .collect();
     for (record, number) in records.zip(1..) {
         let (line, record) = record?;
@@ -595,7 +591,7 @@ fn table_rows(
                 } else {
                     Value::String(cell.to_owned())
                 };
-                ((*name).clone(), value)
+                ((*name).to_owned(), value)
             })
             .collect();
         each(Row {
@@ -631,11 +627,7 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
                             fields.retain(|name, _| !READ_ONLY.contains(&name.as_str()));
                             Ok(fields)
                         }
-                        _ => Err(FieldError::new(
-                            "",
-                            "invalid_type",
-                            "each element must be a JSON object",
-                        )),
+                        _ => Err(FieldError::new("", "invalid_type", msg!("import-element-not-object"))),
                     },
                 });
             }
@@ -645,9 +637,9 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
 
     let malformed = |error: serde_json::Error| {
         let detail = if error.is_data() {
-            "the body must be a JSON array of organisations, such as [{\"name\": \"…\", …}]".to_owned()
+            msg!("import-json-not-array")
         } else {
-            format!("the body is not valid JSON: {error}")
+            msg!("import-json-invalid", reason = error.to_string())
         };
         ApiError::bad_request("malformed_json", detail)
     };
@@ -740,7 +732,12 @@ impl Checking<'_> {
                     Some(first) => errors.push(FieldError::new(
                         identifier.column(),
                         "duplicate_in_file",
-                        format!("row {first} has the same {} {value}", identifier.column()),
+                        msg!(
+                            "import-duplicate-in-file",
+                            first = *first,
+                            column = identifier.column(),
+                            value = value
+                        ),
                     )),
                     None => {
                         self.seen.insert((identifier, value.to_owned()), row.number);
@@ -843,10 +840,11 @@ fn taken(
                 FieldError::new(
                     identifier.column(),
                     "duplicate",
-                    format!(
-                        "another organisation ({}) already has {} {value}",
-                        holder.id,
-                        identifier.column()
+                    msg!(
+                        "import-identifier-taken",
+                        id = holder.id,
+                        column = identifier.column(),
+                        value = value
                     ),
                 )
             })
@@ -860,6 +858,6 @@ fn row_errors(error: impl Into<ApiError>) -> Vec<FieldError> {
     match error.into() {
         ApiError::Invalid(errors) => errors,
         ApiError::Forbidden(message) => vec![FieldError::new("region_code", "forbidden", message)],
-        other => vec![FieldError::new("", other.code(), other.to_string())],
+        other => vec![FieldError::new("", other.code(), other.detail())],
     }
 }

@@ -5,6 +5,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 
+use crate::domain::message::msg;
 use crate::http::error::ApiError;
 
 /// The methods of each documented path, so that a known path with another method is a 405
@@ -67,6 +68,6 @@ pub(crate) async fn no_route(req: HttpRequest, allowed: web::Data<AllowedMethods
         Some(methods) => ApiError::MethodNotAllowed {
             allow: methods.to_vec(),
         },
-        None => ApiError::NotFound(format!("no resource at {}; see /swagger-ui/ for the API", req.path())),
+        None => ApiError::NotFound(msg!("methods-no-resource", path = req.path())),
     })
 }

@@ -20,6 +20,7 @@ pub mod health;
 pub mod idempotency;
 pub mod import;
 pub mod kernel;
+pub mod language;
 pub mod links;
 pub mod methods;
 pub mod metrics;

@@ -13,6 +13,7 @@ use crate::auth::policy::{self, Action, ListScope};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::esus::EsusReadStatus;
+use crate::domain::message::{Message, msg};
 use crate::domain::organisation::{
     CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
 };
@@ -478,7 +479,7 @@ pub struct OrganisationPage {
 
 impl ListOrganisationsParams {
     fn into_query(self) -> Result<(ListOrganisations, OrganisationSort), ApiError> {
-        let bad = |name: &str, why: String| ApiError::invalid_parameter(name, why);
+        let bad = |name: &str, why: Message| ApiError::invalid_parameter(name, why);
         let limit = page_limit(self.limit)?;
         let sort = self.sort.unwrap_or_default();
         let (key, descending) = sort.key();
@@ -490,7 +491,7 @@ impl ListOrganisationsParams {
                     SortKey::Name => After::Name(value, id),
                     SortKey::CreatedAt => {
                         let at = DateTime::parse_from_rfc3339(&value).map_err(|_| {
-                            ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
+                            ApiError::bad_request("invalid_cursor", msg!("organisations-cursor-invalid"))
                         })?;
                         After::CreatedAt(at.with_timezone(&Utc), id)
                     }
@@ -516,8 +517,10 @@ impl ListOrganisationsParams {
             None => None,
         };
         let name_contains = match self.q {
-            Some(q) if q.is_empty() => return Err(bad("q", "empty; leave q out to list everything".into())),
-            Some(q) if q.chars().count() > 200 => return Err(bad("q", "longer than 200 characters".into())),
+            Some(q) if q.is_empty() => return Err(bad("q", msg!("organisations-q-empty"))),
+            Some(q) if q.chars().count() > 200 => {
+                return Err(bad("q", msg!("organisations-q-too-long", max = 200_usize)));
+            }
             Some(q) => Some(search_key(&q)),
             None => None,
         };

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::message::{Message, msg};
 use crate::http::error::ApiError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -17,9 +18,10 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid query parameter limit: {n} is out of range; limit is 1 to {MAX_LIMIT}"),
+        // As text: a Fluent number would round a huge limit.
+        Some(n) => Err(ApiError::invalid_parameter(
+            "limit",
+            msg!("pagination-limit-out-of-range", limit = n.to_string(), max = MAX_LIMIT),
         )),
     }
 }
@@ -60,24 +62,24 @@ pub fn encode_cursor(sort: &str, key: &str, id: Uuid) -> String {
 
 /// The sort key and id a cursor carries, if it is one of ours and made for the order `sort`.
 pub fn decode_cursor(raw: &str, sort: &str) -> Result<(String, Uuid), ApiError> {
-    let invalid = |why: &str| {
-        ApiError::bad_request(
-            "invalid_cursor",
-            format!("invalid query parameter cursor: {why}; pass next_cursor from the previous page unchanged"),
-        )
-    };
+    let invalid = |why: Message| ApiError::bad_request("invalid_cursor", msg!("pagination-cursor-invalid", why = why));
     if raw.len() > MAX_CURSOR_LEN {
-        return Err(invalid("too long"));
+        return Err(invalid(msg!("pagination-cursor-too-long")));
     }
     let bytes = URL_SAFE_NO_PAD
         .decode(raw.trim_end_matches('='))
-        .map_err(|_| invalid("not a cursor"))?;
-    let data: CursorData = serde_json::from_slice(&bytes).map_err(|_| invalid("not a cursor"))?;
+        .map_err(|_| invalid(msg!("pagination-cursor-not-a-cursor")))?;
+    let data: CursorData =
+        serde_json::from_slice(&bytes).map_err(|_| invalid(msg!("pagination-cursor-not-a-cursor")))?;
     if data.sort != sort {
-        return Err(invalid(&format!("it was made for sort={}, not sort={sort}", data.sort)));
+        return Err(invalid(msg!(
+            "pagination-cursor-other-sort",
+            made_for = &data.sort,
+            sort = sort
+        )));
     }
     if data.key.len() > MAX_CURSOR_LEN || data.key.chars().any(char::is_control) {
-        return Err(invalid("not a cursor"));
+        return Err(invalid(msg!("pagination-cursor-not-a-cursor")));
     }
     Ok((data.key, data.id))
 }

@@ -1,386 +1,163 @@
 //! The problem types (RFC 9457) this service answers, written once: each problem's `type` is
 //! `/problems/{code}`, and `GET /problems/{code}` answers what the code means, its status and
-//! what to do — an HTML page for a browser, JSON otherwise. The field-error codes of `errors[]`
-//! are listed here too.
+//! what to do — an HTML page for a browser, JSON otherwise — in the language of the request. The
+//! field-error codes of `errors[]` are listed here too. Their words are in the catalogues
+//! (`locales/parts/problems.{fr,en}.ftl`), by code: `problem-<code>` (the title),
+//! `problem-<code>-meaning`, `problem-<code>-remedy` and `field-code-<code>`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::message::{Lang, Message, msg};
 use crate::http::error::ApiError;
+use crate::http::language::content_language;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(describe_problem);
 }
 
-/// One problem type.
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+/// One problem type: its code and status. Its title, meaning and remedy are [`Message`]s of the
+/// catalogues, keyed by the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProblemType {
     /// The `code` of the problem (and the last segment of its `type`).
     pub code: &'static str,
     /// The HTTP status it comes with.
     pub status: u16,
-    pub title: &'static str,
-    /// What it means.
-    pub meaning: &'static str,
-    /// What to do about it.
-    pub remedy: &'static str,
 }
 
-const fn problem(
-    code: &'static str,
-    status: u16,
-    title: &'static str,
-    meaning: &'static str,
-    remedy: &'static str,
-) -> ProblemType {
-    ProblemType {
-        code,
-        status,
-        title,
-        meaning,
-        remedy,
+const fn problem(code: &'static str, status: u16) -> ProblemType {
+    ProblemType { code, status }
+}
+
+impl ProblemType {
+    /// Its title, the `title` of every problem answer with its code (`problem-<code>`).
+    pub fn title(&self) -> Message {
+        title(self.code)
     }
+
+    /// What it means (`problem-<code>-meaning`).
+    pub fn meaning(&self) -> Message {
+        msg!(format!("problem-{}-meaning", self.code))
+    }
+
+    /// What to do about it (`problem-<code>-remedy`).
+    pub fn remedy(&self) -> Message {
+        msg!(format!("problem-{}-remedy", self.code))
+    }
+
+    /// Its code, status and words in `lang`: what `GET /problems/{code}` answers.
+    pub fn described(&self, lang: Lang) -> ProblemDescription {
+        ProblemDescription {
+            code: self.code,
+            status: self.status,
+            title: self.title().render(lang),
+            meaning: self.meaning().render(lang),
+            remedy: self.remedy().render(lang),
+        }
+    }
+}
+
+// The JSON answer of `GET /problems/{code}`: a problem type with its words in one language. Its
+// schema keeps the name `ProblemType` it had when the type held English literals (the doc comment
+// below is its OpenAPI description).
+/// One problem type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = ProblemType)]
+pub struct ProblemDescription {
+    /// The `code` of the problem (and the last segment of its `type`).
+    pub code: &'static str,
+    /// The HTTP status it comes with.
+    pub status: u16,
+    pub title: String,
+    /// What it means.
+    pub meaning: String,
+    /// What to do about it.
+    pub remedy: String,
+}
+
+/// The title of the problems with `code`, the `title` of their answers (`problem-<code>`).
+pub fn title(code: &str) -> Message {
+    msg!(format!("problem-{code}"))
 }
 
 /// Every problem code the service answers.
 pub const PROBLEMS: &[ProblemType] = &[
-    problem(
-        "bad_request",
-        400,
-        "Bad request",
-        "The request cannot be read as HTTP says it should.",
-        "Check the request line and headers.",
-    ),
-    problem(
-        "malformed_json",
-        400,
-        "Malformed JSON",
-        "The body is not valid JSON, or not the JSON value the operation takes (an array for an import).",
-        "Send well-formed JSON of the documented shape.",
-    ),
-    problem(
-        "unreadable_body",
-        400,
-        "Unreadable body",
-        "The body could not be read (not UTF-8, cut short).",
-        "Send the whole body, encoded in UTF-8.",
-    ),
-    problem(
-        "invalid_parameter",
-        400,
-        "Invalid query parameter",
-        "A query parameter does not parse, is out of range or unknown; `detail` names it.",
-        "Fix or remove the parameter named in `detail`.",
-    ),
-    problem(
-        "invalid_cursor",
-        400,
-        "Invalid cursor",
-        "The cursor (or `after` position) is not one this list made, or was made for another order.",
-        "Pass `next_cursor` from the previous page unchanged, with the same `sort`.",
-    ),
-    problem(
-        "invalid_idempotency_key",
-        400,
-        "Invalid Idempotency-Key",
-        "The `Idempotency-Key` header is empty, too long (over 255 characters) or not printable ASCII.",
-        "Send a fresh random key (a UUID) per operation.",
-    ),
-    problem(
-        "invalid_request",
-        400,
-        "Invalid token request",
-        "The token request misses a field, or sends the client credentials twice (OAuth 2.0 `invalid_request`).",
-        "Send one grant with its fields, as the token endpoint documents.",
-    ),
-    problem(
-        "invalid_grant",
-        400,
-        "Grant refused",
-        "The e-mail or the password is wrong, or the refresh token is used, revoked or expired (OAuth 2.0 `invalid_grant`).",
-        "Check the credentials, or log in again.",
-    ),
-    problem(
-        "unsupported_grant_type",
-        400,
-        "Unsupported grant type",
-        "The `grant_type` is none of `password`, `client_credentials`, `refresh_token`.",
-        "Use one of the three.",
-    ),
-    problem(
-        "unauthenticated",
-        401,
-        "Authentication required",
-        "The operation needs a login and the request carries no token.",
-        "Log in (`POST /api/v1/auth/token`) and send `Authorization: Bearer <access_token>`.",
-    ),
-    problem(
-        "invalid_token",
-        401,
-        "Invalid token",
-        "The access token is malformed, expired, or not signed by this service; `WWW-Authenticate` says why.",
-        "Get a new token (refresh it, or log in again).",
-    ),
-    problem(
-        "invalid_client",
-        401,
-        "Client authentication failed",
-        "The client id or secret is wrong, or the client is deactivated (OAuth 2.0 `invalid_client`).",
-        "Check the client's credentials; an administrator can renew its secret.",
-    ),
-    problem(
-        "forbidden",
-        403,
-        "Forbidden",
-        "The caller's role may not do this to this record; `detail` says what the role allows.",
-        "Ask someone whose role allows it (the Cress of the region, an administrator).",
-    ),
-    problem(
-        "not_found",
-        404,
-        "Not found",
-        "No record has this id, or the caller may not know of it.",
-        "Check the id; lists show what the caller may read.",
-    ),
-    problem(
-        "method_not_allowed",
-        405,
-        "Method not allowed",
-        "The address exists but not with this method; `Allow` lists those it takes.",
-        "Use one of the methods in `Allow`.",
-    ),
-    problem(
-        "not_acceptable",
-        406,
-        "Not acceptable",
-        "None of the media types `Accept` allows can be answered.",
-        "Accept `application/json` (lists also answer CSV and XLSX).",
-    ),
-    problem(
-        "duplicate",
-        409,
-        "Already exists",
-        "Another record holds this SIREN, SIRET, RNA, e-mail or membership; `existing_id` names it.",
-        "Update the existing record instead, or correct the identifier.",
-    ),
-    problem(
-        "in_use",
-        409,
-        "Still referenced",
-        "The record cannot be deleted while others point at it; `detail` counts them.",
-        "Delete or move what points at it first.",
-    ),
-    problem(
-        "concurrent_update",
-        409,
-        "Changed concurrently",
-        "Other requests changed the record at the same moment, ten times in a row.",
-        "Send the same request again after `Retry-After`.",
-    ),
-    problem(
-        "illegal_transition",
-        409,
-        "Illegal status change",
-        "The record's current status does not allow this change (an ESUS accreditation refused, then granted).",
-        "Read the record and make a change its status allows.",
-    ),
-    problem(
-        "open_accreditation",
-        409,
-        "Open ESUS accreditation",
-        "The organisation already has an applied or granted accreditation in force.",
-        "Decide or end the open one first, or renew a granted one within 6 months of its end.",
-    ),
-    problem(
-        "last_admin",
-        409,
-        "Last administrator",
-        "The change would leave no active administrator.",
-        "Make another account an administrator first.",
-    ),
-    problem(
-        "already_member",
-        409,
-        "Already a member",
-        "The organisation is already a member of the club.",
-        "Change the existing membership instead.",
-    ),
-    problem(
-        "idempotency_key_in_use",
-        409,
-        "Request in progress",
-        "A request with this `Idempotency-Key` is still being processed.",
-        "Wait for it, then send again to get its answer.",
-    ),
-    problem(
-        "precondition_failed",
-        412,
-        "Precondition failed",
-        "`If-Match` names a version that is no longer the current one: someone changed the record since it was read.",
-        "Read the record again (new `ETag`), reapply the change, and send it with the new tag.",
-    ),
-    problem(
-        "payload_too_large",
-        413,
-        "Request body too large",
-        "The body is larger than the server takes (`MAX_BODY_BYTES`, or `IMPORT_MAX_BYTES` for an import).",
-        "Send less: split an import into several files.",
-    ),
-    problem(
-        "unsupported_media_type",
-        415,
-        "Unsupported media type",
-        "The body's `Content-Type` is not one the operation takes.",
-        "Send `application/json` (imports: CSV or XLSX too).",
-    ),
-    problem(
-        "validation_failed",
-        422,
-        "Invalid request",
-        "Some fields break the rules; `errors` lists each with its `field`, `code` and `message`.",
-        "Correct every field listed, then send again.",
-    ),
-    problem(
-        "rows_invalid",
-        422,
-        "Some rows are invalid",
-        "Rows of an import break the rules; nothing was imported. `errors` lists the first 100 with their `row` (and `line` in the sheet), `error_count` counts them all.",
-        "Correct the rows listed, or import with `mode=valid_only` to keep the valid ones.",
-    ),
-    problem(
-        "malformed_csv",
-        422,
-        "Malformed CSV",
-        "The CSV file is not a well-formed table (a quote never closed, a row with too many cells, declared UTF-8 but not); `detail` names the line.",
-        "Save the file again from the spreadsheet, as CSV.",
-    ),
-    problem(
-        "malformed_xlsx",
-        422,
-        "Unreadable workbook",
-        "The body is not a readable Excel workbook (.xlsx), or its first sheet is empty.",
-        "Save it again from Excel as .xlsx, with the column names on the first row.",
-    ),
-    problem(
-        "too_many_rows",
-        422,
-        "Too many rows for a sheet",
-        "The list has more rows than an Excel sheet holds (1,048,575).",
-        "Narrow the list with its filters, or export it as CSV.",
-    ),
-    problem(
-        "idempotency_key_reused",
-        422,
-        "Idempotency-Key reused",
-        "This `Idempotency-Key` was used with another request (another body or address).",
-        "Use a new key for each distinct request.",
-    ),
-    problem(
-        "too_many_requests",
-        429,
-        "Too many requests",
-        "Too many failed logins (or logins at once); `Retry-After` says when to try again.",
-        "Wait the number of seconds in `Retry-After`.",
-    ),
-    problem(
-        "client_error",
-        400,
-        "Client error",
-        "The request was refused for a reason HTTP's status gives.",
-        "Read `detail` and the status.",
-    ),
-    problem(
-        "internal_error",
-        500,
-        "Internal error",
-        "Something failed in the server; it is logged with the request's `X-Request-Id`.",
-        "Try again; if it lasts, report the `X-Request-Id` to the Cress.",
-    ),
-    problem(
-        "service_unavailable",
-        503,
-        "Service unavailable",
-        "The database does not answer at the moment.",
-        "Try again after `Retry-After`.",
-    ),
-    problem(
-        "request_timeout",
-        503,
-        "Request timeout",
-        "The request took longer than the server allows (`REQUEST_TIMEOUT_SECONDS`, upload included); nothing was written.",
-        "Try again; split a large import.",
-    ),
+    problem("bad_request", 400),
+    problem("malformed_json", 400),
+    problem("unreadable_body", 400),
+    problem("invalid_parameter", 400),
+    problem("invalid_cursor", 400),
+    problem("invalid_idempotency_key", 400),
+    problem("invalid_request", 400),
+    problem("invalid_grant", 400),
+    problem("unsupported_grant_type", 400),
+    problem("unauthenticated", 401),
+    problem("invalid_token", 401),
+    problem("invalid_client", 401),
+    problem("forbidden", 403),
+    problem("not_found", 404),
+    problem("method_not_allowed", 405),
+    problem("not_acceptable", 406),
+    problem("duplicate", 409),
+    problem("in_use", 409),
+    problem("concurrent_update", 409),
+    problem("illegal_transition", 409),
+    problem("open_accreditation", 409),
+    problem("last_admin", 409),
+    problem("already_member", 409),
+    problem("idempotency_key_in_use", 409),
+    problem("precondition_failed", 412),
+    problem("payload_too_large", 413),
+    problem("unsupported_media_type", 415),
+    problem("validation_failed", 422),
+    problem("rows_invalid", 422),
+    problem("malformed_csv", 422),
+    problem("malformed_xlsx", 422),
+    problem("too_many_rows", 422),
+    problem("idempotency_key_reused", 422),
+    problem("too_many_requests", 429),
+    problem("client_error", 400),
+    problem("internal_error", 500),
+    problem("service_unavailable", 503),
+    problem("request_timeout", 503),
 ];
 
-/// Every `code` of a field error (`errors[].code`), with what it means.
-pub const FIELD_CODES: &[(&str, &str)] = &[
-    ("required", "The field is required and missing or null."),
-    ("blank", "The text is empty once spaces are taken off."),
-    ("too_long", "The text is longer than the field allows."),
-    ("too_short", "The text is shorter than the field needs (a password)."),
-    (
-        "too_many",
-        "The list holds more items than allowed (themes, organisers).",
-    ),
-    (
-        "invalid_format",
-        "The value does not have the field's shape (an e-mail, a date, a SIREN of 9 digits…).",
-    ),
-    (
-        "invalid_checksum",
-        "A SIREN or SIRET whose check digit (Luhn) is wrong: a digit was mistyped.",
-    ),
-    (
-        "unknown_code",
-        "A well-formed code that does not exist (region, department, legal category…).",
-    ),
-    (
-        "mismatch",
-        "The value contradicts another field of the same record (a category and a legal category, an end before a start).",
-    ),
-    (
-        "not_allowed",
-        "The field may not be set in this state (a decision date on an application).",
-    ),
-    ("out_of_range", "A number or date outside the allowed range."),
-    (
-        "in_future",
-        "A date or a count that can only be known once it has happened.",
-    ),
-    ("before_start", "An end date before the start date."),
-    ("same_as_sponsor", "A sponsorship whose beneficiary is its own sponsor."),
-    ("unsupported_currency", "A currency other than EUR."),
-    (
-        "invalid_type",
-        "The JSON value has the wrong type (a number where a string belongs, an unknown enum value).",
-    ),
-    (
-        "unknown_field",
-        "A field (or import column) this operation does not know.",
-    ),
-    ("duplicate_field", "An import column named twice in the header."),
-    (
-        "not_found",
-        "A referenced record (an organisation, a club) does not exist: create it first.",
-    ),
-    (
-        "duplicate",
-        "Another record holds this value (SIREN, SIRET, RNA, e-mail).",
-    ),
-    (
-        "duplicate_in_file",
-        "An earlier row of the same import holds this value.",
-    ),
-    (
-        "forbidden",
-        "The caller may not import or write this row (another region).",
-    ),
-    (
-        "unsafe_url",
-        "A webhook URL deliveries may not go to (a private address, a scheme other than http(s)).",
-    ),
+/// `(code, key)` pairs: each code with the catalogue key of its meaning, `field-code-<code>`.
+macro_rules! field_codes {
+    ($($code:literal),* $(,)?) => {
+        &[$(($code, concat!("field-code-", $code))),*]
+    };
+}
+
+/// Every `code` of a field error (`errors[].code`), with the catalogue key of what it means
+/// (`field-code-<code>`: `Message::new(key)` words it).
+pub const FIELD_CODES: &[(&str, &str)] = field_codes![
+    "required",
+    "blank",
+    "too_long",
+    "too_short",
+    "too_many",
+    "invalid_format",
+    "invalid_checksum",
+    "unknown_code",
+    "mismatch",
+    "not_allowed",
+    "out_of_range",
+    "in_future",
+    "before_start",
+    "same_as_sponsor",
+    "unsupported_currency",
+    "invalid_type",
+    "unknown_field",
+    "duplicate_field",
+    "not_found",
+    "duplicate",
+    "duplicate_in_file",
+    "forbidden",
+    "unsafe_url",
 ];
 
 /// The problem type of `code`, if there is one.
@@ -397,14 +174,20 @@ pub fn find(code: &str) -> Option<&'static ProblemType> {
     params(("code" = String, Path, description = "A problem code, such as `validation_failed`.")),
     security(()),
     responses(
-        (status = 200, description = "What the code means and what to do.", body = ProblemType,
+        (status = 200, description = "What the code means and what to do.", body = ProblemDescription,
             content_type = "application/json"),
     )
 )]
 #[get("/{code}")]
 pub async fn describe_problem(req: HttpRequest, code: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let problem = find(&code)
-        .ok_or_else(|| ApiError::NotFound(format!("no problem type {}", code.chars().take(64).collect::<String>())))?;
+    let problem = find(&code).ok_or_else(|| {
+        ApiError::NotFound(msg!(
+            "problems-unknown",
+            code = code.chars().take(64).collect::<String>()
+        ))
+    })?;
+    let lang = Lang::current();
+    let described = problem.described(lang);
     let wants_html = req
         .headers()
         .get(header::ACCEPT)
@@ -413,9 +196,10 @@ pub async fn describe_problem(req: HttpRequest, code: web::Path<String>) -> Resu
     if wants_html {
         Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(page(problem)))
+            .insert_header(content_language())
+            .body(page(&described, lang)))
     } else {
-        Ok(HttpResponse::Ok().json(problem))
+        Ok(HttpResponse::Ok().insert_header(content_language()).json(described))
     }
 }
 
@@ -423,32 +207,42 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The HTML page of a problem type (no script, no style: the content security policy allows none).
-fn page(problem: &ProblemType) -> String {
+/// The HTML page of a problem type, its words in `lang` (no script, no style: the content
+/// security policy allows none).
+fn page(problem: &ProblemDescription, lang: Lang) -> String {
+    let words = |message: Message| escape(&message.render(lang));
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · cress-api</title></head>\
-         <body><h1>{title}</h1><p><code>{code}</code> · HTTP {status}</p><h2>What it means</h2><p>{meaning}</p>\
-         <h2>What to do</h2><p>{remedy}</p>",
-        title = escape(problem.title),
+        "<!DOCTYPE html>\n<html lang=\"{tag}\"><head><meta charset=\"utf-8\"><title>{title} · cress-api</title></head>\
+         <body><h1>{title}</h1><p><code>{code}</code> · {status}</p><h2>{meaning_heading}</h2><p>{meaning}</p>\
+         <h2>{remedy_heading}</h2><p>{remedy}</p>",
+        tag = lang.tag(),
+        title = escape(&problem.title),
         code = escape(problem.code),
-        status = problem.status,
-        meaning = escape(problem.meaning),
-        remedy = escape(problem.remedy),
+        status = words(msg!("problems-page-status", status = problem.status.to_string())),
+        meaning_heading = words(msg!("problems-page-meaning")),
+        meaning = escape(&problem.meaning),
+        remedy_heading = words(msg!("problems-page-remedy")),
+        remedy = escape(&problem.remedy),
     );
     if matches!(problem.code, "validation_failed" | "rows_invalid") {
-        html.push_str("<h2>Field error codes</h2><dl>");
-        for (code, meaning) in FIELD_CODES {
-            html.push_str(&format!("<dt><code>{code}</code></dt><dd>{}</dd>", escape(meaning)));
+        html.push_str(&format!("<h2>{}</h2><dl>", words(msg!("problems-page-field-codes"))));
+        for (code, key) in FIELD_CODES {
+            let meaning = words(Message::new(*key));
+            html.push_str(&format!("<dt><code>{code}</code></dt><dd>{meaning}</dd>"));
         }
         html.push_str("</dl>");
     }
-    html.push_str("<p><a href=\"/swagger-ui/\">The API's documentation</a></p></body></html>\n");
+    html.push_str(&format!(
+        "<p><a href=\"/swagger-ui/\">{}</a></p></body></html>\n",
+        words(msg!("problems-page-documentation"))
+    ));
     html
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::message::assert_keys;
 
     #[test]
     fn every_problem_code_and_field_code_is_listed_once() {
@@ -463,8 +257,83 @@ mod tests {
     }
 
     #[test]
+    fn every_problem_code_and_field_code_has_its_words_in_both_languages() {
+        let mut keys: Vec<String> = PROBLEMS
+            .iter()
+            .flat_map(|p| {
+                [
+                    format!("problem-{}", p.code),
+                    format!("problem-{}-meaning", p.code),
+                    format!("problem-{}-remedy", p.code),
+                ]
+            })
+            .collect();
+        for (code, key) in FIELD_CODES {
+            assert_eq!(*key, format!("field-code-{code}"));
+            keys.push((*key).to_owned());
+        }
+        for page_word in ["status", "meaning", "remedy", "field-codes", "documentation"] {
+            keys.push(format!("problems-page-{page_word}"));
+        }
+        keys.push("problems-unknown".to_owned());
+        assert_keys(keys.into_iter().map(|key| (key, "problem pages".to_owned())));
+    }
+
+    #[test]
+    fn every_problem_reads_differently_in_french_and_in_english() {
+        for problem in PROBLEMS {
+            let (fr, en) = (problem.described(Lang::Fr), problem.described(Lang::En));
+            assert_eq!((fr.code, fr.status), (en.code, en.status));
+            assert_ne!(
+                fr.meaning, en.meaning,
+                "{} means the same in both languages",
+                problem.code
+            );
+            assert_ne!(
+                fr.remedy, en.remedy,
+                "{} has the same remedy in both languages",
+                problem.code
+            );
+        }
+    }
+
+    #[test]
+    fn a_french_page_is_in_french_and_an_english_page_in_english() {
+        let problem = find("validation_failed").expect("a problem type");
+        let fr = page(&problem.described(Lang::Fr), Lang::Fr);
+        assert!(fr.contains("<html lang=\"fr\">"), "{fr}");
+        assert!(fr.contains("Requête invalide") && fr.contains("Que faire"), "{fr}");
+        assert!(
+            fr.contains("Codes d'erreur des champs") && fr.contains("<code>required</code>"),
+            "{fr}"
+        );
+        assert!(!fr.contains("What to do"), "{fr}");
+        let en = page(&problem.described(Lang::En), Lang::En);
+        assert!(en.contains("<html lang=\"en\">"), "{en}");
+        assert!(en.contains("Invalid request") && en.contains("What to do"), "{en}");
+        assert!(!en.contains("Que faire"), "{en}");
+    }
+
+    #[test]
+    fn the_json_answer_is_in_the_language_asked() {
+        let problem = find("not_found").expect("a problem type");
+        let fr = serde_json::to_value(problem.described(Lang::Fr)).unwrap();
+        let en = serde_json::to_value(problem.described(Lang::En)).unwrap();
+        assert_eq!((&fr["code"], &fr["status"]), (&en["code"], &en["status"]));
+        assert_eq!(en["title"], "Not found");
+        assert_eq!(fr["title"], "Introuvable");
+    }
+
+    #[test]
     fn the_page_escapes_its_text() {
-        let html = page(&problem("x", 400, "<b>", "a & b", "c > d"));
+        let described = ProblemDescription {
+            code: "x",
+            status: 400,
+            title: "<b>".into(),
+            meaning: "a & b".into(),
+            remedy: "c > d".into(),
+        };
+        let html = page(&described, Lang::En);
         assert!(html.contains("&lt;b&gt;") && html.contains("a &amp; b") && html.contains("c &gt; d"));
     }
 }

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, ListScope};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
+use crate::domain::message::msg;
 use crate::domain::sponsorship::{
     AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
     NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
@@ -439,7 +440,12 @@ fn checked_year(year: Option<i32>) -> Result<Option<i32>, ApiError> {
     match year {
         Some(year) if !(FIRST_YEAR..=LAST_YEAR).contains(&year) => Err(ApiError::invalid_parameter(
             "year",
-            format!("{year} is out of range; year is {FIRST_YEAR} to {LAST_YEAR}"),
+            msg!(
+                "sponsorships-year-out-of-range",
+                year = year,
+                first = FIRST_YEAR,
+                last = LAST_YEAR
+            ),
         )),
         other => Ok(other),
     }
@@ -454,9 +460,9 @@ impl ListSponsorshipsParams {
             None => None,
             Some(raw) => {
                 let (value, id) = decode_cursor(raw, sort.as_str())?;
-                let starts_on = value.parse::<NaiveDate>().map_err(|_| {
-                    ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor")
-                })?;
+                let starts_on = value
+                    .parse::<NaiveDate>()
+                    .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("sponsorships-cursor-invalid")))?;
                 Some((starts_on, id))
             }
         };
@@ -503,13 +509,13 @@ impl SummaryParams {
         if self.sponsor_id.is_none() && self.beneficiary_id.is_none() {
             return Err(ApiError::bad_request(
                 "invalid_parameter",
-                "give sponsor_id, or beneficiary_type and beneficiary_id (or both): totals of the whole register are not offered",
+                msg!("sponsorships-summary-needs-party"),
             ));
         }
         if self.beneficiary_id.is_some() && self.beneficiary_type.is_none() {
             return Err(ApiError::invalid_parameter(
                 "beneficiary_type",
-                "required with beneficiary_id (club, event or organisation)",
+                msg!("sponsorships-beneficiary-type-required"),
             ));
         }
         Ok(SummaryFilter {

@@ -14,8 +14,9 @@ use crate::auth::policy::{self, Action};
 use crate::core::Actor;
 use crate::core::Resource;
 use crate::core::Target;
-use crate::core::role::{Role, RoleName};
+use crate::core::role::{Role, RoleName, ScopeError};
 use crate::domain::contact::Email;
+use crate::domain::message::{Message, msg};
 use crate::domain::{Invalid, Violations, missing};
 use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
@@ -200,10 +201,22 @@ fn parse_role(
         Ok(_) => None,
         Err(error) => {
             if !errors.has(error.field()) {
-                errors.refuse(error.field(), Invalid::new(error.code(), error.to_string()));
+                errors.refuse(error.field(), Invalid::new(error.code(), scope_refused(&error)));
             }
             None
         }
+    }
+}
+
+/// Why a role and a scope do not go together, for people: the words of [`ScopeError`]'s
+/// `Display`.
+fn scope_refused(error: &ScopeError) -> Message {
+    match error {
+        ScopeError::MissingOrganisation => msg!("users-role-needs-organisation"),
+        ScopeError::MissingRegion => msg!("users-role-needs-region"),
+        ScopeError::UnknownRegion(code) => msg!("users-region-unknown", code = code),
+        ScopeError::UnexpectedRegion(role) => msg!("users-role-takes-no-region", role = role.as_str()),
+        ScopeError::UnexpectedOrganisation(role) => msg!("users-role-takes-no-organisation", role = role.as_str()),
     }
 }
 
@@ -269,7 +282,7 @@ pub(crate) fn patched_active(patch: Option<Option<bool>>, current: bool, errors:
     match patch {
         Some(Some(active)) => Some(active),
         Some(None) => {
-            errors.refuse("active", Invalid::new("required", "active cannot be null"));
+            errors.refuse("active", Invalid::new("required", msg!("users-active-not-null")));
             None
         }
         None => Some(current),
@@ -304,21 +317,13 @@ fn check_password(raw: Option<String>, errors: &mut Violations) -> Option<Secret
     if length < PASSWORD_MIN_CHARS {
         errors.refuse(
             "password",
-            Invalid::new(
-                "too_short",
-                format!(
-                    "a password has at least {PASSWORD_MIN_CHARS} characters; a passphrase of several words is best"
-                ),
-            ),
+            Invalid::new("too_short", msg!("users-password-too-short", min = PASSWORD_MIN_CHARS)),
         );
         None
     } else if length > PASSWORD_MAX_CHARS {
         errors.refuse(
             "password",
-            Invalid::new(
-                "too_long",
-                format!("a password has at most {PASSWORD_MAX_CHARS} characters"),
-            ),
+            Invalid::new("too_long", msg!("users-password-too-long", max = PASSWORD_MAX_CHARS)),
         );
         None
     } else {
@@ -639,7 +644,7 @@ async fn refuse_losing_the_last_admin(state: &AppState, user: &User) -> Result<(
     if state.store.count_active_admins().await? <= 1 {
         return Err(ApiError::Conflict {
             code: "last_admin",
-            detail: "this is the last active administrator: make another one first".into(),
+            detail: msg!("users-last-admin"),
             existing_id: None,
         });
     }

@@ -13,6 +13,7 @@ use crate::auth::Caller;
 use crate::auth::policy;
 use crate::core::role::RoleName;
 use crate::core::{Denial, Resource};
+use crate::domain::message::msg;
 use crate::domain::text::clean_text;
 use crate::domain::{Invalid, Violations, missing};
 use crate::http::AppState;
@@ -329,7 +330,7 @@ async fn check_url(state: &AppState, raw: Option<String>, errors: &mut Violation
     if raw.chars().count() > URL_MAX {
         errors.refuse(
             "url",
-            Invalid::new(Invalid::TOO_LONG, format!("longer than {URL_MAX} characters")),
+            Invalid::new(Invalid::TOO_LONG, msg!("webhooks-url-too-long", max = URL_MAX)),
         );
         return None;
     }
@@ -338,10 +339,7 @@ async fn check_url(state: &AppState, raw: Option<String>, errors: &mut Violation
         Err(refused) => {
             errors.refuse(
                 "url",
-                Invalid::new(
-                    Invalid::UNSAFE_URL,
-                    format!("deliveries cannot go to this URL: {refused}"),
-                ),
+                Invalid::new(Invalid::UNSAFE_URL, msg!("webhooks-url-unsafe", why = refused.0)),
             );
             None
         }
@@ -364,10 +362,7 @@ fn check_list<T: Copy + PartialEq>(
     if list.is_empty() {
         errors.refuse(
             field,
-            Invalid::new(
-                Invalid::BLANK,
-                format!("an empty list: leave {field} out (or null) for all of them"),
-            ),
+            Invalid::new(Invalid::BLANK, msg!("webhooks-list-empty", field = field)),
         );
         return None;
     }
@@ -378,11 +373,7 @@ fn check_list<T: Copy + PartialEq>(
                 field,
                 Invalid::new(
                     Invalid::UNKNOWN_CODE,
-                    format!(
-                        "{} is not in the change feed: use organisation, esus_accreditation, club, club_member, \
-                         event or sponsorship",
-                        name(item)
-                    ),
+                    msg!("webhooks-type-not-in-feed", name = name(item)),
                 ),
             );
             return None;
@@ -471,7 +462,7 @@ async fn webhook_page(
     let after = match cursor.as_deref().map(|raw| decode_cursor(raw, ORDER)).transpose()? {
         Some((at, id)) => Some((
             DateTime::parse_from_rfc3339(&at)
-                .map_err(|_| ApiError::bad_request("invalid_cursor", "invalid query parameter cursor: not a cursor"))?
+                .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("webhooks-cursor-invalid")))?
                 .with_timezone(&Utc),
             id,
         )),
@@ -538,7 +529,7 @@ pub async fn create_webhook(
     };
     let role = caller
         .role()
-        .ok_or_else(|| ApiError::from(Denial::log_in_to("subscribe to webhooks")))?;
+        .ok_or_else(|| ApiError::from(Denial::log_in_to(msg!("webhooks-to-subscribe"))))?;
     let (role_name, region_code, organisation_id) = crate::http::users::role_columns(role);
     let owner = Owner {
         subject: caller.subject().unwrap_or_default().to_owned(),
@@ -755,7 +746,7 @@ pub async fn list_webhook_deliveries(
         Some(n) => {
             return Err(ApiError::invalid_parameter(
                 "limit",
-                format!("{n} is out of range; limit is 1 to 100"),
+                msg!("webhooks-limit-out-of-range", n = n.to_string(), max = DELIVERIES_KEPT),
             ));
         }
     };
@@ -793,10 +784,7 @@ pub async fn redeliver_webhook(
             let mut errors = Violations::default();
             errors.refuse(
                 "after",
-                Invalid::new(
-                    Invalid::INVALID_FORMAT,
-                    "not a position of the change feed: pass an item's position unchanged",
-                ),
+                Invalid::new(Invalid::INVALID_FORMAT, msg!("webhooks-after-not-a-position")),
             );
             ApiError::from(errors)
         })?,
@@ -806,10 +794,7 @@ pub async fn redeliver_webhook(
         let mut errors = Violations::default();
         errors.refuse(
             "after",
-            Invalid::new(
-                Invalid::INVALID_FORMAT,
-                "a position beyond the newest change of the log",
-            ),
+            Invalid::new(Invalid::INVALID_FORMAT, msg!("webhooks-after-beyond-head")),
         );
         return Err(errors.into());
     }

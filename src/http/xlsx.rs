@@ -18,6 +18,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::domain::message::{Lang, Message, msg};
 use crate::http::csv::{EXPORT_PAGE, Page, cells_of};
 use crate::http::error::ApiError;
 
@@ -50,12 +51,22 @@ impl XlsxFile {
     }
 }
 
-/// The column title of `column` in the workbook: amounts in cents are shown in euros.
-fn title(column: &str) -> String {
-    match column.strip_suffix("_cents") {
-        Some(base) => format!("{base}_euros"),
-        None => column.to_owned(),
-    }
+/// The title of `column` in a workbook in `lang` (`column-<name>` in the catalogues): words for
+/// a person, and amounts in cents titled in euros, as their cells show them.
+pub fn title(column: &str, lang: Lang) -> String {
+    Message::new(format!("column-{column}")).render(lang)
+}
+
+/// The column of `columns` that `text` names: the column itself or its title in either
+/// language, ignoring case and surrounding spaces (what a person retyping a title may change).
+pub fn column_titled(text: &str, columns: &[&'static str]) -> Option<&'static str> {
+    let text = text.trim();
+    columns.iter().copied().find(|column| {
+        *column == text
+            || Lang::ALL
+                .into_iter()
+                .any(|lang| title(column, lang).to_lowercase() == text.to_lowercase())
+    })
 }
 
 /// The formats of the typed cells.
@@ -143,8 +154,13 @@ fn failed(error: XlsxError) -> ApiError {
 }
 
 /// Writes every row from `first` to the end of the list (`pages` reads the next ones) into a
-/// workbook of one sheet, and returns the finished file.
-pub async fn write<T, F, Fut>(columns: &[&'static str], first: Page<T>, pages: F) -> Result<XlsxFile, ApiError>
+/// workbook of one sheet with its column titles in `lang`, and returns the finished file.
+pub async fn write<T, F, Fut>(
+    columns: &[&'static str],
+    lang: Lang,
+    first: Page<T>,
+    pages: F,
+) -> Result<XlsxFile, ApiError>
 where
     T: Serialize,
     F: Fn(Option<String>, Option<i64>) -> Fut,
@@ -156,7 +172,7 @@ where
     for (col, column) in columns.iter().enumerate() {
         let col = u16::try_from(col).unwrap_or(u16::MAX);
         sheet
-            .write_string_with_format(0, col, title(column), &formats.header)
+            .write_string_with_format(0, col, title(column, lang), &formats.header)
             .map_err(failed)?;
         sheet.set_column_width(col, 18).map_err(failed)?;
     }
@@ -169,11 +185,7 @@ where
             if row >= MAX_ROWS {
                 return Err(ApiError::Unprocessable {
                     code: "too_many_rows",
-                    detail: format!(
-                        "the list has more than {} rows, the most a worksheet holds: narrow it with its filters, \
-                         or export it as CSV",
-                        MAX_ROWS - 1
-                    ),
+                    detail: msg!("xlsx-too-many-rows", max = MAX_ROWS - 1),
                 });
             }
             let cells = cells_of(item, columns)?;
@@ -204,9 +216,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_in_cents_are_titled_in_euros() {
-        assert_eq!(title("amount_cents"), "amount_euros");
-        assert_eq!(title("siren"), "siren");
+    fn columns_are_titled_in_words_and_amounts_in_euros() {
+        assert_eq!(title("amount_cents", Lang::En), "Amount (€)");
+        assert_eq!(title("amount_cents", Lang::Fr), "Montant (€)");
+        assert_eq!(title("postal_code", Lang::Fr), "Code postal");
+        assert_eq!(title("siren", Lang::En), "SIREN");
+    }
+
+    #[test]
+    fn every_exported_column_has_its_own_title_in_both_languages() {
+        for (path, columns) in crate::http::csv::CSV_LISTS {
+            crate::domain::message::assert_keys(columns.all.iter().map(|c| (format!("column-{c}"), path.to_owned())));
+            for lang in Lang::ALL {
+                let mut titles = std::collections::HashSet::new();
+                for column in columns.all {
+                    let title = title(column, lang).to_lowercase();
+                    assert!(titles.insert(title.clone()), "{path}: two columns are titled `{title}`");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_title_in_either_language_names_its_column() {
+        let columns = ["name", "postal_code", "siren"];
+        assert_eq!(column_titled("Code postal", &columns), Some("postal_code"));
+        assert_eq!(column_titled(" postal code ", &columns), Some("postal_code"));
+        assert_eq!(column_titled("postal_code", &columns), Some("postal_code"));
+        assert_eq!(column_titled("Nom", &columns), Some("name"));
+        assert_eq!(column_titled("Postcode", &columns), None);
     }
 
     #[test]

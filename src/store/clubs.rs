@@ -15,6 +15,7 @@ use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
 use crate::domain::club::{MemberRole, Membership, NewClub};
+use crate::domain::message::{Message, msg};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
 
@@ -627,27 +628,34 @@ async fn organisation_exists(store: &Store, id: Uuid) -> Result<bool, StoreError
 
 /// The 409 detail for an organisation that already has a membership row: whether it is active
 /// or has left, and how to change it.
-fn already_member_detail(existing: &Member, today: NaiveDate) -> String {
+fn already_member_detail(existing: &Member, today: NaiveDate) -> Message {
     let address = format!(
         "/api/v1/clubs/{}/members/{}",
         existing.club_id, existing.organisation_id
     );
     let name = &existing.organisation_name;
     match existing.left_on {
-        Some(left_on) if !Membership::is_active(Some(left_on), today) => format!(
-            "{name} was a member of this club from {} and left on {left_on}; to rejoin, PATCH {address} \
-             with left_on null (and a new joined_on if you wish)",
-            existing.joined_on
+        Some(left_on) if !Membership::is_active(Some(left_on), today) => msg!(
+            "store-clubs-member-left",
+            name = name,
+            joined_on = existing.joined_on,
+            left_on = left_on,
+            address = address
         ),
-        Some(left_on) => format!(
-            "{name} is already an active member of this club (role {}, since {}, leaving on {left_on}); \
-             PATCH {address} to change its role or dates",
-            existing.role, existing.joined_on
+        Some(left_on) => msg!(
+            "store-clubs-member-leaving",
+            name = name,
+            role = existing.role.to_string(),
+            joined_on = existing.joined_on,
+            left_on = left_on,
+            address = address
         ),
-        None => format!(
-            "{name} is already an active member of this club (role {}, since {}); PATCH {address} to change \
-             its role or dates",
-            existing.role, existing.joined_on
+        None => msg!(
+            "store-clubs-member-active",
+            name = name,
+            role = existing.role.to_string(),
+            joined_on = existing.joined_on,
+            address = address
         ),
     }
 }

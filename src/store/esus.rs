@@ -464,7 +464,7 @@ fn db<E: From<StoreError>>(error: sqlx::Error) -> E {
 fn open_conflict<E: From<StoreError>>(conflict: OpenAccreditationConflict) -> E {
     StoreError::Conflict {
         code: "open_accreditation",
-        detail: conflict.to_string(),
+        detail: conflict.message(),
     }
     .into()
 }

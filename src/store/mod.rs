@@ -15,6 +15,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
+use crate::domain::message::Message;
 
 pub mod changes;
 pub mod clients;
@@ -284,7 +285,7 @@ pub enum StoreError {
     /// The request breaks a rule that depends on the stored state (an illegal status change, a
     /// second open accreditation…): `code` is the problem code, `detail` says why.
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: &'static str, detail: Message },
     /// The record changed between the read and the write of an update; try again.
     #[error("{0} was changed concurrently")]
     Contended(&'static str),

@@ -14,6 +14,7 @@ use super::changes::{self, NewChange, Record, data_of};
 use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, today, with_conn};
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
+use crate::domain::message::msg;
 use crate::domain::organisation::{Category, NewOrganisation};
 use crate::domain::text::search_key;
 
@@ -563,9 +564,7 @@ impl Store {
         let failed = |error: sqlx::Error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
                 code: "duplicate",
-                detail: "a SIREN, SIRET or RNA of the import was taken by another request meanwhile; nothing was \
-                         imported, send the import again"
-                    .into(),
+                detail: msg!("store-organisations-import-taken"),
             },
             _ => classify(error, "organisation"),
         };

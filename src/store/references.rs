@@ -9,6 +9,7 @@ use super::changes::{self, NewChange};
 use super::{Store, StoreError, classify, now, with_conn};
 use crate::core::{Actor, Resource};
 use crate::domain::Invalid;
+use crate::domain::message::{Message, msg};
 
 /// Records that a request names and that do not exist, each with the field naming it: the one
 /// way every write reports them (a 422 `not_found` on each field, not a 404: the address itself
@@ -42,39 +43,41 @@ impl MissingRecord {
 
     /// Why the field fails, for people.
     pub fn invalid(&self) -> Invalid {
-        let (kind, id) = (self.kind.singular(), self.id);
-        let create = match self.kind {
-            Resource::Organisation => "; create it first with POST /api/v1/organisations",
-            Resource::Club => "; create it first with POST /api/v1/clubs",
-            _ => "",
+        let id = self.id;
+        let message = match self.kind {
+            Resource::Organisation => msg!("store-references-missing-organisation", id = id),
+            Resource::Club => msg!("store-references-missing-club", id = id),
+            kind => msg!(
+                "store-references-missing",
+                kind = kind.as_str(),
+                noun = kind.noun(1),
+                id = id
+            ),
         };
-        Invalid::new("not_found", format!("no {kind} with id {id}{create}"))
+        Invalid::new("not_found", message)
     }
 }
 
-/// One kind of holder: a query counting the rows that reference the id `$1`, how to name one
-/// and several of them, and whether they are accounts (users, API clients: administrators' data,
-/// named only to them).
+/// One kind of holder: a query counting the rows that reference the id `$1`, the catalogue key
+/// naming a number of them (`$count`: "1 ESUS accreditation", "2 ESUS accreditations"), and
+/// whether they are accounts (users, API clients: administrators' data, named only to them).
 pub struct Reference {
-    pub one: &'static str,
-    pub many: &'static str,
+    pub noun: &'static str,
     pub count_sql: &'static str,
     pub account: bool,
 }
 
-const fn reference(one: &'static str, many: &'static str, count_sql: &'static str) -> Reference {
+const fn reference(noun: &'static str, count_sql: &'static str) -> Reference {
     Reference {
-        one,
-        many,
+        noun,
         count_sql,
         account: false,
     }
 }
 
-const fn account(one: &'static str, many: &'static str, count_sql: &'static str) -> Reference {
+const fn account(noun: &'static str, count_sql: &'static str) -> Reference {
     Reference {
-        one,
-        many,
+        noun,
         count_sql,
         account: true,
     }
@@ -83,71 +86,64 @@ const fn account(one: &'static str, many: &'static str, count_sql: &'static str)
 /// How many records of one kind hold a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HolderCount {
-    pub one: &'static str,
-    pub many: &'static str,
+    /// The catalogue key naming `count` of them.
+    pub noun: &'static str,
     pub count: i64,
     pub account: bool,
 }
 
 /// "2 ESUS accreditations and 1 club membership"; accounts only `with_accounts` (otherwise, when
 /// they are all there is, "records that only administrators may see").
-pub fn describe(holders: &[HolderCount], with_accounts: bool) -> String {
-    let parts: Vec<String> = holders
+pub fn describe(holders: &[HolderCount], with_accounts: bool) -> Message {
+    let parts: Vec<Message> = holders
         .iter()
         .filter(|h| h.count > 0 && (with_accounts || !h.account))
-        .map(|h| match h.count {
-            1 => format!("1 {}", h.one),
-            n => format!("{n} {}", h.many),
-        })
+        .map(|h| msg!(h.noun, count = h.count))
         .collect();
     match parts.as_slice() {
-        [] if holders.iter().any(|h| h.count > 0) => "records that only administrators may see".to_owned(),
-        [] => "another record".to_owned(),
+        [] if holders.iter().any(|h| h.count > 0) => msg!("store-references-admin-only"),
+        [] => msg!("store-references-another-record"),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [init @ .., last] => msg!(
+            "store-references-and",
+            init = Message::List(init.to_vec()),
+            last = last.clone()
+        ),
     }
 }
 
 /// What may reference an organisation.
 pub const ORGANISATION: &[Reference] = &[
     reference(
-        "ESUS accreditation",
-        "ESUS accreditations",
+        "store-references-esus-accreditations",
         "select count(*) from esus_accreditations where organisation_id = $1",
     ),
     reference(
-        "club membership",
-        "club memberships",
+        "store-references-club-memberships",
         "select count(*) from club_members where organisation_id = $1",
     ),
     reference(
-        "club it hosts",
-        "clubs it hosts",
+        "store-references-hosted-clubs",
         "select count(*) from clubs where host_organisation_id = $1",
     ),
     reference(
-        "event it organises",
-        "events it organises",
+        "store-references-organised-events",
         "select count(*) from event_organisers where organisation_id = $1",
     ),
     reference(
-        "sponsorship it gives",
-        "sponsorships it gives",
+        "store-references-given-sponsorships",
         "select count(*) from sponsorships where sponsor_id = $1",
     ),
     reference(
-        "sponsorship it receives",
-        "sponsorships it receives",
+        "store-references-received-sponsorships",
         "select count(*) from sponsorships where beneficiary_organisation_id = $1",
     ),
     account(
-        "partner user account",
-        "partner user accounts",
+        "store-references-partner-users",
         "select count(*) from users where organisation_id = $1",
     ),
     account(
-        "partner API client",
-        "partner API clients",
+        "store-references-partner-clients",
         "select count(*) from api_clients where organisation_id = $1",
     ),
 ];
@@ -155,14 +151,15 @@ pub const ORGANISATION: &[Reference] = &[
 /// What may reference a club.
 pub const CLUB: &[Reference] = &[
     reference(
-        "member",
-        "members",
+        "store-references-members",
         "select count(*) from club_members where club_id = $1",
     ),
-    reference("event", "events", "select count(*) from events where club_id = $1"),
     reference(
-        "sponsorship",
-        "sponsorships",
+        "store-references-events",
+        "select count(*) from events where club_id = $1",
+    ),
+    reference(
+        "store-references-sponsorships",
         "select count(*) from sponsorships where beneficiary_club_id = $1",
     ),
 ];
@@ -170,13 +167,11 @@ pub const CLUB: &[Reference] = &[
 /// What may reference an event (its themes are its own tags, deleted with it).
 pub const EVENT: &[Reference] = &[
     reference(
-        "organiser",
-        "organisers",
+        "store-references-organisers",
         "select count(*) from event_organisers where event_id = $1",
     ),
     reference(
-        "sponsorship",
-        "sponsorships",
+        "store-references-sponsorships",
         "select count(*) from sponsorships where beneficiary_event_id = $1",
     ),
 ];
@@ -239,12 +234,69 @@ impl Store {
             })
             .map_err(|e| classify(e, "reference"))?;
             counts.push(HolderCount {
-                one: holder.one,
-                many: holder.many,
+                noun: holder.noun,
                 count,
                 account: holder.account,
             });
         }
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::message::{Lang, has_key};
+
+    fn holder(noun: &'static str, count: i64, account: bool) -> HolderCount {
+        HolderCount { noun, count, account }
+    }
+
+    #[test]
+    fn every_holder_has_its_noun_in_both_languages() {
+        for reference in ORGANISATION.iter().chain(CLUB).chain(EVENT) {
+            for lang in Lang::ALL {
+                assert!(has_key(lang, reference.noun), "{} in {}", reference.noun, lang.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn describe_names_the_holders_with_their_numbers() {
+        let holders = [
+            holder("store-references-esus-accreditations", 2, false),
+            holder("store-references-club-memberships", 1, false),
+            holder("store-references-partner-users", 1, true),
+        ];
+        assert_eq!(
+            describe(&holders, false).to_string(),
+            "2 ESUS accreditations and 1 club membership"
+        );
+        assert_eq!(
+            describe(&holders, true).render(Lang::Fr),
+            "2 accréditations ESUS, 1 adhésion à un club et 1 compte utilisateur partenaire"
+        );
+        let accounts = [holder("store-references-partner-users", 3, true)];
+        assert_eq!(
+            describe(&accounts, false).to_string(),
+            "records that only administrators may see"
+        );
+        assert_eq!(describe(&[], false).to_string(), "another record");
+    }
+
+    #[test]
+    fn a_missing_record_says_how_to_create_it() {
+        let id = Uuid::nil();
+        let club = MissingRecord::new("club_id", Resource::Club, id).invalid();
+        assert_eq!(
+            club.message.to_string(),
+            format!("no club with id {id}; create it first with POST /api/v1/clubs")
+        );
+        let event = MissingRecord::new("event_id", Resource::Event, id).invalid();
+        assert_eq!(event.message.to_string(), format!("no event with id {id}"));
+        assert_eq!(
+            event.message.render(Lang::Fr),
+            format!("aucun événement n'a l'identifiant {id}")
+        );
     }
 }

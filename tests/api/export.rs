@@ -227,7 +227,7 @@ on_both_backends! {
             let columns: BTreeSet<&String> = header.iter().collect();
             assert_eq!(columns.len(), header.len(), "{path}: no column twice");
             assert_rows_are_items(&path, &header, &rows, &items);
-            // The same rows as a workbook, under the same column names (amounts titled in euros).
+            // The same rows as a workbook, under the titles of the same columns, in English as asked.
             let workbook = app
                 .as_admin()
                 .request(reqwest::Method::GET, &path)
@@ -240,7 +240,8 @@ on_both_backends! {
             let mut book = <calamine::Xlsx<_> as calamine::Reader<_>>::new(std::io::Cursor::new(bytes)).expect("a workbook");
             let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).unwrap().unwrap();
             assert_eq!(sheet.height(), rows.len() + 1, "{path}: the CSV rows and a header");
-            let titles: Vec<String> = header.iter().map(|c| c.replace("_cents", "_euros")).collect();
+            let titles: Vec<String> =
+                header.iter().map(|c| cress_api::http::xlsx::title(c, cress_api::domain::message::Lang::En)).collect();
             let first: Vec<String> = sheet.rows().next().unwrap().iter().map(ToString::to_string).collect();
             assert_eq!(first, titles, "{path}: the CSV columns");
         }

@@ -193,8 +193,10 @@ impl TestApp {
         tokio::spawn(server);
         Self {
             address: format!("http://127.0.0.1:{port}"),
+            // The suite reads the English messages: the French ones are `language.rs`'s.
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(english())
                 .build()
                 .expect("a client"),
             backend,
@@ -488,4 +490,15 @@ pub async fn csv_of(response: Response) -> (Vec<String>, Vec<Vec<String>>) {
     assert!(content_type.starts_with("text/csv"), "content type {content_type}");
     let table = cress_api::http::csv::read_table(&bytes).expect("the answer is well-formed CSV");
     (table.header, table.records)
+}
+
+/// Headers asking for English answers (the server answers French to a request without
+/// `Accept-Language`).
+pub fn english() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_static("en"),
+    );
+    headers
 }

@@ -20,6 +20,7 @@ mod health;
 mod hostile;
 mod idempotency;
 mod import;
+mod language;
 mod login_limits;
 mod matrix;
 mod openapi;

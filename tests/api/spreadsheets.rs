@@ -35,11 +35,13 @@ fn member(bytes: &[u8], name: &str) -> String {
     text
 }
 
-fn column(header: &[Data], name: &str) -> usize {
+/// The position of the column titled `title` (titles are in the request's language: English
+/// for the test client).
+fn column(header: &[Data], title: &str) -> usize {
     header
         .iter()
-        .position(|cell| matches!(cell, Data::String(s) if s == name))
-        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+        .position(|cell| matches!(cell, Data::String(s) if s == title))
+        .unwrap_or_else(|| panic!("no column {title} in {header:?}"))
 }
 
 /// An organisation of Ain (region 84) whose identifiers and codes would lose digits as numbers.
@@ -53,9 +55,14 @@ fn ain_organisation(name: &str, seed: u32) -> Value {
 }
 
 async fn get_as(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {
+    get_in(app, path, accept, "en").await
+}
+
+async fn get_in(app: &TestApp, path: &str, accept: &str, language: &str) -> reqwest::Response {
     app.as_admin()
         .request(reqwest::Method::GET, path)
         .header("accept", accept)
+        .header("accept-language", language)
         .send()
         .await
         .unwrap()
@@ -106,23 +113,42 @@ on_both_backends! {
         let (bytes, rows) = sheet_of(response).await;
         let header = &rows[0];
         assert_eq!(rows.len(), 3, "a header and two organisations");
-        let row = rows.iter().find(|r| r[column(header, "name")] == Data::String("Régie de Bourg".into())).unwrap();
-        assert_eq!(row[column(header, "siren")], Data::String(org["siren"].as_str().unwrap().into()), "a SIREN stays text");
-        assert_eq!(row[column(header, "postal_code")], Data::String("01000".into()), "the leading zero stays");
-        assert_eq!(row[column(header, "region_code")], Data::String("84".into()));
-        match &row[column(header, "founded_on")] {
+        let row = rows.iter().find(|r| r[column(header, "Name")] == Data::String("Régie de Bourg".into())).unwrap();
+        assert_eq!(row[column(header, "SIREN")], Data::String(org["siren"].as_str().unwrap().into()), "a SIREN stays text");
+        assert_eq!(row[column(header, "Postal code")], Data::String("01000".into()), "the leading zero stays");
+        assert_eq!(row[column(header, "Region code")], Data::String("84".into()));
+        match &row[column(header, "Founded on")] {
             Data::DateTime(date) => assert_eq!(date.as_datetime().unwrap().date().to_string(), "2001-07-01"),
             other => panic!("a date cell, not {other:?}"),
         }
-        assert!(matches!(row[column(header, "created_at")], Data::DateTime(_)), "{:?}", row[column(header, "created_at")]);
-        assert!(matches!(row[column(header, "version")], Data::Float(v) if v == 1.0));
-        assert!(matches!(row[column(header, "is_ess")], Data::Bool(_)));
-        let formula = rows.iter().find(|r| matches!(&r[column(header, "name")], Data::String(s) if s.starts_with("=HYPERLINK"))).unwrap();
-        assert!(matches!(&formula[column(header, "name")], Data::String(_)), "a formula-looking name is a text cell");
+        assert!(matches!(row[column(header, "Created at")], Data::DateTime(_)), "{:?}", row[column(header, "Created at")]);
+        assert!(matches!(row[column(header, "Version")], Data::Float(v) if v == 1.0));
+        assert!(matches!(row[column(header, "ESS")], Data::Bool(_)));
+        let formula = rows.iter().find(|r| matches!(&r[column(header, "Name")], Data::String(s) if s.starts_with("=HYPERLINK"))).unwrap();
+        assert!(matches!(&formula[column(header, "Name")], Data::String(_)), "a formula-looking name is a text cell");
         let sheet = member(&bytes, "xl/worksheets/sheet1.xml");
         assert!(sheet.contains("ySplit=\"1\"") && sheet.contains("state=\"frozen\""), "the header row is frozen");
         assert!(!sheet.contains("<f>"), "no formula anywhere");
         assert!(member(&bytes, "xl/styles.xml").contains("<b/>"), "the header is bold");
+    }
+
+    async fn xlsx_column_titles_follow_the_negotiated_language(app: TestApp) {
+        app.create_organisation(ain_organisation("Régie de Bourg", 4_103)).await;
+        let french = get_in(&app, "/api/v1/organisations", XLSX, "fr-FR,fr;q=0.9").await;
+        assert_eq!(french.headers()["content-language"], "fr");
+        let (_, rows) = sheet_of(french).await;
+        for title in ["Nom", "Code postal", "Code région", "Date de création", "Créé le"] {
+            column(&rows[0], title);
+        }
+        let english = get_in(&app, "/api/v1/organisations", XLSX, "en-GB").await;
+        assert_eq!(english.headers()["content-language"], "en");
+        let (_, rows) = sheet_of(english).await;
+        for title in ["Name", "Postal code", "Region code", "Founded on", "Created at"] {
+            column(&rows[0], title);
+        }
+        let csv = get_in(&app, "/api/v1/organisations", "text/csv", "fr").await;
+        let (header, _) = crate::helpers::csv_of(csv).await;
+        assert!(header.contains(&"postal_code".to_owned()), "CSV columns are field names, for programs: {header:?}");
     }
 
     async fn xlsx_shows_amounts_in_euros_with_two_decimals(app: TestApp) {
@@ -133,7 +159,7 @@ on_both_backends! {
             "kind": "financial_patronage", "amount_cents": 1_234_567, "starts_on": "2026-01-01", "status": "active"
         })).await, StatusCode::CREATED).await;
         let (bytes, rows) = sheet_of(get_as(&app, "/api/v1/sponsorships", XLSX).await).await;
-        let at = column(&rows[0], "amount_euros");
+        let at = column(&rows[0], "Amount (€)");
         assert!(matches!(rows[1][at], Data::Float(v) if (v - 12_345.67).abs() < 1e-9), "{:?}", rows[1][at]);
         assert!(member(&bytes, "xl/styles.xml").contains("#,##0.00"), "shown with two decimals");
     }
@@ -214,7 +240,7 @@ on_both_backends! {
 
 /// Exports the register of `from` in `accept` and imports the file into a fresh server: the same
 /// organisations, field for field.
-async fn round_trip(accept: &str, content_type: &str) {
+async fn round_trip(accept: &str, content_type: &str, language: &str) {
     let from = TestApp::spawn(Backend::Sqlite).await;
     for (n, name) in [
         "Coopérative d'Ain",
@@ -229,7 +255,7 @@ async fn round_trip(accept: &str, content_type: &str) {
         body["description"] = json!("Ligne 1\nLigne 2; avec \"guillemets\"");
         from.create_organisation(body).await;
     }
-    let exported = get_as(&from, "/api/v1/organisations", accept).await;
+    let exported = get_in(&from, "/api/v1/organisations", accept, language).await;
     assert_eq!(exported.status(), StatusCode::OK);
     let bytes = exported.bytes().await.unwrap().to_vec();
     let to = TestApp::spawn(Backend::Sqlite).await;
@@ -240,15 +266,20 @@ async fn round_trip(accept: &str, content_type: &str) {
 
 #[tokio::test]
 async fn an_xlsx_export_imports_as_the_same_organisations() {
-    round_trip(XLSX, XLSX).await;
+    round_trip(XLSX, XLSX, "en").await;
+}
+
+#[tokio::test]
+async fn an_xlsx_export_titled_in_french_imports_as_the_same_organisations() {
+    round_trip(XLSX, XLSX, "fr").await;
 }
 
 #[tokio::test]
 async fn an_excel_csv_export_imports_as_the_same_organisations() {
-    round_trip("text/csv; dialect=excel", "text/csv").await;
+    round_trip("text/csv; dialect=excel", "text/csv", "fr").await;
 }
 
 #[tokio::test]
 async fn an_rfc_4180_csv_export_imports_as_the_same_organisations() {
-    round_trip("text/csv", "text/csv; charset=utf-8").await;
+    round_trip("text/csv", "text/csv; charset=utf-8", "en").await;
 }
