@@ -22,6 +22,7 @@ use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, XLSX, read_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{parse_value, read_limited};
+use crate::http::language::content_language;
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
 use crate::http::xlsx::column_titled;
@@ -293,7 +294,8 @@ pub async fn import_organisations(
         failed = plan.failed,
         "organisations imported"
     );
-    Ok(HttpResponse::Ok().json(ImportReport {
+    // The report's row errors are sentences in the request's language.
+    Ok(HttpResponse::Ok().insert_header(content_language()).json(ImportReport {
         mode,
         on_conflict,
         rows: plan.rows,

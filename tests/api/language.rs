@@ -116,6 +116,21 @@ on_both_backends! {
         assert_eq!(app.organisation_count().await, 0, "nothing imported");
     }
 
+    async fn an_import_report_that_lists_row_errors_declares_their_language(app: TestApp) {
+        let csv = "name,category,region_code\nRégie,association,05\nRecyclerie,association,76\n";
+        let response = request(&app, reqwest::Method::POST, "/api/v1/organisations/import?mode=valid_only", None)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&response, "content-language"), "fr");
+        let report: Value = response.json().await.unwrap();
+        assert_eq!((report["created"].as_u64(), report["failed"].as_u64()), (Some(1), Some(1)), "{report}");
+        let message = report["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("n'est pas un code de région"), "{message}");
+    }
+
     async fn token_errors_are_described_in_the_negotiated_language(app: TestApp) {
         let mut described = Vec::new();
         for language in ["fr", "en"] {
