@@ -78,9 +78,9 @@ histories export too, each row with its `position` (the feed's export starts `af
 `POST /api/v1/organisations/import` reads an organisation export back.
 
 **Authentication.** Send `Authorization: Bearer <access token>`. People get a token from
-`POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, scheme
-`oauth2`, password flow, e-mail as username); machine clients with the OAuth 2.0
-client-credentials grant. A request without a token is anonymous; a refused token is a 401 with
+`POST /api/v1/auth/token` with their e-mail and password (Swagger UI: *Authorize*, `login`,
+e-mail as username); machine clients with the OAuth 2.0 client-credentials grant
+(`machine_client`). A request without a token is anonymous; a refused token is a 401 with
 `WWW-Authenticate: Bearer error="invalid_token"`, a role that may not act a 403."#;
 
 #[derive(OpenApi)]
@@ -131,16 +131,34 @@ struct ApiDoc;
 /// server it was loaded from.
 const TOKEN_URL: &str = "/api/v1/auth/token";
 
-/// `bearer`: a JWT sent as `Authorization: Bearer`. `oauth2`: the same tokens, obtained by
-/// Swagger UI's Authorize dialog with the password flow (people) or client credentials
-/// (machine clients).
+/// The three ways to authorise, named so that Swagger UI's Authorize dialog (which lists them by
+/// name) shows first what people use: `login`, the OAuth 2.0 password flow with an e-mail and a
+/// password; `machine_client`, the client-credentials flow of partner systems; `token`, an access
+/// token pasted as it is (`Authorization: Bearer`). All three give the same tokens.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut OpenApiDoc) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
-            "bearer",
+            "login",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(TOKEN_URL, Scopes::new()))],
+                "People: your e-mail as username and your password (leave client id and secret empty).",
+            )),
+        );
+        components.add_security_scheme(
+            "machine_client",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    TOKEN_URL,
+                    Scopes::new(),
+                ))],
+                "Partner systems: the client id and secret of a machine client (POST /api/v1/clients).",
+            )),
+        );
+        components.add_security_scheme(
+            "token",
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
@@ -150,16 +168,6 @@ impl Modify for SecuritySchemes {
                     ))
                     .build(),
             ),
-        );
-        components.add_security_scheme(
-            "oauth2",
-            SecurityScheme::OAuth2(OAuth2::with_description(
-                [
-                    Flow::Password(Password::new(TOKEN_URL, Scopes::new())),
-                    Flow::ClientCredentials(ClientCredentials::new(TOKEN_URL, Scopes::new())),
-                ],
-                "People: the password flow with their e-mail as username (leave client id and secret empty). Machine clients: client credentials.",
-            )),
         );
     }
 }
@@ -201,6 +209,7 @@ pub fn openapi() -> OpenApiDoc {
     responses::SharedErrors.modify(&mut doc);
     idempotency::IdempotencyKeys.modify(&mut doc);
     crate::http::csv::CsvLists.modify(&mut doc);
+    crate::http::problems::ClosedCodes.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
     crate::http::etag::ConditionalRequests.modify(&mut doc);

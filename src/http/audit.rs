@@ -186,7 +186,7 @@ pub struct HistoryParams {
 #[utoipa::path(
     tag = "audit",
     params(ListAuditParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of the audit trail, newest first.", body = AuditPage),
         (status = 400, response = BadRequest),
@@ -355,7 +355,7 @@ macro_rules! history_endpoint {
         #[utoipa::path(
             tag = "audit",
             params(("id" = Uuid, Path, description = $what), HistoryParams),
-            security(("bearer" = []), ("oauth2" = [])),
+            security(("login" = []), ("machine_client" = []), ("token" = [])),
             responses(
                 (status = 200, description = "One page of the record's history, newest first.", body = AuditPage),
                 (status = 400, response = BadRequest),

@@ -192,7 +192,7 @@ pub struct ChangePage {
 #[utoipa::path(
     tag = "changes",
     params(ListChangesParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The changes after `after`, oldest first.", body = ChangePage),
         (status = 400, response = BadRequest),

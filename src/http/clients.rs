@@ -228,7 +228,7 @@ pub async fn create_api_client(
 #[utoipa::path(
     tag = "clients",
     params(ListApiClientsParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of clients.", body = ApiClientPage),
         (status = 400, response = BadRequest),
@@ -316,7 +316,7 @@ async fn client_page(
 #[utoipa::path(
     tag = "clients",
     request_body(content = CreateApiClientRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created, with its secret; `Location` is its address.", body = ApiClientWithSecret,
             headers(("Location" = String, description = "The address of the new client."))),
@@ -364,7 +364,7 @@ pub async fn create_client(
 #[utoipa::path(
     tag = "clients",
     params(("id" = Uuid, Path, description = "The client's id (not its client_id).")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The client.", body = ApiClientResponse),
         (status = 403, response = Forbidden),
@@ -391,7 +391,7 @@ pub async fn get_client(
         (UpdateApiClientRequest = "application/merge-patch+json"),
         (UpdateApiClientRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The client as changed.", body = ApiClientResponse),
         (status = 403, response = Forbidden),
@@ -449,7 +449,7 @@ pub async fn update_client(
 #[utoipa::path(
     tag = "clients",
     params(("id" = Uuid, Path, description = "The client's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The client with its new secret.", body = ApiClientWithSecret),
         (status = 403, response = Forbidden),
@@ -483,7 +483,7 @@ pub async fn renew_client_secret(
 #[utoipa::path(
     tag = "clients",
     params(("id" = Uuid, Path, description = "The client's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),

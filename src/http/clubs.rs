@@ -324,7 +324,7 @@ impl ListClubsParams {
 #[utoipa::path(
     tag = "clubs",
     params(ListClubsParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of clubs.", body = ClubPage),
         (status = 400, response = BadRequest),
@@ -401,7 +401,7 @@ async fn club_page(state: web::Data<AppState>, params: ListClubsParams) -> Resul
 #[utoipa::path(
     tag = "clubs",
     request_body(content = CreateClubRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = ClubResponse,
             headers(("Location" = String, description = "The address of the new club."))),
@@ -429,7 +429,7 @@ pub async fn create_club(
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id.")),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The club.", body = ClubResponse),
     )
@@ -456,7 +456,7 @@ pub async fn get_club(
         (UpdateClubRequest = "application/merge-patch+json"),
         (UpdateClubRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The club as changed.", body = ClubResponse),
         (status = 403, response = Forbidden),
@@ -496,7 +496,7 @@ pub async fn update_club(
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
@@ -703,7 +703,7 @@ const MEMBER_ORDER: &str = "organisation_name";
 #[utoipa::path(
     tag = "clubs",
     params(("id" = Uuid, Path, description = "The club's id."), ListClubMembersParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of members.", body = ClubMemberPage),
         (status = 400, response = BadRequest),
@@ -810,7 +810,7 @@ async fn member_page(
         ("member" = (summary = "A commune joins today as a member",
             value = json!({"organisation_id": "0193a1f5-4e5f-7a61-8b72-7c8d9e0f1a44"}))),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Added; `Location` is the membership's address.", body = ClubMemberResponse,
             headers(("Location" = String, description = "The address of the new membership."))),
@@ -868,7 +868,7 @@ pub async fn add_club_member(
         ("id" = Uuid, Path, description = "The club's id."),
         ("organisation_id" = Uuid, Path, description = "The member organisation's id."),
     ),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The membership.", body = ClubMemberResponse),
     )
@@ -904,7 +904,7 @@ pub async fn get_club_member(
         (UpdateClubMemberRequest = "application/merge-patch+json"),
         (UpdateClubMemberRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The membership as changed.", body = ClubMemberResponse),
         (status = 403, response = Forbidden),
@@ -943,7 +943,7 @@ pub async fn update_club_member(
         ("id" = Uuid, Path, description = "The club's id."),
         ("organisation_id" = Uuid, Path, description = "The member organisation's id."),
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Removed."),
         (status = 403, response = Forbidden),

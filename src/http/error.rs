@@ -45,7 +45,8 @@ pub struct Problem {
     /// What went wrong this time, for a person to read.
     #[schema(value_type = String)]
     pub detail: Message,
-    /// A stable snake_case word for the kind of problem.
+    /// A stable snake_case word for the kind of problem, for programs: one of the values listed,
+    /// each explained at `/problems/{code}`.
     pub code: String,
     /// For 422: one entry per failing field (several per field are possible).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -121,12 +122,8 @@ pub struct FieldError {
     pub line: Option<u64>,
     /// The field, as a JSON path from the body's root (`siren`, `organisers[0].role`).
     pub field: String,
-    /// A stable snake_case word, one of: `required`, `blank`, `too_long`, `too_short`,
-    /// `too_many`, `invalid_format`, `invalid_checksum`, `unknown_code`, `mismatch`,
-    /// `not_allowed`, `out_of_range`, `in_future`, `before_start`, `same_as_sponsor`,
-    /// `unsupported_currency`, `invalid_type`, `unknown_field`, `duplicate_field`, `not_found`,
-    /// `duplicate`, `duplicate_in_file`, `forbidden`, `unsafe_url` (each explained at
-    /// `/problems/validation_failed`).
+    /// A stable snake_case word, for programs: one of the values listed, each explained at
+    /// `/problems/validation_failed`.
     pub code: String,
     /// What is wrong and how to mend it, for a person to read.
     #[schema(value_type = String)]

@@ -343,7 +343,7 @@ pub struct EsusAccreditationPage {
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The organisation's id."), ListEsusAccreditationsParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of the organisation's accreditations.", body = EsusAccreditationPage),
         (status = 400, response = BadRequest),
@@ -454,7 +454,7 @@ async fn accreditation_page(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
     request_body(content = CreateEsusAccreditationRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Recorded; `Location` is its address.", body = EsusAccreditationResponse,
             headers(("Location" = String, description = "The address of the new accreditation."))),
@@ -499,7 +499,7 @@ pub async fn create_esus_accreditation(
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The accreditation's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The accreditation.", body = EsusAccreditationResponse),
     )
@@ -542,7 +542,7 @@ fn sees_confidential(caller: &Caller, target: &Target) -> bool {
         (UpdateEsusAccreditationRequest = "application/merge-patch+json"),
         (UpdateEsusAccreditationRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The accreditation as changed.", body = EsusAccreditationResponse),
         (status = 403, response = Forbidden),
@@ -611,7 +611,7 @@ pub async fn update_esus_accreditation(
 #[utoipa::path(
     tag = "esus",
     params(("id" = Uuid, Path, description = "The accreditation's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),

@@ -663,7 +663,7 @@ impl ListEventsParams {
 #[utoipa::path(
     tag = "events",
     params(ListEventsParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of events.", body = EventPage),
         (status = 400, response = BadRequest),
@@ -817,7 +817,7 @@ async fn event_page(
             ))
         )),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = EventResponse,
             headers(("Location" = String, description = "The address of the new event."))),
@@ -846,7 +846,7 @@ pub async fn create_event(
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The event.", body = EventResponse),
     )
@@ -876,7 +876,7 @@ pub async fn get_event(
         (UpdateEventRequest = "application/merge-patch+json"),
         (UpdateEventRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The event as changed.", body = EventResponse),
         (status = 403, response = Forbidden),
@@ -940,7 +940,7 @@ async fn require_club_of_caller(caller: &Caller, state: &AppState, club_id: Opti
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted, with its organisers and themes."),
         (status = 403, response = Forbidden),

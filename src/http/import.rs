@@ -214,7 +214,7 @@ pub struct ImportReport {
             (Vec<CreateOrganisationRequest> = "application/json"),
         )
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "Imported: what was created, updated, skipped, and (`valid_only`) the failing rows.", body = ImportReport),
         (status = 403, response = Forbidden),

@@ -554,7 +554,7 @@ impl ListOrganisationsParams {
 #[utoipa::path(
     tag = "organisations",
     params(ListOrganisationsParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of organisations.", body = OrganisationPage),
         (status = 400, response = BadRequest),
@@ -648,7 +648,7 @@ async fn organisation_page(
 #[utoipa::path(
     tag = "organisations",
     request_body(content = CreateOrganisationRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = OrganisationResponse,
             headers(("Location" = String, description = "The address of the new organisation."))),
@@ -678,7 +678,7 @@ pub async fn create_organisation(
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The organisation.", body = OrganisationResponse),
     )
@@ -705,7 +705,7 @@ pub async fn get_organisation(
         (UpdateOrganisationRequest = "application/merge-patch+json"),
         (UpdateOrganisationRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The organisation as changed.", body = OrganisationResponse),
         (status = 403, response = Forbidden),
@@ -784,7 +784,7 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
 #[utoipa::path(
     tag = "organisations",
     params(("id" = Uuid, Path, description = "The organisation's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),

@@ -2,13 +2,16 @@
 //! `/problems/{code}`, and `GET /problems/{code}` answers what the code means, its status and
 //! what to do — an HTML page for a browser, JSON otherwise — in the language of the request. The
 //! field-error codes of `errors[]` are listed here too. Their words are in the catalogues
-//! (`locales/parts/problems.{fr,en}.ftl`), by code: `problem-<code>` (the title),
+//! (`locales/fr.ftl`, `locales/en.ftl`), by code: `problem-<code>` (the title),
 //! `problem-<code>-meaning`, `problem-<code>-remedy` and `field-code-<code>`.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
-use utoipa::ToSchema;
+use serde_json::Value;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::{Modify, ToSchema};
 
 use crate::domain::message::{Lang, Message, msg};
 use crate::http::error::ApiError;
@@ -159,6 +162,48 @@ pub const FIELD_CODES: &[(&str, &str)] = field_codes![
     "forbidden",
     "unsafe_url",
 ];
+
+/// Gives the OpenAPI document the closed sets of codes, as enums: every problem `code` (of
+/// `Problem`, `ProblemType` and the path of `GET /problems/{code}`) and every field-error `code`
+/// (of `FieldError`), so that a client can translate or switch on each of them.
+pub struct ClosedCodes;
+
+impl Modify for ClosedCodes {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let problems: Vec<Value> = PROBLEMS.iter().map(|p| Value::from(p.code)).collect();
+        let fields: Vec<Value> = FIELD_CODES.iter().map(|(code, _)| Value::from(*code)).collect();
+        if let Some(components) = openapi.components.as_mut() {
+            for (schema, codes) in [
+                ("Problem", &problems),
+                ("ProblemType", &problems),
+                ("FieldError", &fields),
+            ] {
+                if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
+                    && let Some(RefOr::T(Schema::Object(code))) = object.properties.get_mut("code")
+                {
+                    code.enum_values = Some(codes.clone());
+                }
+            }
+        }
+        let page = openapi
+            .paths
+            .paths
+            .get_mut("/problems/{code}")
+            .and_then(|item| item.get.as_mut());
+        for parameter in page
+            .and_then(|operation| operation.parameters.as_mut())
+            .into_iter()
+            .flatten()
+        {
+            if let RefOr::T(parameter) = parameter
+                && parameter.name == "code"
+                && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
+            {
+                schema.enum_values = Some(problems.clone());
+            }
+        }
+    }
+}
 
 /// The problem type of `code`, if there is one.
 pub fn find(code: &str) -> Option<&'static ProblemType> {

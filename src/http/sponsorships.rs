@@ -590,7 +590,7 @@ pub struct SponsorshipSummary {
 #[utoipa::path(
     tag = "sponsorships",
     params(SummaryParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The totals, sorted by year then kind.", body = SponsorshipSummary),
         (status = 400, response = BadRequest),
@@ -639,7 +639,7 @@ pub async fn summarise_sponsorships(
 #[utoipa::path(
     tag = "sponsorships",
     params(ListSponsorshipsParams),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of sponsorships.", body = SponsorshipPage),
         (status = 400, response = BadRequest),
@@ -735,7 +735,7 @@ async fn sponsorship_page(
 #[utoipa::path(
     tag = "sponsorships",
     request_body(content = CreateSponsorshipRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = SponsorshipResponse,
             headers(("Location" = String, description = "The address of the new sponsorship."))),
@@ -771,7 +771,7 @@ pub async fn create_sponsorship(
 #[utoipa::path(
     tag = "sponsorships",
     params(("id" = Uuid, Path, description = "The sponsorship's id.")),
-    security((), ("bearer" = []), ("oauth2" = [])),
+    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The sponsorship.", body = SponsorshipResponse),
     )
@@ -805,7 +805,7 @@ pub async fn get_sponsorship(
         (UpdateSponsorshipRequest = "application/merge-patch+json"),
         (UpdateSponsorshipRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The sponsorship as changed.", body = SponsorshipResponse),
         (status = 403, response = Forbidden),
@@ -848,7 +848,7 @@ pub async fn update_sponsorship(
 #[utoipa::path(
     tag = "sponsorships",
     params(("id" = Uuid, Path, description = "The sponsorship's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),

@@ -347,7 +347,7 @@ pub(crate) async fn hash_password(state: &web::Data<AppState>, password: SecretS
 #[utoipa::path(
     tag = "users",
     params(ListUsersParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of users.", body = UserPage),
         (status = 400, response = BadRequest),
@@ -433,7 +433,7 @@ async fn user_page(state: web::Data<AppState>, params: ListUsersParams) -> Resul
 #[utoipa::path(
     tag = "users",
     request_body(content = CreateUserRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = UserResponse,
             headers(("Location" = String, description = "The address of the new user."))),
@@ -476,7 +476,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The user.", body = UserResponse),
         (status = 403, response = Forbidden),
@@ -505,7 +505,7 @@ pub async fn get_user(
         (UpdateUserRequest = "application/merge-patch+json"),
         (UpdateUserRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The user as changed.", body = UserResponse),
         (status = 403, response = Forbidden),
@@ -589,7 +589,7 @@ pub async fn update_user(
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "The user's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),

@@ -418,7 +418,7 @@ async fn managed(caller: &Caller, state: &AppState, id: Uuid) -> Result<Webhook,
 #[utoipa::path(
     tag = "webhooks",
     params(ListWebhooksParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "One page of subscriptions.", body = WebhookPage),
         (status = 400, response = BadRequest),
@@ -496,7 +496,7 @@ async fn webhook_page(
 #[utoipa::path(
     tag = "webhooks",
     request_body(content = CreateWebhookRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Subscribed, with the signing secret; `Location` is its address.",
             body = WebhookWithSecret,
@@ -555,7 +555,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The subscription.", body = WebhookResponse),
         (status = 403, response = Forbidden),
@@ -584,7 +584,7 @@ pub async fn get_webhook(
         (UpdateWebhookRequest = "application/merge-patch+json"),
         (UpdateWebhookRequest = "application/json"),
     )),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The subscription as changed.", body = WebhookResponse),
         (status = 403, response = Forbidden),
@@ -643,7 +643,7 @@ pub async fn update_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
@@ -679,7 +679,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The new secret.", body = RotatedSecret),
         (status = 403, response = Forbidden),
@@ -725,7 +725,7 @@ async fn delivery_log(state: &AppState, id: Uuid, limit: i64) -> Result<Delivery
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id."), ListDeliveriesParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "Its deliveries.", body = DeliveryLog),
         (status = 400, response = BadRequest),
@@ -763,7 +763,7 @@ pub async fn list_webhook_deliveries(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
     request_body(content = RedeliverRequest, content_type = "application/json"),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "Where its deliveries now stand.", body = DeliveryLog),
         (status = 403, response = Forbidden),
@@ -811,7 +811,7 @@ pub async fn redeliver_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 200, description = "The attempt (whether the receiver answered 2xx or not).", body = DeliveryResponse),
         (status = 403, response = Forbidden),

@@ -645,3 +645,35 @@ fn openapi_links_each_deletion_to_the_reads_that_then_answer_404_but_not_to_the_
     }
     assert!(faults.is_empty(), "{faults:#?}");
 }
+
+/// The values of the `code` enum of the schema `name`.
+fn code_enum(doc: &Value, name: &str) -> Vec<String> {
+    schema(doc, name)["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name}.code is an enum"))
+        .iter()
+        .map(|code| code.as_str().expect("a code is a string").to_owned())
+        .collect()
+}
+
+on_both_backends! {
+    async fn the_codes_answered_are_among_the_closed_sets_the_document_lists(app: TestApp) {
+        let doc = generated();
+        let (problems, fields) = (code_enum(&doc, "Problem"), code_enum(&doc, "FieldError"));
+        assert!(problems.len() > 30 && fields.len() > 20, "{problems:?} {fields:?}");
+        assert_eq!(code_enum(&doc, "ProblemType"), problems);
+        let page = &doc["paths"]["/problems/{code}"]["get"]["parameters"][0];
+        assert_eq!(page["schema"]["enum"], json!(problems), "the problem page's path lists the codes");
+        let bad = organisation("", json!({"siren": "775672273", "region_code": "99", "email": "x"}));
+        let invalid = app.post_json("/api/v1/organisations", &bad).await;
+        let body = json_of(invalid, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert!(problems.contains(&body["code"].as_str().unwrap().to_owned()));
+        let answered: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+        assert_eq!(answered.len(), 4, "{body}");
+        for code in answered {
+            assert!(fields.iter().any(|f| f == code), "{code} is not among {fields:?}");
+        }
+        let missing = json_of(app.get("/api/v1/nothing").await, StatusCode::NOT_FOUND).await;
+        assert!(problems.contains(&missing["code"].as_str().unwrap().to_owned()));
+    }
+}
