@@ -421,7 +421,6 @@ events-club-out-of-reach = the club { $club_id } is a club of region { $region }
 ## Sponsorships (src/http/sponsorships.rs)
 sponsorships-year-out-of-range = { $year } is out of range; year is { $first } to { $last }
 sponsorships-cursor-invalid = invalid query parameter cursor: not a cursor
-sponsorships-summary-needs-party = give sponsor_id, or beneficiary_type and beneficiary_id (or both): totals of the whole register are not offered
 sponsorships-beneficiary-type-required = required with beneficiary_id (club, event or organisation)
 
 ## Organisations (src/http/organisations.rs)

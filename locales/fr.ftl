@@ -460,7 +460,6 @@ events-club-out-of-reach = le club { $club_id } est un club de la région { $reg
 ## Mécénats (src/http/sponsorships.rs)
 sponsorships-year-out-of-range = { $year } est hors limites ; year va de { $first } à { $last }
 sponsorships-cursor-invalid = paramètre de requête cursor invalide : ce n'est pas un curseur
-sponsorships-summary-needs-party = indiquez sponsor_id, ou beneficiary_type et beneficiary_id (ou les deux) : les totaux de tout le registre ne sont pas proposés
 sponsorships-beneficiary-type-required = obligatoire avec beneficiary_id (club, event ou organisation)
 
 ## Organisations (src/http/organisations.rs)

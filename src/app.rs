@@ -50,9 +50,11 @@ the column titles of an XLSX export are in French or English as `Accept-Language
 when it is absent or accepts neither), with `Content-Language`; `code`s and field names never
 change.
 
-**Lists** answer `{"items": [...], "next_cursor": ...}`. Ask for the next page with
-`cursor=<next_cursor>` and the same filters and `sort`; `next_cursor` is `null` on the last page.
-`limit` is 1 to 200 (default 50).
+**Lists** answer `{"items": [...], "next_cursor": ..., "has_more": ...}`. Ask for the next page
+with `cursor=<next_cursor>` (the change feed: `after`) and the same filters and `sort`, or follow
+the `Link: <…>; rel="next"` header; `next_cursor` is `null` on the last page. `limit` is 1 to 200
+(default 50). `count=true` adds `total`, how many items match in all (one more query, reading
+every matching row).
 
 **Updates** are JSON merge patches: a field left out stays as it is, `null` clears it.
 
@@ -210,6 +212,7 @@ pub fn openapi() -> OpenApiDoc {
     idempotency::IdempotencyKeys.modify(&mut doc);
     crate::http::csv::CsvLists.modify(&mut doc);
     crate::http::problems::ClosedCodes.modify(&mut doc);
+    crate::http::problems::ExampleTitles.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // Needs the paths, which the route registrations add after `ApiDoc`'s own modifiers ran.
     crate::http::etag::ConditionalRequests.modify(&mut doc);

@@ -19,7 +19,7 @@ use crate::http::changes::{decode_position, encode_position};
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::{next_page, page_limit};
+use crate::http::pagination::{self, next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized, Unavailable};
 use crate::store::changes::{AuditQuery, ChangeAction, LoggedChange};
 
@@ -129,6 +129,9 @@ pub struct AuditPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many changes match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// Filters and page of the audit trail.
@@ -157,6 +160,9 @@ pub struct ListAuditParams {
     /// Where to start: the `next_cursor` of the previous page, unchanged.
     #[param(min_length = 1, max_length = 64)]
     pub cursor: Option<String>,
+    /// `true` adds `total` to the page: how many changes match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// The page of a record's history.
@@ -170,6 +176,9 @@ pub struct HistoryParams {
     /// Where to start: the `next_cursor` of the previous page, unchanged.
     #[param(min_length = 1, max_length = 64)]
     pub cursor: Option<String>,
+    /// `true` adds `total` to the page: how many changes match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// The audit trail: who changed what, when, with the old and new values.
@@ -221,6 +230,7 @@ pub async fn list_audit(
         region,
         ..AuditQuery::default()
     };
+    let total = pagination::total(params.count, &format, || state.store.count_audit(&filter)).await?;
     let pages = move |cursor, limit| audit_page(state.clone(), filter.clone(), cursor, limit);
     csv::respond(
         format,
@@ -228,7 +238,7 @@ pub async fn list_audit(
         params.cursor,
         params.limit,
         pages,
-        audit_json,
+        move |items, next_cursor| audit_json(items, next_cursor, total),
     )
     .await
 }
@@ -257,11 +267,12 @@ pub const CSV_COLUMNS: Columns = Columns {
 };
 
 /// The JSON body of one page of the audit trail or of a history.
-fn audit_json(items: Vec<AuditEntry>, next_cursor: Option<String>) -> AuditPage {
+fn audit_json(items: Vec<AuditEntry>, next_cursor: Option<String>, total: Option<u64>) -> AuditPage {
     AuditPage {
         has_more: next_cursor.is_some(),
         items,
         next_cursor,
+        total,
     }
 }
 
@@ -298,37 +309,42 @@ async fn history(
         Resource::ApiClient => policy::require(caller, Action::Read, &Target::api_clients())?,
         _ => {}
     }
-    let region = policy::audit_scope(caller)?;
-    let pages = move |cursor, limit| history_page(state.clone(), resource, id, region.clone(), cursor, limit);
+    let filter = history_of(resource, id, policy::audit_scope(caller)?);
+    let total = pagination::total(params.count, &format, || state.store.count_audit(&filter)).await?;
+    let pages = move |cursor, limit| history_page(state.clone(), (resource, id), filter.clone(), cursor, limit);
     csv::respond(
         format,
         CSV_COLUMNS.shown(false),
         params.cursor,
         params.limit,
         pages,
-        audit_json,
+        move |items, next_cursor| audit_json(items, next_cursor, total),
     )
     .await
 }
 
-/// One page of the history of the record `resource` `id`, as seen from `region` (a Cress
-/// manager's; `None`: everything). 404 when the first page is empty because the log holds no
-/// change of the record at all (rather than none the caller may see).
-async fn history_page(
-    state: web::Data<AppState>,
-    resource: Resource,
-    id: Uuid,
-    region: Option<String>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-) -> Result<Page<AuditEntry>, ApiError> {
-    let filter = AuditQuery {
+/// The changes of the history of the record `resource` `id`, as seen from `region` (a Cress
+/// manager's; `None`: everything): a club's include its members'.
+fn history_of(resource: Resource, id: Uuid, region: Option<String>) -> AuditQuery {
+    AuditQuery {
         resource: Some(resource),
         record_id: Some(id),
         with_members: resource == Resource::Club,
         region,
         ..AuditQuery::default()
-    };
+    }
+}
+
+/// One page of a record's history (`filter`, from `history_of`). 404 when the first page is
+/// empty because the log holds no change of the record at all (rather than none the caller may
+/// see).
+async fn history_page(
+    state: web::Data<AppState>,
+    (resource, id): (Resource, Uuid),
+    filter: AuditQuery,
+    cursor: Option<String>,
+    limit: Option<i64>,
+) -> Result<Page<AuditEntry>, ApiError> {
     let first = cursor.is_none();
     let page = audit_page(state.clone(), filter, cursor, limit).await?;
     if first && page.0.is_empty() && !state.store.has_changes(resource, id).await? {

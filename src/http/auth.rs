@@ -29,7 +29,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// `grant_type` `refresh_token`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "admin@cress-occitanie.example", "password": "change me at once"}))]
+#[schema(example = json!({"email": "claire.martin@cress-occitanie.example", "password": "une phrase de passe assez longue"}))]
 pub struct TokenRequest {
     /// `password` (the default, with `email` and `password`) or `refresh_token` (with `refresh_token`).
     #[schema(example = "password")]

@@ -18,7 +18,7 @@ use crate::http::AppState;
 use crate::http::csv::{self, Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::{next_page, page_limit};
+use crate::http::pagination::{self, next_page, page_limit};
 use crate::http::responses::BadRequest;
 use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange};
 
@@ -92,6 +92,10 @@ pub struct ListChangesParams {
     /// How many changes at most (1 to 200).
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
+    /// `true` adds `total` to the page: how many changes of these types the feed holds in all,
+    /// from its first (one more query, which reads every matching row: on a long feed it costs
+    /// more than the page).
+    pub count: Option<bool>,
 }
 
 /// One change of one record.
@@ -168,6 +172,10 @@ pub struct ChangePage {
     /// Whether more changes follow now: ask again at once with `after=<next_cursor>`; `false`:
     /// the caller is up to date, poll later.
     pub has_more: bool,
+    /// With `count=true` only: how many changes of these types the feed holds in all, from its
+    /// first (whatever `after`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// The change feed: every change of the register's records, in commit order.
@@ -213,6 +221,8 @@ pub async fn list_changes(
         None => 0,
     };
     let resources = visible_resources(&caller, params.types.as_deref())?;
+    let whole = feed_query(&scope, resources.clone(), 0, 0);
+    let total = pagination::total(params.count, &format, || state.store.count_changes(&whole)).await?;
     let pages = move |after, limit| feed_page(state.clone(), scope.clone(), resources.clone(), after, limit);
     csv::respond(
         format,
@@ -226,6 +236,7 @@ pub async fn list_changes(
                 .map_or_else(|| encode_position(start), |last| last.position.clone()),
             has_more: more.is_some(),
             items,
+            total,
         },
     )
     .await
@@ -259,6 +270,18 @@ pub(crate) fn visible_resources(caller: &Caller, types: Option<&str>) -> Result<
     Ok(visible)
 }
 
+/// The changes of `resources` after the position `after`, `limit` rows, as `scope` reads them.
+fn feed_query(scope: &ListScope, resources: Vec<Resource>, after: i64, limit: i64) -> FeedQuery {
+    FeedQuery {
+        after,
+        resources,
+        until: None,
+        actions: Vec::new(),
+        public_only: scope.public_only,
+        limit,
+    }
+}
+
 /// One page of the feed after the position `after` (absent: from the first change), as `scope`
 /// shows it, with the position of its last item when more changes follow.
 async fn feed_page(
@@ -269,18 +292,8 @@ async fn feed_page(
     limit: Option<i64>,
 ) -> Result<Page<ChangeItem>, ApiError> {
     let limit = page_limit(limit)?;
-    let query = FeedQuery {
-        after: after
-            .as_deref()
-            .map(|raw| decode_position(raw, "after"))
-            .transpose()?
-            .unwrap_or(0),
-        resources,
-        until: None,
-        actions: Vec::new(),
-        public_only: scope.public_only,
-        limit: limit + 1,
-    };
+    let after = after.as_deref().map(|raw| decode_position(raw, "after")).transpose()?;
+    let query = feed_query(&scope, resources, after.unwrap_or(0), limit + 1);
     let mut rows = state.store.list_changes(&query).await?;
     let more = next_page(&mut rows, limit, |last| encode_position(last.seq));
     let items = rows.iter().map(|change| item(change, &scope)).collect();

@@ -26,7 +26,7 @@ use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
@@ -178,6 +178,9 @@ pub struct ListApiClientsParams {
     pub cursor: Option<String>,
     pub role: Option<RoleName>,
     pub active: Option<bool>,
+    /// `true` adds `total` to the page: how many clients match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of clients, by name.
@@ -188,6 +191,9 @@ pub struct ApiClientPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many clients match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 fn check_name(raw: Option<String>, errors: &mut Violations) -> Option<String> {
@@ -243,6 +249,12 @@ pub async fn list_clients(
     Query(params): Query<ListApiClientsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::api_clients())?;
+    let every_client = ListApiClients {
+        role: params.role,
+        active: params.active,
+        ..Default::default()
+    };
+    let total = pagination::total(params.count, &format, || state.store.count_api_clients(&every_client)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListApiClientsParams {
@@ -262,6 +274,7 @@ pub async fn list_clients(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await

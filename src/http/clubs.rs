@@ -25,7 +25,7 @@ use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
@@ -265,6 +265,9 @@ pub struct ListClubsParams {
     /// « Club des collectivités locales pour l'ESS »); a `q` of punctuation only matches nothing.
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
+    /// `true` adds `total` to the page: how many clubs match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of clubs.
@@ -276,6 +279,9 @@ pub struct ClubPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many clubs match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// The only order of the club list, named in its cursors.
@@ -338,6 +344,8 @@ pub async fn list_clubs(
     Query(params): Query<ListClubsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Resource::Club)?;
+    let query = params.clone().into_query()?;
+    let total = pagination::total(params.count, &format, || state.store.count_clubs(&query.filter)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         club_page(
@@ -359,6 +367,7 @@ pub async fn list_clubs(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await
@@ -679,6 +688,9 @@ pub struct ListClubMembersParams {
     pub active: Option<bool>,
     /// Only members with this role.
     pub role: Option<MemberRole>,
+    /// `true` adds `total` to the page: how many members match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of members.
@@ -690,6 +702,9 @@ pub struct ClubMemberPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many members match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// The only order of the member list, named in its cursors.
@@ -719,6 +734,8 @@ pub async fn list_club_members(
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Resource::Club)?;
     let club_id = id.into_inner();
+    let members = member_query(club_id, &params, today());
+    let total = pagination::total(params.count, &format, || state.store.count_club_members(&members)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListClubMembersParams {
@@ -738,6 +755,7 @@ pub async fn list_club_members(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await
@@ -761,6 +779,20 @@ pub const MEMBER_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
+/// The members of the club that `params` filters, from the start of the list.
+fn member_query(club_id: Uuid, params: &ListClubMembersParams, today: NaiveDate) -> ListMembers {
+    ListMembers {
+        club_id,
+        filter: MemberFilter {
+            active: params.active,
+            role: params.role,
+        },
+        today,
+        after: None,
+        limit: 0,
+    }
+}
+
 async fn member_page(
     state: web::Data<AppState>,
     club_id: Uuid,
@@ -774,14 +806,9 @@ async fn member_page(
         .transpose()?;
     let today = today();
     let query = ListMembers {
-        club_id,
-        filter: MemberFilter {
-            active: params.active,
-            role: params.role,
-        },
-        today,
         after,
         limit: limit + 1,
+        ..member_query(club_id, &params, today)
     };
     let mut rows = state.store.list_club_members(&query).await?;
     let next_cursor = next_page(&mut rows, limit, |last| {

@@ -24,7 +24,7 @@ use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
 use crate::store::{StoreError, today};
@@ -322,6 +322,9 @@ pub struct ListEsusAccreditationsParams {
     /// Where to start: the `next_cursor` of the previous page, unchanged.
     #[param(max_length = 1024)]
     pub cursor: Option<String>,
+    /// `true` adds `total` to the page: how many accreditations match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of an organisation's accreditations, newest first.
@@ -333,6 +336,9 @@ pub struct EsusAccreditationPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many accreditations match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// List an organisation's ESUS accreditations.
@@ -362,9 +368,17 @@ pub async fn list_esus_accreditations(
     let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
     policy::require(&caller, Action::Read, &target)?;
     let confidential = sees_confidential(&caller, &target);
+    let total = pagination::total(params.count, &format, || {
+        state.store.count_esus_accreditations(organisation.id)
+    })
+    .await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
-        let params = ListEsusAccreditationsParams { cursor, limit };
+        let params = ListEsusAccreditationsParams {
+            cursor,
+            limit,
+            count: None,
+        };
         accreditation_page(state.clone(), organisation.id, confidential, params)
     };
     csv::respond(
@@ -377,6 +391,7 @@ pub async fn list_esus_accreditations(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await

@@ -25,7 +25,7 @@ use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
 use crate::store::StoreError;
@@ -521,6 +521,9 @@ pub struct ListEventsParams {
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<EventSort>,
+    /// `true` adds `total` to the page: how many events match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of events.
@@ -532,6 +535,9 @@ pub struct EventPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many events match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// A bound of the `from`/`to` window: an RFC 3339 instant, or a date taken in Europe/Paris
@@ -677,6 +683,9 @@ pub async fn list_events(
     Query(params): Query<ListEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Event)?;
+    let (mut query, _) = params.clone().into_query()?;
+    query.filter.published_only = scope.public_only;
+    let total = pagination::total(params.count, &format, || state.store.count_events(&query.filter)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListEventsParams {
@@ -696,6 +705,7 @@ pub async fn list_events(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await

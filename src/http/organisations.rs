@@ -26,7 +26,7 @@ use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
@@ -439,6 +439,9 @@ pub struct ListOrganisationsParams {
     /// Order of the list.
     #[param(inline)]
     pub sort: Option<OrganisationSort>,
+    /// `true` adds `total` to the page: how many organisations match the filters in all (one
+    /// more query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// The ESUS summary an organisation must show: a status as read today, or `none`.
@@ -475,6 +478,9 @@ pub struct OrganisationPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many organisations match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 impl ListOrganisationsParams {
@@ -569,6 +575,8 @@ pub async fn list_organisations(
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Organisation)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
+    let (query, _) = params.clone().into_query()?;
+    let total = pagination::total(params.count, &format, || state.store.count_organisations(&query.filter)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListOrganisationsParams {
@@ -583,6 +591,7 @@ pub async fn list_organisations(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         }
     })
     .await

@@ -1,12 +1,16 @@
 //! Keyset pagination: page sizes and the opaque cursors that say where the next page starts.
 
+use std::future::Future;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::message::{Message, msg};
+use crate::http::csv::{Form, ListFormat};
 use crate::http::error::ApiError;
+use crate::store::StoreError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -24,6 +28,23 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
             msg!("pagination-limit-out-of-range", limit = n.to_string(), max = MAX_LIMIT),
         )),
     }
+}
+
+/// The `total` of a JSON page whose request asks `count=true`: how many items its filters (and
+/// the caller's scope, which the store query carries) match in all. `count` runs only then: CSV
+/// and XLSX exports hold every row and carry no total.
+pub async fn total<F>(
+    asked: Option<bool>,
+    format: &ListFormat,
+    count: impl FnOnce() -> F,
+) -> Result<Option<u64>, ApiError>
+where
+    F: Future<Output = Result<i64, StoreError>>,
+{
+    if asked != Some(true) || format.form != Form::Json {
+        return Ok(None);
+    }
+    Ok(Some(u64::try_from(count().await?).unwrap_or_default()))
 }
 
 /// Cuts rows fetched with one extra (`limit + 1`, to learn whether more follow) down to `shown`

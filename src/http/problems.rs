@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{OpenApi, RefOr, Response};
 use utoipa::{Modify, ToSchema};
 
 use crate::domain::message::{Lang, Message, msg};
@@ -200,6 +200,51 @@ impl Modify for ClosedCodes {
                 && let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut()
             {
                 schema.enum_values = Some(problems.clone());
+            }
+        }
+    }
+}
+
+/// Titles every problem example of the OpenAPI document from the catalogue (in English), so
+/// that an example shows the `title` an answer with its `code` carries: one source of titles.
+pub struct ExampleTitles;
+
+impl Modify for ExampleTitles {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let operations = openapi.paths.paths.values_mut().flat_map(|item| {
+            [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+        });
+        let mut responses: Vec<&mut Response> = operations
+            .flat_map(|operation| operation.responses.responses.values_mut())
+            .filter_map(|response| match response {
+                RefOr::T(response) => Some(response),
+                RefOr::Ref(_) => None,
+            })
+            .collect();
+        if let Some(components) = openapi.components.as_mut() {
+            responses.extend(components.responses.values_mut().filter_map(|response| match response {
+                RefOr::T(response) => Some(response),
+                RefOr::Ref(_) => None,
+            }));
+        }
+        for content in responses.into_iter().flat_map(|r| r.content.values_mut()) {
+            let RefOr::T(content) = content else { continue };
+            let named = content.examples.values_mut().filter_map(|example| match example {
+                RefOr::T(example) => example.value.as_mut(),
+                RefOr::Ref(_) => None,
+            });
+            for example in content.example.iter_mut().chain(named) {
+                if let Some(problem) = example["code"].as_str().and_then(find) {
+                    example["title"] = Value::from(problem.title().render(Lang::En));
+                }
             }
         }
     }

@@ -25,7 +25,7 @@ use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::StoreError;
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
@@ -422,6 +422,9 @@ pub struct ListSponsorshipsParams {
     /// Order of the list, by `starts_on`.
     #[param(inline)]
     pub sort: Option<SponsorshipSort>,
+    /// `true` adds `total` to the page: how many sponsorships match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of sponsorships.
@@ -433,6 +436,9 @@ pub struct SponsorshipPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many sponsorships match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// A year filter: 1900 to 2200, else a 400.
@@ -492,7 +498,8 @@ impl ListSponsorshipsParams {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SummaryParams {
-    /// The sponsor's totals. `sponsor_id` or `beneficiary_id` (or both) is required.
+    /// The sponsor's totals. Without `sponsor_id` nor `beneficiary_id`: the totals of the
+    /// whole register (as far as the caller sees it).
     pub sponsor_id: Option<Uuid>,
     /// The kind of beneficiary; required with `beneficiary_id`.
     pub beneficiary_type: Option<BeneficiaryType>,
@@ -506,12 +513,6 @@ pub struct SummaryParams {
 impl SummaryParams {
     /// The sponsorships to count; `public_only` for anonymous callers.
     fn into_filter(self, public_only: bool) -> Result<SummaryFilter, ApiError> {
-        if self.sponsor_id.is_none() && self.beneficiary_id.is_none() {
-            return Err(ApiError::bad_request(
-                "invalid_parameter",
-                msg!("sponsorships-summary-needs-party"),
-            ));
-        }
         if self.beneficiary_id.is_some() && self.beneficiary_type.is_none() {
             return Err(ApiError::invalid_parameter(
                 "beneficiary_type",
@@ -576,10 +577,10 @@ pub struct SponsorshipSummary {
 /// Totals of sponsorships per year and kind.
 ///
 /// Counts only `active` and `ended` sponsorships (a `proposed` one is not given yet, a
-/// `cancelled` one never was), grouped by the year of `starts_on` and by kind, for one sponsor
-/// (`sponsor_id`), one beneficiary (`beneficiary_type` + `beneficiary_id`) or both; `year`
-/// keeps the sponsorships starting in that year. At least one of `sponsor_id` and
-/// `beneficiary_id` is required (400 otherwise); `beneficiary_id` needs `beneficiary_type`.
+/// `cancelled` one never was), grouped by the year of `starts_on` and by kind: of the whole
+/// register, of one sponsor (`sponsor_id`), of one beneficiary (`beneficiary_type` +
+/// `beneficiary_id`) or of both; `year` keeps the sponsorships starting in that year.
+/// `beneficiary_id` needs `beneficiary_type`.
 ///
 /// Open to anonymous callers. `count` counts the sponsorships the caller may list (only the
 /// public ones for anonymous callers). The amount fields (`amount_cents`,
@@ -654,6 +655,8 @@ pub async fn list_sponsorships(
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Sponsorship)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
+    let (query, _) = params.clone().into_query(scope.public_only)?;
+    let total = pagination::total(params.count, &format, || state.store.count_sponsorships(&query.filter)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         let params = ListSponsorshipsParams {
@@ -668,6 +671,7 @@ pub async fn list_sponsorships(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         }
     })
     .await

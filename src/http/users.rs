@@ -24,7 +24,7 @@ use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::StoreError;
@@ -159,6 +159,9 @@ pub struct ListUsersParams {
     pub role: Option<RoleName>,
     /// Only active (`true`) or inactive (`false`) accounts.
     pub active: Option<bool>,
+    /// `true` adds `total` to the page: how many users match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// One page of users, by e-mail.
@@ -169,6 +172,9 @@ pub struct UserPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many users match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// Checks a role and its scope, and that a partner's organisation exists; every failing field
@@ -362,6 +368,12 @@ pub async fn list_users(
     Query(params): Query<ListUsersParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::users())?;
+    let everyone = ListUsers {
+        role: params.role,
+        active: params.active,
+        ..Default::default()
+    };
+    let total = pagination::total(params.count, &format, || state.store.count_users(&everyone)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages = move |cursor, limit| {
         user_page(
@@ -383,6 +395,7 @@ pub async fn list_users(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await

@@ -23,7 +23,7 @@ use crate::http::delivery::{self, new_secret};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::RegionCodeSchema;
 use crate::store::changes::ChangeAction;
@@ -202,12 +202,12 @@ pub struct UpdateWebhookRequest {
 /// Where to deliver again from.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"after": "MTI3"}))]
+#[schema(example = json!({}))]
 pub struct RedeliverRequest {
     /// Deliver again every change after this position of the change feed (an item's
     /// `position`, as deliveries and `GET /api/v1/changes` carry it); left out or `null`: from
     /// the first change of the log.
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 64, example = "MTI3")]
     #[serde(default)]
     pub after: Option<String>,
 }
@@ -272,6 +272,9 @@ pub struct ListWebhooksParams {
     /// Where to start: the `next_cursor` of the previous page, unchanged.
     #[param(max_length = 1024)]
     pub cursor: Option<String>,
+    /// `true` adds `total` to the page: how many subscriptions match the filters in all (one more
+    /// query, which reads every matching row: on a long list it costs more than the page).
+    pub count: Option<bool>,
 }
 
 /// How many delivery attempts to show.
@@ -293,6 +296,9 @@ pub struct WebhookPage {
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
     pub has_more: bool,
+    /// With `count=true` only: how many subscriptions match the filters in all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 /// The only order of the list, named in its cursors.
@@ -434,6 +440,11 @@ pub async fn list_webhooks(
 ) -> Result<HttpResponse, ApiError> {
     policy::require_subscriber(&caller)?;
     let owner = (!policy::sees_every_subscription(&caller)).then(|| caller.subject().unwrap_or_default().to_owned());
+    let owned = ListWebhooks {
+        owner: owner.clone(),
+        ..Default::default()
+    };
+    let total = pagination::total(params.count, &format, || state.store.count_webhooks(&owned)).await?;
     let (cursor, limit) = (params.cursor.clone(), params.limit);
     let pages =
         move |cursor: Option<String>, limit: Option<i64>| webhook_page(state.clone(), owner.clone(), cursor, limit);
@@ -447,6 +458,7 @@ pub async fn list_webhooks(
             has_more: next_cursor.is_some(),
             items,
             next_cursor,
+            total,
         },
     )
     .await

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::string_enum;
 
-use super::{Store, StoreError, classify, with_conn};
+use super::{Store, StoreError, classify, count_where, with_conn};
 use crate::core::{Actor, ActorKind, Resource, Target};
 
 string_enum! {
@@ -273,6 +273,70 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
+/// Pushes the conditions of a `&FeedQuery` (not its position `after`) onto `sql`, a
+/// `QueryBuilder` of either backend: the same for a page and for its count.
+macro_rules! feed_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &FeedQuery = $query;
+        let sql = &mut $sql;
+        if let Some(until) = query.until {
+            sql.push(" and seq <= ").push_bind(until);
+        }
+        sql.push(" and resource in (");
+        let mut list = sql.separated(", ");
+        for resource in &query.resources {
+            list.push_bind(resource.as_str());
+        }
+        sql.push(")");
+        if !query.actions.is_empty() {
+            sql.push(" and action in (");
+            let mut list = sql.separated(", ");
+            for action in &query.actions {
+                list.push_bind(action.as_str());
+            }
+            sql.push(")");
+        }
+    }};
+}
+
+/// Pushes the conditions of an `&AuditQuery` (not its position `before`) onto `sql`: the same
+/// for a page and for its count.
+macro_rules! audit_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &AuditQuery = $query;
+        let sql = &mut $sql;
+        match (query.resource, query.record_id) {
+            (Some(Resource::Club), Some(id)) if query.with_members => {
+                sql.push(" and ((resource = 'club' and record_id = ")
+                    .push_bind(id)
+                    .push(") or (resource = 'club_member' and parent_id = ")
+                    .push_bind(id)
+                    .push("))");
+            }
+            (resource, id) => {
+                if let Some(resource) = resource {
+                    sql.push(" and resource = ").push_bind(resource.as_str());
+                }
+                if let Some(id) = id {
+                    sql.push(" and record_id = ").push_bind(id);
+                }
+            }
+        }
+        if let Some(actor) = &query.actor {
+            sql.push(" and actor_subject = ").push_bind(actor.clone());
+        }
+        if let Some(from) = query.from {
+            sql.push(" and at >= ").push_bind(from);
+        }
+        if let Some(to) = query.to {
+            sql.push(" and at < ").push_bind(to);
+        }
+        if let Some(region) = &query.region {
+            sql.push(" and region_code = ").push_bind(region.clone());
+        }
+    }};
+}
+
 impl Store {
     /// One page of the feed in `seq` (commit) order. For `public_only`, a change that leaves
     /// its record not public (a draft or cancelled event, a non-public sponsorship) is read as a
@@ -290,23 +354,7 @@ impl Store {
                 concat!("select ", columns!())
             });
             sql.push(" from record_changes where seq > ").push_bind(query.after);
-            if let Some(until) = query.until {
-                sql.push(" and seq <= ").push_bind(until);
-            }
-            sql.push(" and resource in (");
-            let mut list = sql.separated(", ");
-            for resource in &query.resources {
-                list.push_bind(resource.as_str());
-            }
-            sql.push(")");
-            if !query.actions.is_empty() {
-                sql.push(" and action in (");
-                let mut list = sql.separated(", ");
-                for action in &query.actions {
-                    list.push_bind(action.as_str());
-                }
-                sql.push(")");
-            }
+            feed_filter!(sql, query);
             sql.push(" order by seq limit ").push_bind(query.limit);
             sql.build_query_as::<LoggedChange>().fetch_all(&mut *conn).await
         })
@@ -318,32 +366,7 @@ impl Store {
     pub async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<LoggedChange>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from record_changes where true"));
-            match (query.resource, query.record_id) {
-                (Some(Resource::Club), Some(id)) if query.with_members => {
-                    sql.push(" and ((resource = 'club' and record_id = ").push_bind(id)
-                        .push(") or (resource = 'club_member' and parent_id = ").push_bind(id).push("))");
-                }
-                (resource, id) => {
-                    if let Some(resource) = resource {
-                        sql.push(" and resource = ").push_bind(resource.as_str());
-                    }
-                    if let Some(id) = id {
-                        sql.push(" and record_id = ").push_bind(id);
-                    }
-                }
-            }
-            if let Some(actor) = &query.actor {
-                sql.push(" and actor_subject = ").push_bind(actor.clone());
-            }
-            if let Some(from) = query.from {
-                sql.push(" and at >= ").push_bind(from);
-            }
-            if let Some(to) = query.to {
-                sql.push(" and at < ").push_bind(to);
-            }
-            if let Some(region) = &query.region {
-                sql.push(" and region_code = ").push_bind(region.clone());
-            }
+            audit_filter!(sql, query);
             if let Some(before) = query.before {
                 sql.push(" and seq < ").push_bind(before);
             }
@@ -351,6 +374,19 @@ impl Store {
             sql.build_query_as::<LoggedChange>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "change"))
+    }
+
+    /// How many changes of the feed `query` matches from its first, whatever `after`: a page's
+    /// `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_changes(&self, query: &FeedQuery) -> Result<i64, StoreError> {
+        count_where!(self, "record_changes", feed_filter!(query), "change")
+    }
+
+    /// How many changes of the audit trail `query` matches, whatever `before`: a page's `total`.
+    #[tracing::instrument(skip_all)]
+    pub async fn count_audit(&self, query: &AuditQuery) -> Result<i64, StoreError> {
+        count_where!(self, "record_changes", audit_filter!(query), "change")
     }
 
     /// Whether the log holds any change of this record (for a 404 on an unknown record's history).

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
-use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
 
@@ -103,6 +103,21 @@ writable! {
 static INSERT: LazyLock<String> = LazyLock::new(|| API_CLIENTS.insert(&["id", "client_id", "secret_hash"], columns!()));
 static UPDATE: LazyLock<String> = LazyLock::new(|| API_CLIENTS.update(&["id"], true, columns!()));
 
+/// Pushes the conditions of a `&ListApiClients` (not its page position) onto `sql`, a `QueryBuilder`
+/// of either backend: the same for a page and for its count.
+macro_rules! api_client_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &ListApiClients = $query;
+        let sql = &mut $sql;
+        if let Some(role) = query.role {
+            sql.push(" and role = ").push_bind(role.as_str());
+        }
+        if let Some(active) = query.active {
+            sql.push(" and active = ").push_bind(active);
+        }
+    }};
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_api_client(
@@ -164,17 +179,18 @@ impl Store {
         .map_err(|e| classify(e, "API client"))
     }
 
+    /// How many API clients `query` matches, whatever its page: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_api_clients(&self, query: &ListApiClients) -> Result<i64, StoreError> {
+        count_where!(self, "api_clients", api_client_filter!(query), "API client")
+    }
+
     /// One page of clients by name.
     #[tracing::instrument(skip_all)]
     pub async fn list_api_clients(&self, query: &ListApiClients) -> Result<Vec<ApiClient>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from api_clients where true"));
-            if let Some(role) = query.role {
-                sql.push(" and role = ").push_bind(role.as_str());
-            }
-            if let Some(active) = query.active {
-                sql.push(" and active = ").push_bind(active);
-            }
+            api_client_filter!(sql, query);
             if let Some((name, id)) = &query.after {
                 sql.push(" and (name, id) > (").push_bind(name.clone()).push(", ").push_bind(*id).push(")");
             }

@@ -12,7 +12,7 @@ use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::references::Missing;
-use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
 use crate::domain::club::{MemberRole, Membership, NewClub};
 use crate::domain::message::{Message, msg};
@@ -158,6 +158,51 @@ pub struct ListMembers {
     pub limit: i64,
 }
 
+/// Pushes the conditions of a `&ClubFilter` onto `sql` (clubs as `c`), a `QueryBuilder` of
+/// either backend: the same for a page and for its count.
+macro_rules! club_filter {
+    ($sql:ident, $filter:expr) => {{
+        let filter: &ClubFilter = $filter;
+        let sql = &mut $sql;
+        if let Some(region) = &filter.region_code {
+            sql.push(" and c.region_code = ").push_bind(region.clone());
+        }
+        if let Some(key) = &filter.name_contains {
+            match like_pattern(key) {
+                Some(pattern) => sql
+                    .push(r" and c.name_search like ")
+                    .push_bind(pattern)
+                    .push(r" escape '\'"),
+                None => sql.push(" and false"),
+            };
+        }
+    }};
+}
+
+/// Pushes the conditions of a `&ListMembers` (its club and filter; not its page position) onto
+/// `sql` (memberships as `m`): the same for a page and for its count.
+macro_rules! member_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &ListMembers = $query;
+        let sql = &mut $sql;
+        sql.push(" and m.club_id = ").push_bind(query.club_id);
+        match query.filter.active {
+            Some(true) => {
+                sql.push(" and (m.left_on is null or m.left_on > ")
+                    .push_bind(query.today)
+                    .push(")");
+            }
+            Some(false) => {
+                sql.push(" and m.left_on <= ").push_bind(query.today);
+            }
+            None => {}
+        }
+        if let Some(role) = query.filter.role {
+            sql.push(" and m.role = ").push_bind(role.as_str());
+        }
+    }};
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn club(id: Uuid, f: &ClubFields, version: i64, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
@@ -267,15 +312,7 @@ impl Store {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(CLUB_SELECT_HEAD);
             sql.push_bind(today).push(CLUB_SELECT_TAIL).push(" where true");
-            if let Some(region) = &query.filter.region_code {
-                sql.push(" and c.region_code = ").push_bind(region.clone());
-            }
-            if let Some(key) = &query.filter.name_contains {
-                match like_pattern(key) {
-                    Some(pattern) => sql.push(r" and c.name_search like ").push_bind(pattern).push(r" escape '\'"),
-                    None => sql.push(" and false"),
-                };
-            }
+            club_filter!(sql, &query.filter);
             if let Some((key, id)) = &query.after {
                 sql.push(" and (c.name_search, c.id) > (").push_bind(key.clone()).push(", ").push_bind(*id).push(")");
             }
@@ -283,6 +320,12 @@ impl Store {
             sql.build_query_as::<Club>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "club"))
+    }
+
+    /// How many clubs `filter` matches: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_clubs(&self, filter: &ClubFilter) -> Result<i64, StoreError> {
+        count_where!(self, "clubs c", club_filter!(filter), "club")
     }
 
     /// Reads the club, lets `change` compute its new content, and writes it if nobody changed it
@@ -454,20 +497,8 @@ impl Store {
     #[tracing::instrument(skip_all, fields(club.id = %query.club_id))]
     pub async fn list_club_members(&self, query: &ListMembers) -> Result<Vec<Member>, StoreError> {
         let rows = with_conn!(self, conn => {
-            let mut sql = QueryBuilder::new(concat!(member_select!(), " where m.club_id = "));
-            sql.push_bind(query.club_id);
-            match query.filter.active {
-                Some(true) => {
-                    sql.push(" and (m.left_on is null or m.left_on > ").push_bind(query.today).push(")");
-                }
-                Some(false) => {
-                    sql.push(" and m.left_on <= ").push_bind(query.today);
-                }
-                None => {}
-            }
-            if let Some(role) = query.filter.role {
-                sql.push(" and m.role = ").push_bind(role.as_str());
-            }
+            let mut sql = QueryBuilder::new(concat!(member_select!(), " where true"));
+            member_filter!(sql, query);
             if let Some((key, id)) = &query.after {
                 sql.push(" and (o.name_search, m.organisation_id) > (")
                     .push_bind(key.clone())
@@ -484,6 +515,12 @@ impl Store {
             return Err(StoreError::NotFound("club"));
         }
         Ok(rows)
+    }
+
+    /// How many members of its club `query` matches, whatever its page: a page's `total`.
+    #[tracing::instrument(skip_all, fields(club.id = %query.club_id))]
+    pub async fn count_club_members(&self, query: &ListMembers) -> Result<i64, StoreError> {
+        count_where!(self, "club_members m", member_filter!(query), "club member")
     }
 
     /// Reads the membership, lets `change` compute its new terms, and writes them if nobody

@@ -240,6 +240,18 @@ impl Store {
         Ok(rows)
     }
 
+    /// How many accreditations `organisation_id` has: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all, fields(organisation.id = %organisation_id))]
+    pub async fn count_esus_accreditations(&self, organisation_id: Uuid) -> Result<i64, StoreError> {
+        with_conn!(self, conn => {
+            sqlx::query_scalar::<_, i64>("select count(*) from esus_accreditations where organisation_id = $1")
+                .bind(organisation_id)
+                .fetch_one(&mut *conn)
+                .await
+        })
+        .map_err(|e| classify(e, WHAT))
+    }
+
     /// Records an accreditation of `organisation_id`, built by `build` from what the rules need
     /// to know (the organisation's foundation date, today) and the organisation's region (for
     /// the policy). In one transaction that first locks

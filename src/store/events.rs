@@ -13,7 +13,7 @@ use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::references::{Missing, MissingRecord};
-use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
@@ -312,6 +312,59 @@ impl Record {
     }
 }
 
+/// Pushes the conditions of an `&EventFilter` (events as `events`) onto `sql`, a `QueryBuilder` of either backend: the
+/// same for a page and for its count.
+macro_rules! event_filter {
+    ($sql:ident, $filter:expr) => {{
+        let filter: &EventFilter = $filter;
+        let sql = &mut $sql;
+        if let Some(region) = &filter.region_code {
+            sql.push(" and region_code = ").push_bind(region.clone());
+        }
+        if let Some(club) = filter.club_id {
+            sql.push(" and club_id = ").push_bind(club);
+        }
+        if let Some(status) = filter.status {
+            sql.push(" and status = ").push_bind(status.as_str());
+        }
+        if filter.published_only {
+            sql.push(" and status = ").push_bind(EventStatus::Published.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            sql.push(" and kind = ").push_bind(kind.as_str());
+        }
+        // The window [from, to) overlaps the event [starts_at, ends_at).
+        if let Some(from) = filter.ends_after {
+            sql.push(" and ends_at > ").push_bind(from);
+        }
+        if let Some(to) = filter.starts_before {
+            sql.push(" and starts_at < ").push_bind(to);
+        }
+        if let Some(organisation) = filter.organiser_id {
+            sql.push(
+                " and exists (select 1 from event_organisers eo where eo.event_id = events.id \
+                 and eo.organisation_id = ",
+            )
+            .push_bind(organisation)
+            .push(")");
+        }
+        if let Some(theme) = &filter.theme {
+            sql.push(" and exists (select 1 from event_themes et where et.event_id = events.id and et.theme = ")
+                .push_bind(theme.clone())
+                .push(")");
+        }
+        if let Some(key) = &filter.title_contains {
+            match like_pattern(key) {
+                Some(pattern) => sql
+                    .push(r" and title_search like ")
+                    .push_bind(pattern)
+                    .push(r" escape '\'"),
+                None => sql.push(" and false"),
+            };
+        }
+    }};
+}
+
 impl Store {
     /// Creates an event with its organisers and themes in one transaction. A club or
     /// organisation that does not exist is reported as `Missing`.
@@ -380,6 +433,12 @@ impl Store {
         events.into_iter().next().ok_or(StoreError::NotFound("event"))
     }
 
+    /// How many events `filter` matches, whatever the page: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_events(&self, filter: &EventFilter) -> Result<i64, StoreError> {
+        count_where!(self, "events", event_filter!(filter), "event")
+    }
+
     /// One page of events with their organisers and themes (one query for the page, one for
     /// all its organisers, one for all its themes); cost depends on the page size, not on how
     /// deep the page is.
@@ -388,48 +447,7 @@ impl Store {
         with_conn!(self, conn => {
             async {
                 let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from events where true"));
-                let filter = &query.filter;
-                if let Some(region) = &filter.region_code {
-                    sql.push(" and region_code = ").push_bind(region.clone());
-                }
-                if let Some(club) = filter.club_id {
-                    sql.push(" and club_id = ").push_bind(club);
-                }
-                if let Some(status) = filter.status {
-                    sql.push(" and status = ").push_bind(status.as_str());
-                }
-                if filter.published_only {
-                    sql.push(" and status = ").push_bind(EventStatus::Published.as_str());
-                }
-                if let Some(kind) = filter.kind {
-                    sql.push(" and kind = ").push_bind(kind.as_str());
-                }
-                // The window [from, to) overlaps the event [starts_at, ends_at).
-                if let Some(from) = filter.ends_after {
-                    sql.push(" and ends_at > ").push_bind(from);
-                }
-                if let Some(to) = filter.starts_before {
-                    sql.push(" and starts_at < ").push_bind(to);
-                }
-                if let Some(organisation) = filter.organiser_id {
-                    sql.push(
-                        " and exists (select 1 from event_organisers eo where eo.event_id = events.id \
-                         and eo.organisation_id = ",
-                    )
-                    .push_bind(organisation)
-                    .push(")");
-                }
-                if let Some(theme) = &filter.theme {
-                    sql.push(" and exists (select 1 from event_themes et where et.event_id = events.id and et.theme = ")
-                        .push_bind(theme.clone())
-                        .push(")");
-                }
-                if let Some(key) = &filter.title_contains {
-                    match like_pattern(key) {
-                        Some(pattern) => sql.push(r" and title_search like ").push_bind(pattern).push(r" escape '\'"),
-                        None => sql.push(" and false"),
-                    };
-                }
+                event_filter!(sql, &query.filter);
                 let (comparison, direction) = if query.descending { ("<", "desc") } else { (">", "asc") };
                 if let Some((at, id)) = query.after {
                     sql.push(format_args!(" and (starts_at, id) {comparison} ("))

@@ -77,6 +77,21 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// How many rows of `from` (a table, with its alias if the conditions use one) the conditions
+/// that `filter!(sql, arg)` pushes match, on either backend: the `total` of a list asked with
+/// `count=true`, counted with the very conditions of its pages.
+macro_rules! count_where {
+    ($store:expr, $from:literal, $filter:ident!($arg:expr), $what:expr) => {
+        $crate::store::with_conn!($store, conn => {
+            let mut sql = ::sqlx::QueryBuilder::new(concat!("select count(*) from ", $from, " where true"));
+            $filter!(sql, $arg);
+            sql.build_query_scalar::<i64>().fetch_one(&mut *conn).await
+        })
+        .map_err(|e| $crate::store::classify(e, $what))
+    };
+}
+pub(crate) use count_where;
+
 /// A connection pool on one of the two supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {

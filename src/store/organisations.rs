@@ -11,7 +11,9 @@ use uuid::Uuid;
 use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
-use super::{Store, StoreError, classify, compare_and_set, like_pattern, now, references, today, with_conn};
+use super::{
+    Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, today, with_conn,
+};
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::message::msg;
@@ -184,6 +186,66 @@ impl Record {
     }
 }
 
+/// Pushes the conditions of `filter` (an `&OrganisationFilter`) onto `sql`, a `QueryBuilder` of
+/// either backend: the same for a page and for its count.
+macro_rules! organisation_filter {
+    ($sql:ident, $filter:expr) => {{
+        let filter: &OrganisationFilter = $filter;
+        let sql = &mut $sql;
+        if let Some(region) = &filter.region_code {
+            sql.push(" and region_code = ").push_bind(region.clone());
+        }
+        if let Some(category) = filter.category {
+            sql.push(" and category = ").push_bind(category.as_str());
+        }
+        if let Some(is_ess) = filter.is_ess {
+            let categories = Category::ALL.into_iter().filter(|c| c.is_ess() == is_ess);
+            sql.push(" and category in (");
+            let mut list = sql.separated(", ");
+            for category in categories {
+                list.push_bind(category.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(siren) = &filter.siren {
+            sql.push(" and siren = ").push_bind(siren.clone());
+        }
+        if let Some(key) = &filter.name_contains {
+            match like_pattern(key) {
+                Some(pattern) => sql
+                    .push(r" and name_search like ")
+                    .push_bind(pattern)
+                    .push(r" escape '\'"),
+                None => sql.push(" and false"),
+            };
+        }
+        // On the summary columns (indexed together); `expired` is derived, never stored, so
+        // granted and expired differ only by the end of validity against today.
+        match filter.esus_status {
+            None => {}
+            Some(EsusFilter::None) => {
+                sql.push(" and esus_status is null");
+            }
+            Some(EsusFilter::Is(status)) => {
+                sql.push(" and esus_status = ").push_bind(status.stored().as_str());
+                match status {
+                    EsusReadStatus::Granted => {
+                        sql.push(" and esus_valid_until >= ").push_bind(today());
+                    }
+                    EsusReadStatus::Expired => {
+                        sql.push(" and esus_valid_until < ").push_bind(today());
+                    }
+                    EsusReadStatus::Applied | EsusReadStatus::Refused | EsusReadStatus::Withdrawn => {}
+                }
+            }
+        }
+        if let Some(before) = filter.esus_valid_until_before {
+            sql.push(" and esus_status = ").push_bind(EsusStatus::Granted.as_str());
+            sql.push(" and esus_valid_until < ").push_bind(before);
+        }
+    }};
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_organisation(&self, new: &NewOrganisation, actor: &Actor) -> Result<Organisation, StoreError> {
@@ -229,55 +291,7 @@ impl Store {
     pub async fn list_organisations(&self, query: &ListOrganisations) -> Result<Vec<Organisation>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where true"));
-            let filter = &query.filter;
-            if let Some(region) = &filter.region_code {
-                sql.push(" and region_code = ").push_bind(region.clone());
-            }
-            if let Some(category) = filter.category {
-                sql.push(" and category = ").push_bind(category.as_str());
-            }
-            if let Some(is_ess) = filter.is_ess {
-                let categories = Category::ALL.into_iter().filter(|c| c.is_ess() == is_ess);
-                sql.push(" and category in (");
-                let mut list = sql.separated(", ");
-                for category in categories {
-                    list.push_bind(category.as_str());
-                }
-                sql.push(")");
-            }
-            if let Some(siren) = &filter.siren {
-                sql.push(" and siren = ").push_bind(siren.clone());
-            }
-            if let Some(key) = &filter.name_contains {
-                match like_pattern(key) {
-                    Some(pattern) => sql.push(r" and name_search like ").push_bind(pattern).push(r" escape '\'"),
-                    None => sql.push(" and false"),
-                };
-            }
-            // On the summary columns (indexed together); `expired` is derived, never stored, so
-            // granted and expired differ only by the end of validity against today.
-            match filter.esus_status {
-                None => {}
-                Some(EsusFilter::None) => {
-                    sql.push(" and esus_status is null");
-                }
-                Some(EsusFilter::Is(status)) => {
-                    sql.push(" and esus_status = ").push_bind(status.stored().as_str());
-                    match status {
-                        EsusReadStatus::Granted => {
-                            sql.push(" and esus_valid_until >= ").push_bind(today());
-                        }
-                        EsusReadStatus::Expired => {
-                            sql.push(" and esus_valid_until < ").push_bind(today());
-                        }
-                        EsusReadStatus::Applied | EsusReadStatus::Refused | EsusReadStatus::Withdrawn => {}
-                    }
-                }
-            }
-            if let Some(before) = filter.esus_valid_until_before {
-                sql.push(" and esus_status = ").push_bind(EsusStatus::Granted.as_str());
-                sql.push(" and esus_valid_until < ").push_bind(before);
-            }
+            organisation_filter!(sql, &query.filter);
             let (column, comparison, direction) = match (query.sort, query.descending) {
                 (SortKey::Name, false) => ("name_search", ">", "asc"),
                 (SortKey::Name, true) => ("name_search", "<", "desc"),
@@ -299,6 +313,12 @@ impl Store {
             sql.build_query_as::<Organisation>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "organisation"))
+    }
+
+    /// How many organisations `filter` matches: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_organisations(&self, filter: &OrganisationFilter) -> Result<i64, StoreError> {
+        count_where!(self, "organisations", organisation_filter!(filter), "organisation")
     }
 
     /// Reads the organisation, lets `change` compute its new content from the current one, and

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::columns::writable;
 
 use super::changes::{self, NewChange, Record};
-use super::{Db, Store, StoreError, classify, compare_and_set, now, with_conn};
+use super::{Db, Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::Confidential;
 use crate::core::{Actor, Target};
 use crate::domain::sponsorship::{
@@ -343,6 +343,35 @@ impl Record {
     }
 }
 
+/// Pushes the conditions of a `&SponsorshipFilter` (sponsorships as `s`) onto `sql`, a `QueryBuilder` of either backend: the
+/// same for a page and for its count.
+macro_rules! sponsorship_filter {
+    ($sql:ident, $filter:expr) => {{
+        let filter: &SponsorshipFilter = $filter;
+        let sql = &mut $sql;
+        if let Some(sponsor_id) = filter.sponsor_id {
+            sql.push(" and s.sponsor_id = ").push_bind(sponsor_id);
+        }
+        push_beneficiary_filter(sql, filter.beneficiary_type, filter.beneficiary_id);
+        if let Some(status) = filter.status {
+            sql.push(" and s.status = ").push_bind(status.as_str());
+        }
+        if let Some(kind) = filter.kind {
+            sql.push(" and s.kind = ").push_bind(kind.as_str());
+        }
+        if filter.public_only {
+            sql.push(" and s.public");
+        }
+        if let Some((first, last)) = filter.year.and_then(year_bounds) {
+            sql.push(" and s.starts_on <= ")
+                .push_bind(last)
+                .push(" and (s.ends_on is null or s.ends_on >= ")
+                .push_bind(first)
+                .push(")");
+        }
+    }};
+}
+
 impl Store {
     /// Looks up the records `draft` references, lets `check` turn the draft into a sponsorship
     /// knowing which of them exist and the beneficiary's region, and inserts it. A referenced record deleted between the
@@ -400,30 +429,19 @@ impl Store {
         row.ok_or(StoreError::NotFound("sponsorship"))?.into_sponsorship()
     }
 
+    /// How many sponsorships `filter` matches, whatever the page: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_sponsorships(&self, filter: &SponsorshipFilter) -> Result<i64, StoreError> {
+        count_where!(self, "sponsorships s", sponsorship_filter!(filter), "sponsorship")
+    }
+
     /// One page of sponsorships with their sponsor's and beneficiary's names, in one query;
     /// cost depends on the page size, not on how deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_sponsorships(&self, query: &ListSponsorships) -> Result<Vec<Sponsorship>, StoreError> {
         let rows = with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!(named_select!(), " where true"));
-            let filter = &query.filter;
-            if let Some(sponsor_id) = filter.sponsor_id {
-                sql.push(" and s.sponsor_id = ").push_bind(sponsor_id);
-            }
-            push_beneficiary_filter(&mut sql, filter.beneficiary_type, filter.beneficiary_id);
-            if let Some(status) = filter.status {
-                sql.push(" and s.status = ").push_bind(status.as_str());
-            }
-            if let Some(kind) = filter.kind {
-                sql.push(" and s.kind = ").push_bind(kind.as_str());
-            }
-            if filter.public_only {
-                sql.push(" and s.public");
-            }
-            if let Some((first, last)) = filter.year.and_then(year_bounds) {
-                sql.push(" and s.starts_on <= ").push_bind(last)
-                    .push(" and (s.ends_on is null or s.ends_on >= ").push_bind(first).push(")");
-            }
+            sponsorship_filter!(sql, &query.filter);
             let (comparison, direction) = if query.descending { ("<", "desc") } else { (">", "asc") };
             if let Some((starts_on, id)) = query.after {
                 sql.push(format_args!(" and (s.starts_on, s.id) {comparison} ("))

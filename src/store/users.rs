@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
-use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
 
@@ -111,6 +111,21 @@ writable! {
 static INSERT: LazyLock<String> = LazyLock::new(|| USERS.insert(&["id", "password_hash"], columns!()));
 static UPDATE: LazyLock<String> = LazyLock::new(|| USERS.update(&["id"], true, columns!()));
 
+/// Pushes the conditions of a `&ListUsers` (not its page position) onto `sql`, a `QueryBuilder`
+/// of either backend: the same for a page and for its count.
+macro_rules! user_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &ListUsers = $query;
+        let sql = &mut $sql;
+        if let Some(role) = query.role {
+            sql.push(" and role = ").push_bind(role.as_str());
+        }
+        if let Some(active) = query.active {
+            sql.push(" and active = ").push_bind(active);
+        }
+    }};
+}
+
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_user(
@@ -170,14 +185,6 @@ impl Store {
         .map_err(|e| classify(e, "user"))
     }
 
-    /// How many users exist (for the first administrator, made only when there is none).
-    pub async fn count_users(&self) -> Result<i64, StoreError> {
-        with_conn!(self, conn => {
-            sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(&mut *conn).await
-        })
-        .map_err(|e| classify(e, "user"))
-    }
-
     /// How many active administrators exist (the last one may not go).
     pub async fn count_active_admins(&self) -> Result<i64, StoreError> {
         with_conn!(self, conn => {
@@ -189,17 +196,19 @@ impl Store {
         .map_err(|e| classify(e, "user"))
     }
 
+    /// How many users `query` matches, whatever its page: a page's `total` (`count=true`), and
+    /// with `ListUsers::default()` how many exist (the first administrator is made when none).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_users(&self, query: &ListUsers) -> Result<i64, StoreError> {
+        count_where!(self, "users", user_filter!(query), "user")
+    }
+
     /// One page of users by e-mail.
     #[tracing::instrument(skip_all)]
     pub async fn list_users(&self, query: &ListUsers) -> Result<Vec<User>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from users where true"));
-            if let Some(role) = query.role {
-                sql.push(" and role = ").push_bind(role.as_str());
-            }
-            if let Some(active) = query.active {
-                sql.push(" and active = ").push_bind(active);
-            }
+            user_filter!(sql, query);
             if let Some((email, id)) = &query.after {
                 sql.push(" and (email, id) > (").push_bind(email.clone()).push(", ").push_bind(*id).push(")");
             }

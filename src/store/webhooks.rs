@@ -10,7 +10,7 @@ use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
-use super::{Store, StoreError, classify, compare_and_set, now, with_conn};
+use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::RoleName;
 
 /// A subscription as stored, without its secrets.
@@ -155,6 +155,18 @@ pub struct ListWebhooks {
     pub limit: i64,
 }
 
+/// Pushes the conditions of a `&ListWebhooks` (not its page position) onto `sql`, a `QueryBuilder`
+/// of either backend: the same for a page and for its count.
+macro_rules! webhook_filter {
+    ($sql:ident, $query:expr) => {{
+        let query: &ListWebhooks = $query;
+        let sql = &mut $sql;
+        if let Some(owner) = &query.owner {
+            sql.push(" and owner_subject = ").push_bind(owner.clone());
+        }
+    }};
+}
+
 impl Store {
     /// Creates a subscription that starts after the newest change of the log: it is told of
     /// the changes made from now on.
@@ -203,14 +215,18 @@ impl Store {
         row.ok_or(StoreError::NotFound("webhook"))
     }
 
+    /// How many webhooks `query` matches, whatever its page: a page's `total` (`count=true`).
+    #[tracing::instrument(skip_all)]
+    pub async fn count_webhooks(&self, query: &ListWebhooks) -> Result<i64, StoreError> {
+        count_where!(self, "webhooks", webhook_filter!(query), "webhook")
+    }
+
     /// One page of subscriptions, oldest first.
     #[tracing::instrument(skip_all)]
     pub async fn list_webhooks(&self, query: &ListWebhooks) -> Result<Vec<Webhook>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from webhooks where true"));
-            if let Some(owner) = &query.owner {
-                sql.push(" and owner_subject = ").push_bind(owner.clone());
-            }
+            webhook_filter!(sql, query);
             if let Some((at, id)) = query.after {
                 sql.push(" and (created_at, id) > (").push_bind(at).push(", ").push_bind(id).push(")");
             }

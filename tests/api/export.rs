@@ -591,3 +591,47 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn every_list_counts_what_its_filters_match_when_asked(app: TestApp) {
+        let ids = one_of_each(&app).await;
+        let doc = json_of(app.get("/api-docs/openapi.json").await, StatusCode::OK).await;
+        let mut lists = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let Some(list) = item["get"].as_object().filter(|get| get["responses"]["200"]["content"]["text/csv"].is_object()) else {
+                continue;
+            };
+            lists += 1;
+            let parameters = list["parameters"].as_array().expect("a list has parameters");
+            assert!(parameters.iter().any(|p| p["name"] == "count"), "{path} documents count");
+            let page_ref = list["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+            let page_schema = doc.pointer(page_ref.trim_start_matches('#')).unwrap();
+            assert!(page_schema["properties"]["total"].is_object(), "{path}'s page documents total");
+            let collection = path.trim_start_matches("/api/v1/").split('/').next().unwrap_or_default();
+            let path = path.replace("{id}", ids.get(collection).map_or("", String::as_str));
+            let all = whole_page(app.as_admin(), &format!("{path}?limit=200")).await;
+            let first = json_of(app.as_admin().get(&format!("{path}?limit=1&count=true")).await, StatusCode::OK).await;
+            assert_eq!(first["total"], json!(all.len()), "{path}: {first}");
+            assert_eq!(first["items"].as_array().map(Vec::len), Some(1), "{path}: the page keeps its limit");
+            let plain = json_of(app.as_admin().get(&format!("{path}?limit=1")).await, StatusCode::OK).await;
+            assert!(plain.get("total").is_none(), "{path}: no total unless asked: {plain}");
+            if first["has_more"] == json!(true) {
+                let next = first["next_cursor"].as_str().unwrap();
+                let resume = if path.ends_with("/changes") { "after" } else { "cursor" };
+                let second = json_of(app.as_admin().get(&format!("{path}?limit=1&count=true&{resume}={next}")).await, StatusCode::OK).await;
+                assert_eq!(second["total"], first["total"], "{path}: the total of the whole list on every page");
+            }
+        }
+        assert_eq!(lists, 18, "every list");
+        // The same filters and the caller's scope: a filter narrows the total, and anonymous
+        // callers count the published events only.
+        let filtered = json_of(app.get(&format!("{ORGANISATIONS}?region_code=76&count=true")).await, StatusCode::OK).await;
+        let in_region = whole_page(app.as_admin(), &format!("{ORGANISATIONS}?region_code=76&limit=200")).await;
+        assert_eq!(filtered["total"], json!(in_region.len()));
+        let events = json_of(app.as_admin().get("/api/v1/events?count=true").await, StatusCode::OK).await;
+        let public = json_of(app.as_anonymous().get("/api/v1/events?count=true").await, StatusCode::OK).await;
+        assert_eq!((events["total"].as_u64(), public["total"].as_u64()), (Some(2), Some(1)), "{events} {public}");
+        let bad = app.get(&format!("{ORGANISATIONS}?count=yes")).await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST, "count is true or false");
+    }
+}

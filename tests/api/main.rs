@@ -14,6 +14,7 @@ mod deployment;
 mod errors;
 mod esus;
 mod events;
+mod examples;
 mod export;
 mod hardening;
 mod health;

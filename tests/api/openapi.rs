@@ -17,7 +17,7 @@ fn generated() -> Value {
 }
 
 /// Every operation of the document as (path, method, operation).
-fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+pub(crate) fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     doc["paths"]
         .as_object()
         .expect("the document has paths")
@@ -32,7 +32,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 }
 
 /// Follows a local `$ref` (`#/components/…`) in `doc`.
-fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
+pub(crate) fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
     doc.pointer(reference.strip_prefix('#')?)
 }
 
