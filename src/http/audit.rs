@@ -42,7 +42,7 @@ pub struct ActorResponse {
     #[schema(example = "0193a1f2-5b6c-7d8e-9f0a-1b2c3d4e5f60")]
     pub subject: String,
     /// The role of the token (`null` for the command line).
-    #[schema(example = "cress_manager")]
+    #[schema(required = true, example = "cress_manager")]
     pub role: Option<String>,
     /// `user` (a person), `client` (a machine client) or `system` (the command line, the demo
     /// seed, a token made by `cress-api token`).
@@ -74,6 +74,7 @@ pub struct AuditEntry {
     /// The record's id; for a `club_member`, the member organisation's id.
     pub id: Uuid,
     /// The club of a `club_member`; `null` otherwise.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     pub action: ChangeAction,
     /// The record's version after the change (the deleted version for a deletion).
@@ -82,19 +83,32 @@ pub struct AuditEntry {
     /// The region of the record at the time (an accreditation's organisation's, a
     /// sponsorship's beneficiary's, a club member's club's); `null` for accounts and events
     /// without a region.
+    #[schema(required = true)]
     pub region_code: Option<String>,
     /// The organisation the record belongs to (an organisation itself, an accreditation's, a
     /// sponsorship's sponsor); `null` otherwise.
+    #[schema(required = true)]
     pub organisation_id: Option<Uuid>,
     /// The record's stored fields after the change, confidential ones included (never a
     /// password or secret digest); `null` for a deletion.
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true, value_type = Option<std::collections::HashMap<String, Value>>)]
     pub data: Option<Value>,
     /// `{field: {old, new}}` for each field that changed: every field on a creation (`old`
     /// null), `null` for a deletion. A new password or client secret shows as
     /// `{"old": "(hidden)", "new": "(hidden)"}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true, value_type = Option<std::collections::HashMap<String, FieldChange>>)]
     pub changes: Option<Value>,
+}
+
+/// How one field changed, in the audit: its value before and after (`null` when it had none).
+/// Only its schema is used: the change log writes `changes` as JSON.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldChange {
+    #[schema(value_type = Value)]
+    old: Value,
+    #[schema(value_type = Value)]
+    new: Value,
 }
 
 impl From<LoggedChange> for AuditEntry {
@@ -125,6 +139,7 @@ impl From<LoggedChange> for AuditEntry {
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// The cursor of the next (older) page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

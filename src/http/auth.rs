@@ -132,7 +132,6 @@ enum Grant {
 /// sequential ones; a right password gives it back.
 #[utoipa::path(
     tag = "auth",
-    security(()),
     request_body(content(
         (TokenRequest = "application/json"),
         (TokenForm = "application/x-www-form-urlencoded"),
@@ -198,7 +197,6 @@ pub async fn issue_token(
 /// already issued stay valid until they expire (15 minutes by default).
 #[utoipa::path(
     tag = "auth",
-    security(()),
     request_body(content(
         (LogoutRequest = "application/json"),
         (LogoutRequest = "application/x-www-form-urlencoded"),

@@ -128,6 +128,7 @@ pub struct ChangeItem {
     /// The record's id; for a `club_member`, the member organisation's id.
     pub id: Uuid,
     /// The club of a `club_member`; `null` for the other resources.
+    #[schema(required = true)]
     pub parent_id: Option<Uuid>,
     /// `created`, `updated` or `deleted` (a tombstone: `data` is `null`; drop the record).
     /// For anonymous callers, a change that leaves an event unpublished or a sponsorship not
@@ -142,7 +143,7 @@ pub struct ChangeItem {
     /// with it. `null` for a deletion. Confidential fields (an organisation's `email` and
     /// `phone`, an accreditation's `notes`, a sponsorship's `amount_cents`,
     /// `counterparts_cents` and `notes`) are left out unless the caller may see them.
-    #[schema(value_type = Option<Object>)]
+    #[schema(required = true, value_type = Option<std::collections::HashMap<String, Value>>)]
     pub data: Option<Value>,
 }
 

@@ -66,8 +66,9 @@ pub struct ApiClientResponse {
     pub client_id: String,
     pub name: String,
     pub role: RoleName,
-    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
+    #[schema(required = true)]
     pub organisation_id: Option<Uuid>,
     /// An inactive client gets no token.
     pub active: bool,
@@ -187,6 +188,7 @@ pub struct ListApiClientsParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiClientPage {
     pub items: Vec<ApiClientResponse>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

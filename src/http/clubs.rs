@@ -97,7 +97,9 @@ pub struct ClubResponse {
     pub host_organisation_id: Uuid,
     /// The host's id and current name.
     pub host_organisation: HostOrganisation,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub audience: Option<String>,
     /// Members that have not left today (no `left_on`, or a `left_on` after today).
     #[schema(minimum = 0)]
@@ -275,6 +277,7 @@ pub struct ListClubsParams {
 pub struct ClubPage {
     pub items: Vec<ClubResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.
@@ -588,6 +591,7 @@ pub struct ClubMemberResponse {
     pub role: MemberRole,
     pub joined_on: NaiveDate,
     /// The day the organisation left (or leaves) the club; `null` while it stays.
+    #[schema(required = true)]
     pub left_on: Option<NaiveDate>,
     /// Whether it is a member today: no `left_on`, or a `left_on` after today.
     pub active: bool,
@@ -698,6 +702,7 @@ pub struct ListClubMembersParams {
 pub struct ClubMemberPage {
     pub items: Vec<ClubMemberResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

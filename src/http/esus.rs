@@ -45,6 +45,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 pub struct EsusSummaryResponse {
     pub status: EsusReadStatus,
     /// The end of validity of that accreditation (null until granted).
+    #[schema(required = true)]
     pub valid_until: Option<NaiveDate>,
 }
 
@@ -87,18 +88,25 @@ pub struct EsusAccreditationResponse {
     /// When the application was filed.
     pub applied_on: NaiveDate,
     /// When it was granted or refused.
+    #[schema(required = true)]
     pub decided_on: Option<NaiveDate>,
     /// First day of validity (granted and withdrawn accreditations).
+    #[schema(required = true)]
     pub valid_from: Option<NaiveDate>,
     /// Last day of validity (granted and withdrawn accreditations).
+    #[schema(required = true)]
     pub valid_until: Option<NaiveDate>,
     /// When it was withdrawn.
+    #[schema(required = true)]
     pub withdrawn_on: Option<NaiveDate>,
     /// The deciding authority, usually a departmental prefecture.
+    #[schema(required = true)]
     pub authority: Option<String>,
     /// The department of that authority.
+    #[schema(required = true)]
     pub department_code: Option<String>,
     /// The reference of the decision (prefectoral order…).
+    #[schema(required = true)]
     pub decision_reference: Option<String>,
     /// Internal remarks. Confidential: present only for administrators, the Cress managers of
     /// the organisation's region and the organisation's own partner accounts.
@@ -332,6 +340,7 @@ pub struct ListEsusAccreditationsParams {
 pub struct EsusAccreditationPage {
     pub items: Vec<EsusAccreditationResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

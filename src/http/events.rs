@@ -86,6 +86,7 @@ pub struct OrganiserResponse {
 pub struct EventResponse {
     pub id: Uuid,
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub kind: EventKind,
     pub status: EventStatus,
@@ -98,20 +99,26 @@ pub struct EventResponse {
     pub time_zone: String,
     /// Whether it happens online (then `online_url` is set) rather than in person.
     pub online: bool,
-    #[schema(format = "uri")]
+    #[schema(required = true, format = "uri")]
     pub online_url: Option<String>,
+    #[schema(required = true)]
     pub venue: Option<String>,
+    #[schema(required = true)]
     pub street: Option<String>,
+    #[schema(required = true)]
     pub postal_code: Option<String>,
+    #[schema(required = true)]
     pub city: Option<String>,
+    #[schema(required = true)]
     pub commune_code: Option<String>,
-    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
+    #[schema(required = true)]
     pub club_id: Option<Uuid>,
-    #[schema(minimum = 1)]
+    #[schema(required = true, minimum = 1)]
     pub capacity: Option<i64>,
     /// How many people came, reported after the event.
-    #[schema(minimum = 0)]
+    #[schema(required = true, minimum = 0)]
     pub attendance: Option<i64>,
     /// Organisers first, then co-organisers, then partners.
     pub organisers: Vec<OrganiserResponse>,
@@ -531,6 +538,7 @@ pub struct ListEventsParams {
 pub struct EventPage {
     pub items: Vec<EventResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

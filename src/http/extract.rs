@@ -106,7 +106,24 @@ fn shape_error(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError
     let path = error.path().to_string();
     let message = strip_position(&error.into_inner().to_string());
     let (field, code) = field_and_code(&path, &message);
-    ApiError::Invalid(vec![FieldError::new(field, code, Message::verbatim(message))])
+    ApiError::Invalid(vec![FieldError::new(field, code, shape_message(code, &message))])
+}
+
+/// serde's sentence about a body's shape, in words of the catalogues where it has a known form
+/// (the names and values it quotes kept as they are); a wrong type stays in serde's words.
+fn shape_message(code: &str, message: &str) -> Message {
+    let quoted = message.split('`').nth(1).unwrap_or_default().to_owned();
+    let expected = message
+        .split_once(", expected ")
+        .map(|(_, expected)| expected.trim_start_matches("one of ").to_owned())
+        .unwrap_or_default();
+    match code {
+        "unknown_field" => msg!("json-unknown-field", name = quoted, expected = expected),
+        "required" => msg!("json-missing-field"),
+        "duplicate_field" => msg!("json-duplicate-field"),
+        "unknown_value" => msg!("json-unknown-value", value = quoted, expected = expected),
+        _ => Message::verbatim(message),
+    }
 }
 
 /// serde_json appends " at line 1 column 7" to its messages: useful for syntax errors, noise for

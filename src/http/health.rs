@@ -32,7 +32,7 @@ pub struct Health {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(tag = "health", security(()), responses((status = 200, description = "The process is alive.", body = Health)))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "The process is alive.", body = Health)))]
 #[get("/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -44,7 +44,6 @@ pub async fn live() -> HttpResponse {
 /// Readiness: the database answers, so requests can be served.
 #[utoipa::path(
     tag = "health",
-    security(()),
     responses(
         (status = 200, description = "Ready to serve.", body = Health),
         (status = 500, response = InternalError),

@@ -75,20 +75,25 @@ pub struct OrganisationResponse {
     pub category: Category,
     /// Whether the organisation belongs to the ESS, derived from its category.
     pub is_ess: bool,
-    #[schema(pattern = "^[0-9]{9}$")]
+    #[schema(required = true, pattern = "^[0-9]{9}$")]
     pub siren: Option<String>,
-    #[schema(pattern = "^[0-9]{14}$")]
+    #[schema(required = true, pattern = "^[0-9]{14}$")]
     pub siret: Option<String>,
+    #[schema(required = true)]
     pub rna: Option<String>,
-    #[schema(pattern = "^[1-9][0-9]{3}$")]
+    #[schema(required = true, pattern = "^[1-9][0-9]{3}$")]
     pub legal_category_code: Option<String>,
     #[schema(value_type = RegionCodeSchema)]
     pub region_code: String,
+    #[schema(required = true)]
     pub street: Option<String>,
+    #[schema(required = true)]
     pub postal_code: Option<String>,
+    #[schema(required = true)]
     pub city: Option<String>,
+    #[schema(required = true)]
     pub commune_code: Option<String>,
-    #[schema(format = "uri")]
+    #[schema(required = true, format = "uri")]
     pub website: Option<String>,
     /// Contact e-mail. Confidential: present only for administrators, the Cress managers of its
     /// region and the organisation's own partner accounts.
@@ -99,10 +104,13 @@ pub struct OrganisationResponse {
     #[schema(value_type = Option<String>, required = false)]
     #[serde(skip_serializing_if = "Confidential::is_withheld")]
     pub phone: Confidential<Option<String>>,
+    #[schema(required = true)]
     pub description: Option<String>,
+    #[schema(required = true)]
     pub founded_on: Option<NaiveDate>,
     /// Read-only: the status and end of validity of its latest ESUS accreditation, or `null`
     /// when it has none. Changed through `/organisations/{id}/esus-accreditations` only.
+    #[schema(required = true)]
     pub esus: Option<EsusSummaryResponse>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -474,6 +482,7 @@ impl From<EsusStatusFilter> for EsusFilter {
 pub struct OrganisationPage {
     pub items: Vec<OrganisationResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

@@ -155,6 +155,7 @@ pub const FIELD_CODES: &[(&str, &str)] = field_codes![
     "unsupported_currency",
     "invalid_type",
     "unknown_field",
+    "unknown_value",
     "duplicate_field",
     "not_found",
     "duplicate",
@@ -262,7 +263,6 @@ pub fn find(code: &str) -> Option<&'static ProblemType> {
 #[utoipa::path(
     tag = "problems",
     params(("code" = String, Path, description = "A problem code, such as `validation_failed`.")),
-    security(()),
     responses(
         (status = 200, description = "What the code means and what to do.", body = ProblemDescription,
             content_type = "application/json"),

@@ -106,10 +106,12 @@ pub struct SponsorshipResponse {
     #[serde(skip_serializing_if = "Confidential::is_withheld")]
     pub counterparts_cents: Confidential<i64>,
     pub starts_on: NaiveDate,
+    #[schema(required = true)]
     pub ends_on: Option<NaiveDate>,
     pub status: SponsorshipStatus,
     /// Whether the sponsorship may be shown to anonymous callers (its amounts never are).
     pub public: bool,
+    #[schema(required = true)]
     pub agreement_reference: Option<String>,
     /// Confidential, like `amount_cents`.
     #[schema(value_type = Option<String>, required = false)]
@@ -432,6 +434,7 @@ pub struct ListSponsorshipsParams {
 pub struct SponsorshipPage {
     pub items: Vec<SponsorshipResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

@@ -59,9 +59,10 @@ pub struct UserResponse {
     pub email: String,
     pub role: RoleName,
     /// The region of a `cress_manager`; `null` for the other roles.
-    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
     /// The organisation of a `partner`; `null` for the other roles.
+    #[schema(required = true)]
     pub organisation_id: Option<Uuid>,
     /// An inactive account cannot log in; its refresh tokens are revoked.
     pub active: bool,
@@ -168,6 +169,7 @@ pub struct ListUsersParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserPage {
     pub items: Vec<UserResponse>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

@@ -56,8 +56,9 @@ pub struct WebhookOwner {
     /// The `sub` of the creator's token: a user's id, an API client's `client_id`.
     pub subject: String,
     pub role: RoleName,
-    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
+    #[schema(required = true)]
     pub organisation_id: Option<Uuid>,
 }
 
@@ -81,16 +82,20 @@ pub struct WebhookResponse {
     pub id: Uuid,
     /// Where deliveries are POSTed.
     pub url: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     /// The resources whose changes are delivered; `null`: every resource of the change feed.
+    #[schema(required = true)]
     pub types: Option<Vec<Resource>>,
     /// The actions delivered; `null`: `created`, `updated` and `deleted`.
+    #[schema(required = true)]
     pub actions: Option<Vec<ChangeAction>>,
     /// Whether changes are delivered. The service switches it off when deliveries have failed
     /// for 3 days (`disabled_reason` says so); `PATCH {"active": true}` starts again where it
     /// stopped.
     pub active: bool,
     /// Why the service switched it off; `null` otherwise.
+    #[schema(required = true)]
     pub disabled_reason: Option<String>,
     pub owner: WebhookOwner,
     pub created_at: DateTime<Utc>,
@@ -218,15 +223,19 @@ pub struct DeliveryResponse {
     /// The `webhook-id` header: the same for every attempt at one change.
     pub message_id: String,
     /// The change's position in the feed; `null` for a ping.
+    #[schema(required = true)]
     pub position: Option<String>,
     pub attempted_at: DateTime<Utc>,
     /// The receiver's HTTP status; `null` when it did not answer (refused, unreachable, timed out).
+    #[schema(required = true)]
     pub status: Option<i32>,
     #[schema(minimum = 0)]
     pub duration_ms: i64,
     /// Why it failed; `null` for a 2xx.
+    #[schema(required = true)]
     pub error: Option<String>,
     /// The start of the receiver's answer (at most 1 KiB).
+    #[schema(required = true)]
     pub response: Option<String>,
 }
 
@@ -254,8 +263,10 @@ pub struct DeliveryLog {
     #[schema(minimum = 0)]
     pub attempts: i32,
     /// Since when deliveries fail; `null` when the last one succeeded.
+    #[schema(required = true)]
     pub failing_since: Option<DateTime<Utc>>,
     /// When the next attempt is due after a failure; `null`: as soon as a change comes.
+    #[schema(required = true)]
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// The newest attempts first (the 100 newest are kept).
     pub items: Vec<DeliveryResponse>,
@@ -292,6 +303,7 @@ pub struct ListDeliveriesParams {
 pub struct WebhookPage {
     pub items: Vec<WebhookResponse>,
     /// The cursor of the next page, or `null` on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
     /// show a "next" button.

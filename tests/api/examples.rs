@@ -2,7 +2,8 @@
 //! pre-fills it — the example of its request body, no query parameter (none has an example) —
 //! with the ids of the demo data in its path, answers its documented success. Ids that an
 //! example names in its body (a host organisation, a sponsor) are demo ids too: a person trying
-//! it out types the ids they see in the lists.
+//! it out types the ids they see in the lists. Each answer holds every field its schema says is
+//! required.
 
 use std::collections::HashMap;
 
@@ -34,6 +35,8 @@ struct TryItOut {
     /// The content type and the example of the request body, if it has one.
     body: Option<(String, Value)>,
     success: StatusCode,
+    /// The schema of the success's JSON answer, if it has one.
+    answer: Option<Value>,
 }
 
 /// What the document pre-fills for an operation.
@@ -71,6 +74,8 @@ fn try_it_out(doc: &Value, path: &str, method: &str, operation: &Value) -> TryIt
             .ok()
             .and_then(|s| StatusCode::from_u16(s).ok())
             .expect("a status"),
+        answer: Some(operation["responses"][success.as_str()]["content"]["application/json"]["schema"].clone())
+            .filter(|schema| !schema.is_null()),
     }
 }
 
@@ -99,6 +104,41 @@ fn turn(method: &Method, path: &str) -> (u8, usize) {
         (&Method::PATCH, _) => (2, rank(named)),
         (&Method::DELETE, _) => (3, COLLECTIONS.len() - rank(named)),
         _ => (1, rank(named)),
+    }
+}
+
+/// Where `value` lacks a property that `schema` requires (following `$ref`s, array items and
+/// object properties): the document promises a client that every required field is sent.
+fn missing_required(doc: &Value, schema: &Value, value: &Value, at: &str, missing: &mut Vec<String>) {
+    let schema = match schema["$ref"].as_str() {
+        Some(reference) => resolve(doc, reference).unwrap_or(&Value::Null),
+        None => schema,
+    };
+    match value {
+        Value::Object(fields) => {
+            for name in schema["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if !fields.contains_key(name) {
+                    missing.push(format!("{at}.{name}"));
+                }
+            }
+            for (name, field) in fields {
+                let property = &schema["properties"][name.as_str()];
+                if !property.is_null() {
+                    missing_required(doc, property, field, &format!("{at}.{name}"), missing);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                missing_required(doc, &schema["items"], item, &format!("{at}[{index}]"), missing);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -205,6 +245,13 @@ on_both_backends! {
             if status != run.success {
                 failures.push(format!("{} {path} answered {status} (documented: {}): {text}", run.method, run.success));
                 continue;
+            }
+            if let (Some(schema), Ok(answer)) = (&run.answer, serde_json::from_str::<Value>(&text)) {
+                let mut missing = Vec::new();
+                missing_required(&doc, schema, &answer, "", &mut missing);
+                if !missing.is_empty() {
+                    failures.push(format!("{} {path}: required but not sent: {}", run.method, missing.join(", ")));
+                }
             }
             if let (0, Some(collection)) = (turn, creates) {
                 let answer: Value = serde_json::from_str(&text).unwrap_or_default();

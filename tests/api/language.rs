@@ -116,6 +116,28 @@ on_both_backends! {
         assert_eq!(app.organisation_count().await, 0, "nothing imported");
     }
 
+    async fn a_body_of_the_wrong_shape_is_explained_in_the_negotiated_language(app: TestApp) {
+        let body = json!({"name": "Régie", "category": "guild", "region_code": "76"});
+        let mut messages = Vec::new();
+        for language in [None, Some("en")] {
+            let response = request(&app, reqwest::Method::POST, "/api/v1/organisations", language)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+            assert_eq!((&problem["errors"][0]["field"], &problem["errors"][0]["code"]), (&json!("category"), &json!("unknown_value")));
+            messages.push(problem["errors"][0]["message"].as_str().unwrap().to_owned());
+        }
+        assert!(messages[0].starts_with("`guild` ne fait pas partie de : `association`"), "{}", messages[0]);
+        assert!(messages[1].starts_with("`guild` is not one of `association`"), "{}", messages[1]);
+        let typo = json!({"name": "Régie", "category": "association", "region_code": "76", "nmae": "x"});
+        let response = request(&app, reqwest::Method::POST, "/api/v1/organisations", None).json(&typo).send().await.unwrap();
+        let problem = problem_of(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let message = problem["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with("champ `nmae` inconnu ; les champs sont `name`"), "{message}");
+    }
+
     async fn an_import_report_that_lists_row_errors_declares_their_language(app: TestApp) {
         let csv = "name,category,region_code\nRégie,association,05\nRecyclerie,association,76\n";
         let response = request(&app, reqwest::Method::POST, "/api/v1/organisations/import?mode=valid_only", None)

@@ -677,3 +677,79 @@ on_both_backends! {
         assert!(problems.contains(&missing["code"].as_str().unwrap().to_owned()));
     }
 }
+
+/// The component schemas `value` refers to, followed through the schemas they refer to.
+fn schemas_reached(doc: &Value, value: &Value, reached: &mut std::collections::BTreeSet<String>) {
+    match value {
+        Value::Object(fields) => {
+            if let Some(name) = fields
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                && reached.insert(name.to_owned())
+            {
+                schemas_reached(doc, &doc["components"]["schemas"][name], reached);
+            }
+            fields.values().for_each(|field| schemas_reached(doc, field, reached));
+        }
+        Value::Array(items) => items.iter().for_each(|item| schemas_reached(doc, item, reached)),
+        _ => {}
+    }
+}
+
+/// The fields that answers leave out at times, by `Schema.property`: the `total` of a page
+/// without `count=true`, confidential fields the caller may not see, the extension members of
+/// a problem, and the like. Any other field of an answer is always sent.
+const MAY_BE_ABSENT: [&str; 14] = [
+    "BeneficiaryResponse.name",
+    "EsusAccreditationResponse.notes",
+    "FieldError.line",
+    "FieldError.row",
+    "Health.database",
+    "OrganisationResponse.email",
+    "OrganisationResponse.phone",
+    "Problem.error",
+    "Problem.error_count",
+    "Problem.error_counts",
+    "Problem.error_description",
+    "Problem.existing_id",
+    "SponsorshipResponse.notes",
+    "TokenResponse.refresh_token",
+];
+
+#[test]
+fn every_field_an_answer_always_sends_is_required_and_nullable_where_null_is_possible() {
+    let doc = generated();
+    let (mut requests, mut answers) = (Default::default(), Default::default());
+    for (_, _, operation) in operations(&doc) {
+        schemas_reached(&doc, &operation["requestBody"], &mut requests);
+        schemas_reached(&doc, &operation["parameters"], &mut requests);
+        schemas_reached(&doc, &operation["responses"], &mut answers);
+    }
+    schemas_reached(&doc, &doc["components"]["responses"], &mut answers);
+    let mut optional = Vec::new();
+    for name in answers.difference(&requests) {
+        let schema = schema(&doc, name);
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for (property, value) in schema["properties"].as_object().into_iter().flatten() {
+            let nullable = value["type"].as_array().is_some_and(|t| t.contains(&json!("null")))
+                || value["oneOf"]
+                    .as_array()
+                    .is_some_and(|o| o.iter().any(|s| s["type"] == "null"));
+            let may_be_absent = property == "total" && name.ends_with("Page")
+                || MAY_BE_ABSENT.contains(&format!("{name}.{property}").as_str());
+            if nullable && !required.contains(&property.as_str()) && !may_be_absent {
+                optional.push(format!("{name}.{property}"));
+            }
+        }
+    }
+    assert!(
+        optional.is_empty(),
+        "always sent, yet not required (add #[schema(required = true)], or list it in MAY_BE_ABSENT when the server leaves it out): {optional:?}"
+    );
+}
