@@ -8,8 +8,10 @@
 //! `rust_xlsxwriter`'s constant-memory mode (each row goes to a temporary file as it is
 //! written), pages are read 200 rows at a time, and the finished workbook is assembled into an
 //! anonymous temporary file that the answer streams. Unlike CSV, the answer starts once the
-//! workbook is complete, so a failure on a later page is a clean error answer.
+//! workbook is complete, so a failure on a later page is a clean error answer. The writing and
+//! the file's reading run on the blocking pool, never on the worker that serves requests.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -34,18 +36,22 @@ pub struct XlsxFile {
 }
 
 impl XlsxFile {
-    /// The file's bytes, a chunk at a time.
+    /// The file's bytes, a chunk at a time, each read on the blocking pool.
     pub fn chunks(self) -> impl futures_util::Stream<Item = Result<Bytes, ApiError>> + 'static {
         futures_util::stream::unfold(Some(self.file), |file| async move {
             let mut file = file?;
-            let mut buffer = vec![0; CHUNK];
-            match file.read(&mut buffer) {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((Ok(Bytes::from(buffer)), Some(file)))
-                }
-                Err(error) => Some((Err(ApiError::Internal(error.into())), None)),
+            let read = actix_web::web::block(move || {
+                let mut buffer = vec![0; CHUNK];
+                let n = file.read(&mut buffer)?;
+                buffer.truncate(n);
+                Ok::<_, std::io::Error>((file, buffer))
+            })
+            .await;
+            match read {
+                Ok(Ok((_, buffer))) if buffer.is_empty() => None,
+                Ok(Ok((file, buffer))) => Some((Ok(Bytes::from(buffer)), Some(file))),
+                Ok(Err(error)) => Some((Err(ApiError::Internal(error.into())), None)),
+                Err(error) => Some((Err(ApiError::Internal(anyhow::Error::new(error))), None)),
             }
         })
     }
@@ -155,6 +161,10 @@ fn failed(error: XlsxError) -> ApiError {
 
 /// Writes every row from `first` to the end of the list (`pages` reads the next ones) into a
 /// workbook of one sheet with its column titles in `lang`, and returns the finished file.
+///
+/// The pages are read here, on the request's worker; the writing (CPU and temporary files) runs
+/// on the blocking pool, a page at a time, so that a long export never holds up the worker's
+/// other requests.
 pub async fn write<T, F, Fut>(
     columns: &[&'static str],
     lang: Lang,
@@ -166,49 +176,95 @@ where
     F: Fn(Option<String>, Option<i64>) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
-    let formats = Formats::new();
-    let mut workbook = Workbook::new();
-    let mut sheet = workbook.new_worksheet_with_constant_memory().map_err(failed)?;
-    for (col, column) in columns.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        sheet
-            .write_string_with_format(0, col, title(column, lang), &formats.header)
-            .map_err(failed)?;
-        sheet.set_column_width(col, 18).map_err(failed)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(failed)?;
-    let mut row: u32 = 1;
+    let columns: Vec<&'static str> = columns.to_vec();
+    let titles: Vec<String> = columns.iter().map(|column| title(column, lang)).collect();
+    let mut sheet = blocking(move || Sheet::new(&titles)).await?;
     let mut page = first;
     loop {
         let (items, next) = page;
-        for item in &items {
-            if row >= MAX_ROWS {
-                return Err(ApiError::Unprocessable {
-                    code: "too_many_rows",
-                    detail: msg!("xlsx-too-many-rows", max = MAX_ROWS - 1),
-                });
-            }
-            let cells = cells_of(item, columns)?;
-            for (col, column) in columns.iter().enumerate() {
-                if let Some(value) = cells.get(*column) {
-                    let col = u16::try_from(col).unwrap_or(u16::MAX);
-                    write_cell(&mut sheet, &formats, (row, col), column, value).map_err(failed)?;
-                }
-            }
-            row += 1;
-        }
+        let rows = items
+            .iter()
+            .map(|item| cells_of(item, &columns))
+            .collect::<Result<Vec<_>, _>>()?;
+        let written = columns.clone();
+        sheet = blocking(move || sheet.append(&written, rows)).await?;
         match next {
             Some(cursor) => page = pages(Some(cursor), Some(EXPORT_PAGE)).await?,
             None => break,
         }
     }
-    workbook.push_worksheet(sheet);
-    let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.into()))?;
-    workbook.save_to_writer(&mut file).map_err(failed)?;
-    let length = file.seek(SeekFrom::End(0)).map_err(|e| ApiError::Internal(e.into()))?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(XlsxFile { file, length })
+    blocking(move || sheet.finish()).await
+}
+
+/// Runs `work` on the blocking pool.
+async fn blocking<R: Send + 'static>(
+    work: impl FnOnce() -> Result<R, ApiError> + Send + 'static,
+) -> Result<R, ApiError> {
+    actix_web::web::block(work)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("writing an XLSX export")))?
+}
+
+/// A workbook being written: its one worksheet, in constant memory, and the next row.
+struct Sheet {
+    workbook: Workbook,
+    sheet: Worksheet,
+    formats: Formats,
+    row: u32,
+}
+
+impl Sheet {
+    /// A sheet whose first row holds `titles`, bold and frozen.
+    fn new(titles: &[String]) -> Result<Self, ApiError> {
+        let formats = Formats::new();
+        let mut workbook = Workbook::new();
+        let mut sheet = workbook.new_worksheet_with_constant_memory().map_err(failed)?;
+        for (col, title) in titles.iter().enumerate() {
+            let col = u16::try_from(col).unwrap_or(u16::MAX);
+            sheet
+                .write_string_with_format(0, col, title, &formats.header)
+                .map_err(failed)?;
+            sheet.set_column_width(col, 18).map_err(failed)?;
+        }
+        sheet.set_freeze_panes(1, 0).map_err(failed)?;
+        Ok(Self {
+            workbook,
+            sheet,
+            formats,
+            row: 1,
+        })
+    }
+
+    /// Writes `rows` (the cells of each, by column) under the previous ones.
+    fn append(mut self, columns: &[&str], rows: Vec<HashMap<String, Value>>) -> Result<Self, ApiError> {
+        for cells in rows {
+            if self.row >= MAX_ROWS {
+                return Err(ApiError::Unprocessable {
+                    code: "too_many_rows",
+                    detail: msg!("xlsx-too-many-rows", max = MAX_ROWS - 1),
+                });
+            }
+            for (col, column) in columns.iter().enumerate() {
+                if let Some(value) = cells.get(*column) {
+                    let col = u16::try_from(col).unwrap_or(u16::MAX);
+                    write_cell(&mut self.sheet, &self.formats, (self.row, col), column, value).map_err(failed)?;
+                }
+            }
+            self.row += 1;
+        }
+        Ok(self)
+    }
+
+    /// The finished workbook, in a temporary file read from its start.
+    fn finish(mut self) -> Result<XlsxFile, ApiError> {
+        self.workbook.push_worksheet(self.sheet);
+        let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.into()))?;
+        self.workbook.save_to_writer(&mut file).map_err(failed)?;
+        let length = file.seek(SeekFrom::End(0)).map_err(|e| ApiError::Internal(e.into()))?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(XlsxFile { file, length })
+    }
 }
 
 #[cfg(test)]
