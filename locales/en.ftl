@@ -731,6 +731,7 @@ field-code-out_of_range = A number or date outside the allowed range.
 field-code-in_future = A date or a count that can only be known once it has happened.
 field-code-before_start = An end date before the start date.
 field-code-same_as_sponsor = A sponsorship whose beneficiary is its own sponsor.
+field-code-counterparts_over_25_percent = Patronage (mécénat) whose counterparts exceed 25 % of the amount given: lower them, or record the support as commercial sponsorship.
 field-code-unsupported_currency = A currency other than EUR.
 field-code-invalid_type = The JSON value has the wrong type (a number where a string belongs, an unknown enum value).
 field-code-unknown_field = A field (or import column) this operation does not know.

@@ -774,6 +774,7 @@ field-code-out_of_range = Un nombre ou une date hors des valeurs permises.
 field-code-in_future = Une date ou un nombre qui ne peut être connu qu'une fois les faits survenus.
 field-code-before_start = Une date de fin antérieure à la date de début.
 field-code-same_as_sponsor = Un mécénat dont le bénéficiaire est son propre mécène.
+field-code-counterparts_over_25_percent = Un mécénat dont les contreparties dépassent 25 % du montant donné : réduisez-les, ou enregistrez le soutien comme parrainage (commercial_sponsorship).
 field-code-unsupported_currency = Une devise autre que l'EUR.
 field-code-invalid_type = La valeur JSON n'a pas le bon type (un nombre à la place d'une chaîne, une valeur d'énumération inconnue).
 field-code-unknown_field = Un champ (ou une colonne d'import) que cette opération ne connaît pas.

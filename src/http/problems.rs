@@ -152,6 +152,7 @@ pub const FIELD_CODES: &[(&str, &str)] = field_codes![
     "in_future",
     "before_start",
     "same_as_sponsor",
+    "counterparts_over_25_percent",
     "unsupported_currency",
     "invalid_type",
     "unknown_field",

@@ -54,7 +54,10 @@ fn literals_after<'a>(source: &'a str, before: &str) -> Vec<&'a str> {
             let rest = rest.strip_prefix('"')?;
             let end = rest.find('"')?;
             let word = &rest[..end];
-            word.chars().all(|c| c.is_ascii_lowercase() || c == '_').then_some(word)
+            let snake = word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            (snake && word.starts_with(|c: char| c.is_ascii_lowercase())).then_some(word)
         })
         .collect()
 }
@@ -108,6 +111,14 @@ fn every_field_error_code_the_source_answers_is_explained() {
         }
         let mut codes = literals_after(&source, "Invalid::new(");
         codes.extend(literals_after(&source, ": &'static str = "));
+        if file.contains("/domain/") {
+            // The domain's named codes: `pub const COUNTERPARTS_OVER_25_PERCENT: &str = "…"`.
+            codes.extend(literals_after(&source, ": &str = "));
+        }
+        // `(field, "code")`, as serde's errors about a body's shape are named.
+        if file.ends_with("extract.rs") {
+            codes.extend(literals_after(&source, "), "));
+        }
         for line in source.lines() {
             // `("field", "code")` pairs of the domain's cross-field rules and `FieldError::new(field, "code", …)`.
             for marker in ["FieldError::new(", "invalid_field("] {
