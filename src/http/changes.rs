@@ -176,6 +176,7 @@ pub struct ChangePage {
     /// With `count=true` only: how many changes of these types the feed holds in all, from its
     /// first (whatever `after`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 

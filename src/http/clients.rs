@@ -195,6 +195,7 @@ pub struct ApiClientPage {
     pub has_more: bool,
     /// With `count=true` only: how many clients match the filters in all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 

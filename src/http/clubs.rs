@@ -284,6 +284,7 @@ pub struct ClubPage {
     pub has_more: bool,
     /// With `count=true` only: how many clubs match the filters in all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 
@@ -709,6 +710,7 @@ pub struct ClubMemberPage {
     pub has_more: bool,
     /// With `count=true` only: how many members match the filters in all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 

@@ -347,6 +347,7 @@ pub struct EsusAccreditationPage {
     pub has_more: bool,
     /// With `count=true` only: how many accreditations match the filters in all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 

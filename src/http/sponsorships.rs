@@ -441,6 +441,7 @@ pub struct SponsorshipPage {
     pub has_more: bool,
     /// With `count=true` only: how many sponsorships match the filters in all.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = u64, required = false)]
     pub total: Option<u64>,
 }
 
