@@ -146,7 +146,6 @@ enum Grant {
             body = crate::http::error::Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/invalid_grant",
-                "title": "The token request cannot be granted",
                 "status": 400,
                 "detail": "the e-mail or the password is wrong",
                 "code": "invalid_grant",
@@ -159,7 +158,6 @@ enum Grant {
             headers(("WWW-Authenticate" = String, description = "`Basic realm=\"cress-api\"`: authenticate the client with HTTP Basic.")),
             example = json!({
                 "type": "/problems/invalid_client",
-                "title": "Authentication failed",
                 "status": 401,
                 "detail": "the client id or the client secret is wrong",
                 "code": "invalid_client",

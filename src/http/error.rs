@@ -23,7 +23,6 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "/problems/validation_failed",
-    "title": "The request is invalid",
     "status": 422,
     "detail": "2 fields are invalid: siren, region_code",
     "code": "validation_failed",

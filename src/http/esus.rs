@@ -488,7 +488,6 @@ async fn accreditation_page(
             `detail` names it.", body = crate::http::error::Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/open_accreditation",
-                "title": "Conflict with the current state",
                 "status": 409,
                 "detail": "the organisation already has an open ESUS accreditation, 0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10 (granted, in force until 2029-02-27); a new one can be recorded once it is refused, withdrawn or ended, or, to renew a granted one, within 6 months of its end",
                 "code": "open_accreditation"
@@ -577,14 +576,12 @@ fn sees_confidential(caller: &Caller, target: &Target) -> bool {
             examples(
                 ("illegal_transition" = (summary = "A refused accreditation cannot be granted", value = json!({
                     "type": "/problems/illegal_transition",
-                    "title": "Conflict with the current state",
                     "status": 409,
                     "detail": "an accreditation that is refused cannot become granted; refused is final",
                     "code": "illegal_transition"
                 }))),
                 ("open_accreditation" = (summary = "Another accreditation is open", value = json!({
                     "type": "/problems/open_accreditation",
-                    "title": "Conflict with the current state",
                     "status": 409,
                     "detail": "the organisation already has an open ESUS accreditation, 0193a1f2-9b3c-7e41-8d2a-5c6b7a8e9f10 (applied on 2026-01-15); a new one can be recorded once it is refused, withdrawn or ended, or, to renew a granted one, within 6 months of its end",
                     "code": "open_accreditation"

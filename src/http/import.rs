@@ -223,7 +223,6 @@ pub struct ImportReport {
             headers(("Retry-After" = String, description = "Only on a `concurrent_update`: seconds to wait before sending the import again.")),
             example = json!({
                 "type": "/problems/concurrent_update",
-                "title": "Conflict with the current state",
                 "status": 409,
                 "detail": "the organisation was changed by another request meanwhile; read it again and retry",
                 "code": "concurrent_update"
@@ -232,7 +231,6 @@ pub struct ImportReport {
             content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/payload_too_large",
-                "title": "Request body too large",
                 "status": 413,
                 "detail": "request body larger than 67108864 bytes",
                 "code": "payload_too_large"
@@ -241,7 +239,6 @@ pub struct ImportReport {
             body = Problem, content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/rows_invalid",
-                "title": "Some rows are invalid",
                 "status": 422,
                 "detail": "1 of 2 rows is invalid; nothing was imported",
                 "code": "rows_invalid",

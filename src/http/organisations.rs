@@ -811,7 +811,6 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
             content_type = "application/problem+json",
             example = json!({
                 "type": "/problems/in_use",
-                "title": "Conflict with the current state",
                 "status": 409,
                 "detail": "this organisation cannot be deleted: it is still referenced by 2 ESUS accreditations",
                 "code": "in_use"

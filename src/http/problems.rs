@@ -208,7 +208,8 @@ impl Modify for ClosedCodes {
 }
 
 /// Titles every problem example of the OpenAPI document from the catalogue (in English), so
-/// that an example shows the `title` an answer with its `code` carries: one source of titles.
+/// that an example shows the `title` an answer with its `code` carries: one source of titles
+/// (the examples written in the code carry none).
 pub struct ExampleTitles;
 
 impl Modify for ExampleTitles {
@@ -243,12 +244,22 @@ impl Modify for ExampleTitles {
                 RefOr::T(example) => example.value.as_mut(),
                 RefOr::Ref(_) => None,
             });
-            for example in content.example.iter_mut().chain(named) {
-                if let Some(problem) = example["code"].as_str().and_then(find) {
-                    example["title"] = Value::from(problem.title().render(Lang::En));
-                }
-            }
+            content.example.iter_mut().chain(named).for_each(retitle);
         }
+        if let Some(RefOr::T(Schema::Object(problem))) = openapi
+            .components
+            .as_mut()
+            .and_then(|components| components.schemas.get_mut("Problem"))
+        {
+            problem.example.iter_mut().for_each(retitle);
+        }
+    }
+}
+
+/// Gives a problem example the title of its `code`, in English.
+fn retitle(example: &mut Value) {
+    if let Some(problem) = example["code"].as_str().and_then(find) {
+        example["title"] = Value::from(problem.title().render(Lang::En));
     }
 }
 

@@ -11,7 +11,7 @@ use utoipa::{Modify, ToResponse};
 use crate::http::error::{PROBLEM_JSON, Problem};
 
 macro_rules! problem_responses {
-    ($($name:ident => $status:literal, $code:literal, $title:literal, $description:literal, $detail:literal;)*) => {
+    ($($name:ident => $status:literal, $code:literal, $description:literal, $detail:literal;)*) => {
         $(
             #[doc = $description]
             pub struct $name;
@@ -20,7 +20,6 @@ macro_rules! problem_responses {
                 fn response() -> (&'r str, RefOr<Response>) {
                     let example = serde_json::json!({
                         "type": concat!("/problems/", $code),
-                        "title": $title,
                         "status": $status,
                         "detail": $detail,
                         "code": $code,
@@ -134,49 +133,49 @@ fn with_field_errors(mut example: serde_json::Value) -> serde_json::Value {
 }
 
 problem_responses! {
-    BadRequest => 400, "malformed_json", "The request cannot be read",
+    BadRequest => 400, "malformed_json",
         "The request cannot be read: malformed JSON, or an invalid, unknown or repeated query parameter or cursor.",
         "the body is not valid JSON: EOF while parsing an object at line 1 column 12";
-    Unauthorized => 401, "invalid_token", "Invalid token",
+    Unauthorized => 401, "invalid_token",
         "No valid credentials: the operation needs a login (`unauthenticated`), or the bearer token was refused (`invalid_token`: malformed, badly signed, expired, not yet valid, for another issuer or audience, with an unknown role or without its scope). `WWW-Authenticate: Bearer` says why; on the token endpoint, a refused login or grant (`invalid_grant`, `invalid_client`, with an `error` member).",
         "the token has expired";
-    Forbidden => 403, "forbidden", "Forbidden",
+    Forbidden => 403, "forbidden",
         "The caller is known but its role does not allow this operation on this record.",
         "only administrators may read users";
-    NotFound => 404, "not_found", "Not found",
+    NotFound => 404, "not_found",
         "Nothing at this address: an unknown id, or an id that is not a UUID.",
         "no organisation with this id";
-    Conflict => 409, "duplicate", "Conflict with the current state",
+    Conflict => 409, "duplicate",
         "The request conflicts with the current state, such as an identifier (SIREN, SIRET, RNA) that another record already holds (`duplicate`; `existing_id` names that record), a record still referenced (`in_use`), or a write lost to other writers of the same record (`concurrent_update`, with `Retry-After`: send it again).",
         "another organisation already has siren 775672272";
-    PreconditionFailed => 412, "precondition_failed", "Precondition failed",
+    PreconditionFailed => 412, "precondition_failed",
         "`If-Match` does not name the current representation: the record changed since it was read. Nothing was changed; read it again (GET gives the current `ETag`) and re-apply the change.",
         "the organisation has changed since it was read (If-Match \"6b1f0c2a9e4d7f3a8c5b2e1d0f9a8b7c\", current ETag \"0d4e2b8f1a7c3e9d5b6a2f8c4e1d7b3a\")";
-    PayloadTooLarge => 413, "payload_too_large", "Request body too large",
+    PayloadTooLarge => 413, "payload_too_large",
         "The body is larger than the server accepts (`MAX_BODY_BYTES`).",
         "request body larger than 262144 bytes";
-    UnsupportedMediaType => 415, "unsupported_media_type", "Unsupported media type",
+    UnsupportedMediaType => 415, "unsupported_media_type",
         "The body is not sent as JSON (`Content-Type: application/json`).",
         "the body must be JSON (Content-Type: application/json), not text/plain";
-    NotAcceptable => 406, "not_acceptable", "Not acceptable",
+    NotAcceptable => 406, "not_acceptable",
         "`Accept` names no format this operation answers: lists answer `application/json` (the default) or `text/csv`.",
         "lists answer application/json or text/csv, not application/xml";
-    Unprocessable => 422, "validation_failed", "The request is invalid",
+    Unprocessable => 422, "validation_failed",
         "Some fields break the rules; `errors` lists every failing field.",
         "2 fields are invalid: siren, region_code";
-    TooManyRequests => 429, "too_many_requests", "Too many requests",
+    TooManyRequests => 429, "too_many_requests",
         "Too many failed logins for this account or from this address; retry after `Retry-After` seconds.",
         "too many failed logins; try again in 840 seconds";
-    InternalError => 500, "internal_error", "Internal error",
+    InternalError => 500, "internal_error",
         "A fault of the server; it has been logged.",
         "an unexpected error occurred; it has been logged";
-    IdempotencyKeyInUse => 409, "idempotency_key_in_use", "Conflict with the current state",
+    IdempotencyKeyInUse => 409, "idempotency_key_in_use",
         "The first request with this `Idempotency-Key` is still running; retry after `Retry-After` seconds to get its answer.",
         "the first request with this Idempotency-Key is still running; retry shortly to get its answer";
-    IdempotencyKeyReused => 422, "idempotency_key_reused", "The request cannot be processed",
+    IdempotencyKeyReused => 422, "idempotency_key_reused",
         "This `Idempotency-Key` was used for another request (another path, query or body) within the last 24 hours; use a new key for a new request.",
         "this Idempotency-Key was used for another request within the last 24 hours; use a new key for a new request";
-    Unavailable => 503, "service_unavailable", "Service unavailable",
+    Unavailable => 503, "service_unavailable",
         "The database does not answer (`service_unavailable`), or the request took longer than the server allows (`request_timeout`); retry after the `Retry-After` delay.",
         "the database does not answer; try again shortly";
 }
