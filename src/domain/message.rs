@@ -153,14 +153,6 @@ impl Message {
         Self::Verbatim(text.into())
     }
 
-    /// The key, for a message of the catalogues.
-    pub fn key(&self) -> Option<&str> {
-        match self {
-            Self::Key { key, .. } => Some(key),
-            _ => None,
-        }
-    }
-
     /// The message in `lang`. A key missing from `lang`'s catalogue reads in the other
     /// language, then as the key itself (the catalogue tests make sure neither happens).
     pub fn render(&self, lang: Lang) -> String {
