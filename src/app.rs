@@ -211,6 +211,7 @@ pub fn openapi() -> OpenApiDoc {
     responses::SharedErrors.modify(&mut doc);
     idempotency::IdempotencyKeys.modify(&mut doc);
     crate::http::csv::CsvLists.modify(&mut doc);
+    crate::http::changes::TypedChanges.modify(&mut doc);
     crate::http::problems::ClosedCodes.modify(&mut doc);
     crate::http::problems::ExampleTitles.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -7,7 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::schema::{Discriminator, Object, ObjectBuilder, OneOfBuilder, Ref, Schema, Type};
+use utoipa::openapi::{RefOr, schema::SchemaType};
+use utoipa::{IntoParams, Modify, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
@@ -21,6 +24,11 @@ use crate::http::extract::Query;
 use crate::http::pagination::{self, next_page, page_limit};
 use crate::http::responses::BadRequest;
 use crate::store::changes::{ChangeAction, FeedQuery, LoggedChange};
+use crate::store::clubs::{ClubMemberRecord, ClubRecord};
+use crate::store::esus::EsusAccreditationRecord;
+use crate::store::events::EventRecord;
+use crate::store::organisations::OrganisationRecord;
+use crate::store::sponsorships::SponsorshipRecord;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_changes);
@@ -112,12 +120,28 @@ pub struct ListChangesParams {
         "id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
         "name": "Mutuelle solidaire d'Occitanie",
         "category": "mutual",
+        "siren": "775685365",
+        "siret": null,
+        "rna": null,
+        "legal_category_code": null,
         "region_code": "76",
+        "street": null,
+        "postal_code": "34000",
         "city": "Montpellier",
+        "commune_code": null,
+        "website": "https://mutuelle-solidaire.example",
+        "email": "contact@mutuelle-solidaire.example",
+        "phone": null,
+        "description": null,
+        "founded_on": null,
+        "esus_status": "granted",
+        "esus_valid_until": "2031-03-31",
         "created_at": "2026-01-12T09:00:00Z",
         "updated_at": "2026-09-19T08:30:00Z"
     }
 }))]
+// In the document, `ChangeItem` is a `oneOf` of one schema per `type`, `OrganisationChange` and
+// so on, each with its `data`: see `TypedChanges`.
 pub struct ChangeItem {
     /// The position of this change: `after=<position>` resumes after it.
     pub position: String,
@@ -138,9 +162,9 @@ pub struct ChangeItem {
     pub version: i64,
     /// When the change was committed (UTC).
     pub at: DateTime<Utc>,
-    /// The record's stored fields after the change (an event with its `organisers` and
-    /// `themes`, a club member with its `club_id` and `organisation_id`): replace your copy
-    /// with it. `null` for a deletion. Confidential fields (an organisation's `email` and
+    /// The record's stored fields after the change, as the change log keeps them (an
+    /// organisation's ESUS summary as stored, an event's organisers without their names):
+    /// replace your copy with it. `null` for a deletion. Confidential fields (an organisation's `email` and
     /// `phone`, an accreditation's `notes`, a sponsorship's `amount_cents`,
     /// `counterparts_cents` and `notes`) are left out unless the caller may see them.
     #[schema(required = true, value_type = Option<std::collections::HashMap<String, Value>>)]
@@ -330,6 +354,131 @@ fn parse_types(raw: &str) -> Result<Vec<Resource>, ApiError> {
         }
     }
     Ok(resources)
+}
+
+/// The feed's items typed per resource, for generated clients: in the document, `ChangeItem`
+/// becomes a `oneOf` of `OrganisationChange`, `EsusAccreditationChange`, …, discriminated by
+/// `type`, each with the `data` of its resource (`OrganisationRecord`, …: the record as the
+/// change log keeps it, the serialization of the same type). A record's fields are all
+/// required, but for its confidential ones (`Resource::confidential_keys`), which are left out
+/// for callers who may not see them.
+pub struct TypedChanges;
+
+/// A record's schema as its derive writes it, with the schemas it refers to.
+struct RecordSchema {
+    name: String,
+    schema: RefOr<Schema>,
+    nested: Vec<(String, RefOr<Schema>)>,
+}
+
+impl RecordSchema {
+    fn of<T: ToSchema>() -> Self {
+        let mut nested = Vec::new();
+        T::schemas(&mut nested);
+        Self {
+            name: T::name().into_owned(),
+            schema: T::schema(),
+            nested,
+        }
+    }
+
+    /// The change log's record of `resource` (`None`: not in the feed).
+    fn of_resource(resource: Resource) -> Option<Self> {
+        Some(match resource {
+            Resource::Organisation => Self::of::<OrganisationRecord>(),
+            Resource::EsusAccreditation => Self::of::<EsusAccreditationRecord>(),
+            Resource::Club => Self::of::<ClubRecord>(),
+            Resource::ClubMember => Self::of::<ClubMemberRecord>(),
+            Resource::Event => Self::of::<EventRecord>(),
+            Resource::Sponsorship => Self::of::<SponsorshipRecord>(),
+            Resource::User | Resource::ApiClient => return None,
+        })
+    }
+}
+
+/// One object of a record's schema (a record flattens its stored fields into its own: the
+/// derive writes an `allOf`), every property required but for `confidential`.
+fn one_object(schema: RefOr<Schema>, confidential: &[&str]) -> Object {
+    let (description, parts) = match schema {
+        RefOr::T(Schema::AllOf(all)) => (all.description, all.items),
+        other => (None, vec![other]),
+    };
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(description)
+        .build();
+    for part in parts {
+        if let RefOr::T(Schema::Object(part)) = part {
+            object.description = object.description.or(part.description);
+            object.properties.extend(part.properties);
+        }
+    }
+    object.required = object
+        .properties
+        .keys()
+        .filter(|key| !confidential.contains(&key.as_str()))
+        .cloned()
+        .collect();
+    object
+}
+
+impl Modify for TypedChanges {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(RefOr::T(Schema::Object(item))) = components.schemas.get("ChangeItem").cloned() else {
+            return;
+        };
+        let mut one_of = OneOfBuilder::new().description(item.description.clone()).build();
+        one_of.example = item.example.clone();
+        let mut mapping = Vec::new();
+        for resource in Resource::FEED {
+            let Some(RecordSchema {
+                name: record,
+                schema,
+                nested,
+            }) = RecordSchema::of_resource(resource)
+            else {
+                continue;
+            };
+            components.schemas.extend(nested);
+            components.schemas.insert(
+                record.clone(),
+                RefOr::T(Schema::Object(one_object(schema, resource.confidential_keys()))),
+            );
+            let name = record.replace("Record", "Change");
+            let mut typed = item.clone();
+            typed.description = Some(format!("A change of a `{resource}`."));
+            typed.example = None;
+            typed.properties.insert(
+                "type".to_owned(),
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([resource.as_str()]))
+                    .into(),
+            );
+            let data_description = match typed.properties.get("data") {
+                Some(RefOr::T(Schema::Object(data))) => data.description.clone(),
+                _ => None,
+            };
+            typed.properties.insert(
+                "data".to_owned(),
+                OneOfBuilder::new()
+                    .item(Ref::from_schema_name(&record))
+                    .item(Object::with_type(SchemaType::Type(Type::Null)))
+                    .description(data_description)
+                    .into(),
+            );
+            components.schemas.insert(name.clone(), RefOr::T(Schema::Object(typed)));
+            one_of.items.push(Ref::from_schema_name(&name).into());
+            mapping.push((resource.as_str().to_owned(), format!("#/components/schemas/{name}")));
+        }
+        one_of.discriminator = Some(Discriminator::with_mapping("type", mapping));
+        components
+            .schemas
+            .insert("ChangeItem".to_owned(), RefOr::T(Schema::OneOf(one_of)));
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::Modify;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr};
+use utoipa::openapi::{OpenApi, Ref, RefOr};
 
 use crate::domain::message::{Lang, Message, msg};
 use crate::http::error::ApiError;
@@ -600,8 +600,10 @@ pub const CSV_LISTS: [(&str, Columns); 18] = [
     ("/api/v1/webhooks", crate::http::webhooks::CSV_COLUMNS),
 ];
 
-/// Documents the CSV answer of every list: `text/csv` beside JSON on its 200 (the header
-/// line as example) and the 406 of an `Accept` that allows neither.
+/// Documents the exports of every list in its description — CSV, Excel's CSV and XLSX, asked
+/// for with `Accept`, with the CSV header line — and the 406 of an `Accept` that allows none.
+/// The 200 lists JSON alone, so that a generated client types a list's answer as its page
+/// (openapi-fetch's default media type, for one, takes every media type listed).
 pub struct CsvLists;
 
 impl Modify for CsvLists {
@@ -615,48 +617,33 @@ impl Modify for CsvLists {
                 Some(parameters) if parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "after")) => "after",
                 _ => "cursor",
             };
+            let mut header = Vec::new();
+            write_record(&mut header, columns.all.iter().copied());
+            let mut export = format!(
+                "**Exports.** `Accept: text/csv` answers every row from `{start}` (or the start) to the \
+                 end as CSV, under the header line `{}`: an array, or an object named by a column, is \
+                 one cell of compact JSON text; confidential columns only for callers who see them. A \
+                 text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return (or with \
+                 `'`) gets a leading `'`, so that no spreadsheet runs it as a formula; the bulk import \
+                 takes it off again. `Accept: text/csv; dialect=excel` gives what a French Excel opens \
+                 by double-click: `;` between cells, UTF-8 with a byte order mark. `Accept: {XLSX}` \
+                 gives the same rows as an Excel workbook of one sheet under a bold, frozen header row \
+                 of column titles in the request's language (`Accept-Language`); its cells are typed: \
+                 dates and date-times (UTC) as dates, amounts in euros, numbers and booleans as such, \
+                 identifiers and codes as text (SIRETs and postal codes stay whole). Each is an \
+                 attachment named after the list and the day (`Content-Disposition`). The 200 below \
+                 lists JSON alone, so that generated clients type the page.",
+                String::from_utf8_lossy(&header).trim_end()
+            );
+            if !columns.confidential.is_empty() {
+                export.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
+            }
+            operation.description = Some(match operation.description.take() {
+                Some(description) => format!("{description}\n\n{export}"),
+                None => export,
+            });
             let responses = &mut operation.responses.responses;
             if let Some(RefOr::T(ok)) = responses.get_mut("200") {
-                let mut header = Vec::new();
-                write_record(&mut header, columns.all.iter().copied());
-                let mut description = format!(
-                    "With `Accept: text/csv`: every row from `{start}` (or the start) to the end, as CSV whose \
-                     header is the example; an array, or an object named by a column, is one cell of compact \
-                     JSON text; confidential columns only for callers who see them. A text cell that begins \
-                     with `=`, `+`, `-`, `@`, a tab or a carriage return (or with `'`) gets a leading `'`, so \
-                     that no spreadsheet runs it as a formula; the bulk import takes it off again. \
-                     `Accept: text/csv; dialect=excel` gives what a French Excel opens by double-click: `;` \
-                     between cells, UTF-8 with a byte order mark. Either is an attachment named after the \
-                     list and the day (`Content-Disposition`)."
-                );
-                if !columns.confidential.is_empty() {
-                    description.push_str(&format!(" Confidential columns: {}.", columns.confidential.join(", ")));
-                }
-                let content = ContentBuilder::new()
-                    .schema(Some(
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .description(Some(description)),
-                    ))
-                    .example(Some(Value::String(String::from_utf8_lossy(&header).into_owned())))
-                    .build();
-                ok.content.insert(TEXT_CSV.to_owned(), RefOr::T(content));
-                let workbook = ContentBuilder::new()
-                    .schema(Some(
-                        ObjectBuilder::new()
-                            .schema_type(Type::String)
-                            .content_media_type(XLSX)
-                            .description(Some(
-                                "With `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`: \
-                                 the rows of the CSV answer as an Excel workbook of one sheet, under a bold, frozen \
-                                 header row of the same column names (amounts in cents titled and shown in euros, \
-                                 `amount_euros`). Cells are typed: dates and date-times (UTC) as dates, numbers \
-                                 and booleans as such, identifiers and codes as text (SIRETs and postal codes stay \
-                                 whole). An attachment named after the list and the day.",
-                            )),
-                    ))
-                    .build();
-                ok.content.insert(XLSX.to_owned(), RefOr::T(workbook));
                 ok.headers.insert(
                     "Link".to_owned(),
                     RefOr::T(

@@ -108,14 +108,10 @@ fn diff(before: &Value, after: &Value) -> Value {
     Value::Object(changes)
 }
 
-/// A record's logged data: its stored fields as they serialize (the columns a resource declares
-/// once), with `extra` added: its id, what is derived or joined, its times.
-pub fn data_of(fields: &impl serde::Serialize, extra: Value) -> Value {
-    let mut data = serde_json::to_value(fields).unwrap_or_default();
-    if let (Value::Object(data), Value::Object(extra)) = (&mut data, extra) {
-        data.extend(extra);
-    }
-    data
+/// A record's logged data: its typed record (`OrganisationRecord`, …: the stored fields with
+/// the record's id, what is derived or joined and its times) as it serializes.
+pub fn data_of(record: &impl serde::Serialize) -> Value {
+    serde_json::to_value(record).unwrap_or_default()
 }
 
 /// A record as the log keeps it: its identity, version, policy facts and stored fields.

@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -67,6 +66,17 @@ macro_rules! columns {
     };
 }
 
+/// An API client as the change log keeps it (the audit's `data`), without its secret hash.
+#[derive(Debug, serde::Serialize)]
+pub struct ApiClientRecord<'a> {
+    pub id: Uuid,
+    pub client_id: &'a str,
+    #[serde(flatten)]
+    pub fields: &'a ApiClientFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     /// An API client, without its secret hash.
@@ -76,15 +86,13 @@ impl Record {
             parent_id: None,
             version: c.version,
             target: Target::api_clients(),
-            data: data_of(
-                &c.fields,
-                json!({
-                    "id": c.id,
-                    "client_id": c.client_id,
-                    "created_at": c.created_at,
-                    "updated_at": c.updated_at,
-                }),
-            ),
+            data: data_of(&ApiClientRecord {
+                id: c.id,
+                client_id: &c.client_id,
+                fields: &c.fields,
+                created_at: c.created_at,
+                updated_at: c.updated_at,
+            }),
         }
     }
 }

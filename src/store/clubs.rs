@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -34,7 +33,7 @@ pub struct Club {
 }
 
 /// The writable columns of a club, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ClubFields {
     pub name: String,
     pub region_code: String,
@@ -203,6 +202,32 @@ macro_rules! member_filter {
     }};
 }
 
+/// A club as the change log keeps it: the `data` of a change in the feed and in a webhook's body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClubRecord {
+    pub id: Uuid,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: ClubFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A club's member as the change log keeps it: the `data` of a change in the feed and in a
+/// webhook's body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ClubMemberRecord {
+    pub club_id: Uuid,
+    /// The member organisation (the change's `id`).
+    pub organisation_id: Uuid,
+    pub role: MemberRole,
+    pub joined_on: NaiveDate,
+    /// When it left the club; `null` while it is a member.
+    pub left_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn club(id: Uuid, f: &ClubFields, version: i64, created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Self {
@@ -211,14 +236,12 @@ impl Record {
             parent_id: None,
             version,
             target: Target::club(&f.region_code),
-            data: data_of(
-                f,
-                json!({
-                    "id": id,
-                    "created_at": created_at,
-                    "updated_at": updated_at,
-                }),
-            ),
+            data: data_of(&ClubRecord {
+                id,
+                fields: f.clone(),
+                created_at,
+                updated_at,
+            }),
         }
     }
 
@@ -238,14 +261,14 @@ impl Record {
             parent_id: Some(club_id),
             version,
             target: Target::club_member(region),
-            data: json!({
-                "club_id": club_id,
-                "organisation_id": organisation_id,
-                "role": terms.role,
-                "joined_on": terms.joined_on,
-                "left_on": terms.left_on,
-                "created_at": created_at,
-                "updated_at": updated_at,
+            data: data_of(&ClubMemberRecord {
+                club_id,
+                organisation_id,
+                role: terms.role,
+                joined_on: terms.joined_on,
+                left_on: terms.left_on,
+                created_at,
+                updated_at,
             }),
         }
     }

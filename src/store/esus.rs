@@ -5,7 +5,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -36,7 +35,7 @@ pub struct Accreditation {
 }
 
 /// The writable columns of an accreditation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct AccreditationFields {
     pub status: EsusStatus,
     pub basis: EsusBasis,
@@ -173,6 +172,20 @@ pub struct ListAccreditations {
     pub limit: i64,
 }
 
+/// An ESUS accreditation as the change log keeps it: the `data` of a change in the feed and in
+/// a webhook's body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EsusAccreditationRecord {
+    pub id: Uuid,
+    /// The accredited organisation.
+    pub organisation_id: Uuid,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: AccreditationFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     /// An accreditation of an organisation of `region`.
@@ -182,15 +195,13 @@ impl Record {
             parent_id: None,
             version: a.version,
             target: Target::accreditation(a.organisation_id, region),
-            data: data_of(
-                &a.fields,
-                json!({
-                    "id": a.id,
-                    "organisation_id": a.organisation_id,
-                    "created_at": a.created_at,
-                    "updated_at": a.updated_at,
-                }),
-            ),
+            data: data_of(&EsusAccreditationRecord {
+                id: a.id,
+                organisation_id: a.organisation_id,
+                fields: a.fields.clone(),
+                created_at: a.created_at,
+                updated_at: a.updated_at,
+            }),
         }
     }
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -43,7 +42,7 @@ impl Event {
 }
 
 /// The writable columns of an event, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventFields {
     pub title: String,
     pub description: Option<String>,
@@ -284,30 +283,53 @@ pub struct ListEvents {
     pub limit: i64,
 }
 
+/// An event as the change log keeps it: the `data` of a change in the feed and in a webhook's
+/// body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct EventRecord {
+    pub id: Uuid,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: EventFields,
+    /// Organisers first, then co-organisers, then partners.
+    pub organisers: Vec<OrganiserRecord>,
+    /// Sorted.
+    pub themes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An organisation taking part in an event, as the change log keeps it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OrganiserRecord {
+    pub organisation_id: Uuid,
+    pub role: OrganiserRole,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     /// An event with its organisers and themes (part of its data).
     pub fn event(e: &Event) -> Self {
-        let organisers: Vec<Value> = e
-            .organisers
-            .iter()
-            .map(|o| json!({"organisation_id": o.organisation_id, "role": o.role}))
-            .collect();
         Self {
             id: e.id,
             parent_id: None,
             version: e.version,
             target: e.target(),
-            data: data_of(
-                &e.fields,
-                json!({
-                    "id": e.id,
-                    "organisers": organisers,
-                    "themes": e.themes,
-                    "created_at": e.created_at,
-                    "updated_at": e.updated_at,
-                }),
-            ),
+            data: data_of(&EventRecord {
+                id: e.id,
+                fields: e.fields.clone(),
+                organisers: e
+                    .organisers
+                    .iter()
+                    .map(|o| OrganiserRecord {
+                        organisation_id: o.organisation_id,
+                        role: o.role,
+                    })
+                    .collect(),
+                themes: e.themes.clone(),
+                created_at: e.created_at,
+                updated_at: e.updated_at,
+            }),
         }
     }
 }

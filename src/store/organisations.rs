@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -36,7 +35,7 @@ pub struct Organisation {
 }
 
 /// The writable columns of an organisation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct OrganisationFields {
     pub name: String,
     pub category: Category,
@@ -164,6 +163,23 @@ impl Organisation {
     }
 }
 
+/// An organisation as the change log keeps it: the `data` of a change in the feed and in a
+/// webhook's body. Its ESUS summary is the stored one (`expired` is read, never stored).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OrganisationRecord {
+    pub id: Uuid,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: OrganisationFields,
+    /// The status of its latest ESUS accreditation as stored: `applied`, `granted`, `refused` or
+    /// `withdrawn`; `null` without any.
+    pub esus_status: Option<EsusStatus>,
+    /// The end of the granted accreditation's validity, if any.
+    pub esus_valid_until: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn organisation(o: &Organisation) -> Self {
@@ -172,16 +188,14 @@ impl Record {
             parent_id: None,
             version: o.version,
             target: o.target(),
-            data: data_of(
-                &o.fields,
-                json!({
-                    "id": o.id,
-                    "esus_status": o.esus_status,
-                    "esus_valid_until": o.esus_valid_until,
-                    "created_at": o.created_at,
-                    "updated_at": o.updated_at,
-                }),
-            ),
+            data: data_of(&OrganisationRecord {
+                id: o.id,
+                fields: o.fields.clone(),
+                esus_status: o.esus_status,
+                esus_valid_until: o.esus_valid_until,
+                created_at: o.created_at,
+                updated_at: o.updated_at,
+            }),
         }
     }
 }

@@ -4,14 +4,13 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record};
+use super::changes::{self, NewChange, Record, data_of};
 use super::{Db, Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::Confidential;
 use crate::core::{Actor, Target};
@@ -313,6 +312,38 @@ impl ReferenceNames {
     }
 }
 
+/// A sponsorship as the change log keeps it: the `data` of a change in the feed and in a
+/// webhook's body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SponsorshipRecord {
+    pub id: Uuid,
+    /// The sponsoring organisation.
+    pub sponsor_id: Uuid,
+    pub beneficiary: BeneficiaryRecord,
+    pub kind: SponsorshipKind,
+    /// In cents.
+    pub amount_cents: i64,
+    pub currency: Currency,
+    /// The value of what the sponsor receives in return, in cents.
+    pub counterparts_cents: i64,
+    pub starts_on: NaiveDate,
+    pub ends_on: Option<NaiveDate>,
+    pub status: SponsorshipStatus,
+    pub public: bool,
+    pub agreement_reference: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The one record a sponsorship supports, as the change log keeps it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BeneficiaryRecord {
+    #[serde(rename = "type")]
+    pub kind: BeneficiaryType,
+    pub id: Uuid,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn sponsorship(s: &Sponsorship) -> Self {
@@ -322,22 +353,25 @@ impl Record {
             parent_id: None,
             version: s.version,
             target: s.target(),
-            data: json!({
-                "id": s.id,
-                "sponsor_id": f.sponsor_id,
-                "beneficiary": {"type": f.beneficiary.kind, "id": f.beneficiary.id},
-                "kind": f.kind,
-                "amount_cents": f.amount_cents,
-                "currency": f.currency,
-                "counterparts_cents": f.counterparts_cents,
-                "starts_on": f.starts_on,
-                "ends_on": f.ends_on,
-                "status": f.status,
-                "public": f.public,
-                "agreement_reference": f.agreement_reference,
-                "notes": f.notes,
-                "created_at": s.created_at,
-                "updated_at": s.updated_at,
+            data: data_of(&SponsorshipRecord {
+                id: s.id,
+                sponsor_id: f.sponsor_id,
+                beneficiary: BeneficiaryRecord {
+                    kind: f.beneficiary.kind,
+                    id: f.beneficiary.id,
+                },
+                kind: f.kind,
+                amount_cents: f.amount_cents,
+                currency: f.currency,
+                counterparts_cents: f.counterparts_cents,
+                starts_on: f.starts_on,
+                ends_on: f.ends_on,
+                status: f.status,
+                public: f.public,
+                agreement_reference: f.agreement_reference.clone(),
+                notes: f.notes.clone(),
+                created_at: s.created_at,
+                updated_at: s.updated_at,
             }),
         }
     }

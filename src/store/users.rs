@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -76,6 +75,16 @@ macro_rules! columns {
     };
 }
 
+/// A user account as the change log keeps it (the audit's `data`), without its password hash.
+#[derive(Debug, serde::Serialize)]
+pub struct UserRecord<'a> {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: &'a UserFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     /// A user account, without its password hash.
@@ -85,14 +94,12 @@ impl Record {
             parent_id: None,
             version: u.version,
             target: Target::users(),
-            data: data_of(
-                &u.fields,
-                json!({
-                    "id": u.id,
-                    "created_at": u.created_at,
-                    "updated_at": u.updated_at,
-                }),
-            ),
+            data: data_of(&UserRecord {
+                id: u.id,
+                fields: &u.fields,
+                created_at: u.created_at,
+                updated_at: u.updated_at,
+            }),
         }
     }
 }

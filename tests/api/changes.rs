@@ -393,3 +393,57 @@ on_both_backends! {
         assert_eq!(of(&breton, id_of(&away))[0]["data"]["email"], "c@b.example");
     }
 }
+
+/// The record schema that the document gives the `data` of a change of `kind`, through
+/// `ChangeItem`'s discriminator.
+fn record_schema<'a>(doc: &'a Value, kind: &str) -> &'a Value {
+    let item = doc["components"]["schemas"]["ChangeItem"]["discriminator"]["mapping"][kind]
+        .as_str()
+        .and_then(|reference| crate::openapi::resolve(doc, reference))
+        .unwrap_or_else(|| panic!("ChangeItem maps `{kind}`"));
+    let record = item["properties"]["data"]["oneOf"][0]["$ref"]
+        .as_str()
+        .expect("a change's data names its record");
+    crate::openapi::resolve(doc, record).expect("the record schema exists")
+}
+
+on_both_backends! {
+    async fn the_feeds_data_has_exactly_the_fields_the_document_gives_each_type(app: TestApp) {
+        let settings = crate::helpers::settings_for(&app.database_url);
+        let store = cress_api::store::Store::connect(&settings).await.expect("the database");
+        let auth = cress_api::auth::Auth::load(&settings).expect("the keys");
+        cress_api::seed::demo(store, auth).await.expect("the demo data loads");
+        let doc: Value = serde_json::from_str(&cress_api::app::openapi_json()).expect("the document");
+
+        for (who, items) in [
+            ("an administrator", whole_feed(&app, Some(&Role::Admin), "").await),
+            ("an anonymous caller", whole_feed(&app, None, "").await),
+        ] {
+            let mut seen = BTreeSet::new();
+            for item in items.iter().filter(|item| !item["data"].is_null()) {
+                let kind = item["type"].as_str().expect("a type");
+                let schema = record_schema(&doc, kind);
+                let declared: BTreeSet<&str> = schema["properties"]
+                    .as_object()
+                    .expect("properties")
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                let required: BTreeSet<&str> =
+                    schema["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+                let sent: BTreeSet<&str> = item["data"].as_object().expect("data is an object").keys().map(String::as_str).collect();
+                assert!(sent.is_subset(&declared), "{who}: {kind} sends undeclared {:?}", sent.difference(&declared).collect::<Vec<_>>());
+                assert!(required.is_subset(&sent), "{who}: {kind} leaves out required {:?}", required.difference(&sent).collect::<Vec<_>>());
+                if who == "an administrator" {
+                    assert_eq!(sent, declared, "an administrator sees every field of a {kind}");
+                }
+                seen.insert(kind.to_owned());
+            }
+            let expected: BTreeSet<String> = match who {
+                "an administrator" => ["organisation", "esus_accreditation", "club", "club_member", "event", "sponsorship"].map(String::from).into(),
+                _ => ["organisation", "club", "club_member", "event", "sponsorship"].map(String::from).into(),
+            };
+            assert_eq!(seen, expected, "{who}: the demo's feed has every type it may read");
+        }
+    }
+}

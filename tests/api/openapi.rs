@@ -700,12 +700,15 @@ fn schemas_reached(doc: &Value, value: &Value, reached: &mut std::collections::B
 /// The fields that answers leave out at times, by `Schema.property`: the `total` of a page
 /// without `count=true`, confidential fields the caller may not see, the extension members of
 /// a problem, and the like. Any other field of an answer is always sent.
-const MAY_BE_ABSENT: [&str; 14] = [
+const MAY_BE_ABSENT: [&str; 18] = [
     "BeneficiaryResponse.name",
+    "EsusAccreditationRecord.notes",
     "EsusAccreditationResponse.notes",
     "FieldError.line",
     "FieldError.row",
     "Health.database",
+    "OrganisationRecord.email",
+    "OrganisationRecord.phone",
     "OrganisationResponse.email",
     "OrganisationResponse.phone",
     "Problem.error",
@@ -713,6 +716,7 @@ const MAY_BE_ABSENT: [&str; 14] = [
     "Problem.error_counts",
     "Problem.error_description",
     "Problem.existing_id",
+    "SponsorshipRecord.notes",
     "SponsorshipResponse.notes",
     "TokenResponse.refresh_token",
 ];

@@ -15,13 +15,14 @@ function fail(what: string, detail: unknown): never {
   throw new Error(`${what}: ${JSON.stringify(detail)}`);
 }
 
-// The API's own media type: JSON (lists also answer CSV and XLSX when asked).
-const anonymous = createClient<paths, `application/${string}json`>({ baseUrl: base });
+// openapi-fetch with its default media type (lists declare JSON alone; their CSV and XLSX
+// exports are asked for with Accept and described in text).
+const anonymous = createClient<paths>({ baseUrl: base });
 
 const login = await anonymous.POST("/api/v1/auth/token", { body: { email, password } });
 if (login.data === undefined) fail("log in", login.error);
 const token: string = login.data.access_token;
-const api = createClient<paths, `application/${string}json`>({
+const api = createClient<paths>({
   baseUrl: base,
   headers: { Authorization: `Bearer ${token}`, "Accept-Language": "en" },
 });
@@ -77,14 +78,20 @@ const feed = await api.GET("/api/v1/changes", { params: { query: { types: "organ
 if (feed.data === undefined) fail("read the feed", feed.error);
 const mine = feed.data.items.filter((item) => item.id === id);
 if (mine.length !== 2 || mine[0].action !== "created") fail("the feed holds the creation and the change", mine);
+// `data` is typed by `type` (a discriminated oneOf): an organisation's record has its fields.
+const latest = mine[1];
+if (latest.type !== "organisation" || latest.data === null) fail("the change is an organisation's", latest);
+const website: string | null = latest.data.website;
+const stored: "applied" | "granted" | "refused" | "withdrawn" | null = latest.data.esus_status;
+if (website !== "https://recyclerie-lodevois.example/" || stored !== null) fail("the feed's data is the record", latest.data);
 
 // The audit trail: who changed what.
 const audit = await api.GET("/api/v1/audit", { params: { query: { resource: "organisation", id } } });
 if (audit.data === undefined) fail("read the audit", audit.error);
 const update = audit.data.items.find((entry) => entry.action === "updated");
 if (update === undefined || update.changes === null) fail("the audit holds the change", audit.data.items);
-const website: unknown = update.changes["website"];
-if (website === undefined) fail("the audit names the changed field", update.changes);
+const changedWebsite: unknown = update.changes["website"];
+if (changedWebsite === undefined) fail("the audit names the changed field", update.changes);
 
 // Delete with the current ETag.
 const current = changed.response.headers.get("ETag") ?? fail("the change's ETag", changed.response.status);
