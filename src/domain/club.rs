@@ -103,7 +103,7 @@ pub struct MembershipDraft {
 }
 
 /// The checked terms of a membership.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Membership {
     pub role: MemberRole,
     pub joined_on: NaiveDate,

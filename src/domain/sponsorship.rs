@@ -126,8 +126,9 @@ impl TryFrom<String> for Currency {
 }
 
 /// The one record a sponsorship supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ToSchema)]
 pub struct Beneficiary {
+    #[serde(rename = "type")]
     pub kind: BeneficiaryType,
     pub id: Uuid,
 }
@@ -179,7 +180,7 @@ pub struct Existing {
 
 /// A sponsorship whose every field and cross-field rule has been checked: the only form the
 /// store accepts, and the form it stores. Built by [`NewSponsorship::parse`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
 pub struct NewSponsorship {
     pub sponsor_id: Uuid,
     pub beneficiary: Beneficiary,

@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -139,7 +139,7 @@ impl Store {
         let at = now();
         with_conn!(self, conn => {
             async {
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin_write().await?;
             let created = fields
                 .bind(sqlx::query_as::<_, ApiClient>(INSERT.as_str()))
                 .bind(id)
@@ -225,7 +225,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let updated = fields
                     .bind(sqlx::query_as::<_, ApiClient>(UPDATE.as_str()))
                     .bind(id)
@@ -259,7 +259,7 @@ impl Store {
         let at = now();
         let row = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let updated = sqlx::query_as::<_, ApiClient>(concat!(
                     "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 \
                      returning ",

@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -220,10 +220,9 @@ pub struct ClubMemberRecord {
     pub club_id: Uuid,
     /// The member organisation (the change's `id`).
     pub organisation_id: Uuid,
-    pub role: MemberRole,
-    pub joined_on: NaiveDate,
-    /// When it left the club; `null` while it is a member.
-    pub left_on: Option<NaiveDate>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub terms: Membership,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -264,9 +263,7 @@ impl Record {
             data: data_of(&ClubMemberRecord {
                 club_id,
                 organisation_id,
-                role: terms.role,
-                joined_on: terms.joined_on,
-                left_on: terms.left_on,
+                terms: *terms,
                 created_at,
                 updated_at,
             }),
@@ -291,7 +288,7 @@ impl Store {
         let fields = ClubFields::from(new);
         let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 fields
                     .bind(sqlx::query(INSERT.as_str()))
                 .bind(id)
@@ -374,7 +371,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let written = fields
                     .bind(sqlx::query(UPDATE.as_str()))
                     .bind(id)
@@ -460,7 +457,7 @@ impl Store {
         let at = now();
         let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 terms
                     .bind(sqlx::query(MEMBER_INSERT.as_str()))
                     .bind(club_id)
@@ -565,7 +562,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let written = terms
                         .bind(sqlx::query(MEMBER_UPDATE.as_str()))
                         .bind(club_id)
@@ -627,7 +624,7 @@ impl Store {
         let at = now();
         let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let deleted = sqlx::query_scalar::<_, i64>(
                     "delete from club_members where club_id = $1 and organisation_id = $2 \
                      and version = coalesce($3, version) returning version",

@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -280,7 +280,7 @@ impl Store {
         let at = now();
         let today = today();
         with_conn!(self, conn => {
-            let mut tx = conn.begin().await.map_err(db::<E>)?;
+            let mut tx = conn.begin_write().await.map_err(db::<E>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION)
                 .bind(organisation_id)
                 .fetch_optional(&mut *tx)
@@ -339,7 +339,7 @@ impl Store {
         let at = now();
         let today = today();
         with_conn!(self, conn => {
-            let mut tx = conn.begin().await.map_err(db::<E>)?;
+            let mut tx = conn.begin_write().await.map_err(db::<E>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -406,7 +406,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let at = now();
         with_conn!(self, conn => {
-            let mut tx = conn.begin().await.map_err(db::<StoreError>)?;
+            let mut tx = conn.begin_write().await.map_err(db::<StoreError>)?;
             let locked = sqlx::query_as::<_, Locked>(LOCK_ORGANISATION_OF)
                 .bind(id)
                 .fetch_optional(&mut *tx)

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -406,7 +406,7 @@ impl Store {
                     // The first statement writes, so that SQLite takes its write lock before
                     // reading anything (a read first could not be upgraded once another
                     // connection has written).
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let row = fields
                         .bind(sqlx::query_as::<_, EventRow>(INSERT.as_str()))
                     .bind(id)
@@ -525,7 +525,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let row = fields
                         .bind(sqlx::query_as::<_, EventRow>(UPDATE.as_str()))
                     .bind(id)

@@ -2,8 +2,8 @@
 //! `0009_login_limits`). A counter counts the failures of its fixed window, which starts at its
 //! first failure and lasts `window`; then the count starts again.
 
+use super::BeginWrite as _;
 use chrono::{DateTime, TimeDelta, Utc};
-use sqlx::Connection as _;
 
 use super::{Store, StoreError, classify, now, with_conn};
 
@@ -39,7 +39,7 @@ impl Store {
         let at = now();
         with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 for counter in counters {
                     let (failures, window_start): (i32, DateTime<Utc>) = sqlx::query_as(
                         "insert into login_limits (key, window_start, failures) values ($1, $2, 1) \
@@ -75,7 +75,7 @@ impl Store {
     pub async fn release_login_failure(&self, counters: &[Counter], cleared: &Counter) -> Result<(), StoreError> {
         with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 sqlx::query("delete from login_limits where key = $1")
                     .bind(cleared.key.clone())
                     .execute(&mut *tx)

@@ -77,6 +77,33 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// Starts a transaction that writes, on either backend. SQLite: `BEGIN IMMEDIATE`, which takes
+/// the database's one write lock at once, waiting for it up to the busy timeout. A plain
+/// (deferred) `BEGIN` takes it at the first write, and a transaction that has read something by
+/// then is refused at once (`SQLITE_BUSY`, no waiting) when another writer holds the lock or
+/// has committed since its read: a 503 under concurrent writes. PostgreSQL: `BEGIN`.
+pub(crate) trait BeginWrite: sqlx::Connection {
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, Self::Database>, sqlx::Error>> + Send + '_;
+}
+
+impl BeginWrite for sqlx::PgConnection {
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, Self::Database>, sqlx::Error>> + Send + '_ {
+        sqlx::Connection::begin(self)
+    }
+}
+
+impl BeginWrite for sqlx::SqliteConnection {
+    fn begin_write(
+        &mut self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'_, Self::Database>, sqlx::Error>> + Send + '_ {
+        sqlx::Connection::begin_with(self, "BEGIN IMMEDIATE")
+    }
+}
+
 /// How many rows of `from` (a table, with its alias if the conditions use one) the conditions
 /// that `filter!(sql, arg)` pushes match, on either backend: the `total` of a list asked with
 /// `count=true`, counted with the very conditions of its pages.

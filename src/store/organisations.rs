@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -268,7 +268,7 @@ impl Store {
         let fields = OrganisationFields::from(new);
         let inserted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let created = fields
                     .bind(sqlx::query_as::<_, Organisation>(INSERT.as_str()))
                 .bind(id)
@@ -356,7 +356,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let updated = fields
                         .bind(sqlx::query_as::<_, Organisation>(UPDATE.as_str()))
                     .bind(id)
@@ -603,7 +603,7 @@ impl Store {
             _ => classify(error, "organisation"),
         };
         with_conn!(self, conn => {
-            let mut tx = conn.begin().await.map_err(failed)?;
+            let mut tx = conn.begin_write().await.map_err(failed)?;
             for chunk in created.chunks(IMPORT_BATCH) {
                 let mut sql = QueryBuilder::new(&*IMPORT_INSERT);
                 sql.push_values(chunk, |mut row, organisation| {

@@ -2,7 +2,7 @@
 //! its holders instead of cascading silently. The database enforces it (foreign keys without
 //! cascade); these queries only describe it.
 
-use sqlx::Connection as _;
+use super::BeginWrite as _;
 use uuid::Uuid;
 
 use super::changes::{self, NewChange};
@@ -203,7 +203,7 @@ impl Store {
         let at = now();
         let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let row = sqlx::query_as::<_, T>(delete_sql).bind(id).bind(version).fetch_optional(&mut *tx).await?;
                 let Some(row) = row else { return Ok(false) };
                 changes::record(&mut tx, actor, at, &[logged(row)]).await?;

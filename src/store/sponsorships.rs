@@ -3,8 +3,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -317,37 +317,16 @@ impl ReferenceNames {
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct SponsorshipRecord {
     pub id: Uuid,
-    /// The sponsoring organisation.
-    pub sponsor_id: Uuid,
-    pub beneficiary: BeneficiaryRecord,
-    pub kind: SponsorshipKind,
-    /// In cents.
-    pub amount_cents: i64,
-    pub currency: Currency,
-    /// The value of what the sponsor receives in return, in cents.
-    pub counterparts_cents: i64,
-    pub starts_on: NaiveDate,
-    pub ends_on: Option<NaiveDate>,
-    pub status: SponsorshipStatus,
-    pub public: bool,
-    pub agreement_reference: Option<String>,
-    pub notes: Option<String>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: NewSponsorship,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// The one record a sponsorship supports, as the change log keeps it.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct BeneficiaryRecord {
-    #[serde(rename = "type")]
-    pub kind: BeneficiaryType,
-    pub id: Uuid,
 }
 
 /// This resource's record in the change log: its identity, policy target and logged fields.
 impl Record {
     pub fn sponsorship(s: &Sponsorship) -> Self {
-        let f = &s.fields;
         Self {
             id: s.id,
             parent_id: None,
@@ -355,21 +334,7 @@ impl Record {
             target: s.target(),
             data: data_of(&SponsorshipRecord {
                 id: s.id,
-                sponsor_id: f.sponsor_id,
-                beneficiary: BeneficiaryRecord {
-                    kind: f.beneficiary.kind,
-                    id: f.beneficiary.id,
-                },
-                kind: f.kind,
-                amount_cents: f.amount_cents,
-                currency: f.currency,
-                counterparts_cents: f.counterparts_cents,
-                starts_on: f.starts_on,
-                ends_on: f.ends_on,
-                status: f.status,
-                public: f.public,
-                agreement_reference: f.agreement_reference.clone(),
-                notes: f.notes.clone(),
+                fields: s.fields.clone(),
                 created_at: s.created_at,
                 updated_at: s.updated_at,
             }),
@@ -424,7 +389,7 @@ impl Store {
             let at = now();
             let inserted = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let row = new
                         .bind(sqlx::query_as::<_, Row>(INSERT.as_str()))
                     .bind(Uuid::now_v7())
@@ -525,7 +490,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let row = new
                         .bind(sqlx::query_as::<_, Row>(UPDATE.as_str()))
                     .bind(id)
@@ -564,7 +529,7 @@ impl Store {
         let at = now();
         let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let row = sqlx::query_as::<_, DeletedRow>(
                     "delete from sponsorships where id = $1 and version = coalesce($2, version) returning version, \
                      sponsor_id, public, beneficiary_club_id, beneficiary_event_id, beneficiary_organisation_id",

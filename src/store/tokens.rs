@@ -2,8 +2,8 @@
 //! Each token is used once; presenting a used one again means it was stolen (or the client
 //! misbehaves), so its whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation).
 
+use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
-use sqlx::Connection as _;
 use uuid::Uuid;
 
 use super::{Store, StoreError, classify, now, with_conn};
@@ -106,7 +106,7 @@ impl Store {
         // The compare-and-set on used_at makes two concurrent uses of one token a replay.
         let rotated = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let used = sqlx::query(
                     "update refresh_tokens set used_at = $1 where id = $2 and used_at is null and revoked_at is null",
                 )

@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -145,7 +145,7 @@ impl Store {
         let at = now();
         let inserted = with_conn!(self, conn => {
             async {
-            let mut tx = conn.begin().await?;
+            let mut tx = conn.begin_write().await?;
             let created = fields
                 .bind(sqlx::query_as::<_, User>(INSERT.as_str()))
                 .bind(id)
@@ -244,7 +244,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let updated = fields
                     .bind(sqlx::query_as::<_, User>(UPDATE.as_str()))
                     .bind(id)

@@ -4,8 +4,8 @@
 
 use std::sync::LazyLock;
 
+use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
-use sqlx::Connection as _;
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
@@ -181,7 +181,7 @@ impl Store {
         let at = now();
         with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 let head: i64 = sqlx::query_scalar(HEAD).fetch_one(&mut *tx).await?;
                 let created = fields
                     .bind(sqlx::query_as::<_, Webhook>(INSERT.as_str()))
@@ -253,7 +253,7 @@ impl Store {
             let at = now();
             let updated = with_conn!(self, conn => {
                 async {
-                    let mut tx = conn.begin().await?;
+                    let mut tx = conn.begin_write().await?;
                     let updated = fields
                         .bind(sqlx::query(UPDATE.as_str()))
                         .bind(id)
@@ -289,7 +289,7 @@ impl Store {
     pub async fn delete_webhook(&self, id: Uuid, version: Option<i64>) -> Result<(), StoreError> {
         let deleted = with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 sqlx::query("delete from webhook_deliveries where webhook_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -537,7 +537,7 @@ impl Store {
     pub async fn record_delivery(&self, id: Uuid, delivery: &Delivery) -> Result<(), StoreError> {
         with_conn!(self, conn => {
             async {
-                let mut tx = conn.begin().await?;
+                let mut tx = conn.begin_write().await?;
                 sqlx::query(
                     "insert into webhook_deliveries (webhook_id, message_id, seq, attempted_at, status, duration_ms, \
                      error, response) values ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -182,6 +182,19 @@ async fn eventually(app: &TestApp, path: &str, done: impl Fn(&Value) -> bool) ->
 }
 
 on_both_backends! {
+    async fn subscriptions_made_while_the_register_is_written_all_succeed(app: TestApp) {
+        // A subscription reads the head of the change log, then writes: on SQLite that must wait
+        // for the other writers, not be refused because one of them committed in between.
+        let hooks: Vec<Value> = (0..24).map(|i| json!({"url": format!("https://si.mutuelle.example/hooks/{i}")})).collect();
+        let organisations: Vec<Value> = (0..24).map(|i| organisation(&format!("Écrite {i}"), json!({}))).collect();
+        let subscriptions = hooks.iter().map(|body| app.post_json("/api/v1/webhooks", body));
+        let writes = organisations.iter().map(|body| app.post_json("/api/v1/organisations", body));
+        let (subscribed, written) =
+            futures_util::future::join(futures_util::future::join_all(subscriptions), futures_util::future::join_all(writes)).await;
+        let statuses: Vec<StatusCode> = subscribed.iter().chain(&written).map(reqwest::Response::status).collect();
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED), "every write succeeds: {statuses:?}");
+    }
+
     async fn subscribers_receive_each_change_signed_as_the_feed_shows_it_in_commit_order(app: TestApp) {
         let receiver = Receiver::start().await;
         let response = app
