@@ -101,18 +101,6 @@ if grep -qiE 'warning|skipp|unable|could not|error' "$py/generate.log"; then
   echo "openapi-python-client printed warnings (above)"
   exit 1
 fi
-# openapi-python-client 0.29.1 writes `| Unset` in the signature of an operation whose required
-# body has two media types (the token endpoint: JSON and form) without importing `Unset`
-# (upstream issue openapi-generators/openapi-python-client#1451, fix pending in #1478): add the
-# import to exactly those modules, and say so.
-"$cache/venv/bin/python" - "$py/cress_api_client/api" <<'PY'
-import pathlib, re, sys
-for module in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
-    text = module.read_text()
-    if re.search(r"\| Unset\b", text) and not re.search(r"^from \.\.\.types import .*\bUnset\b", text, re.M):
-        module.write_text(text.replace("from ...types import UNSET, Response\n", "from ...types import UNSET, Response, Unset\n", 1))
-        print(f"patched upstream #1451 in {module.name}")
-PY
 (cd "$py" && PYTHONPATH="$py" "$cache/venv/bin/python" "$here/python/roundtrip.py")
 
 echo "== both generated clients did their round trips"

@@ -132,6 +132,10 @@ enum Grant {
 /// sequential ones; a right password gives it back.
 #[utoipa::path(
     tag = "auth",
+    params(("Accept-Language" = Option<String>, Header,
+        description = "The language of `error_description` and of the problem's words: `fr` (the default) or `en`, \
+            with q-weights as browsers send it, such as `en-GB,en;q=0.8`. Every operation negotiates it; these \
+            two declare it because a login screen shows their `error_description` as it is.")),
     request_body(content(
         (TokenRequest = "application/json"),
         (TokenForm = "application/x-www-form-urlencoded"),
@@ -195,6 +199,10 @@ pub async fn issue_token(
 /// already issued stay valid until they expire (15 minutes by default).
 #[utoipa::path(
     tag = "auth",
+    params(("Accept-Language" = Option<String>, Header,
+        description = "The language of `error_description` and of the problem's words: `fr` (the default) or `en`, \
+            with q-weights as browsers send it, such as `en-GB,en;q=0.8`. Every operation negotiates it; these \
+            two declare it because a login screen shows their `error_description` as it is.")),
     request_body(content(
         (LogoutRequest = "application/json"),
         (LogoutRequest = "application/x-www-form-urlencoded"),

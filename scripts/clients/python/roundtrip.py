@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 from cress_api_client import AuthenticatedClient, Client
 from cress_api_client.api.auth import issue_token
+from cress_api_client.api.changes import list_changes
 from cress_api_client.api.clients import create_client
 from cress_api_client.api.organisations import (
     create_organisation,
@@ -17,9 +18,11 @@ from cress_api_client.api.organisations import (
     update_organisation,
 )
 from cress_api_client.models import (
+    ChangePage,
     CreateApiClientRequest,
     CreateOrganisationRequest,
     GrantType,
+    OrganisationChange,
     OrganisationPage,
     OrganisationResponse,
     RoleName,
@@ -91,4 +94,12 @@ check(isinstance(after, OrganisationPage) and after.total == before + 1, "the to
 deleted = delete_organisation.sync_detailed(organisation.id, client=admin, if_match=changed.headers["ETag"])
 check(deleted.status_code == HTTPStatus.NO_CONTENT, "delete", deleted.content)
 
-print(f"python: logged in twice, listed {before} organisations, created, changed, refused stale, deleted")
+# The change feed, as a mirror reads it: each item typed by its `type`, with its record.
+feed = list_changes.sync(client=viewer, types="organisation", limit=200)
+check(isinstance(feed, ChangePage), "read the feed", feed)
+mine = [item for item in feed.items if item.id == organisation.id]
+check([item.action.value for item in mine] == ["created", "updated", "deleted"], "the feed holds the three changes", mine)
+check(all(isinstance(item, OrganisationChange) for item in mine), "each is an OrganisationChange", mine)
+check(mine[1].data.postal_code == "34200" and mine[2].data is None, "with the record, then the tombstone", mine[1].data)
+
+print(f"python: logged in twice, listed {before} organisations, created, changed, refused stale, deleted, read the feed")
