@@ -10,27 +10,41 @@
 #     should not grow with ROWS (CSV is streamed page by page; XLSX rows go to a temporary file);
 #     then the XLSX file imported back (every row read and checked, all known, so skipped), with
 #     the server's memory while it reads the sheet.
-# The reads (2 and 3) run on a server restarted after the import, and the import reports the
-# memory it left the server with.
+#  4. reads: GET /api/v1/organisations/{id} (100 ids spread over the register) and the first
+#     page of a filtered list (region_code and category, 50 items) with a viewer's token, by wrk
+#     (CONNECTIONS=16 connections, DURATION=10 s, median of 3 rounds): requests per second, p50
+#     and p99; on PostgreSQL, pgbench running the same SELECTs (-M prepared, as many
+#     connections) on the same database, and the ratio of the two;
+#  5. cold start: process start to /health/ready on a fresh SQLite file (median of 5).
+# The reads (2 to 4) run on a server restarted after the import, and the import reports the
+# memory it left the server with. wrk is installed from Debian's packages if missing.
 # Not part of the tests: timings on a shared machine are only indications.
 #
 #   scripts/bench.sh                 # SQLite
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh sqlite postgres
 #
-# ROWS (default 100000) sets the size; PROFILE (default release) the cargo profile built.
+# ROWS (default 100000) sets the size; PROFILE (default release) the cargo profile built;
+# BENCH_BIN a binary to measure instead of building one (to compare two builds).
 # For PostgreSQL, BENCH_DATABASE_URL names a server where a database cress_bench_<pid> is
 # created for the run and dropped after it.
 set -euo pipefail
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 ROWS=${ROWS:-100000}
+CONNECTIONS=${CONNECTIONS:-16}
+DURATION=${DURATION:-10}
 PROFILE=${PROFILE:-release}
 BACKENDS=("${@:-sqlite}")
 SECRET="a benchmark secret that is long enough for HS256"
 
 cd "$(dirname "$0")/.."
-if [[ "$PROFILE" == "release" ]]; then cargo build --release --quiet; else cargo build --profile "$PROFILE" --quiet; fi
-PROFILE_DIR=$([[ "$PROFILE" == "dev" ]] && echo debug || echo "$PROFILE")
-BIN="${CARGO_TARGET_DIR:-target}/$PROFILE_DIR/cress-api"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    BIN="$BENCH_BIN"
+else
+    if [[ "$PROFILE" == "release" ]]; then cargo build --release --quiet; else cargo build --profile "$PROFILE" --quiet; fi
+    PROFILE_DIR=$([[ "$PROFILE" == "dev" ]] && echo debug || echo "$PROFILE")
+    BIN="${CARGO_TARGET_DIR:-target}/$PROFILE_DIR/cress-api"
+fi
 
 WORK=$(mktemp -d)
 SERVER=""
@@ -81,6 +95,108 @@ start_server() {
     echo "$backend: the server did not become ready" >&2; exit 1
 }
 
+# The median of three numbers (one per line on stdin).
+median() { sort -g | sed -n 2p; }
+
+# wrk for DURATION seconds at CONNECTIONS connections on `$1` (a Lua script's request): prints
+# "req/s p50_ms p99_ms".
+wrk_run() {
+    wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$1" "http://127.0.0.1:$PORT" >"$WORK/wrk.out"
+    if grep -q "Non-2xx" "$WORK/wrk.out"; then cat "$WORK/wrk.out" >&2; echo "wrk: answers other than 2xx" >&2; exit 1; fi
+    python3 - "$WORK/wrk.out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(label):
+    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+print(f"{rate:.0f} {ms('50%'):.2f} {ms('99%'):.2f}")
+PY
+}
+
+# The read benchmark (issue 14, target 1): GET one organisation by id with a viewer's token,
+# then the first page of a filtered list, with wrk (CONNECTIONS connections, DURATION seconds,
+# median of ROUNDS=3 rounds), against pgbench running the API's own SELECTs on the same database
+# with as many connections (PostgreSQL only), and the ratio of the two.
+reads() {
+    local viewer columns get_lua list_lua
+    viewer=$("$BIN" token --role viewer)
+    columns="id, name, category, siren, siret, rna, legal_category_code, region_code, street, postal_code, city, commune_code, website, email, phone, description, founded_on, esus_status, esus_valid_until, created_at, updated_at, version"
+    get_lua="$WORK/get.lua"; list_lua="$WORK/list.lua"
+    cat >"$get_lua" <<LUA
+local ids = {}
+for line in io.lines("$WORK/ids.txt") do ids[#ids + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/api/v1/organisations/" .. ids[math.random(#ids)], {["Authorization"] = "Bearer $viewer"})
+end
+LUA
+    cat >"$list_lua" <<LUA
+request = function()
+  return wrk.format("GET", "/api/v1/organisations?region_code=76&category=association&limit=50", {["Authorization"] = "Bearer $viewer"})
+end
+LUA
+    local name lua api pg ratio
+    for name in get list; do
+        lua="$WORK/$name.lua"
+        api=$(for _ in 1 2 3; do wrk_run "$lua"; done | sort -g | sed -n 2p)
+        echo "$backend: reads: $name: API $(awk '{printf "%s req/s, p50 %s ms, p99 %s ms", $1, $2, $3}' <<<"$api")"
+        if [[ "$backend" == postgres ]]; then
+            local scripts=()
+            if [[ "$name" == get ]]; then
+                local i=0
+                while read -r id; do
+                    i=$((i + 1))
+                    echo "select $columns from organisations where id = '$id';" >"$WORK/pg-$i.sql"
+                    scripts+=(-f "$WORK/pg-$i.sql")
+                done <"$WORK/ids.txt"
+            else
+                echo "select $columns from organisations where true and region_code = '76' and category = 'association' order by name_search asc, id asc limit 51;" >"$WORK/pg-list.sql"
+                scripts+=(-f "$WORK/pg-list.sql")
+            fi
+            pg=$(for _ in 1 2 3; do
+                pgbench -n -M prepared -c "$CONNECTIONS" -j 2 -T "$DURATION" "${scripts[@]}" "$DATABASE_URL" 2>/dev/null \
+                    | awk '/^tps/ {printf "%.0f\n", $3}'
+            done | median)
+            ratio=$(awk -v a="${api%% *}" -v p="$pg" 'BEGIN {printf "%.2f", a / p}')
+            echo "$backend: reads: $name: pgbench on the same SELECT, $CONNECTIONS connections: $pg tps; ratio API/pgbench $ratio (target $( [[ $name == get ]] && echo 0.5 || echo 0.4 ))"
+        fi
+    done
+}
+
+# Cold start (issue 14, target 5): from the process's start to the first 200 of /health/ready
+# on a fresh SQLite file (migrations included), median of 5 starts.
+python3 - "$BIN" "$SECRET" <<'PY'
+import os, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+binary, secret = sys.argv[1], sys.argv[2]
+times = []
+for _ in range(5):
+    with tempfile.TemporaryDirectory() as folder:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": f"sqlite://{folder}/cold.db", "BIND_ADDRESS": f"127.0.0.1:{port}",
+               "JWT_SECRET": secret, "RUST_LOG": "warn", "METRICS": "off"}
+        start = time.perf_counter()
+        server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=1) as answer:
+                        if answer.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.002)
+                if time.perf_counter() - start > 30:
+                    sys.exit("cold start: the server did not become ready in 30 s")
+            times.append(time.perf_counter() - start)
+        finally:
+            server.terminate()
+            server.wait()
+print(f"cold start on a fresh SQLite file: {statistics.median(times) * 1000:.0f} ms to /health/ready "
+      f"(median of 5; target 300 ms)")
+PY
+
 for backend in "${BACKENDS[@]}"; do
     case "$backend" in
         sqlite) DATABASE_URL="sqlite://$WORK/bench.db" ;;
@@ -114,7 +230,7 @@ PY
     # A new process for the reads, so that its memory is not what the import left behind.
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
     start_server
-    python3 - "$backend" "$ROWS" "$PORT" "$TOKEN" "$SERVER" <<'PY'
+    python3 - "$backend" "$ROWS" "$PORT" "$TOKEN" "$SERVER" "$WORK" <<'PY'
 import csv, http.client, io, json, statistics, sys, threading, time, zipfile
 backend, rows, port, token, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 headers = {"Authorization": f"Bearer {token}"}
@@ -128,8 +244,11 @@ def get(path, accept="application/json"):
         sys.exit(f"{backend}: GET {path}: {response.status} {body[:300]!r}")
     return body
 
+ids = []
+
 def walk(path, limit, cursor_param):
-    """Every page of a list, following next_cursor; the time of each page in ms, and the items."""
+    """Every page of a list, following next_cursor; the time of each page in ms, and the items
+    (the organisations' ids kept in `ids`)."""
     times, items, cursor = [], 0, None
     while True:
         query = f"{path}?limit={limit}" + (f"&{cursor_param}={cursor}" if cursor else "")
@@ -137,6 +256,8 @@ def walk(path, limit, cursor_param):
         page = json.loads(get(query))
         times.append((time.perf_counter() - start) * 1000)
         items += len(page["items"])
+        if path.endswith("/organisations"):
+            ids.extend(item["id"] for item in page["items"])
         cursor = page.get("next_cursor")
         if not page.get("has_more", cursor is not None) or not cursor or not page["items"]:
             return times, items
@@ -150,6 +271,9 @@ times, items = walk("/api/v1/organisations", 100, "cursor")
 if items != rows:
     sys.exit(f"{backend}: the list walk saw {items} organisations, not {rows}")
 report("organisations list, 100 per page", times, items)
+# 100 organisations spread over the register, for the read benchmark.
+with open(f"{sys.argv[6]}/ids.txt", "w") as out:
+    out.write("\n".join(ids[:: max(1, len(ids) // 100)][:100]) + "\n")
 times, items = walk("/api/v1/changes", 200, "after")
 report("change feed, 200 per page", times, items)
 
@@ -207,6 +331,7 @@ if status != 200 or report["skipped"] != rows:
 print(f"{backend}: XLSX import of the export ({len(workbook) // 1024} KiB, {rows} rows read, all known) in "
       f"{seconds:.2f} s; server memory {before // 1024} MiB before, {peak // 1024} MiB at most during it")
 PY
+    reads
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
     if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
 done
