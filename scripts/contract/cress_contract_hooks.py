@@ -35,6 +35,14 @@ And one of the use_after_free check (ST301 "Deleted resource still available"):
   history (src/http/links.rs); schemathesis can still reach it from data it kept from a list
   read before the deletion.
 
+And one of the ensure_resource_availability check (ST302 "Created resource not found"):
+
+* A 404 on a record that an earlier request of the run deleted (204), right after a POST that
+  "created" it: that POST carried an `Idempotency-Key` that schemathesis had already sent with the
+  same body, so the server replayed the first answer (`Idempotent-Replayed: true`, the id of the
+  record created the first time), as documented; the record was deleted since. The hook keeps the
+  paths of every successful DELETE and drops the failure only for those.
+
 Only failures of exactly those checks, with exactly those answers to exactly those requests, are
 dropped; everything else (any other status, code, operation or check) still fails the run.
 """
@@ -117,8 +125,21 @@ def _history_read(case):
     return case.operation.method.upper() == "GET" and case.operation.path.endswith("/{id}/history")
 
 
+# The paths of the records deleted so far (a DELETE answered 204).
+DELETED_PATHS = set()
+CREATED_NOT_FOUND = "ST302"
+
+
+@schemathesis.hook
+def after_call(context, case, response) -> None:
+    if case.operation.method.upper() == "DELETE" and response.status_code == 204:
+        DELETED_PATHS.add(case.formatted_path)
+
+
 @schemathesis.hook
 def filter_failure(context, failure: Failure, case, response) -> bool:
+    if failure.code == CREATED_NOT_FOUND:
+        return not (response.status_code == 404 and case.formatted_path in DELETED_PATHS)
     if failure.code == DELETED_STILL_AVAILABLE:
         return not (_history_read(case) and response.status_code == 200)
     if failure.code != POSITIVE_DATA_REJECTED:
