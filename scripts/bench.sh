@@ -15,8 +15,10 @@
 #     (CONNECTIONS=16 connections, DURATION=10 s, median of 3 rounds): requests per second, p50
 #     and p99; on PostgreSQL, pgbench running the same SELECTs (-M prepared, as many
 #     connections) on the same database, and the ratio of the two;
-#  5. cold start: process start to /health/ready on a fresh SQLite file (median of 5).
-# The reads (2 to 4) run on a server restarted after the import, and the import reports the
+#  5. memory under a mixed load: a minute (MIXED_SECONDS) of reads, pages, creations and
+#     changes by wrk, then the server's resident memory;
+#  6. cold start: process start to /health/ready on a fresh SQLite file (median of 5).
+# The reads (2 to 5) run on a server restarted after the import, and the import reports the
 # memory it left the server with. wrk is installed from Debian's packages if missing.
 # Not part of the tests: timings on a shared machine are only indications.
 #
@@ -139,6 +141,8 @@ LUA
     local name lua api pg ratio
     for name in get list; do
         lua="$WORK/$name.lua"
+        # A first round unmeasured: the workers' pools open their connections.
+        DURATION=2 wrk_run "$lua" >/dev/null
         api=$(for _ in 1 2 3; do wrk_run "$lua"; done | sort -g | sed -n 2p)
         echo "$backend: reads: $name: API $(awk '{printf "%s req/s, p50 %s ms, p99 %s ms", $1, $2, $3}' <<<"$api")"
         if [[ "$backend" == postgres ]]; then
@@ -162,6 +166,41 @@ LUA
             echo "$backend: reads: $name: pgbench on the same SELECT, $CONNECTIONS connections: $pg tps; ratio API/pgbench $ratio (target $( [[ $name == get ]] && echo 0.5 || echo 0.4 ))"
         fi
     done
+}
+
+# Memory under a mixed load (issue 14, target 2): MIXED_SECONDS (default 60) of wrk at
+# CONNECTIONS connections with an administrator's token, 7 requests in 10 reading one
+# organisation, 1 a filtered page, 1 creating an organisation, 1 changing one (a merge patch);
+# then the server's resident memory, against 40 MiB.
+mixed() {
+    local admin lua result rss
+    admin=$("$BIN" token --role admin)
+    lua="$WORK/mixed.lua"
+    cat >"$lua" <<LUA
+local ids = {}
+for line in io.lines("$WORK/ids.txt") do ids[#ids + 1] = line end
+local auth = "Bearer $admin"
+local n = 0
+math.randomseed(os.time())
+request = function()
+  n = n + 1
+  local id = ids[math.random(#ids)]
+  local kind = n % 10
+  if kind == 7 then
+    return wrk.format("GET", "/api/v1/organisations?region_code=76&category=association&limit=50", {["Authorization"] = auth})
+  elseif kind == 8 then
+    local body = string.format('{"name": "Structure mixte %d", "category": "association", "region_code": "76", "city": "Montpellier"}', math.random(1000000000))
+    return wrk.format("POST", "/api/v1/organisations", {["Authorization"] = auth, ["Content-Type"] = "application/json"}, body)
+  elseif kind == 9 then
+    local body = string.format('{"description": "Description revue n°%d"}', math.random(1000000000))
+    return wrk.format("PATCH", "/api/v1/organisations/" .. id, {["Authorization"] = auth, ["Content-Type"] = "application/merge-patch+json"}, body)
+  end
+  return wrk.format("GET", "/api/v1/organisations/" .. id, {["Authorization"] = auth})
+end
+LUA
+    result=$(DURATION=${MIXED_SECONDS:-60} wrk_run "$lua")
+    rss=$(awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$SERVER/status")
+    echo "$backend: mixed load for ${MIXED_SECONDS:-60} s (7/10 GET by id, 1/10 filtered page, 1/10 POST, 1/10 PATCH): ${result%% *} req/s; server memory after it $rss MiB (target 40)"
 }
 
 # Cold start (issue 14, target 5): from the process's start to the first 200 of /health/ready
@@ -332,6 +371,7 @@ print(f"{backend}: XLSX import of the export ({len(workbook) // 1024} KiB, {rows
       f"{seconds:.2f} s; server memory {before // 1024} MiB before, {peak // 1024} MiB at most during it")
 PY
     reads
+    mixed
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
     if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
 done

@@ -328,14 +328,14 @@ pub fn run_with(
 ) -> anyhow::Result<Server> {
     let doc = openapi();
     let allowed = web::Data::new(AllowedMethods::from_doc(&doc));
+    // The document as served, written once and shared by every worker (it was a copy of the
+    // document per worker, serialized again for each request).
+    let document = web::Bytes::from(serde_json::to_vec(&doc).context("cannot write the OpenAPI document")?);
+    drop(doc);
     let sender = crate::http::delivery::Sender::new(&settings.webhooks)?;
     let worker = crate::http::delivery::Worker::new(store.clone(), sender.clone(), &settings.webhooks, metrics.clone());
     tokio::spawn(worker.run());
-    let state = web::Data::new(AppState {
-        store,
-        auth: std::sync::Arc::new(auth),
-        sender,
-    });
+    let auth = std::sync::Arc::new(auth);
     let metrics = web::Data::from(metrics);
     let metrics_here = settings.server.metrics == MetricsExposure::Main;
     let body_limit = settings.max_body_bytes();
@@ -345,9 +345,15 @@ pub fn run_with(
     let trusted_proxies = crate::http::client_address::TrustedProxies(settings.server.trusted_proxies.0.clone());
     let workers = workers();
     let server = HttpServer::new(move || {
+        // Called on each worker thread: its state holds that worker's own database pool.
+        let state = web::Data::new(AppState {
+            store: store.for_worker(workers),
+            auth: auth.clone(),
+            sender: sender.clone(),
+        });
         let app = App::new()
             .into_utoipa_app()
-            .app_data(state.clone())
+            .app_data(state)
             .app_data(allowed.clone())
             .app_data(metrics.clone())
             .app_data(timeout)
@@ -360,10 +366,11 @@ pub fn run_with(
             .into_app()
             .route("/swagger-ui/", web::get().to(swagger_index))
             .route("/swagger-ui/index.html", web::get().to(swagger_index))
+            .app_data(web::Data::new(OpenApiDocument(document.clone())))
+            .route(OPENAPI_PATH, web::get().to(serve_openapi))
             .service(
                 SwaggerUi::new("/swagger-ui/{_:.*}")
-                    .url("/api-docs/openapi.json", doc.clone())
-                    .config(utoipa_swagger_ui::Config::default().persist_authorization(true)),
+                    .config(utoipa_swagger_ui::Config::new([OPENAPI_PATH]).persist_authorization(true)),
             )
             .route("/swagger-ui", web::get().to(|| redirect("/swagger-ui/")))
             .route("/", web::get().to(|| redirect("/swagger-ui/")));
@@ -433,6 +440,18 @@ async fn redirect(to: &'static str) -> HttpResponse {
 }
 
 /// Swagger UI's page, with a title that names the API (the tab and bookmarks say what it is).
+/// Where the OpenAPI document is served (Swagger UI reads it there).
+const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// The OpenAPI document as served: its JSON, written once.
+struct OpenApiDocument(web::Bytes);
+
+async fn serve_openapi(document: web::Data<OpenApiDocument>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(document.0.clone())
+}
+
 async fn swagger_index() -> HttpResponse {
     static PAGE: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
         let config = Arc::new(utoipa_swagger_ui::Config::default());

@@ -1,8 +1,10 @@
 //! Access tokens: the claims, the signing key and the verification keys, and the checks every
 //! token passes (pinned algorithm, signature, time, issuer, audience, role and scope).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -86,7 +88,24 @@ pub struct Keys {
     validation: Validation,
     issuer: String,
     audience: String,
+    /// Tokens already verified, with what they speak for, kept while they are valid: a client
+    /// sends the same token with every request, and checking its signature again each time was
+    /// a tenth of the server's work on a read. A hit is taken only inside the token's
+    /// `nbf`..`exp` window (with the same leeway); anything else is verified in full.
+    verified: Mutex<HashMap<Box<str>, Verified>>,
 }
+
+/// A verified token's principal and validity window.
+#[derive(Debug, Clone)]
+struct Verified {
+    principal: Principal,
+    nbf: i64,
+    exp: i64,
+}
+
+/// How many verified tokens [`Keys`] remembers; when full it forgets them all (a few hundred
+/// bytes each: at most about a megabyte).
+const VERIFIED_MAX: usize = 2048;
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -223,6 +242,7 @@ impl Keys {
             validation,
             issuer: auth.jwt_issuer.clone(),
             audience: auth.jwt_audience.clone(),
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
@@ -266,8 +286,38 @@ impl Keys {
         jsonwebtoken::encode(&header, claims, &self.signing).context("cannot sign the token")
     }
 
-    /// Checks a token completely and says who it speaks for.
+    /// Checks a token and says who it speaks for: a token verified before is taken as it was
+    /// while the clock is inside its validity window; any other is checked completely.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+        let inside = |v: &Verified| v.nbf <= now.saturating_add(leeway) && now.saturating_sub(leeway) <= v.exp;
+        let remembered = self
+            .remembered()
+            .get(token)
+            .filter(|v| inside(v))
+            .map(|v| v.principal.clone());
+        if let Some(principal) = remembered {
+            return Ok(principal);
+        }
+        let verified = self.verify_fully(token)?;
+        let principal = verified.principal.clone();
+        let mut remembered = self.remembered();
+        if remembered.len() >= VERIFIED_MAX {
+            remembered.clear();
+        }
+        remembered.insert(token.into(), verified);
+        Ok(principal)
+    }
+
+    /// The verified tokens (a panic while holding them leaves nothing half-written: the map is
+    /// only read, inserted into or cleared).
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Verified>> {
+        self.verified.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Checks a token completely: header, key, signature, claims, role and scope.
+    fn verify_fully(&self, token: &str) -> Result<Verified, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|error| match error.kind() {
             // `alg: none` and unknown algorithms fail here, as the header does not parse.
             ErrorKind::InvalidAlgorithmName | ErrorKind::UnsupportedAlgorithm => TokenError::Algorithm,
@@ -305,10 +355,14 @@ impl Keys {
             None => None,
         };
         let role = Role::from_parts(name, claims.region.as_deref(), org).map_err(|_| TokenError::Scope)?;
-        Ok(Principal {
-            subject: claims.sub,
-            role,
-            token_id: claims.jti,
+        Ok(Verified {
+            principal: Principal {
+                subject: claims.sub,
+                role,
+                token_id: claims.jti,
+            },
+            nbf: claims.nbf,
+            exp: claims.exp,
         })
     }
 }
@@ -492,6 +546,53 @@ mod tests {
             let token = keys.sign(&claims).unwrap();
             assert_eq!(keys.verify(&token), Err(expected), "{claims:?}");
         }
+    }
+
+    #[test]
+    fn a_token_verified_once_is_taken_from_memory_only_inside_its_validity_window() {
+        let keys = keys();
+        let token = keys.sign(&keys.claims_for("someone", &Role::Viewer, 60)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().subject, "someone");
+        // What is remembered is what a hit answers, without checking the signature again.
+        let now = chrono::Utc::now().timestamp();
+        let mut remembered = keys.remembered().get(token.as_str()).cloned().unwrap();
+        remembered.principal.subject = "remembered".into();
+        keys.remembered().insert(token.as_str().into(), remembered.clone());
+        assert_eq!(keys.verify(&token).unwrap().subject, "remembered");
+        // Outside the window (past `exp`, or before `nbf`, beyond the leeway) the token is
+        // verified in full again: here still valid, so the memory is written anew.
+        for (nbf, exp) in [(now - 600, now - 31), (now + 31, now + 600)] {
+            keys.remembered().insert(
+                token.as_str().into(),
+                Verified {
+                    nbf,
+                    exp,
+                    ..remembered.clone()
+                },
+            );
+            assert_eq!(keys.verify(&token).unwrap().subject, "someone", "window {nbf}..{exp}");
+        }
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_even_after_it_was_accepted() {
+        let keys = keys();
+        let claims = keys.claims_for("someone", &Role::Viewer, 60);
+        let token = keys
+            .sign(&Claims {
+                exp: claims.iat - 3600,
+                ..claims
+            })
+            .unwrap();
+        let principal = Principal {
+            subject: "someone".into(),
+            role: Role::Viewer,
+            token_id: "x".into(),
+        };
+        let (nbf, exp) = (0, chrono::Utc::now().timestamp() - 3600);
+        keys.remembered()
+            .insert(token.as_str().into(), Verified { principal, nbf, exp });
+        assert_eq!(keys.verify(&token), Err(TokenError::Expired));
     }
 
     #[test]

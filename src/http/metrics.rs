@@ -16,7 +16,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::store::{Store, with_pool};
+use crate::store::Store;
 
 /// The media type of the OpenMetrics text format.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -102,7 +102,7 @@ impl Metrics {
         let pool_max = Gauge::default();
         registry.register(
             "db_pool_max_connections",
-            "Most database connections the pool opens (DATABASE_MAX_CONNECTIONS); requests beyond it wait",
+            "Most database connections the pools open: DATABASE_MAX_CONNECTIONS, on PostgreSQL shared out among the worker threads, plus the pool of start-up and webhook deliveries; requests beyond it wait",
             pool_max.clone(),
         );
         let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
@@ -171,12 +171,8 @@ impl Metrics {
 
     /// The text exposition, with the pool gauges read now.
     pub fn render(&self) -> String {
-        let (size, idle, max) = with_pool!(self.store.db(), pool => (
-            pool.size(),
-            pool.num_idle(),
-            pool.options().get_max_connections(),
-        ));
-        let idle = i64::try_from(idle).unwrap_or(i64::MAX);
+        let crate::store::PoolSizes { open: size, idle, max } = self.store.pool_sizes();
+        let idle = i64::from(idle);
         let size = i64::from(size);
         self.pool_connections
             .get_or_create(&PoolLabels { state: "idle" })

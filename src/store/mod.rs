@@ -2,20 +2,20 @@
 //! storage layer. Each query is written once (`with_conn!`) and runs on either backend.
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use secrecy::ExposeSecret;
 use sqlx::Pool;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::{DatabaseUrl, Settings, default_sqlite_path};
 use crate::domain::message::Message;
+use spare::{Backend, Lease, Spares};
 
 pub mod changes;
 pub mod clients;
@@ -27,6 +27,7 @@ pub mod idempotency;
 pub mod logins;
 pub mod organisations;
 pub mod references;
+mod spare;
 pub mod sponsorships;
 pub mod tokens;
 pub mod users;
@@ -42,11 +43,11 @@ macro_rules! with_pool {
         }
     };
 }
-pub(crate) use with_pool;
 
 /// Runs `$body` with `$conn` bound to one connection (`&mut PgConnection` or
 /// `&mut SqliteConnection`) taken from the pool of `$store` for the time of the body, counted
-/// while it waits for it (the `waiting` gauge of `/metrics`). The body is written once and
+/// while it waits for it (the `waiting` gauge of `/metrics`), and kept at hand after a body that
+/// ended with `Ok` (`spare`). The body is written once and
 /// compiled once per backend, so one SQL text (`$1…$n` placeholders) serves both; it returns a
 /// `Result` whose error converts from `sqlx::Error` (`unavailable:` names the conversion
 /// otherwise), the error of a connection that could not be had in time (`PoolTimedOut`, the
@@ -60,15 +61,23 @@ macro_rules! with_conn {
         match store.db() {
             $crate::store::Db::Postgres(pool) => match store.acquire(pool).await {
                 Ok(mut connection) => {
-                    let $conn = &mut *connection;
-                    $body
+                    let result = {
+                        let $conn = &mut *connection;
+                        $body
+                    };
+                    connection.end(&result);
+                    result
                 }
                 Err(error) => Err($unavailable(error)),
             },
             $crate::store::Db::Sqlite(pool) => match store.acquire(pool).await {
                 Ok(mut connection) => {
-                    let $conn = &mut *connection;
-                    $body
+                    let result = {
+                        let $conn = &mut *connection;
+                        $body
+                    };
+                    connection.end(&result);
+                    result
                 }
                 Err(error) => Err($unavailable(error)),
             },
@@ -126,13 +135,24 @@ pub enum Db {
     Sqlite(SqlitePool),
 }
 
-/// The register's storage: cheap to clone, shared by every worker.
+/// The register's storage: cheap to clone. On PostgreSQL each server worker thread has a pool
+/// of its own ([`Store::for_worker`]), so that a connection is only ever driven by the runtime
+/// that opened it.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
-    /// How many tasks are waiting for a connection of the pool right now (sqlx does not say).
+    /// How many tasks are waiting for a connection of any of the pools right now (sqlx does not
+    /// say).
     waiting: Arc<AtomicUsize>,
+    /// The connections of this store's pool given back unchecked (`spare`).
+    spares: Arc<Spares>,
+    /// Every pool opened for this database, with its spares: this one and the workers'
+    /// (`/metrics` sums them, `close` closes them all).
+    pools: Arc<Mutex<Vec<PoolAndSpares>>>,
 }
+
+/// A pool of a store and the connections kept beside it.
+type PoolAndSpares = (Db, Arc<Spares>);
 
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -170,10 +190,60 @@ impl Store {
                 Db::Sqlite(sqlite_pool(SqliteConnectOptions::new().filename(&path), max, timeout))
             }
         };
+        let spares = Arc::new(Spares::default());
         Ok(Self {
+            pools: Arc::new(Mutex::new(vec![(db.clone(), spares.clone())])),
+            spares,
             db,
             waiting: Arc::default(),
         })
+    }
+
+    /// The store one of `workers` server threads uses, called on that thread. On PostgreSQL a
+    /// pool of its own with its share of `DATABASE_MAX_CONNECTIONS`: a connection opened by
+    /// one worker's runtime and used by another's has each of its replies woken across threads
+    /// (a pool per worker served 10 % more reads, docs/PERFORMANCE.md). On SQLite the shared
+    /// pool itself (an in-memory database lives in its pool).
+    pub fn for_worker(&self, workers: usize) -> Store {
+        let Db::Postgres(pool) = &self.db else {
+            return self.clone();
+        };
+        let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
+        let share = pool.options().get_max_connections().div_ceil(workers).max(1);
+        let own = pool
+            .options()
+            .clone()
+            .max_connections(share)
+            .connect_lazy_with((*pool.connect_options()).clone());
+        let spares = Arc::new(Spares::default());
+        self.pools_now().push((Db::Postgres(own.clone()), spares.clone()));
+        Store {
+            db: Db::Postgres(own),
+            spares,
+            waiting: self.waiting.clone(),
+            pools: self.pools.clone(),
+        }
+    }
+
+    /// Every pool of this database (a poisoned lock still holds a whole list: pushes only).
+    fn pools_now(&self) -> std::sync::MutexGuard<'_, Vec<PoolAndSpares>> {
+        self.pools.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The connections of every pool of this database: open, idle among them, and the most
+    /// they may open (a worker's pool opens its connections when it first needs them).
+    pub fn pool_sizes(&self) -> PoolSizes {
+        let pools = self.pools_now();
+        let mut sizes = PoolSizes::default();
+        for (db, spares) in pools.iter() {
+            let idle = pool_idle(db) + spares.count();
+            sizes.idle += u32::try_from(idle).unwrap_or(u32::MAX);
+            with_pool!(db, pool => {
+                sizes.open += pool.size();
+                sizes.max += pool.options().get_max_connections();
+            });
+        }
+        sizes
     }
 
     /// Applies the migrations of this backend that are not applied yet.
@@ -200,20 +270,36 @@ impl Store {
             .map_err(|e| classify(e, "database"))
     }
 
-    /// Closes every connection; pending acquisitions fail.
+    /// Closes every connection of every pool of this database; pending acquisitions fail.
     pub async fn close(&self) {
-        with_pool!(&self.db, pool => pool.close().await)
+        let pools = self.pools_now().clone();
+        for (db, spares) in pools {
+            spares.clear();
+            with_pool!(&db, pool => pool.close().await);
+        }
     }
 
     pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
-    /// A connection of `pool` (this store's), counted in [`Store::waiting`] until it is had or
-    /// the wait ends (timed out, or the request abandoned).
-    pub(crate) async fn acquire<DB: sqlx::Database>(&self, pool: &Pool<DB>) -> Result<PoolConnection<DB>, sqlx::Error> {
+    /// A connection of `pool` (this store's): the one given back last to its spares, else one
+    /// of the pool, counted in [`Store::waiting`] until it is had or the wait ends (timed out,
+    /// or the request abandoned). While a task waits for the pool, connections go back to the
+    /// pool, which serves its waiters first come, first served (`Spares::give_back`).
+    pub(crate) async fn acquire<DB: Backend>(&self, pool: &Pool<DB>) -> Result<Lease<'_, DB>, sqlx::Error> {
+        if let Some(connection) = self.spares.take::<DB>() {
+            return Ok(Lease::new(connection, &self.spares));
+        }
         let _waiting = Waiting::enter(&self.waiting);
-        pool.acquire().await
+        let _for_pool = self.spares.wait();
+        // Given back between the first look and the count just above: take it.
+        if let Some(connection) = self.spares.take::<DB>() {
+            return Ok(Lease::new(connection, &self.spares));
+        }
+        pool.acquire()
+            .await
+            .map(|connection| Lease::new(connection, &self.spares))
     }
 
     /// How many tasks are waiting for a database connection right now: more than zero for long
@@ -221,6 +307,19 @@ impl Store {
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Relaxed)
     }
+}
+
+/// The idle connections of a pool (sqlx's count).
+fn pool_idle(db: &Db) -> usize {
+    with_pool!(db, pool => pool.num_idle())
+}
+
+/// The connections of a store's pools, summed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSizes {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// One task counted in a store's waiting gauge for as long as the guard lives.

@@ -98,11 +98,15 @@ on_both_backends! {
         for answer in burst {
             statuses.push(answer.await.expect("the request task ends"));
         }
-        // Assert: 5 passwords checked at most (one of them perhaps the right one), the rest 429.
-        let checked = count(&statuses, StatusCode::BAD_REQUEST) + count(&statuses, StatusCode::OK);
-        assert_eq!(checked, 5, "{statuses:?}");
-        assert!(count(&statuses, StatusCode::OK) <= 1, "{statuses:?}");
-        assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 36, "{statuses:?}");
+        // Assert: what the same requests one after the other could give, in some order. The
+        // right password is checked only while fewer than 5 failures are counted; when it is
+        // (200) it clears its counter, and at most 5 more wrong ones are checked after it. So:
+        // not logged in and exactly 5 wrong passwords checked, or logged in with 4 at most
+        // before it and 5 at most after it; every other request 429.
+        let (wrong, right) = (count(&statuses, StatusCode::BAD_REQUEST), count(&statuses, StatusCode::OK));
+        let sequential = if right == 0 { 5..=5 } else { 5..=9 };
+        assert!(right <= 1 && sequential.contains(&wrong), "{statuses:?}");
+        assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 41 - wrong - right, "{statuses:?}");
     }
 
     async fn failures_counted_by_one_instance_hold_on_another_and_after_a_restart(app: TestApp) {
