@@ -439,7 +439,6 @@ async fn redirect(to: &'static str) -> HttpResponse {
         .finish()
 }
 
-/// Swagger UI's page, with a title that names the API (the tab and bookmarks say what it is).
 /// Where the OpenAPI document is served (Swagger UI reads it there).
 const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
@@ -452,6 +451,7 @@ async fn serve_openapi(document: web::Data<OpenApiDocument>) -> HttpResponse {
         .body(document.0.clone())
 }
 
+/// Swagger UI's page, with a title that names the API (the tab and bookmarks say what it is).
 async fn swagger_index() -> HttpResponse {
     static PAGE: std::sync::LazyLock<Option<String>> = std::sync::LazyLock::new(|| {
         let config = Arc::new(utoipa_swagger_ui::Config::default());

@@ -59,30 +59,23 @@ macro_rules! with_conn {
     ($store:expr, $conn:ident => $body:expr, unavailable: $unavailable:expr) => {{
         let store: &$crate::store::Store = $store;
         match store.db() {
-            $crate::store::Db::Postgres(pool) => match store.acquire(pool).await {
-                Ok(mut connection) => {
-                    let result = {
-                        let $conn = &mut *connection;
-                        $body
-                    };
-                    connection.end(&result);
-                    result
-                }
-                Err(error) => Err($unavailable(error)),
-            },
-            $crate::store::Db::Sqlite(pool) => match store.acquire(pool).await {
-                Ok(mut connection) => {
-                    let result = {
-                        let $conn = &mut *connection;
-                        $body
-                    };
-                    connection.end(&result);
-                    result
-                }
-                Err(error) => Err($unavailable(error)),
-            },
+            $crate::store::Db::Postgres(pool) => $crate::store::with_conn!(@lent store, pool, $conn => $body, $unavailable),
+            $crate::store::Db::Sqlite(pool) => $crate::store::with_conn!(@lent store, pool, $conn => $body, $unavailable),
         }
     }};
+    (@lent $store:ident, $pool:ident, $conn:ident => $body:expr, $unavailable:expr) => {
+        match $store.acquire($pool).await {
+            Ok(mut connection) => {
+                let result = {
+                    let $conn = &mut *connection;
+                    $body
+                };
+                connection.end(&result);
+                result
+            }
+            Err(error) => Err($unavailable(error)),
+        }
+    };
 }
 pub(crate) use with_conn;
 
@@ -236,10 +229,9 @@ impl Store {
         let pools = self.pools_now();
         let mut sizes = PoolSizes::default();
         for (db, spares) in pools.iter() {
-            let idle = pool_idle(db) + spares.count();
-            sizes.idle += u32::try_from(idle).unwrap_or(u32::MAX);
             with_pool!(db, pool => {
                 sizes.open += pool.size();
+                sizes.idle += u32::try_from(pool.num_idle() + spares.count()).unwrap_or(u32::MAX);
                 sizes.max += pool.options().get_max_connections();
             });
         }
@@ -305,13 +297,8 @@ impl Store {
     /// How many tasks are waiting for a database connection right now: more than zero for long
     /// means the pool (DATABASE_MAX_CONNECTIONS) or the database is too small for the load.
     pub fn waiting(&self) -> usize {
-        self.waiting.load(Ordering::Relaxed)
+        self.waiting.load(Ordering::SeqCst)
     }
-}
-
-/// The idle connections of a pool (sqlx's count).
-fn pool_idle(db: &Db) -> usize {
-    with_pool!(db, pool => pool.num_idle())
 }
 
 /// The connections of a store's pools, summed.
@@ -322,19 +309,20 @@ pub struct PoolSizes {
     pub max: u32,
 }
 
-/// One task counted in a store's waiting gauge for as long as the guard lives.
-struct Waiting<'a>(&'a AtomicUsize);
+/// One task counted as waiting (in a store's gauge, or in its spares) for as long as the guard
+/// lives.
+pub(crate) struct Waiting<'a>(&'a AtomicUsize);
 
 impl<'a> Waiting<'a> {
     fn enter(count: &'a AtomicUsize) -> Self {
-        count.fetch_add(1, Ordering::Relaxed);
+        count.fetch_add(1, Ordering::SeqCst);
         Self(count)
     }
 }
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

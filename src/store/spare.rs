@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection as _, Database, Postgres, Sqlite};
 
+use super::Waiting;
+
 /// How long a connection may wait here unused; older ones go back to the pool, as the pool's
 /// own check on acquisition (`ping_if_idle`) would check them.
 pub(crate) const KEPT_AT_MOST: Duration = Duration::from_secs(10);
@@ -87,9 +89,8 @@ impl Spares {
     }
 
     /// Counts a task waiting for the pool for as long as the guard lives.
-    pub(crate) fn wait(&self) -> WaitingForPool<'_> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        WaitingForPool(&self.waiting)
+    pub(crate) fn wait(&self) -> Waiting<'_> {
+        Waiting::enter(&self.waiting)
     }
 
     /// How many connections are kept here (idle, for `/metrics`).
@@ -101,15 +102,6 @@ impl Spares {
     pub(crate) fn clear(&self) {
         kept::<Postgres>(self).clear();
         kept::<Sqlite>(self).clear();
-    }
-}
-
-/// A task waiting for the pool, counted in [`Spares`] while it lives.
-pub(crate) struct WaitingForPool<'a>(&'a AtomicUsize);
-
-impl Drop for WaitingForPool<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
