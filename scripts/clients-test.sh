@@ -36,40 +36,9 @@ if ! cmp -s "$here/ts/package-lock.json" "$cache/ts/package-lock.json" || [ ! -x
   (cd "$cache/ts" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-if [ -n "${CRESS_BIN:-}" ]; then
-  bin="$CRESS_BIN"
-else
-  cargo build --release --locked --bin cress-api
-  bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/cress-api"
-fi
-
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-export CRESS_URL="http://127.0.0.1:$port"
-export CRESS_EMAIL="admin@cress-occitanie.example" CRESS_PASSWORD="a long passphrase for the client test"
-# The demo data set, so that lists have pages to follow.
-export JWT_SECRET
-JWT_SECRET="clients-$(python3 -c 'import secrets; print(secrets.token_hex(24))')"
-(cd "$work" && DATABASE_URL="sqlite://$work/clients.db" RUST_LOG=warn "$bin" seed --demo >/dev/null)
-(
-  cd "$work"
-  DATABASE_URL="sqlite://$work/clients.db" BIND_ADDRESS="127.0.0.1:$port" METRICS_BIND_ADDRESS="127.0.0.1:0" \
-    ADMIN_EMAIL="$CRESS_EMAIL" ADMIN_PASSWORD="$CRESS_PASSWORD" LOG_FORMAT=json RUST_LOG=warn \
-    exec "$bin" serve > "$work/server.log" 2>&1
-) &
-server_pid=$!
-for _ in $(seq 1 60); do
-  if curl -fsS "$CRESS_URL/health/ready" >/dev/null 2>&1; then break; fi
-  sleep 1
-done
-curl -fsS "$CRESS_URL/health/ready" >/dev/null || { cat "$work/server.log"; echo "the server did not start"; exit 1; }
+# The release binary on the demo data set, so that lists have pages to follow.
+. scripts/demo-server.sh
+start_demo_server clients
 spec="$work/openapi.json"
 curl -fsS "$CRESS_URL/api-docs/openapi.json" -o "$spec"
 python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' "$spec" openapi/openapi.json \
