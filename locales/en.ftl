@@ -58,6 +58,7 @@ fields-invalid = { $count } fields are invalid: { $fields }
 payload-too-large = request body larger than { $limit } bytes
 database-unavailable = the database does not answer; try again shortly
 request-timeout = the request took longer than { $seconds } seconds and was abandoned; try again shortly
+upload-stalled = nothing of the body came for { $seconds } seconds: the upload was abandoned and nothing was imported
 internal-error = an unexpected error occurred; it has been logged
 admin-listener-metrics-only = the admin listener serves /metrics only
 # $kind: organisation, esus_accreditation, club, club_member, event, sponsorship, user, api_client, webhook
@@ -713,8 +714,11 @@ problem-service_unavailable = Service unavailable
 problem-service_unavailable-meaning = The database does not answer at the moment.
 problem-service_unavailable-remedy = Try again after `Retry-After`.
 problem-request_timeout = Request timeout
-problem-request_timeout-meaning = The request took longer than the server allows (`REQUEST_TIMEOUT_SECONDS`, upload included); nothing was written.
+problem-request_timeout-meaning = The request took longer than the server allows (`REQUEST_TIMEOUT_SECONDS`; for an import, the work after its upload); nothing was written.
 problem-request_timeout-remedy = Try again; split a large import.
+problem-upload_stalled = Upload stalled
+problem-upload_stalled-meaning = An import's body stopped arriving: nothing of it came for `REQUEST_TIMEOUT_SECONDS` (a slow upload is fine as long as it keeps coming); nothing was written.
+problem-upload_stalled-remedy = Send the file again over a steadier connection.
 
 ## Field error codes (`errors[].code`): `field-code-<code>`, what it means
 field-code-required = The field is required and missing or null.

@@ -58,6 +58,7 @@ fields-invalid = { $count } champs sont invalides : { $fields }
 payload-too-large = le corps de la requête dépasse { $limit } octets
 database-unavailable = la base de données ne répond pas ; réessayez dans un instant
 request-timeout = la requête a duré plus de { $seconds } secondes et a été abandonnée ; réessayez dans un instant
+upload-stalled = rien du corps n'est arrivé pendant { $seconds } secondes : l'envoi a été abandonné et rien n'a été importé
 internal-error = une erreur inattendue s'est produite ; elle a été journalisée
 admin-listener-metrics-only = l'écoute d'administration ne sert que /metrics
 # $kind : organisation, esus_accreditation, club, club_member, event, sponsorship, user, api_client, webhook
@@ -756,8 +757,11 @@ problem-service_unavailable = Service indisponible
 problem-service_unavailable-meaning = La base de données ne répond pas pour le moment.
 problem-service_unavailable-remedy = Réessayez une fois passé le délai de `Retry-After`.
 problem-request_timeout = Délai de requête dépassé
-problem-request_timeout-meaning = La requête a pris plus de temps que le serveur ne l'autorise (`REQUEST_TIMEOUT_SECONDS`, envoi compris) ; rien n'a été écrit.
+problem-request_timeout-meaning = La requête a pris plus de temps que le serveur ne l'autorise (`REQUEST_TIMEOUT_SECONDS` ; pour un import, le travail qui suit son envoi) ; rien n'a été écrit.
 problem-request_timeout-remedy = Réessayez ; découpez un import volumineux.
+problem-upload_stalled = Envoi interrompu
+problem-upload_stalled-meaning = Le corps d'un import a cessé d'arriver : rien n'en est venu pendant `REQUEST_TIMEOUT_SECONDS` (un envoi lent convient tant qu'il continue) ; rien n'a été écrit.
+problem-upload_stalled-remedy = Renvoyez le fichier par une connexion plus stable.
 
 ## Codes d'erreur de champ (`errors[].code`) : `field-code-<code>`, ce qu'il signifie
 field-code-required = Le champ est obligatoire mais absent ou null.

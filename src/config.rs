@@ -132,7 +132,9 @@ impl WebhookSettings {
 #[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
 pub struct ServerSettings {
     /// Seconds a request may take, from its headers to its answer (body upload included),
-    /// before it is answered 503 `request_timeout`.
+    /// before it is answered 503 `request_timeout`. An import's upload may take longer as long
+    /// as it keeps coming (a pause this long is a 408 `upload_stalled`); the limit then counts
+    /// the reading and writing of its rows.
     #[arg(long, global = true, env = "REQUEST_TIMEOUT_SECONDS", value_name = "REQUEST_TIMEOUT_SECONDS",
           default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout_seconds: u64,

@@ -190,8 +190,10 @@ async fn tables_in_order(source: &mut SqliteConnection, target: &mut PgConnectio
     .into_iter()
     .collect();
     let source_tables: BTreeSet<String> = sqlx::query_scalar(
-        r"select name from sqlite_master
-          where type = 'table' and name not like 'sqlite\_%' escape '\' and name != $1",
+        // `type = 'table'`: not the search index (`virtual`) nor the tables it keeps (`shadow`),
+        // which SQLite fills by itself as rows are copied in.
+        r"select name from pragma_table_list
+          where schema = 'main' and type = 'table' and name not like 'sqlite\_%' escape '\' and name != $1",
     )
     .bind(MIGRATIONS_TABLE)
     .fetch_all(&mut *source)

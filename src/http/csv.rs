@@ -430,27 +430,43 @@ pub fn read_table(bytes: &[u8]) -> Result<CsvTable, CsvError> {
 /// A CSV file read one record at a time (the rules of [`CsvTable`]), so that a large file never
 /// stands in memory as a table: its header, then each data record with the line it starts on.
 #[derive(Debug)]
-pub struct CsvRecords<'a> {
+pub struct CsvRecords<C: Iterator<Item = char>> {
     pub header: Vec<String>,
-    records: Records<'a>,
+    records: Records<C>,
 }
 
 /// Checks the encoding and reads the header line of a CSV file.
-pub fn read_records(bytes: &[u8]) -> Result<CsvRecords<'_>, CsvError> {
+pub fn read_records(bytes: &[u8]) -> Result<CsvRecords<impl Iterator<Item = char> + '_>, CsvError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
         CsvError(msg!("csv-not-utf8", line = line, byte = e.valid_up_to()))
     })?;
-    let first_line = text.split(['\n', '\r']).next().unwrap_or_default();
-    if first_line.trim().is_empty() {
+    read_text_records(text.chars())
+}
+
+/// Reads the header line of a CSV text given character by character (its byte order mark
+/// already taken off), and then its records as they are asked for.
+pub fn read_text_records<I: Iterator<Item = char>>(
+    mut chars: I,
+) -> Result<CsvRecords<impl Iterator<Item = char>>, CsvError> {
+    let mut first_line = Vec::new();
+    for c in chars.by_ref() {
+        first_line.push(c);
+        if matches!(c, '\n' | '\r') {
+            break;
+        }
+    }
+    let text: String = first_line.iter().take_while(|c| !matches!(c, '\n' | '\r')).collect();
+    if text.trim().is_empty() {
         return Err(CsvError(msg!("csv-no-header")));
     }
-    let separator = if first_line.contains(';') { ';' } else { ',' };
+    let separator = if text.contains(';') { ';' } else { ',' };
     let mut records = Records {
-        chars: text.chars().peekable(),
+        chars: first_line.into_iter().chain(chars).peekable(),
         line: 1,
         separator,
+        stopped: false,
     };
     let header = match records.next() {
         Some(header) => header?.1,
@@ -459,7 +475,7 @@ pub fn read_records(bytes: &[u8]) -> Result<CsvRecords<'_>, CsvError> {
     Ok(CsvRecords { header, records })
 }
 
-impl Iterator for CsvRecords<'_> {
+impl<C: Iterator<Item = char>> Iterator for CsvRecords<C> {
     type Item = Result<(usize, Vec<String>), CsvError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -482,24 +498,28 @@ impl Iterator for CsvRecords<'_> {
 
 /// The records of a text with the line each starts on; blank lines are skipped.
 #[derive(Debug)]
-struct Records<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
+struct Records<C: Iterator<Item = char>> {
+    chars: std::iter::Peekable<C>,
     line: usize,
     separator: char,
+    /// A record was malformed: nothing is read after it.
+    stopped: bool,
 }
 
-impl Iterator for Records<'_> {
+impl<C: Iterator<Item = char>> Iterator for Records<C> {
     type Item = Result<(usize, Vec<String>), CsvError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if self.stopped {
+                return None;
+            }
             self.chars.peek()?;
             match self.record() {
                 Ok(Some(record)) => return Some(Ok(record)),
                 Ok(None) => {}
                 Err(error) => {
-                    // Nothing is read after a malformed record.
-                    self.chars = "".chars().peekable();
+                    self.stopped = true;
                     return Some(Err(error));
                 }
             }
@@ -507,7 +527,7 @@ impl Iterator for Records<'_> {
     }
 }
 
-impl Records<'_> {
+impl<C: Iterator<Item = char>> Records<C> {
     /// The next record, `None` for a blank line.
     fn record(&mut self) -> Result<Option<(usize, Vec<String>)>, CsvError> {
         let separator = self.separator;

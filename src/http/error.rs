@@ -93,6 +93,16 @@ impl RowErrors {
         }
     }
 
+    /// Takes in the errors of `other` (of other rows).
+    pub fn merge(&mut self, other: RowErrors) {
+        self.total += other.total;
+        for (code, count) in other.by_code {
+            *self.by_code.entry(code).or_default() += count;
+        }
+        self.first.extend(other.first);
+        self.keep_first();
+    }
+
     /// The first errors by row (within a row, in the order they were found).
     pub fn shown(&self) -> Vec<FieldError> {
         let mut shown = self.clone();
@@ -266,6 +276,10 @@ pub enum ApiError {
     /// 503: the database does not answer.
     #[error("the database is unavailable")]
     Unavailable,
+    /// 408: an upload stopped arriving: nothing came for the configured limit
+    /// (REQUEST_TIMEOUT_SECONDS).
+    #[error("nothing of the body came for {seconds} seconds")]
+    UploadStalled { seconds: u64 },
     /// 503: the request took longer than the configured limit (REQUEST_TIMEOUT_SECONDS).
     #[error("the request took longer than {seconds} seconds and was abandoned; try again shortly")]
     Timeout { seconds: u64 },
@@ -301,6 +315,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed(_) => "precondition_failed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UploadStalled { .. } => "upload_stalled",
             Self::NotAcceptable(_) => "not_acceptable",
             Self::RowsInvalid { .. } => "rows_invalid",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -340,6 +355,7 @@ impl ApiError {
                 }
             }
             Self::PayloadTooLarge { limit } => msg!("payload-too-large", limit = *limit),
+            Self::UploadStalled { seconds } => msg!("upload-stalled", seconds = *seconds),
             Self::Unavailable => msg!("database-unavailable"),
             Self::Timeout { seconds } => msg!("request-timeout", seconds = *seconds),
             Self::Internal(_) => msg!("internal-error"),
@@ -396,6 +412,7 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UploadStalled { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) | Self::Unprocessable { .. } | Self::RowsInvalid { .. } => {

@@ -269,23 +269,34 @@ pub async fn read_limited(
     mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
-    let too_large = ApiError::PayloadTooLarge { limit };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(too_large);
-    }
+    let declared = declared_length(headers, limit)?;
     let mut body = BytesMut::with_capacity(declared.unwrap_or(0));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable")))?;
+        let chunk = chunk.map_err(unreadable_body)?;
         if body.len() + chunk.len() > limit {
-            return Err(too_large);
+            return Err(ApiError::PayloadTooLarge { limit });
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// The body's length as `Content-Length` in `headers` declares it, if it does: a 413 when it is
+/// over `limit`, before any of the body is read.
+pub fn declared_length(headers: &HeaderMap, limit: usize) -> Result<Option<usize>, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > limit => Err(ApiError::PayloadTooLarge { limit }),
+        _ => Ok(declared),
+    }
+}
+
+/// A body that could not be read (the connection broke, a malformed chunk): a 400.
+pub fn unreadable_body(_: PayloadError) -> ApiError {
+    ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable"))
 }
 
 /// The caller, from its `Authorization: Bearer` header: anonymous when there is no such header,

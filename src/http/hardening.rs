@@ -70,7 +70,9 @@ pub async fn security_headers(
 
 /// Answers 503 `request_timeout` when a request takes longer than the limit, reading of its
 /// body included. The request's work is dropped at that point: a transaction still open rolls
-/// back, so a request that timed out changed nothing (unless it had already committed).
+/// back, so a request that timed out changed nothing (unless it had already committed). The
+/// import keeps its own time: a long upload that keeps arriving is not cut, one that stalls is,
+/// and so is the work after it.
 pub async fn time_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -78,6 +80,9 @@ pub async fn time_limit(
     let Some(RequestTimeout(limit)) = req.app_data::<RequestTimeout>().copied() else {
         return next.call(req).await;
     };
+    if req.path() == crate::http::import::IMPORT_PATH {
+        return next.call(req).await;
+    }
     match tokio::time::timeout(limit, next.call(req)).await {
         Ok(outcome) => outcome,
         Err(_) => {

@@ -1,12 +1,18 @@
-//! `POST /api/v1/organisations/import`: many organisations at once, from a CSV file or a JSON
-//! array. Every row is checked as a creation is (the same request type, `check_draft` and
-//! policy), then all the writes run in one transaction of multi-row statements.
+//! `POST /api/v1/organisations/import`: many organisations at once, from a CSV file, an Excel
+//! workbook or a JSON array. The body goes to a temporary file as it arrives; the file is then
+//! read on a thread of its own, each row checked as a creation is (the same request type,
+//! `check_draft` and policy), and the valid rows are sent in batches to the store, which checks
+//! them against the register and writes them as they come, in one transaction of multi-row
+//! statements: all or nothing, with a batch or two in memory at any moment.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse, post};
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -19,14 +25,17 @@ use crate::core::{Resource, Target};
 use crate::domain::message::{Message, msg};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
-use crate::http::csv::{TEXT_CSV, XLSX, read_records, unneutralised};
+use crate::http::csv::{TEXT_CSV, XLSX, read_text_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
-use crate::http::extract::{parse_value, read_limited};
+use crate::http::extract::{declared_length, parse_value, unreadable_body};
+use crate::http::hardening::RequestTimeout;
 use crate::http::language::content_language;
 use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
 use crate::http::xlsx::column_titled;
-use crate::store::organisations::{Identifier, ImportUpdate, Organisation, OrganisationFields};
+use crate::store::organisations::{
+    Holders, Identifier, ImportBatches, ImportUpdate, ImportWrites, Organisation, OrganisationFields,
+};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(import_organisations);
@@ -200,7 +209,10 @@ pub struct ImportReport {
 /// with more or fewer cells than the header) is a 422 `malformed_csv`, malformed JSON or JSON
 /// that is not an array a 400; neither writes anything.
 ///
-/// The body may be up to `IMPORT_MAX_BYTES` (64 MiB by default). `Idempotency-Key` is not
+/// The body may be up to `IMPORT_MAX_BYTES` (64 MiB by default). A slow upload is not cut by
+/// `REQUEST_TIMEOUT_SECONDS` as long as it keeps coming: only a pause that long ends it (408
+/// `upload_stalled`); the same limit then applies to reading and writing the rows (503
+/// `request_timeout`). `Idempotency-Key` is not
 /// honoured here: retrying an import is safe as it is, since a failed import wrote nothing and
 /// a repeated one finds its rows known (`skip` reports them, `update` leaves them unchanged).
 #[utoipa::path(
@@ -226,6 +238,14 @@ pub struct ImportReport {
                 "status": 409,
                 "detail": "the organisation was changed by another request meanwhile; read it again and retry",
                 "code": "concurrent_update"
+            })),
+        (status = 408, description = "The upload stalled: nothing of the body came for `REQUEST_TIMEOUT_SECONDS`; nothing was written.", body = Problem,
+            content_type = "application/problem+json",
+            example = json!({
+                "type": "/problems/upload_stalled",
+                "status": 408,
+                "detail": "nothing of the body came for 30 seconds: the upload was abandoned and nothing was imported",
+                "code": "upload_stalled"
             })),
         (status = 413, description = "The body is larger than `IMPORT_MAX_BYTES`.", body = Problem,
             content_type = "application/problem+json",
@@ -260,52 +280,293 @@ pub async fn import_organisations(
     let params = params.0;
     let format = body_format(&req)?;
     let limit = req.app_data::<ImportLimit>().map_or(DEFAULT_IMPORT_LIMIT, |l| l.0);
-    let body = read_limited(req.headers(), payload, limit).await?;
+    let time_limit = req.app_data::<RequestTimeout>().map(|t| t.0);
+    let upload = Upload::receive(req.headers(), payload, limit, time_limit).await?;
     let mode = params.mode.unwrap_or_default();
     let on_conflict = params.on_conflict.unwrap_or_default();
-    // Each row is checked as it is read: only the valid ones and the first errors stay in
-    // memory, never the whole file as a table.
-    let mut plan = Plan::checking(&caller, on_conflict);
-    match format {
-        BodyFormat::Csv(charset) => csv_rows(&utf8_of(&body, charset), |row| plan.check_row(row))?,
-        BodyFormat::Xlsx => xlsx_rows(&body, |row| plan.check_row(row))?,
-        BodyFormat::Json => json_rows(&body, |row| plan.check_row(row))?,
+    let actor = caller.actor()?;
+    // The file is read and each row checked on a thread of its own, while the batches of valid
+    // rows it sends are checked against the register and written in one transaction: a batch
+    // or two at a time in memory, never the whole file.
+    let (rows, batches) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let caller = caller.clone();
+        tokio::task::spawn_blocking(move || read_rows(upload, format, &caller, on_conflict, &rows))
+    };
+    let mut plan = Plan::new(&caller, mode, on_conflict);
+    let import = async {
+        let written = state.store.import_organisations(batches, &mut plan, &actor).await;
+        let read = reader.await.map_err(|e| ApiError::Internal(e.into()))?;
+        // A store that failed stopped the reader: its error is the one to tell.
+        written?;
+        read
+    };
+    match time_limit {
+        Some(limit) => tokio::time::timeout(limit, import).await.map_err(|_| {
+            tracing::warn!(limit_seconds = limit.as_secs(), "import abandoned: it took too long");
+            ApiError::Timeout {
+                seconds: limit.as_secs(),
+            }
+        })??,
+        None => import.await?,
     }
-    drop(body);
-    let plan = plan.check_against_register(&state).await?;
-    if mode == ImportMode::AllOrNothing && plan.failed > 0 {
-        let detail = msg!("import-rows-invalid", count = plan.failed, rows = plan.rows);
-        return Err(ApiError::RowsInvalid {
-            detail,
-            errors: plan.errors,
-        });
+    let Some(read) = plan.read.take() else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "the import's reader ended without a word"
+        )));
+    };
+    let failed = read.failed + plan.failed;
+    let mut errors = read.errors;
+    errors.merge(std::mem::take(&mut plan.errors));
+    if mode == ImportMode::AllOrNothing && failed > 0 {
+        let detail = msg!("import-rows-invalid", count = failed, rows = read.rows);
+        return Err(ApiError::RowsInvalid { detail, errors });
     }
-    state
-        .store
-        .import_organisations(&plan.creates, &plan.updates, &caller.actor()?)
-        .await?;
     tracing::info!(
-        rows = plan.rows,
-        created = plan.creates.len(),
-        updated = plan.updates.len(),
-        failed = plan.failed,
+        rows = read.rows,
+        created = plan.created,
+        updated = plan.updated,
+        failed,
         "organisations imported"
     );
     // The report's row errors are sentences in the request's language.
     Ok(HttpResponse::Ok().insert_header(content_language()).json(ImportReport {
         mode,
         on_conflict,
-        rows: plan.rows,
-        created: plan.creates.len() as u64,
-        updated: plan.updates.len() as u64,
+        rows: read.rows,
+        created: plan.created,
+        updated: plan.updated,
         unchanged: plan.unchanged,
         skipped: plan.skipped_rows.len() as u64,
-        failed: plan.failed,
-        errors: plan.errors.shown(),
-        error_count: plan.errors.total,
-        error_counts: plan.errors.by_code,
+        failed,
+        errors: errors.shown(),
+        error_count: errors.total,
+        error_counts: errors.by_code,
         skipped_rows: plan.skipped_rows,
     }))
+}
+
+/// An import's body, written to an unnamed temporary file as it arrives (never held in
+/// memory), with what the reading of a CSV file needs to know of its bytes.
+struct Upload {
+    file: std::fs::File,
+    /// Where the bytes stop being UTF-8, if they do: the byte, and the line it is on.
+    not_utf8: Option<(u64, u64)>,
+    /// The bytes begin with UTF-8's byte order mark.
+    bom: bool,
+}
+
+impl Upload {
+    /// Receives the body from `payload`, up to `limit` bytes: a 413 as soon as it is known to be
+    /// larger (from `Content-Length` in `headers`, or while receiving). However long a steady
+    /// upload takes, each piece of it must come within `time_limit` of the one before (else a
+    /// 408: the upload stalled).
+    async fn receive(
+        headers: &header::HeaderMap,
+        mut payload: web::Payload,
+        limit: usize,
+        time_limit: Option<Duration>,
+    ) -> Result<Self, ApiError> {
+        use std::io::{Seek, Write};
+        declared_length(headers, limit)?;
+        let spool =
+            |e: std::io::Error| ApiError::Internal(anyhow::Error::new(e).context("the import's temporary file"));
+        let mut file = std::io::BufWriter::with_capacity(SPOOL_BUFFER, tempfile::tempfile().map_err(spool)?);
+        let mut utf8 = Utf8Check::default();
+        let mut received = 0;
+        loop {
+            let next = match time_limit {
+                Some(limit) => {
+                    tokio::time::timeout(limit, payload.next())
+                        .await
+                        .map_err(|_| ApiError::UploadStalled {
+                            seconds: limit.as_secs(),
+                        })?
+                }
+                None => payload.next().await,
+            };
+            let Some(chunk) = next else { break };
+            let chunk = chunk.map_err(unreadable_body)?;
+            received += chunk.len();
+            if received > limit {
+                return Err(ApiError::PayloadTooLarge { limit });
+            }
+            utf8.feed(&chunk);
+            // A write to a local file that is about to be read: the page cache takes it.
+            file.write_all(&chunk).map_err(spool)?;
+        }
+        let mut file = file.into_inner().map_err(|e| spool(e.into_error()))?;
+        file.rewind().map_err(spool)?;
+        Ok(Self {
+            file,
+            not_utf8: utf8.failure(),
+            bom: utf8.bom(),
+        })
+    }
+}
+
+/// Bytes written to an import's temporary file at a time.
+const SPOOL_BUFFER: usize = 256 * 1024;
+
+/// Whether bytes that come in pieces are UTF-8, and if not, where they stop being so.
+#[derive(Default)]
+struct Utf8Check {
+    /// The start of a character cut by the end of the last piece.
+    pending: Vec<u8>,
+    /// Bytes checked, and line breaks among them.
+    bytes: u64,
+    lines: u64,
+    failed_at: Option<(u64, u64)>,
+    /// The first three bytes (fewer while they have not all come).
+    head: Vec<u8>,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, piece: &[u8]) {
+        let missing = 3 - self.head.len();
+        self.head.extend_from_slice(&piece[..missing.min(piece.len())]);
+        if self.failed_at.is_some() {
+            return;
+        }
+        let joined;
+        let bytes = if self.pending.is_empty() {
+            piece
+        } else {
+            joined = [std::mem::take(&mut self.pending).as_slice(), piece].concat();
+            &joined
+        };
+        let valid = match std::str::from_utf8(bytes) {
+            Ok(_) => bytes.len(),
+            Err(e) => {
+                if e.error_len().is_some() {
+                    let lines = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64;
+                    self.failed_at = Some((self.bytes + e.valid_up_to() as u64, self.lines + lines + 1));
+                    return;
+                }
+                self.pending = bytes[e.valid_up_to()..].to_vec();
+                e.valid_up_to()
+            }
+        };
+        self.lines += bytes[..valid].iter().filter(|b| **b == b'\n').count() as u64;
+        self.bytes += valid as u64;
+    }
+
+    /// Whether the bytes begin with UTF-8's byte order mark.
+    fn bom(&self) -> bool {
+        self.head == b"\xEF\xBB\xBF"
+    }
+
+    /// Where the bytes stop being UTF-8 (the byte, and its line), if they do.
+    fn failure(&self) -> Option<(u64, u64)> {
+        match self.failed_at {
+            Some(at) => Some(at),
+            None if !self.pending.is_empty() => Some((self.bytes, self.lines + 1)),
+            None => None,
+        }
+    }
+}
+
+/// The characters of a file, decoded as UTF-8 or Windows-1252 a block at a time.
+struct TextChars<R> {
+    reader: R,
+    decoder: encoding_rs::Decoder,
+    block: Vec<u8>,
+    text: String,
+    at: usize,
+    ended: bool,
+    /// The file could not be read to its end (said once the characters run out).
+    unreadable: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl<R: std::io::Read> Iterator for TextChars<R> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        loop {
+            if let Some(c) = self.text[self.at..].chars().next() {
+                self.at += c.len_utf8();
+                return Some(c);
+            }
+            if self.ended {
+                return None;
+            }
+            let read = loop {
+                match self.reader.read(&mut self.block) {
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => {
+                        self.unreadable.set(true);
+                        break 0;
+                    }
+                    Ok(read) => break read,
+                }
+            };
+            self.ended = read == 0;
+            self.text.clear();
+            self.at = 0;
+            let room = self.decoder.max_utf8_buffer_length(read).unwrap_or(read * 3);
+            self.text.reserve(room);
+            let _ = self
+                .decoder
+                .decode_to_string(&self.block[..read], &mut self.text, self.ended);
+        }
+    }
+}
+
+/// Reads the rows of an upload (on a thread that may block), checks each alone and sends the
+/// valid ones to `out` in batches of `ROWS_PER_BATCH`, then what it found: the end, when the
+/// whole file was read. A file that cannot be read is an error, and no end is sent; so is a
+/// receiver that went away (the store failed, and says why), which stops the reading.
+fn read_rows(
+    upload: Upload,
+    format: BodyFormat,
+    caller: &Caller,
+    on_conflict: OnConflict,
+    out: &tokio::sync::mpsc::Sender<Read>,
+) -> Result<(), ApiError> {
+    let mut checking = Checking::new(caller, on_conflict, out);
+    let file = std::io::BufReader::with_capacity(SPOOL_BUFFER, upload.file);
+    match format {
+        BodyFormat::Csv(charset) => {
+            let windows = match charset {
+                Charset::Utf8 => {
+                    if let Some((byte, line)) = upload.not_utf8 {
+                        return Err(malformed_csv(crate::http::csv::CsvError(msg!(
+                            "csv-not-utf8",
+                            line = line,
+                            byte = byte
+                        ))));
+                    }
+                    false
+                }
+                Charset::Windows1252 => true,
+                Charset::Detect => !upload.bom && upload.not_utf8.is_some(),
+            };
+            let unreadable = std::rc::Rc::new(std::cell::Cell::new(false));
+            let chars = TextChars {
+                reader: file,
+                decoder: if windows {
+                    encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling()
+                } else {
+                    encoding_rs::UTF_8.new_decoder_with_bom_removal()
+                },
+                block: vec![0; SPOOL_BUFFER],
+                text: String::new(),
+                at: 0,
+                ended: false,
+                unreadable: unreadable.clone(),
+            };
+            csv_rows(chars, |row| checking.check_row(row))?;
+            if unreadable.get() {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "the import's temporary file could not be read"
+                )));
+            }
+        }
+        BodyFormat::Xlsx => xlsx_rows(file, |row| checking.check_row(row))?,
+        BodyFormat::Json => json_rows(file, |row| checking.check_row(row))?,
+    }
+    checking.finish();
+    Ok(())
 }
 
 enum BodyFormat {
@@ -362,22 +623,6 @@ fn body_format(req: &HttpRequest) -> Result<BodyFormat, ApiError> {
     }
 }
 
-/// A CSV body as UTF-8: as it is, or decoded from Windows-1252 (declared, or detected because
-/// the bytes are not UTF-8 and carry no UTF-8 byte order mark).
-fn utf8_of(body: &[u8], charset: Charset) -> std::borrow::Cow<'_, [u8]> {
-    let windows = match charset {
-        Charset::Utf8 => false,
-        Charset::Windows1252 => true,
-        Charset::Detect => !body.starts_with(b"\xEF\xBB\xBF") && std::str::from_utf8(body).is_err(),
-    };
-    if windows {
-        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(body);
-        std::borrow::Cow::Owned(text.into_owned().into_bytes())
-    } else {
-        std::borrow::Cow::Borrowed(body)
-    }
-}
-
 /// One row of the file, numbered from 1, as a JSON object of its known fields, with its line as
 /// a spreadsheet numbers it (CSV and XLSX).
 struct Row {
@@ -386,10 +631,10 @@ struct Row {
     fields: Result<Map<String, Value>, FieldError>,
 }
 
-/// Reads the rows of a CSV file one by one into `each`; its header must name known columns
-/// only, once each.
-fn csv_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
-    let records = read_records(body).map_err(malformed_csv)?;
+/// Reads the rows of a CSV text one by one into `each` (until it says to stop); its header must
+/// name known columns only, once each.
+fn csv_rows(chars: impl Iterator<Item = char>, each: impl FnMut(Row) -> ControlFlow<()>) -> Result<(), ApiError> {
+    let records = read_text_records(chars).map_err(malformed_csv)?;
     let header = records.header.clone();
     let lines = records.map(|record| record.map(|(line, cells)| (line as u64, cells)).map_err(malformed_csv));
     table_rows(&header, lines, each)
@@ -408,10 +653,12 @@ fn malformed_csv(e: crate::http::csv::CsvError) -> ApiError {
 /// header; dates read as `YYYY-MM-DD`, whole numbers without decimals, empty rows skipped. The
 /// sheet is read cell by cell as it is unzipped, a row at a time (only the workbook's shared
 /// strings are held whole), so that a large sheet never stands in memory as a table.
-fn xlsx_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
+fn xlsx_rows(
+    file: impl std::io::Read + std::io::Seek,
+    each: impl FnMut(Row) -> ControlFlow<()>,
+) -> Result<(), ApiError> {
     use calamine::Reader;
-    let mut workbook = calamine::Xlsx::new(std::io::Cursor::new(body))
-        .map_err(|e| unreadable_xlsx(Message::verbatim(e.to_string())))?;
+    let mut workbook = calamine::Xlsx::new(file).map_err(|e| unreadable_xlsx(Message::verbatim(e.to_string())))?;
     let name = workbook
         .sheet_names()
         .first()
@@ -545,13 +792,13 @@ fn cell_text(cell: &calamine::DataRef<'_>) -> String {
     }
 }
 
-/// The rows of a table (a CSV file, a sheet) into `each`: its header must name known columns
-/// only, once each, by name or by their spreadsheet title in either language; each record comes
-/// with the line of its start.
+/// The rows of a table (a CSV file, a sheet) into `each`, until it says to stop: its header must
+/// name known columns only, once each, by name or by their spreadsheet title in either language;
+/// each record comes with the line of its start.
 fn table_rows(
     header: &[String],
     records: impl Iterator<Item = Result<(u64, Vec<String>), ApiError>>,
-    mut each: impl FnMut(Row),
+    mut each: impl FnMut(Row) -> ControlFlow<()>,
 ) -> Result<(), ApiError> {
     let known: Vec<&'static str> = FIELDS.iter().chain(READ_ONLY.iter()).copied().collect();
     let columns: Vec<Option<&'static str>> = header.iter().map(|text| column_titled(text, &known)).collect();
@@ -593,21 +840,25 @@ fn table_rows(
                 ((*name).to_owned(), value)
             })
             .collect();
-        each(Row {
+        if each(Row {
             number,
             line: Some(line),
             fields: Ok(fields),
-        });
+        })
+        .is_break()
+        {
+            break;
+        }
     }
     Ok(())
 }
 
-/// Reads the elements of a JSON array one by one into `each` (never the whole array at once);
-/// an element that is not an object fails its row.
-fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
+/// Reads the elements of a JSON array one by one into `each` (never the whole array at once),
+/// until it says to stop; an element that is not an object fails its row.
+fn json_rows(file: impl std::io::Read, each: impl FnMut(Row) -> ControlFlow<()>) -> Result<(), ApiError> {
     struct Rows<F>(F);
 
-    impl<'de, F: FnMut(Row)> serde::de::Visitor<'de> for Rows<F> {
+    impl<'de, F: FnMut(Row) -> ControlFlow<()>> serde::de::Visitor<'de> for Rows<F> {
         type Value = ();
 
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -618,7 +869,7 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
             let mut number = 0;
             while let Some(item) = seq.next_element::<Value>()? {
                 number += 1;
-                (self.0)(Row {
+                let row = (self.0)(Row {
                     number,
                     line: None,
                     fields: match item {
@@ -629,12 +880,21 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
                         _ => Err(FieldError::new("", "invalid_type", msg!("import-element-not-object"))),
                     },
                 });
+                if row.is_break() {
+                    return Err(serde::de::Error::custom(STOPPED));
+                }
             }
             Ok(())
         }
     }
 
+    /// Why the reading of the array stopped midway: `each` said so (what follows is not read).
+    const STOPPED: &str = "the import stopped";
+
     let malformed = |error: serde_json::Error| {
+        if error.to_string().starts_with(STOPPED) {
+            return ApiError::Internal(anyhow::anyhow!(STOPPED));
+        }
         let detail = if error.is_data() {
             msg!("import-json-not-array")
         } else {
@@ -642,7 +902,7 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
         };
         ApiError::bad_request("malformed_json", detail)
     };
-    let mut reader = serde_json::Deserializer::from_slice(body);
+    let mut reader = serde_json::Deserializer::from_reader(file);
     serde::Deserializer::deserialize_seq(&mut reader, Rows(each)).map_err(malformed)?;
     reader.end().map_err(malformed)
 }
@@ -651,48 +911,209 @@ fn json_rows(body: &[u8], each: impl FnMut(Row)) -> Result<(), ApiError> {
 struct Valid {
     number: u64,
     line: Option<u64>,
-    fields: Map<String, Value>,
+    /// The row's fields as given, for an update (`on_conflict=update`) only.
+    fields: Option<Map<String, Value>>,
     new: NewOrganisation,
+    stored: OrganisationFields,
 }
 
-/// What the import would do, every row checked.
-struct Plan {
+/// What the reader of an import sends as it goes.
+enum Read {
+    /// Rows that passed their own checks, with how many rows failed theirs up to the last one.
+    Rows { valid: Vec<Valid>, failed_before: u64 },
+    /// The file was read to its end: how many rows it has, and those that failed their own checks.
+    End(Checked),
+}
+
+/// The rows of a file, each checked alone.
+#[derive(Default)]
+struct Checked {
     rows: u64,
-    creates: Vec<NewOrganisation>,
-    updates: Vec<ImportUpdate>,
-    unchanged: u64,
-    skipped_rows: Vec<SkippedRow>,
     failed: u64,
     errors: RowErrors,
 }
 
-/// The rows being checked: first each alone as it is read ([`Checking::check_row`]), then the
-/// valid ones against the register ([`Checking::check_against_register`]).
+impl Checked {
+    fn fail(&mut self, (row, line): (u64, Option<u64>), errors: Vec<FieldError>) {
+        self.failed += 1;
+        for error in errors {
+            self.errors.push(error.on_row(row).on_line(line));
+        }
+    }
+}
+
+/// Valid rows sent to the writer at a time.
+const ROWS_PER_BATCH: usize = 1000;
+
+/// The rows being read: each checked alone ([`Checking::check_row`]), the valid ones sent on
+/// in batches.
 struct Checking<'a> {
     caller: &'a Caller,
     on_conflict: OnConflict,
-    plan: Plan,
-    valid: Vec<Valid>,
-    seen: HashMap<(Identifier, String), u64>,
+    out: &'a tokio::sync::mpsc::Sender<Read>,
+    batch: Vec<Valid>,
+    checked: Checked,
+    /// The identifiers of the rows read, by identifier (as in `Identifier::ALL`).
+    seen: [Seen; 3],
 }
 
-impl Plan {
-    /// Starts checking the rows of `caller`.
-    fn checking(caller: &Caller, on_conflict: OnConflict) -> Checking<'_> {
-        Checking {
+impl<'a> Checking<'a> {
+    fn new(caller: &'a Caller, on_conflict: OnConflict, out: &'a tokio::sync::mpsc::Sender<Read>) -> Self {
+        Self {
             caller,
             on_conflict,
-            plan: Self {
-                rows: 0,
-                creates: Vec::new(),
-                updates: Vec::new(),
-                unchanged: 0,
-                skipped_rows: Vec::new(),
-                failed: 0,
-                errors: RowErrors::default(),
-            },
-            valid: Vec::new(),
-            seen: HashMap::new(),
+            out,
+            batch: Vec::with_capacity(ROWS_PER_BATCH),
+            checked: Checked::default(),
+            seen: Default::default(),
+        }
+    }
+
+    /// One row alone: its fields, whether the caller may create it, and its identifiers against
+    /// the rows before it. A full batch is sent on; `Break` when nobody receives it any more.
+    fn check_row(&mut self, row: Row) -> ControlFlow<()> {
+        self.checked.rows += 1;
+        let caller = self.caller;
+        let keep_fields = self.on_conflict == OnConflict::Update;
+        let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
+            let kept = keep_fields.then(|| fields.clone());
+            let request: CreateOrganisationRequest = parse_value(Value::Object(fields)).map_err(row_errors)?;
+            let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
+            let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
+            policy::require(caller, Action::Create, &target).map_err(row_errors)?;
+            Ok(Valid {
+                number: row.number,
+                line: row.line,
+                fields: kept,
+                stored: OrganisationFields::from(&new),
+                new,
+            })
+        });
+        let checked = checked.and_then(|row| {
+            let mut errors = Vec::new();
+            for (identifier, seen) in Identifier::ALL.into_iter().zip(&mut self.seen) {
+                let Some(value) = identifier.of(&row.stored) else {
+                    continue;
+                };
+                if let Some(first) = seen.first_or_note(value, row.number) {
+                    errors.push(FieldError::new(
+                        identifier.column(),
+                        "duplicate_in_file",
+                        msg!(
+                            "import-duplicate-in-file",
+                            first = first,
+                            column = identifier.column(),
+                            value = value
+                        ),
+                    ));
+                }
+            }
+            if errors.is_empty() { Ok(row) } else { Err(errors) }
+        });
+        match checked {
+            Ok(row) => self.batch.push(row),
+            Err(errors) => self.checked.fail((row.number, row.line), errors),
+        }
+        if self.batch.len() < ROWS_PER_BATCH {
+            return ControlFlow::Continue(());
+        }
+        self.send_batch()
+    }
+
+    fn send_batch(&mut self) -> ControlFlow<()> {
+        let valid = std::mem::replace(&mut self.batch, Vec::with_capacity(ROWS_PER_BATCH));
+        let rows = Read::Rows {
+            valid,
+            failed_before: self.checked.failed,
+        };
+        match self.out.blocking_send(rows) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+
+    /// The file is read: the last rows, then the end.
+    fn finish(mut self) {
+        if !self.batch.is_empty() && self.send_batch().is_break() {
+            return;
+        }
+        // Nobody to tell if the writer is gone: its error is the import's answer.
+        let _ = self.out.blocking_send(Read::End(self.checked));
+    }
+}
+
+/// The values of one identifier in the rows read, each with the first row that has it: as a
+/// number when it packs into one (every valid SIREN, SIRET and RNA does), so that a file of a
+/// million rows keeps them in a few megabytes; as text otherwise.
+#[derive(Default)]
+struct Seen {
+    packed: HashMap<u64, u64>,
+    other: HashMap<String, u64>,
+}
+
+impl Seen {
+    /// The first row that has `value`, or `None` after noting that `row` has it.
+    fn first_or_note(&mut self, value: &str, row: u64) -> Option<u64> {
+        let first = match packed(value) {
+            Some(key) => self.packed.entry(key).or_insert(row),
+            None => self.other.entry(value.to_owned()).or_insert(row),
+        };
+        (*first != row).then_some(*first)
+    }
+}
+
+/// An identifier as one number, when it packs into one: up to 18 digits (base 11, the top bit
+/// set), or up to 12 digits and capital letters (base 37). Digits count from 1, so that two
+/// values have the same number exactly when they are the same.
+fn packed(value: &str) -> Option<u64> {
+    let bytes = value.as_bytes();
+    if bytes.len() <= 18 && bytes.iter().all(u8::is_ascii_digit) {
+        let number = bytes.iter().fold(0, |n, b| n * 11 + u64::from(b - b'0' + 1));
+        return Some(number | 1 << 63);
+    }
+    if bytes.len() <= 12 && bytes.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+        let digit = |b: u8| {
+            if b.is_ascii_digit() {
+                b - b'0' + 1
+            } else {
+                b - b'A' + 11
+            }
+        };
+        return Some(bytes.iter().fold(0, |n, b| n * 37 + u64::from(digit(*b))));
+    }
+    None
+}
+
+/// What the import does with the rows that passed their own checks, batch by batch, against
+/// the organisations that hold their identifiers ([`ImportBatches`]).
+struct Plan<'a> {
+    caller: &'a Caller,
+    mode: ImportMode,
+    on_conflict: OnConflict,
+    /// What the reader found, once it has read the whole file.
+    read: Option<Checked>,
+    created: u64,
+    updated: u64,
+    unchanged: u64,
+    skipped_rows: Vec<SkippedRow>,
+    /// Rows that failed against the register (taken identifiers, updates refused).
+    failed: u64,
+    errors: RowErrors,
+}
+
+impl<'a> Plan<'a> {
+    fn new(caller: &'a Caller, mode: ImportMode, on_conflict: OnConflict) -> Self {
+        Self {
+            caller,
+            mode,
+            on_conflict,
+            read: None,
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            skipped_rows: Vec::new(),
+            failed: 0,
+            errors: RowErrors::default(),
         }
     }
 
@@ -704,98 +1125,69 @@ impl Plan {
     }
 }
 
-impl Checking<'_> {
-    /// One row alone: its fields, whether the caller may create it, and its identifiers against
-    /// the rows before it.
-    fn check_row(&mut self, row: Row) {
-        self.plan.rows += 1;
-        let caller = self.caller;
-        let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
-            let request: CreateOrganisationRequest = parse_value(Value::Object(fields.clone())).map_err(row_errors)?;
-            let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
-            let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
-            policy::require(caller, Action::Create, &target).map_err(row_errors)?;
-            Ok(Valid {
-                number: row.number,
-                line: row.line,
-                fields,
-                new,
+impl ImportBatches for Plan<'_> {
+    type Batch = Read;
+
+    fn identifiers(&self, batch: &Read) -> Vec<(Identifier, String)> {
+        let Read::Rows { valid, .. } = batch else {
+            return Vec::new();
+        };
+        valid
+            .iter()
+            .flat_map(|row| {
+                Identifier::ALL
+                    .into_iter()
+                    .filter_map(|identifier| identifier.of(&row.stored).map(|value| (identifier, value.to_owned())))
             })
-        });
-        let checked = checked.and_then(|row| {
-            let stored = OrganisationFields::from(&row.new);
-            let mut errors = Vec::new();
-            for identifier in Identifier::ALL {
-                let Some(value) = identifier.of(&stored) else { continue };
-                match self.seen.get(&(identifier, value.to_owned())) {
-                    Some(first) => errors.push(FieldError::new(
-                        identifier.column(),
-                        "duplicate_in_file",
-                        msg!(
-                            "import-duplicate-in-file",
-                            first = *first,
-                            column = identifier.column(),
-                            value = value
-                        ),
-                    )),
-                    None => {
-                        self.seen.insert((identifier, value.to_owned()), row.number);
-                    }
-                }
-            }
-            if errors.is_empty() { Ok(row) } else { Err(errors) }
-        });
-        match checked {
-            Ok(row) => self.valid.push(row),
-            Err(errors) => self.plan.fail((row.number, row.line), errors),
-        }
+            .collect()
     }
 
-    /// The valid rows against the register: known SIRENs, and SIRETs and RNAs held by others.
-    async fn check_against_register(self, state: &AppState) -> Result<Plan, ApiError> {
-        let Self {
-            caller,
-            on_conflict,
-            mut plan,
-            valid,
-            seen,
-        } = self;
-        let mut holders: HashMap<(Identifier, String), Organisation> = HashMap::new();
-        for identifier in Identifier::ALL {
-            let values: Vec<String> = seen
-                .keys()
-                .filter(|(i, _)| *i == identifier)
-                .map(|(_, value)| value.clone())
-                .collect();
-            for organisation in state.store.organisations_by_identifier(identifier, &values).await? {
-                if let Some(value) = identifier.of(&organisation.fields) {
-                    holders.insert((identifier, value.to_owned()), organisation);
-                }
+    /// Known SIRENs (skipped or updated), and SIRETs and RNAs held by others (failed). Nothing
+    /// is written once a row has failed in `all_or_nothing`: the rest is only checked.
+    fn decide(&mut self, batch: Read, holders: &Holders) -> ImportWrites {
+        let (valid, failed_before) = match batch {
+            Read::Rows { valid, failed_before } => (valid, failed_before),
+            Read::End(checked) => {
+                self.read = Some(checked);
+                return ImportWrites::default();
             }
-        }
+        };
+        let mut writes = ImportWrites::default();
         for row in valid {
-            let siren = row.new.siren.as_ref().map(|s| s.as_ref().to_owned());
+            let siren = row.stored.siren.clone();
             let known = siren
                 .as_ref()
                 .and_then(|siren| holders.get(&(Identifier::Siren, siren.clone())));
-            match (known, on_conflict) {
-                (None, _) => match taken(&holders, &OrganisationFields::from(&row.new), None) {
-                    Ok(()) => plan.creates.push(row.new),
-                    Err(errors) => plan.fail((row.number, row.line), errors),
+            match (known, self.on_conflict) {
+                (None, _) => match taken(holders, &row.stored, None) {
+                    Ok(()) => writes.creates.push(row.new),
+                    Err(errors) => self.fail((row.number, row.line), errors),
                 },
-                (Some(existing), OnConflict::Skip) => plan.skipped_rows.push(SkippedRow {
+                (Some(existing), OnConflict::Skip) => self.skipped_rows.push(SkippedRow {
                     row: row.number,
                     siren: siren.unwrap_or_default(),
                     existing_id: existing.id,
                 }),
-                (Some(existing), OnConflict::Update) => match updated(caller, existing, &row, &holders) {
-                    Ok(Some(update)) => plan.updates.push(update),
-                    Ok(None) => plan.unchanged += 1,
-                    Err(errors) => plan.fail((row.number, row.line), errors),
+                (Some(existing), OnConflict::Update) => match updated(self.caller, existing, &row, holders) {
+                    Ok(Some(update)) => writes.updates.push(update),
+                    Ok(None) => self.unchanged += 1,
+                    Err(errors) => self.fail((row.number, row.line), errors),
                 },
             }
         }
-        Ok(plan)
+        if self.mode == ImportMode::AllOrNothing && failed_before + self.failed > 0 {
+            return ImportWrites::default();
+        }
+        self.created += writes.creates.len() as u64;
+        self.updated += writes.updates.len() as u64;
+        writes
+    }
+
+    /// Only a file read to its end, and in `all_or_nothing` only one whose every row passed.
+    fn commit(&self) -> bool {
+        self.read
+            .as_ref()
+            .is_some_and(|read| self.mode == ImportMode::ValidOnly || read.failed + self.failed == 0)
     }
 }
 
@@ -805,11 +1197,12 @@ fn updated(
     caller: &Caller,
     existing: &Organisation,
     row: &Valid,
-    holders: &HashMap<(Identifier, String), Organisation>,
+    holders: &Holders,
 ) -> Result<Option<ImportUpdate>, Vec<FieldError>> {
     let before = existing.target();
     policy::require(caller, Action::Update, &before).map_err(row_errors)?;
-    let patch: UpdateOrganisationRequest = parse_value(Value::Object(row.fields.clone())).map_err(row_errors)?;
+    let fields = row.fields.clone().unwrap_or_default();
+    let patch: UpdateOrganisationRequest = parse_value(Value::Object(fields)).map_err(row_errors)?;
     let new = check_draft(patch.validate(), patch.apply_to(&existing.fields)).map_err(row_errors)?;
     let after = Target::organisation(existing.id, new.region_code.as_str());
     policy::require_change(caller, &before, &after).map_err(row_errors)?;
@@ -825,11 +1218,7 @@ fn updated(
 }
 
 /// The identifiers of `fields` that an organisation other than `own` holds.
-fn taken(
-    holders: &HashMap<(Identifier, String), Organisation>,
-    fields: &OrganisationFields,
-    own: Option<Uuid>,
-) -> Result<(), Vec<FieldError>> {
+fn taken(holders: &Holders, fields: &OrganisationFields, own: Option<Uuid>) -> Result<(), Vec<FieldError>> {
     let errors: Vec<FieldError> = Identifier::ALL
         .into_iter()
         .filter_map(|identifier| {
@@ -858,5 +1247,103 @@ fn row_errors(error: impl Into<ApiError>) -> Vec<FieldError> {
         ApiError::Invalid(errors) => errors,
         ApiError::Forbidden(message) => vec![FieldError::new("region_code", "forbidden", message)],
         other => vec![FieldError::new("", other.code(), other.detail())],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `bytes` to a check in pieces of `size`.
+    fn checked_in_pieces(bytes: &[u8], size: usize) -> Utf8Check {
+        let mut check = Utf8Check::default();
+        for piece in bytes.chunks(size) {
+            check.feed(piece);
+        }
+        check
+    }
+
+    #[test]
+    fn utf8_check_accepts_characters_cut_between_pieces_and_finds_where_bytes_stop_being_utf8() {
+        let text = "nom\nCœur d'Hérault\nLodève\n".as_bytes();
+        for size in 1..=text.len() {
+            assert_eq!(checked_in_pieces(text, size).failure(), None, "pieces of {size}");
+        }
+        let latin = b"nom\nBonne\nMal \xe9crit\n";
+        for size in 1..=latin.len() {
+            assert_eq!(
+                checked_in_pieces(latin, size).failure(),
+                Some((14, 3)),
+                "pieces of {size}"
+            );
+        }
+        let cut = "nom\nCœ".as_bytes();
+        assert_eq!(
+            checked_in_pieces(&cut[..cut.len() - 1], 4).failure(),
+            Some((5, 2)),
+            "a character cut at the end"
+        );
+        assert!(checked_in_pieces(b"\xEF\xBB\xBFnom\n", 2).bom());
+        assert!(!checked_in_pieces(b"\xEF\xBBnom\n", 1).bom());
+    }
+
+    #[test]
+    fn text_chars_decode_utf8_and_windows_1252_across_blocks() {
+        let decoded = |bytes: &[u8], encoding: &'static encoding_rs::Encoding, block: usize| -> String {
+            TextChars {
+                reader: bytes,
+                decoder: encoding.new_decoder_with_bom_removal(),
+                block: vec![0; block],
+                text: String::new(),
+                at: 0,
+                ended: false,
+                unreadable: Default::default(),
+            }
+            .collect()
+        };
+        let text = "\u{feff}nom;ville\nCœur d'Hérault;Lodève\n";
+        for block in [1, 2, 3, 7, 4096] {
+            assert_eq!(
+                decoded(text.as_bytes(), encoding_rs::UTF_8, block),
+                &text[3..],
+                "blocks of {block}"
+            );
+            assert_eq!(
+                decoded(b"Coop\xe9rative \x9cuvre", encoding_rs::WINDOWS_1252, block),
+                "Coopérative œuvre",
+                "blocks of {block}"
+            );
+        }
+    }
+
+    #[test]
+    fn packed_identifiers_are_equal_exactly_when_the_identifiers_are() {
+        let values = [
+            "775672272",
+            "77567227200010",
+            "W751245606",
+            "0653005592",
+            "W75124560",
+            "7756722720",
+            "0",
+            "00",
+            "A",
+            "9",
+            "W",
+            "ZZZZZZZZZZZZ",
+            "999999999999999999",
+        ];
+        for a in values {
+            assert!(packed(a).is_some(), "{a} packs");
+            for b in values {
+                assert_eq!(packed(a) == packed(b), a == b, "{a} and {b}");
+            }
+        }
+        assert_eq!(packed("W75124560a"), None, "a small letter is kept as text");
+        let mut seen = Seen::default();
+        assert_eq!(seen.first_or_note("W751245606", 1), None);
+        assert_eq!(seen.first_or_note("w751245606", 2), None);
+        assert_eq!(seen.first_or_note("W751245606", 3), Some(1));
+        assert_eq!(seen.first_or_note("w751245606", 4), Some(2));
     }
 }

@@ -104,6 +104,7 @@ pub const PROBLEMS: &[ProblemType] = &[
     problem("not_found", 404),
     problem("method_not_allowed", 405),
     problem("not_acceptable", 406),
+    problem("upload_stalled", 408),
     problem("duplicate", 409),
     problem("in_use", 409),
     problem("concurrent_update", 409),

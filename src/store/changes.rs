@@ -4,6 +4,7 @@
 //! record as written; `record` inserts them last, just before the commit.
 
 use chrono::{DateTime, Utc};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
@@ -30,8 +31,10 @@ pub struct NewChange {
     action: ChangeAction,
     version: i64,
     target: Target,
-    data: Option<Value>,
-    changes: Option<Value>,
+    /// The record as written, and what changed (`{field: {new, old}}`), as JSON text: written
+    /// once when the change is made, and stored as it is.
+    data: Option<Box<RawValue>>,
+    changes: Option<Box<RawValue>>,
 }
 
 /// Keys of `data` that are bookkeeping rather than fields: never listed as changed.
@@ -41,16 +44,19 @@ const BOOKKEEPING: &[&str] = &["id", "created_at", "updated_at"];
 const HIDDEN: &str = "(hidden)";
 
 impl NewChange {
-    /// A creation: `changes` lists every field, from null.
+    /// A creation: `changes` lists every field that has a value, from null.
     pub fn created(record: Record) -> Self {
-        let changes = diff(&Value::Null, &record.data);
+        let changes = match &record.data {
+            Value::Object(fields) => json_text(&FromNull(fields)),
+            _ => json_text(&Map::new()),
+        };
         Self {
             record_id: record.id,
             parent_id: record.parent_id,
             action: ChangeAction::Created,
             version: record.version,
             target: record.target,
-            data: Some(record.data),
+            data: Some(json_text(&record.data)),
             changes: Some(changes),
         }
     }
@@ -64,8 +70,8 @@ impl NewChange {
             action: ChangeAction::Updated,
             version: after.version,
             target: after.target,
-            data: Some(after.data),
-            changes: Some(changes),
+            data: Some(json_text(&after.data)),
+            changes: Some(json_text(&changes)),
         }
     }
 
@@ -84,10 +90,37 @@ impl NewChange {
 
     /// Marks a secret (`password`, `secret`) as changed, without any of its values.
     pub fn with_hidden_change(mut self, key: &str) -> Self {
-        if let Some(Value::Object(changes)) = &mut self.changes {
+        if let Some(text) = &self.changes
+            && let Ok(Value::Object(mut changes)) = serde_json::from_str::<Value>(text.get())
+        {
             changes.insert(key.to_owned(), json!({"old": HIDDEN, "new": HIDDEN}));
+            self.changes = Some(json_text(&changes));
         }
         self
+    }
+}
+
+/// `value` as JSON text (JSON `null` if it could not be written, which a `Value` always can).
+fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_default()
+}
+
+/// A creation's changes as [`diff`] from null would list them, `{field: {new, old: null}}` for
+/// every field with a value (bookkeeping aside), serialized straight from the record's data.
+struct FromNull<'a>(&'a Map<String, Value>);
+
+impl serde::Serialize for FromNull<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Change<'a> {
+            new: &'a Value,
+            old: (),
+        }
+        let fields = self
+            .0
+            .iter()
+            .filter(|(key, value)| !BOOKKEEPING.contains(&key.as_str()) && !value.is_null());
+        serializer.collect_map(fields.map(|(key, new)| (key, Change { new, old: () })))
     }
 }
 
@@ -169,7 +202,7 @@ where
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     bool: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     DateTime<Utc>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<Value>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<Box<RawValue>>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     if changes.is_empty() {
         return Ok(());

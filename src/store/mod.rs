@@ -393,6 +393,30 @@ pub async fn compare_and_set<T, E: From<StoreError>>(
     Err(StoreError::Contended(what).into())
 }
 
+/// A GLOB pattern that matches the texts containing `key` (SQLite: GLOB is exact, case and all;
+/// a `*`, `?` or `[` of the key is matched as itself).
+pub(crate) fn glob_pattern(key: &str) -> String {
+    let mut pattern = String::with_capacity(key.len() + 2);
+    pattern.push('*');
+    for c in key.chars() {
+        match c {
+            '*' | '?' | '[' => {
+                pattern.push('[');
+                pattern.push(c);
+                pattern.push(']');
+            }
+            _ => pattern.push(c),
+        }
+    }
+    pattern.push('*');
+    pattern
+}
+
+/// Whether `sql` is written for SQLite, where a query must differ from PostgreSQL's.
+pub(crate) fn is_sqlite<DB: sqlx::Database>(_: &sqlx::QueryBuilder<DB>) -> bool {
+    DB::NAME == <sqlx::Sqlite as sqlx::Database>::NAME
+}
+
 /// A LIKE pattern matching `key` anywhere (with `escape '\'`), LIKE's own wildcards taken
 /// literally: the one search of every list (`q`) on a folded column. `None` for an empty key
 /// (a `q` of punctuation only), which matches no name rather than every one.
@@ -484,5 +508,16 @@ fn is_unavailable(db: &dyn sqlx::error::DatabaseError) -> bool {
     } else {
         code.parse::<i32>()
             .is_ok_and(|extended| matches!(extended & 0xff, 5 | 6))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_pattern_matches_the_key_anywhere_and_its_wildcards_as_themselves() {
+        assert_eq!(glob_pattern("lodeve sud"), "*lodeve sud*");
+        assert_eq!(glob_pattern("a*b?c[d"), "*a[*]b[?]c[[]d*");
     }
 }

@@ -1,5 +1,6 @@
 //! Organisations in the database: the SQL of their reads and writes, for both backends.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::BeginWrite as _;
@@ -11,7 +12,8 @@ use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::{
-    Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, today, with_conn,
+    Db, Store, StoreError, classify, compare_and_set, count_where, glob_pattern, is_sqlite, like_pattern, now,
+    references, today, with_conn,
 };
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
@@ -109,6 +111,19 @@ pub struct OrganisationFilter {
     pub esus_valid_until_before: Option<NaiveDate>,
 }
 
+/// How SQLite finds the names that contain a search key (see `Store::name_search`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameSearch {
+    /// Through the trigram index (`organisations_search`).
+    Indexed,
+    /// By reading the names in the order of the page until it is full.
+    Scanned,
+}
+
+/// Up to how many names the trigram index is worth asking for (SQLite): beyond, the names that
+/// match are many enough for walking them in order to fill a page sooner.
+const NAMES_FEW: i64 = 2_000;
+
 /// Which ESUS summary an organisation must show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EsusFilter {
@@ -201,10 +216,15 @@ impl Record {
 }
 
 /// Pushes the conditions of `filter` (an `&OrganisationFilter`) onto `sql`, a `QueryBuilder` of
-/// either backend: the same for a page and for its count.
+/// either backend: the same for a page and for its count. `names` says how SQLite finds a name
+/// that contains the search key (PostgreSQL's planner chooses by itself).
 macro_rules! organisation_filter {
-    ($sql:ident, $filter:expr) => {{
+    ($sql:ident, $filter:expr) => {
+        organisation_filter!($sql, $filter, names: NameSearch::Indexed)
+    };
+    ($sql:ident, $filter:expr, names: $names:expr) => {{
         let filter: &OrganisationFilter = $filter;
+        let names: NameSearch = $names;
         let sql = &mut $sql;
         if let Some(region) = &filter.region_code {
             sql.push(" and region_code = ").push_bind(region.clone());
@@ -225,13 +245,22 @@ macro_rules! organisation_filter {
             sql.push(" and siren = ").push_bind(siren.clone());
         }
         if let Some(key) = &filter.name_contains {
-            match like_pattern(key) {
-                Some(pattern) => sql
-                    .push(r" and name_search like ")
-                    .push_bind(pattern)
-                    .push(r" escape '\'"),
-                None => sql.push(" and false"),
-            };
+            if key.is_empty() {
+                sql.push(" and false");
+            } else if is_sqlite(sql) {
+                // The trigram index is asked with GLOB (exact, case and all, as PostgreSQL's
+                // LIKE on a "C" column): it does not answer LIKE … ESCAPE, nor a case-blind LIKE
+                // exactly.
+                match names {
+                    NameSearch::Indexed => sql
+                        .push(" and rowid in (select rowid from organisations_search where name_search glob ")
+                        .push_bind(glob_pattern(key))
+                        .push(")"),
+                    NameSearch::Scanned => sql.push(" and name_search glob ").push_bind(glob_pattern(key)),
+                };
+            } else if let Some(pattern) = like_pattern(key) {
+                sql.push(r" and name_search like ").push_bind(pattern).push(r" escape '\'");
+            }
         }
         // On the summary columns (indexed together); `expired` is derived, never stored, so
         // granted and expired differ only by the end of validity against today.
@@ -303,9 +332,10 @@ impl Store {
     /// One page of organisations; cost depends on the page size, not on how deep the page is.
     #[tracing::instrument(skip_all)]
     pub async fn list_organisations(&self, query: &ListOrganisations) -> Result<Vec<Organisation>, StoreError> {
+        let names = self.name_search(&query.filter).await?;
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where true"));
-            organisation_filter!(sql, &query.filter);
+            organisation_filter!(sql, &query.filter, names: names);
             let (column, comparison, direction) = match (query.sort, query.descending) {
                 (SortKey::Name, false) => ("name_search", ">", "asc"),
                 (SortKey::Name, true) => ("name_search", "<", "desc"),
@@ -327,6 +357,35 @@ impl Store {
             sql.build_query_as::<Organisation>().fetch_all(&mut *conn).await
         })
         .map_err(|e| classify(e, "organisation"))
+    }
+
+    /// How SQLite should find the names that contain the search key of `filter`, if any: by the
+    /// trigram index, whose cost grows with the number of names that match (all are sorted
+    /// before the first page is known), unless it finds many, which walking the names in the
+    /// page's order meets soon. The trigram index is asked how many it finds, up to
+    /// `NAMES_FEW` (PostgreSQL's planner makes this choice itself, from its statistics).
+    async fn name_search(&self, filter: &OrganisationFilter) -> Result<NameSearch, StoreError> {
+        let Some(key) = filter.name_contains.as_deref().filter(|key| !key.is_empty()) else {
+            return Ok(NameSearch::Indexed);
+        };
+        let Db::Sqlite(_) = self.db() else {
+            return Ok(NameSearch::Indexed);
+        };
+        let found: i64 = with_conn!(self, conn => {
+            sqlx::query_scalar(
+                "select count(*) from (select 1 from organisations_search where name_search glob $1 limit $2)",
+            )
+            .bind(glob_pattern(key))
+            .bind(NAMES_FEW)
+            .fetch_one(&mut *conn)
+            .await
+        })
+        .map_err(|e| classify(e, "organisation"))?;
+        Ok(if found < NAMES_FEW {
+            NameSearch::Indexed
+        } else {
+            NameSearch::Scanned
+        })
     }
 
     /// How many organisations `filter` matches: a page's `total` (`count=true`).
@@ -534,67 +593,51 @@ pub struct ImportUpdate {
     pub new: NewOrganisation,
 }
 
-impl Store {
-    /// The organisations holding one of `values` as `identifier`, read `LOOKUP_BATCH` values
-    /// per query.
-    #[tracing::instrument(skip_all, fields(identifier = identifier.column(), values = values.len()))]
-    pub async fn organisations_by_identifier(
-        &self,
-        identifier: Identifier,
-        values: &[String],
-    ) -> Result<Vec<Organisation>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in values.chunks(LOOKUP_BATCH) {
-            let rows = with_conn!(self, conn => {
-                let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where "));
-                sql.push(identifier.column()).push(" in (");
-                let mut list = sql.separated(", ");
-                for value in chunk {
-                    list.push_bind(value.clone());
-                }
-                sql.push(")");
-                sql.build_query_as::<Organisation>().fetch_all(&mut *conn).await
-            })
-            .map_err(|e| classify(e, "organisation"))?;
-            found.extend(rows);
-        }
-        Ok(found)
-    }
+/// The organisations of the register that hold identifiers an import's rows name, by
+/// identifier and value.
+pub type Holders = HashMap<(Identifier, String), Organisation>;
 
-    /// Creates and updates organisations in one transaction, with multi-row statements of
-    /// `IMPORT_BATCH` rows: all or nothing. An update applies only if the organisation still
-    /// has the version read (else `Contended`, and nothing is written); an identifier taken
-    /// meanwhile by another request is a `Conflict` `duplicate`, and nothing is written.
-    #[tracing::instrument(skip_all, fields(created = creates.len(), updated = updates.len()))]
-    pub async fn import_organisations(
+/// What an import writes for one batch of its rows.
+#[derive(Debug, Default)]
+pub struct ImportWrites {
+    pub creates: Vec<NewOrganisation>,
+    pub updates: Vec<ImportUpdate>,
+}
+
+/// The rows of an import, in batches as they are read and checked, for
+/// [`Store::import_organisations`]: it asks who holds the identifiers of each batch (in its own
+/// transaction, so that it sees the batches written before), then what to write, and at the end
+/// whether to commit.
+pub trait ImportBatches {
+    type Batch;
+
+    /// The identifiers of `batch` whose holders [`ImportBatches::decide`] must know.
+    fn identifiers(&self, batch: &Self::Batch) -> Vec<(Identifier, String)>;
+
+    /// What to write for `batch`, knowing who holds its identifiers.
+    fn decide(&mut self, batch: Self::Batch, holders: &Holders) -> ImportWrites;
+
+    /// Whether what was written stays, once there are no more batches.
+    fn commit(&self) -> bool;
+}
+
+impl Store {
+    /// Imports organisations from `batches` as they come, in one transaction: all or nothing.
+    /// Each batch's identifiers are looked up, `import` decides what to write, and the batch is
+    /// written at once with multi-row statements (`IMPORT_BATCH` rows), its change log with it,
+    /// so that only a batch at a time is in memory. When the batches end, the transaction is
+    /// committed if `import` says so (`Ok(true)`), else rolled back (`Ok(false)`). An update
+    /// applies only if the organisation still has the version read (else `Contended`); an
+    /// identifier taken meanwhile by another request is a `Conflict` `duplicate`; either way
+    /// nothing is written.
+    #[tracing::instrument(skip_all)]
+    pub async fn import_organisations<I: ImportBatches>(
         &self,
-        creates: &[NewOrganisation],
-        updates: &[ImportUpdate],
+        mut batches: tokio::sync::mpsc::Receiver<I::Batch>,
+        import: &mut I,
         actor: &Actor,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let at = now();
-        // The records as they will be, for the change log (written in the same transaction).
-        let created: Vec<Organisation> = creates
-            .iter()
-            .map(|new| Organisation {
-                id: Uuid::now_v7(),
-                fields: OrganisationFields::from(new),
-                esus_status: None,
-                esus_valid_until: None,
-                created_at: at,
-                updated_at: at,
-                version: 1,
-            })
-            .collect();
-        let update_logged = |update: &ImportUpdate| {
-            let after = Organisation {
-                fields: OrganisationFields::from(&update.new),
-                updated_at: at,
-                version: update.before.version + 1,
-                ..update.before.clone()
-            };
-            NewChange::updated(&Record::organisation(&update.before), Record::organisation(&after))
-        };
         let failed = |error: sqlx::Error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
                 code: "duplicate",
@@ -604,45 +647,96 @@ impl Store {
         };
         with_conn!(self, conn => {
             let mut tx = conn.begin_write().await.map_err(failed)?;
-            for chunk in created.chunks(IMPORT_BATCH) {
-                let mut sql = QueryBuilder::new(&*IMPORT_INSERT);
-                sql.push_values(chunk, |mut row, organisation| {
-                    row.push_bind(organisation.id);
-                    organisation.fields.bind(&mut row);
-                    row.push_bind(at).push_bind(at).push_bind(1_i64);
-                });
-                sql.build().execute(&mut *tx).await.map_err(failed)?;
-            }
-            for chunk in updates.chunks(IMPORT_BATCH) {
-                // One statement per batch: the new contents as a table of values, joined on id
-                // and version (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
-                let mut sql = QueryBuilder::new("with v (id, version, ");
-                sql.push(ORGANISATIONS.columns.join(", ")).push(", updated_at) as (");
-                sql.push_values(chunk, |mut row, update| {
-                    row.push_bind(update.before.id).push_bind(update.before.version);
-                    OrganisationFields::from(&update.new).bind(&mut row);
-                    row.push_bind(at);
-                });
-                sql.push(&*IMPORT_UPDATE);
-                let done = sql.build().execute(&mut *tx).await.map_err(failed)?;
-                if usize::try_from(done.rows_affected()).unwrap_or(0) != chunk.len() {
-                    return Err(StoreError::Contended("organisation"));
+            while let Some(batch) = batches.recv().await {
+                let mut holders = Holders::new();
+                let wanted = import.identifiers(&batch);
+                for identifier in Identifier::ALL {
+                    let values: Vec<&String> = wanted.iter().filter(|(i, _)| *i == identifier).map(|(_, v)| v).collect();
+                    for chunk in values.chunks(LOOKUP_BATCH) {
+                        let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from organisations where "));
+                        sql.push(identifier.column()).push(" in (");
+                        let mut list = sql.separated(", ");
+                        for value in chunk {
+                            list.push_bind((*value).clone());
+                        }
+                        sql.push(")");
+                        for organisation in sql.build_query_as::<Organisation>().fetch_all(&mut *tx).await.map_err(failed)? {
+                            if let Some(value) = identifier.of(&organisation.fields) {
+                                holders.insert((identifier, value.to_owned()), organisation);
+                            }
+                        }
+                    }
                 }
-            }
-            // The change log, IMPORT_BATCH records at a time: the JSON of every record's data and
-            // changes would otherwise be in memory at once (about 9 KB a record).
-            for chunk in created.chunks(IMPORT_BATCH) {
-                let logged: Vec<NewChange> = chunk
+                let writes = import.decide(batch, &holders);
+                drop(holders);
+                // The records as they will be, for the change log (written in the same transaction).
+                let created: Vec<Organisation> = writes
+                    .creates
                     .iter()
-                    .map(|o| NewChange::created(Record::organisation(o)))
+                    .map(|new| Organisation {
+                        id: Uuid::now_v7(),
+                        fields: OrganisationFields::from(new),
+                        esus_status: None,
+                        esus_valid_until: None,
+                        created_at: at,
+                        updated_at: at,
+                        version: 1,
+                    })
                     .collect();
+                // The change log is written out while the database writes the records.
+                let write = async {
+                    for chunk in created.chunks(IMPORT_BATCH) {
+                        let mut sql = QueryBuilder::new(&*IMPORT_INSERT);
+                        sql.push_values(chunk, |mut row, organisation| {
+                            row.push_bind(organisation.id);
+                            organisation.fields.bind(&mut row);
+                            row.push_bind(at).push_bind(at).push_bind(1_i64);
+                        });
+                        sql.build().execute(&mut *tx).await.map_err(failed)?;
+                    }
+                    for chunk in writes.updates.chunks(IMPORT_BATCH) {
+                        // One statement per batch: the new contents as a table of values, joined
+                        // on id and version (UPDATE … FROM: PostgreSQL, and SQLite since 3.33).
+                        let mut sql = QueryBuilder::new("with v (id, version, ");
+                        sql.push(ORGANISATIONS.columns.join(", ")).push(", updated_at) as (");
+                        sql.push_values(chunk, |mut row, update| {
+                            row.push_bind(update.before.id).push_bind(update.before.version);
+                            OrganisationFields::from(&update.new).bind(&mut row);
+                            row.push_bind(at);
+                        });
+                        sql.push(&*IMPORT_UPDATE);
+                        let done = sql.build().execute(&mut *tx).await.map_err(failed)?;
+                        if usize::try_from(done.rows_affected()).unwrap_or(0) != chunk.len() {
+                            return Err(StoreError::Contended("organisation"));
+                        }
+                    }
+                    Ok(())
+                };
+                let log = async {
+                    let mut logged: Vec<NewChange> =
+                        created.iter().map(|o| NewChange::created(Record::organisation(o))).collect();
+                    logged.extend(writes.updates.iter().map(|update| {
+                        let after = Organisation {
+                            fields: OrganisationFields::from(&update.new),
+                            updated_at: at,
+                            version: update.before.version + 1,
+                            ..update.before.clone()
+                        };
+                        NewChange::updated(&Record::organisation(&update.before), Record::organisation(&after))
+                    }));
+                    logged
+                };
+                let (written, logged) = tokio::join!(write, log);
+                written?;
                 changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
             }
-            for chunk in updates.chunks(IMPORT_BATCH) {
-                let logged: Vec<NewChange> = chunk.iter().map(update_logged).collect();
-                changes::record(&mut tx, actor, at, &logged).await.map_err(failed)?;
+            if import.commit() {
+                tx.commit().await.map_err(failed)?;
+                Ok(true)
+            } else {
+                tx.rollback().await.map_err(failed)?;
+                Ok(false)
             }
-            tx.commit().await.map_err(failed)
         }, unavailable: failed)
     }
 }

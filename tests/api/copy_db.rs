@@ -66,14 +66,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Every table of the SQLite file but the migrations' own, with its row count.
+/// Every table of the SQLite file but the migrations' own and the search index's (filled by
+/// SQLite itself), with its row count.
 async fn sqlite_counts(url: &str) -> Vec<(String, i64)> {
     let mut connection = sqlx::SqliteConnection::connect(url)
         .await
         .expect("the SQLite file opens");
     let tables: Vec<String> = sqlx::query_scalar(
-        r"select name from sqlite_master
-          where type = 'table' and name not like 'sqlite\_%' escape '\' and name != '_sqlx_migrations'
+        r"select name from pragma_table_list
+          where schema = 'main' and type = 'table' and name not like 'sqlite\_%' escape '\'
+            and name != '_sqlx_migrations'
           order by name",
     )
     .fetch_all(&mut connection)

@@ -208,6 +208,67 @@ async fn slow_request_gets_503_request_timeout_when_it_takes_longer_than_the_lim
     assert_eq!(app.organisation_count().await, 0, "nothing was written");
 }
 
+/// Sends an import's head, then `pieces` of its CSV body `pause` apart, on a raw connection to
+/// `address` (a server with a one-second limit): the whole answer.
+async fn import_in_pieces(address: String, pieces: Vec<String>, length: usize, pause: Duration) -> String {
+    let token = sign_test_token(&cress_api::core::Role::Admin);
+    tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&address).expect("the server accepts");
+        stream.set_read_timeout(Some(Duration::from_secs(60))).expect("a read timeout");
+        write!(
+            stream,
+            "POST /api/v1/organisations/import HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("the head is sent");
+        for piece in pieces {
+            std::thread::sleep(pause);
+            if stream.write_all(piece.as_bytes()).is_err() {
+                break;
+            }
+        }
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    })
+    .await
+    .expect("the client runs")
+}
+
+#[tokio::test]
+async fn an_import_upload_that_keeps_coming_is_not_cut_by_the_time_limit() {
+    // Arrange: a CSV file sent a row every 0.3 s, 3 s in all, to a server whose requests may
+    // take one second.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let address = spawn_with_one_second_limit(&app).await;
+    let mut pieces = vec!["name,category,region_code\n".to_owned()];
+    pieces.extend((0..9).map(|n| format!("Envoi lent {n},association,76\n")));
+    let length = pieces.iter().map(String::len).sum();
+    // Act
+    let answer = import_in_pieces(address, pieces, length, Duration::from_millis(300)).await;
+    // Assert
+    assert!(answer.starts_with("HTTP/1.1 200"), "a 200: {answer}");
+    assert!(answer.contains("\"created\":9"), "every row: {answer}");
+    assert_eq!(app.organisation_count().await, 9);
+}
+
+#[tokio::test]
+async fn an_import_upload_that_stalls_gets_408_upload_stalled_and_writes_nothing() {
+    // Arrange: half a CSV file, then nothing more, to a server whose requests may take one second.
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let address = spawn_with_one_second_limit(&app).await;
+    let half = "name,category,region_code\nEnvoi interrompu,association,76\n".to_owned();
+    let length = 2 * half.len();
+    // Act
+    let answer = import_in_pieces(address, vec![half], length, Duration::ZERO).await;
+    // Assert
+    assert!(answer.starts_with("HTTP/1.1 408"), "a 408: {answer}");
+    assert!(
+        answer.contains("\"code\":\"upload_stalled\""),
+        "upload_stalled: {answer}"
+    );
+    assert_eq!(app.organisation_count().await, 0, "nothing was written");
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_pool_and_build() {
     // Arrange: metrics chosen explicitly on the main port.

@@ -315,6 +315,47 @@ on_both_backends! {
         assert_eq!(names(app.all_pages("/api/v1/organisations?q=%25").await), Vec::<String>::new(), "punctuation only matches nothing");
     }
 
+    async fn search_finds_the_same_names_whether_few_or_many_match_and_follows_renames_and_deletions(app: TestApp) {
+        // More than 2,000 names holding "jardin" (SQLite then walks the names in order instead
+        // of asking its trigram index) and a few holding "atelier" (asked of the index).
+        let mut csv = String::from("name;category;region_code\n");
+        for index in 0..2_010 {
+            csv.push_str(&format!("Jardin partagé {index:04};association;76\n"));
+        }
+        for index in 0..12 {
+            csv.push_str(&format!("L'Atelier {index:02};association;76\n"));
+        }
+        let imported = app
+            .send_raw(reqwest::Method::POST, "/api/v1/organisations/import", Some("text/csv"), csv.into_bytes())
+            .await;
+        assert_eq!(json_of(imported, StatusCode::OK).await["created"], 2_022);
+        let search = |query: &'static str| {
+            let app = &app;
+            async move {
+                let page = json_of(app.get(&format!("/api/v1/organisations?q={query}&count=true&limit=3")).await, StatusCode::OK).await;
+                let names: Vec<String> = page["items"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap().to_owned()).collect();
+                (page["total"].as_u64().unwrap(), names)
+            }
+        };
+
+        assert_eq!(search("JARDIN").await, (2_010, vec!["Jardin partagé 0000".into(), "Jardin partagé 0001".into(), "Jardin partagé 0002".into()]));
+        assert_eq!(search("partage%20200").await, (10, vec!["Jardin partagé 2000".into(), "Jardin partagé 2001".into(), "Jardin partagé 2002".into()]));
+        assert_eq!(search("atelier").await, (12, vec!["L'Atelier 00".into(), "L'Atelier 01".into(), "L'Atelier 02".into()]));
+        assert_eq!(search("l%20atelier%2011").await, (1, vec!["L'Atelier 11".into()]));
+        assert_eq!(search("ateliers").await, (0, vec![]), "every letter counts, not only the trigrams");
+        assert_eq!(search("at").await.0, 12, "a key shorter than a trigram still finds its names");
+
+        let first = app.all_pages("/api/v1/organisations?q=atelier%2000").await;
+        let renamed = app.patch_json(&format!("/api/v1/organisations/{}", first[0]["id"].as_str().unwrap()), &json!({"name": "Verger 00"})).await;
+        json_of(renamed, StatusCode::OK).await;
+        let second = app.all_pages("/api/v1/organisations?q=atelier%2001").await;
+        let deleted = app.delete(&format!("/api/v1/organisations/{}", second[0]["id"].as_str().unwrap())).await;
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+        assert_eq!(search("atelier").await, (10, vec!["L'Atelier 02".into(), "L'Atelier 03".into(), "L'Atelier 04".into()]));
+        assert_eq!(search("verger").await, (1, vec!["Verger 00".into()]));
+    }
+
     async fn list_returns_400_when_the_cursor_was_made_for_another_order(app: TestApp) {
         for index in 0..3 {
             app.create_organisation(organisation(&format!("Org {index}"), json!({}))).await;

@@ -1,5 +1,6 @@
 //! The two sets of migrations describe the same database: same tables, same columns, same
-//! nullability, same secondary indexes.
+//! nullability, same secondary indexes; and each indexes the folded names for substring search
+//! its own way (pg_trgm, FTS5).
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -40,11 +41,13 @@ fn assert_same<T: Ord + Debug>(what: &str, sqlite: BTreeSet<T>, postgres: BTreeS
 }
 
 /// (table, column, declared NOT NULL). A SQLite PRIMARY KEY that is not an INTEGER accepts NULL
-/// unless declared NOT NULL, so `pk` does not count.
+/// unless declared NOT NULL, so `pk` does not count. Tables only: not the search index (a
+/// virtual table) nor the tables it keeps (shadow tables).
 const SQLITE_COLUMNS: &str = r#"
     select m.name, c.name, c."notnull" != 0
-    from sqlite_master m join pragma_table_info(m.name) c
-    where m.type = 'table' and m.name not like 'sqlite\_%' escape '\' and m.name != '_sqlx_migrations'"#;
+    from pragma_table_list m join pragma_table_info(m.name) c
+    where m.schema = 'main' and m.type = 'table' and m.name not like 'sqlite\_%' escape '\'
+      and m.name != '_sqlx_migrations'"#;
 
 const POSTGRES_COLUMNS: &str = r"
     select table_name::text, column_name::text, is_nullable = 'NO'
@@ -110,8 +113,8 @@ async fn sqlite_and_postgres_schemas_have_the_same_secondary_indexes() {
     let lite: Vec<(String, String, bool, String)> = sqlx::query_as(
         r#"select m.name, i.name, i."unique" != 0,
                  (select group_concat(c.name, ',' order by c.seqno) from pragma_index_info(i.name) c)
-          from sqlite_master m join pragma_index_list(m.name) i
-          where m.type = 'table' and m.name != '_sqlx_migrations' and i.origin != 'pk'"#,
+          from pragma_table_list m join pragma_index_list(m.name) i
+          where m.schema = 'main' and m.type = 'table' and m.name != '_sqlx_migrations' and i.origin != 'pk'"#,
     )
     .fetch_all(&mut sqlite)
     .await
@@ -125,7 +128,8 @@ async fn sqlite_and_postgres_schemas_have_the_same_secondary_indexes() {
           join pg_class t on t.oid = x.indrelid
           join pg_class i on i.oid = x.indexrelid
           join pg_namespace n on n.oid = t.relnamespace
-          where n.nspname = current_schema() and t.relname != '_sqlx_migrations' and not x.indisprimary",
+          where n.nspname = current_schema() and t.relname != '_sqlx_migrations' and not x.indisprimary
+            and i.relname != 'organisations_name_trgm_idx'",
     )
     .fetch_all(&mut postgres)
     .await
@@ -135,5 +139,35 @@ async fn sqlite_and_postgres_schemas_have_the_same_secondary_indexes() {
         "(table, index, unique, columns) of the secondary indexes",
         lite.into_iter().collect(),
         pg.into_iter().collect(),
+    );
+}
+
+#[tokio::test]
+async fn both_schemas_index_the_folded_names_for_substring_search() {
+    // Arrange
+    let Some((mut sqlite, mut postgres, _lite, _pg)) = both_databases().await else {
+        return;
+    };
+    // Act
+    let fts: Option<String> = sqlx::query_scalar("select sql from sqlite_master where name = 'organisations_search'")
+        .fetch_optional(&mut sqlite)
+        .await
+        .expect("the SQLite schema");
+    let trigrams: Option<String> = sqlx::query_scalar(
+        "select indexdef from pg_indexes where schemaname = current_schema() and indexname = 'organisations_name_trgm_idx'",
+    )
+    .fetch_optional(&mut postgres)
+    .await
+    .expect("the PostgreSQL schema");
+    // Assert
+    let fts = fts.expect("SQLite has the search index");
+    assert!(
+        fts.contains("fts5") && fts.contains("name_search") && fts.contains("trigram"),
+        "{fts}"
+    );
+    let trigrams = trigrams.expect("PostgreSQL has the search index");
+    assert!(
+        trigrams.contains("gin_trgm_ops") && trigrams.contains("(name_search"),
+        "{trigrams}"
     );
 }
