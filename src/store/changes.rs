@@ -192,7 +192,7 @@ pub(crate) async fn record<DB>(
     changes: &[NewChange],
 ) -> Result<(), sqlx::Error>
 where
-    DB: sqlx::Database,
+    DB: sqlx::Database + sqlx::database::HasStatementCache,
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     Uuid: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -236,7 +236,9 @@ where
                 .push_bind(change.data.clone())
                 .push_bind(change.changes.clone());
         });
-        sql.build().execute(&mut **tx).await?;
+        // A statement of many rows is not kept prepared: it would hold its memory on the
+        // connection, for a statement of that very length only.
+        sql.build().persistent(chunk.len() == 1).execute(&mut **tx).await?;
     }
     Ok(())
 }

@@ -327,14 +327,17 @@ impl Drop for Waiting<'_> {
 }
 
 /// WAL lets readers and the writer proceed together; the busy timeout makes concurrent writers
-/// wait for each other instead of failing; SQLite only enforces foreign keys when asked.
+/// wait for each other instead of failing; SQLite only enforces foreign keys when asked. Each
+/// connection keeps a page cache of its own: 512 KiB (SQLite's default is 2 MiB) keeps 16
+/// connections within 8 MiB; the pages they miss come from the system's file cache.
 fn sqlite_pool(options: SqliteConnectOptions, max: u32, timeout: Duration) -> SqlitePool {
     let options = options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(timeout)
-        .foreign_keys(true);
+        .foreign_keys(true)
+        .pragma("cache_size", "-512");
     SqlitePoolOptions::new()
         .max_connections(max)
         .acquire_timeout(timeout)
