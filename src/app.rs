@@ -212,6 +212,7 @@ pub fn openapi() -> OpenApiDoc {
     idempotency::IdempotencyKeys.modify(&mut doc);
     crate::http::csv::CsvLists.modify(&mut doc);
     crate::http::changes::TypedChanges.modify(&mut doc);
+    crate::http::schemas::FlattenedObjects.modify(&mut doc);
     crate::http::problems::ClosedCodes.modify(&mut doc);
     crate::http::problems::ExampleTitles.modify(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();

@@ -259,6 +259,37 @@ impl fmt::Display for LegalCategoryCode {
     }
 }
 
+/// The OpenAPI schema of a region code where it travels as a plain string: INSEE code of a
+/// region (COG since 2016), the 18 regions, each with a Cress.
+pub struct RegionCodeSchema;
+
+impl utoipa::PartialSchema for RegionCodeSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        let description = RegionCode::ALL
+            .iter()
+            .filter_map(|code| {
+                RegionCode::parse(code)
+                    .ok()
+                    .map(|region| format!("`{code}` {}", region.name()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .description(Some(format!("INSEE region code: {description}.")))
+            .enum_values(Some(RegionCode::ALL.to_vec()))
+            // No example: Swagger UI would fill the region filter of every list with it.
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for RegionCodeSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("RegionCode")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,11 +16,13 @@ use crate::core::{ActorKind, Resource};
 use crate::domain::message::msg;
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::{self, next_page, page_limit};
+use crate::http::kernel::{self, Listing};
+use crate::http::pagination::{list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Forbidden, InternalError, NotFound, Unauthorized, Unavailable};
+use crate::store::Store;
 use crate::store::changes::{AuditQuery, ChangeAction, LoggedChange};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -134,20 +136,9 @@ impl From<LoggedChange> for AuditEntry {
     }
 }
 
-/// One page of the audit trail, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// The cursor of the next (older) page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many changes match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of the audit trail, newest first.
+    AuditPage of AuditEntry, total: "With `count=true` only: how many changes match the filters in all."
 }
 
 /// Filters and page of the audit trail.
@@ -182,7 +173,7 @@ pub struct ListAuditParams {
 }
 
 /// The page of a record's history.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryParams {
@@ -246,15 +237,17 @@ pub async fn list_audit(
         region,
         ..AuditQuery::default()
     };
-    let total = pagination::total(params.count, &format, || state.store.count_audit(&filter)).await?;
-    let pages = move |cursor, limit| audit_page(state.clone(), filter.clone(), cursor, limit);
-    csv::respond(
+    let page = HistoryParams {
+        limit: params.limit,
+        cursor: params.cursor,
+        count: params.count,
+    };
+    kernel::list(
         format,
+        state,
+        Trail { filter, record: None },
         CSV_COLUMNS.shown(false),
-        params.cursor,
-        params.limit,
-        pages,
-        move |items, next_cursor| audit_json(items, next_cursor, total),
+        page,
     )
     .await
 }
@@ -282,20 +275,48 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-/// The JSON body of one page of the audit trail or of a history.
-fn audit_json(items: Vec<AuditEntry>, next_cursor: Option<String>, total: Option<u64>) -> AuditPage {
-    AuditPage {
-        has_more: next_cursor.is_some(),
-        items,
-        next_cursor,
-        total,
+paged!(HistoryParams);
+
+/// The changes a list of the audit shows: the trail's (filtered) or one record's history, as
+/// `filter` selects them.
+#[derive(Debug, Clone)]
+pub struct Trail {
+    filter: AuditQuery,
+    /// The record whose history it is: 404 when the log holds no change of it at all.
+    record: Option<(Resource, Uuid)>,
+}
+
+impl Listing for HistoryParams {
+    type Scope = Trail;
+    type Page = AuditPage;
+
+    async fn count(&self, store: &Store, trail: &Trail) -> Result<i64, ApiError> {
+        Ok(store.count_audit(&trail.filter).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, trail: Trail) -> Result<Page<AuditEntry>, ApiError> {
+        let first = self.cursor.is_none();
+        let page = audit_page(&state, trail.filter, self.cursor, self.limit).await?;
+        if let Some((resource, id)) = trail.record
+            && first
+            && page.0.is_empty()
+            && !state.store.has_changes(resource, id).await?
+        {
+            return Err(ApiError::NotFound(msg!(
+                "audit-history-none",
+                what = resource.as_str().replace('_', " "),
+                kind = resource.as_str(),
+                noun = resource.noun(1)
+            )));
+        }
+        Ok(page)
     }
 }
 
 /// One page of the changes `filter` selects (its `before` and `limit` are this page's), newest
 /// first, from `cursor` (absent: the newest), with the cursor of the next.
 async fn audit_page(
-    state: web::Data<AppState>,
+    state: &AppState,
     filter: AuditQuery,
     cursor: Option<String>,
     limit: Option<i64>,
@@ -325,18 +346,11 @@ async fn history(
         Resource::ApiClient => policy::require(caller, Action::Read, &Target::api_clients())?,
         _ => {}
     }
-    let filter = history_of(resource, id, policy::audit_scope(caller)?);
-    let total = pagination::total(params.count, &format, || state.store.count_audit(&filter)).await?;
-    let pages = move |cursor, limit| history_page(state.clone(), (resource, id), filter.clone(), cursor, limit);
-    csv::respond(
-        format,
-        CSV_COLUMNS.shown(false),
-        params.cursor,
-        params.limit,
-        pages,
-        move |items, next_cursor| audit_json(items, next_cursor, total),
-    )
-    .await
+    let trail = Trail {
+        filter: history_of(resource, id, policy::audit_scope(caller)?),
+        record: Some((resource, id)),
+    };
+    kernel::list(format, state, trail, CSV_COLUMNS.shown(false), params).await
 }
 
 /// The changes of the history of the record `resource` `id`, as seen from `region` (a Cress
@@ -349,29 +363,6 @@ fn history_of(resource: Resource, id: Uuid, region: Option<String>) -> AuditQuer
         region,
         ..AuditQuery::default()
     }
-}
-
-/// One page of a record's history (`filter`, from `history_of`). 404 when the first page is
-/// empty because the log holds no change of the record at all (rather than none the caller may
-/// see).
-async fn history_page(
-    state: web::Data<AppState>,
-    (resource, id): (Resource, Uuid),
-    filter: AuditQuery,
-    cursor: Option<String>,
-    limit: Option<i64>,
-) -> Result<Page<AuditEntry>, ApiError> {
-    let first = cursor.is_none();
-    let page = audit_page(state.clone(), filter, cursor, limit).await?;
-    if first && page.0.is_empty() && !state.store.has_changes(resource, id).await? {
-        return Err(ApiError::NotFound(msg!(
-            "audit-history-none",
-            what = resource.as_str().replace('_', " "),
-            kind = resource.as_str(),
-            noun = resource.noun(1)
-        )));
-    }
-    Ok(page)
 }
 
 /// One history operation per resource path, documented alike.

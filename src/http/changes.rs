@@ -399,20 +399,7 @@ impl RecordSchema {
 /// One object of a record's schema (a record flattens its stored fields into its own: the
 /// derive writes an `allOf`), every property required but for `confidential`.
 fn one_object(schema: RefOr<Schema>, confidential: &[&str]) -> Object {
-    let (description, parts) = match schema {
-        RefOr::T(Schema::AllOf(all)) => (all.description, all.items),
-        other => (None, vec![other]),
-    };
-    let mut object = ObjectBuilder::new()
-        .schema_type(Type::Object)
-        .description(description)
-        .build();
-    for part in parts {
-        if let RefOr::T(Schema::Object(part)) = part {
-            object.description = object.description.or(part.description);
-            object.properties.extend(part.properties);
-        }
-    }
+    let mut object = crate::http::schemas::one_object(schema);
     object.required = object
         .properties
         .keys()

@@ -18,17 +18,17 @@ use crate::auth::policy::{self, Action};
 use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::RoleName;
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::text::clean_text;
 use crate::domain::{Violations, missing};
 use crate::http::AppState;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Forbidden};
-use crate::http::schemas::RegionCodeSchema;
 use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
 use crate::store::Store;
 use crate::store::StoreError;
@@ -184,19 +184,9 @@ pub struct ListApiClientsParams {
     pub count: Option<bool>,
 }
 
-/// One page of clients, by name.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiClientPage {
-    pub items: Vec<ApiClientResponse>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many clients match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of clients, by name.
+    ApiClientPage of ApiClientResponse, total: "With `count=true` only: how many clients match the filters in all."
 }
 
 fn check_name(raw: Option<String>, errors: &mut Violations) -> Option<String> {
@@ -252,35 +242,7 @@ pub async fn list_clients(
     Query(params): Query<ListApiClientsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::api_clients())?;
-    let every_client = ListApiClients {
-        role: params.role,
-        active: params.active,
-        ..Default::default()
-    };
-    let total = pagination::total(params.count, &format, || state.store.count_api_clients(&every_client)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListApiClientsParams {
-            cursor,
-            limit,
-            ..params.clone()
-        };
-        client_page(state.clone(), params)
-    };
-    csv::respond(
-        format,
-        CSV_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| ApiClientPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, (), CSV_COLUMNS.shown(false), params).await
 }
 
 /// The columns of the client list as CSV.
@@ -300,28 +262,40 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-async fn client_page(
-    state: web::Data<AppState>,
-    params: ListApiClientsParams,
-) -> Result<Page<ApiClientResponse>, ApiError> {
-    let limit = page_limit(params.limit)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|raw| decode_cursor(raw, "name"))
-        .transpose()?;
-    let query = ListApiClients {
-        role: params.role,
-        active: params.active,
-        after,
-        limit: limit + 1,
-    };
-    let mut rows = state.store.list_api_clients(&query).await?;
-    let next_cursor = next_page(&mut rows, limit, |last| {
-        encode_cursor("name", &last.fields.name, last.id)
-    });
-    let items = rows.into_iter().map(ApiClientResponse::from).collect();
-    Ok((items, next_cursor))
+paged!(ListApiClientsParams);
+
+impl Listing for ListApiClientsParams {
+    type Scope = ();
+    type Page = ApiClientPage;
+
+    async fn count(&self, store: &Store, _: &()) -> Result<i64, ApiError> {
+        let every_client = ListApiClients {
+            role: self.role,
+            active: self.active,
+            ..Default::default()
+        };
+        Ok(store.count_api_clients(&every_client).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, _: ()) -> Result<Page<ApiClientResponse>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|raw| decode_cursor(raw, "name"))
+            .transpose()?;
+        let query = ListApiClients {
+            role: self.role,
+            active: self.active,
+            after,
+            limit: limit + 1,
+        };
+        let mut rows = state.store.list_api_clients(&query).await?;
+        let next_cursor = next_page(&mut rows, limit, |last| {
+            encode_cursor("name", &last.fields.name, last.id)
+        });
+        Ok((rows.into_iter().map(ApiClientResponse::from).collect(), next_cursor))
+    }
 }
 
 /// Create an API client.

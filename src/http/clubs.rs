@@ -16,22 +16,22 @@ use crate::domain::club::{
     AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
 };
 use crate::domain::codes::RegionCode;
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::message::{Message, msg};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
 use crate::http::AppState;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::extract::{JsonBody, Query, pick, present};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::http::schemas::RegionCodeSchema;
-use crate::store::StoreError;
 use crate::store::clubs::{Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter};
 use crate::store::references::MissingRecord;
 use crate::store::today;
+use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_clubs)
@@ -231,14 +231,6 @@ impl UpdateClubRequest {
     }
 }
 
-/// The value a merge patch leaves: the patched one when the field was sent, else the current one.
-fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
-    match patch {
-        Some(value) => value.clone(),
-        None => current,
-    }
-}
-
 /// Whether `host`, when given, names an existing organisation; the 422 entry when it does not.
 async fn check_host(state: &AppState, host: Option<Uuid>) -> Result<Option<FieldError>, ApiError> {
     match host {
@@ -272,20 +264,9 @@ pub struct ListClubsParams {
     pub count: Option<bool>,
 }
 
-/// One page of clubs.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClubPage {
-    pub items: Vec<ClubResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many clubs match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of clubs.
+    ClubPage of ClubResponse, total: "With `count=true` only: how many clubs match the filters in all."
 }
 
 /// The only order of the club list, named in its cursors.
@@ -348,33 +329,7 @@ pub async fn list_clubs(
     Query(params): Query<ListClubsParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Resource::Club)?;
-    let query = params.clone().into_query()?;
-    let total = pagination::total(params.count, &format, || state.store.count_clubs(&query.filter)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        club_page(
-            state.clone(),
-            ListClubsParams {
-                cursor,
-                limit,
-                ..params.clone()
-            },
-        )
-    };
-    csv::respond(
-        format,
-        CLUB_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| ClubPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, (), CLUB_COLUMNS.shown(false), params).await
 }
 
 /// The columns of the club list as CSV (`host_organisation` flattened).
@@ -395,15 +350,25 @@ pub const CLUB_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-async fn club_page(state: web::Data<AppState>, params: ListClubsParams) -> Result<Page<ClubResponse>, ApiError> {
-    let query = params.into_query()?;
-    let mut rows = state.store.list_clubs(&query).await?;
-    let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
-        let (key, id) = last.position();
-        encode_cursor(CLUB_ORDER, &key, id)
-    });
-    let items = rows.into_iter().map(ClubResponse::from).collect();
-    Ok((items, next_cursor))
+paged!(ListClubsParams);
+
+impl Listing for ListClubsParams {
+    type Scope = ();
+    type Page = ClubPage;
+
+    async fn count(&self, store: &Store, _: &()) -> Result<i64, ApiError> {
+        Ok(store.count_clubs(&self.clone().into_query()?.filter).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, _: ()) -> Result<Page<ClubResponse>, ApiError> {
+        let query = self.into_query()?;
+        let mut rows = state.store.list_clubs(&query).await?;
+        let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
+            let (key, id) = last.position();
+            encode_cursor(CLUB_ORDER, &key, id)
+        });
+        Ok((rows.into_iter().map(ClubResponse::from).collect(), next_cursor))
+    }
 }
 
 /// Create a club.
@@ -698,20 +663,9 @@ pub struct ListClubMembersParams {
     pub count: Option<bool>,
 }
 
-/// One page of members.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClubMemberPage {
-    pub items: Vec<ClubMemberResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many members match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of members.
+    ClubMemberPage of ClubMemberResponse, total: "With `count=true` only: how many members match the filters in all."
 }
 
 /// The only order of the member list, named in its cursors.
@@ -740,32 +694,7 @@ pub async fn list_club_members(
     Query(params): Query<ListClubMembersParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::list_scope(&caller, Resource::Club)?;
-    let club_id = id.into_inner();
-    let members = member_query(club_id, &params, today());
-    let total = pagination::total(params.count, &format, || state.store.count_club_members(&members)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListClubMembersParams {
-            cursor,
-            limit,
-            ..params.clone()
-        };
-        member_page(state.clone(), club_id, params)
-    };
-    csv::respond(
-        format,
-        MEMBER_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| ClubMemberPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, id.into_inner(), MEMBER_COLUMNS.shown(false), params).await
 }
 
 /// The columns of a club's member list as CSV.
@@ -786,44 +715,54 @@ pub const MEMBER_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-/// The members of the club that `params` filters, from the start of the list.
-fn member_query(club_id: Uuid, params: &ListClubMembersParams, today: NaiveDate) -> ListMembers {
-    ListMembers {
-        club_id,
-        filter: MemberFilter {
-            active: params.active,
-            role: params.role,
-        },
-        today,
-        after: None,
-        limit: 0,
+paged!(ListClubMembersParams);
+
+/// The members of a club; the scope is the club's id.
+impl Listing for ListClubMembersParams {
+    type Scope = Uuid;
+    type Page = ClubMemberPage;
+
+    async fn count(&self, store: &Store, club_id: &Uuid) -> Result<i64, ApiError> {
+        Ok(store.count_club_members(&self.query(*club_id, today())).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, club_id: Uuid) -> Result<Page<ClubMemberResponse>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|raw| decode_cursor(raw, MEMBER_ORDER))
+            .transpose()?;
+        let today = today();
+        let query = ListMembers {
+            after,
+            limit: limit + 1,
+            ..self.query(club_id, today)
+        };
+        let mut rows = state.store.list_club_members(&query).await?;
+        let next_cursor = next_page(&mut rows, limit, |last| {
+            let (key, id) = last.position();
+            encode_cursor(MEMBER_ORDER, &key, id)
+        });
+        let items = rows.into_iter().map(|m| ClubMemberResponse::new(m, today)).collect();
+        Ok((items, next_cursor))
     }
 }
 
-async fn member_page(
-    state: web::Data<AppState>,
-    club_id: Uuid,
-    params: ListClubMembersParams,
-) -> Result<Page<ClubMemberResponse>, ApiError> {
-    let limit = page_limit(params.limit)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|raw| decode_cursor(raw, MEMBER_ORDER))
-        .transpose()?;
-    let today = today();
-    let query = ListMembers {
-        after,
-        limit: limit + 1,
-        ..member_query(club_id, &params, today)
-    };
-    let mut rows = state.store.list_club_members(&query).await?;
-    let next_cursor = next_page(&mut rows, limit, |last| {
-        let (key, id) = last.position();
-        encode_cursor(MEMBER_ORDER, &key, id)
-    });
-    let items = rows.into_iter().map(|m| ClubMemberResponse::new(m, today)).collect();
-    Ok((items, next_cursor))
+impl ListClubMembersParams {
+    /// The members of the club that these parameters filter, from the start of the list.
+    fn query(&self, club_id: Uuid, today: NaiveDate) -> ListMembers {
+        ListMembers {
+            club_id,
+            filter: MemberFilter {
+                active: self.active,
+                role: self.role,
+            },
+            today,
+            after: None,
+            limit: 0,
+        }
+    }
 }
 
 /// Add a member to a club.

@@ -19,15 +19,15 @@ use crate::domain::esus::{
 use crate::domain::message::msg;
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::extract::{JsonBody, Query, pick, present};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
-use crate::store::{StoreError, today};
+use crate::store::{Store, StoreError, today};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_esus_accreditations)
@@ -294,12 +294,6 @@ pub struct UpdateEsusAccreditationRequest {
 impl UpdateEsusAccreditationRequest {
     /// The accreditation as it would be after this patch.
     fn apply_to(&self, current: &AccreditationFields) -> AccreditationDraft {
-        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
-            match patch {
-                Some(value) => value.clone(),
-                None => current,
-            }
-        }
         AccreditationDraft {
             status: pick(&self.status, Some(current.status)),
             basis: pick(&self.basis, Some(current.basis)),
@@ -335,20 +329,9 @@ pub struct ListEsusAccreditationsParams {
     pub count: Option<bool>,
 }
 
-/// One page of an organisation's accreditations, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EsusAccreditationPage {
-    pub items: Vec<EsusAccreditationResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many accreditations match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of an organisation's accreditations, newest first.
+    EsusAccreditationPage of EsusAccreditationResponse, total: "With `count=true` only: how many accreditations match the filters in all."
 }
 
 /// List an organisation's ESUS accreditations.
@@ -378,31 +361,12 @@ pub async fn list_esus_accreditations(
     let target = Target::accreditation(organisation.id, &organisation.fields.region_code);
     policy::require(&caller, Action::Read, &target)?;
     let confidential = sees_confidential(&caller, &target);
-    let total = pagination::total(params.count, &format, || {
-        state.store.count_esus_accreditations(organisation.id)
-    })
-    .await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListEsusAccreditationsParams {
-            cursor,
-            limit,
-            count: None,
-        };
-        accreditation_page(state.clone(), organisation.id, confidential, params)
-    };
-    csv::respond(
+    kernel::list(
         format,
+        state,
+        (organisation.id, confidential),
         CSV_COLUMNS.shown(confidential),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| EsusAccreditationPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
+        params,
     )
     .await
 }
@@ -430,36 +394,48 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: Resource::EsusAccreditation.confidential_keys(),
 };
 
-async fn accreditation_page(
-    state: web::Data<AppState>,
-    organisation_id: Uuid,
-    confidential: bool,
-    params: ListEsusAccreditationsParams,
-) -> Result<Page<EsusAccreditationResponse>, ApiError> {
-    let limit = page_limit(params.limit)?;
-    let after = match &params.cursor {
-        None => None,
-        Some(raw) => {
-            let (key, id) = decode_cursor(raw, SORT)?;
-            let applied_on = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
-                .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("esus-http-cursor-invalid")))?;
-            Some((applied_on, id))
-        }
-    };
-    let query = ListAccreditations {
-        organisation_id,
-        after,
-        limit: limit + 1,
-    };
-    let mut rows = state.store.list_esus_accreditations(&query).await?;
-    let next_cursor = next_page(&mut rows, limit, |last| {
-        encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id)
-    });
-    let items = rows
-        .into_iter()
-        .map(|a| EsusAccreditationResponse::new(a, confidential))
-        .collect();
-    Ok((items, next_cursor))
+paged!(ListEsusAccreditationsParams);
+
+/// An organisation's accreditations; the scope is its id and whether the caller sees their
+/// confidential fields.
+impl Listing for ListEsusAccreditationsParams {
+    type Scope = (Uuid, bool);
+    type Page = EsusAccreditationPage;
+
+    async fn count(&self, store: &Store, (organisation_id, _): &(Uuid, bool)) -> Result<i64, ApiError> {
+        Ok(store.count_esus_accreditations(*organisation_id).await?)
+    }
+
+    async fn page(
+        self,
+        state: web::Data<AppState>,
+        (organisation_id, confidential): (Uuid, bool),
+    ) -> Result<Page<EsusAccreditationResponse>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let after = match &self.cursor {
+            None => None,
+            Some(raw) => {
+                let (key, id) = decode_cursor(raw, SORT)?;
+                let applied_on = NaiveDate::parse_from_str(&key, "%Y-%m-%d")
+                    .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("esus-http-cursor-invalid")))?;
+                Some((applied_on, id))
+            }
+        };
+        let query = ListAccreditations {
+            organisation_id,
+            after,
+            limit: limit + 1,
+        };
+        let mut rows = state.store.list_esus_accreditations(&query).await?;
+        let next_cursor = next_page(&mut rows, limit, |last| {
+            encode_cursor(SORT, &last.fields.applied_on.to_string(), last.id)
+        });
+        let items = rows
+            .into_iter()
+            .map(|a| EsusAccreditationResponse::new(a, confidential))
+            .collect();
+        Ok((items, next_cursor))
+    }
 }
 
 /// Record an ESUS accreditation of an organisation.

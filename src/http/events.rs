@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::event::{
     DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
     VENUE_MAX, format_instant,
@@ -20,16 +21,16 @@ use crate::domain::message::{Message, msg};
 use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::http::schemas::{DateOrDateTimeSchema, RegionCodeSchema};
-use crate::store::StoreError;
+use crate::http::schemas::DateOrDateTimeSchema;
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents};
+use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_events)
@@ -85,41 +86,9 @@ pub struct OrganiserResponse {
 }))]
 pub struct EventResponse {
     pub id: Uuid,
-    pub title: String,
-    #[schema(required = true)]
-    pub description: Option<String>,
-    pub kind: EventKind,
-    pub status: EventStatus,
-    /// When it starts, in UTC.
-    pub starts_at: DateTime<Utc>,
-    /// When it ends, in UTC; after `starts_at`.
-    pub ends_at: DateTime<Utc>,
-    /// IANA time zone to show the times in.
-    #[schema(example = "Europe/Paris")]
-    pub time_zone: String,
-    /// Whether it happens online (then `online_url` is set) rather than in person.
-    pub online: bool,
-    #[schema(required = true, format = "uri")]
-    pub online_url: Option<String>,
-    #[schema(required = true)]
-    pub venue: Option<String>,
-    #[schema(required = true)]
-    pub street: Option<String>,
-    #[schema(required = true)]
-    pub postal_code: Option<String>,
-    #[schema(required = true)]
-    pub city: Option<String>,
-    #[schema(required = true)]
-    pub commune_code: Option<String>,
-    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
-    pub region_code: Option<String>,
-    #[schema(required = true)]
-    pub club_id: Option<Uuid>,
-    #[schema(required = true, minimum = 1)]
-    pub capacity: Option<i64>,
-    /// How many people came, reported after the event.
-    #[schema(required = true, minimum = 0)]
-    pub attendance: Option<i64>,
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub fields: EventFields,
     /// Organisers first, then co-organisers, then partners.
     pub organisers: Vec<OrganiserResponse>,
     /// Sorted.
@@ -133,27 +102,9 @@ pub struct EventResponse {
 
 impl From<Event> for EventResponse {
     fn from(e: Event) -> Self {
-        let f = e.fields;
         Self {
             id: e.id,
-            title: f.title,
-            description: f.description,
-            kind: f.kind,
-            status: f.status,
-            starts_at: f.starts_at,
-            ends_at: f.ends_at,
-            time_zone: f.time_zone,
-            online: f.online,
-            online_url: f.online_url,
-            venue: f.venue,
-            street: f.street,
-            postal_code: f.postal_code,
-            city: f.city,
-            commune_code: f.commune_code,
-            region_code: f.region_code,
-            club_id: f.club_id,
-            capacity: f.capacity,
-            attendance: f.attendance,
+            fields: e.fields,
             organisers: e
                 .organisers
                 .into_iter()
@@ -423,12 +374,6 @@ pub struct UpdateEventRequest {
 impl UpdateEventRequest {
     /// The event as it would be after this patch.
     fn apply_to(&self, current: &Event) -> EventDraft {
-        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
-            match patch {
-                Some(value) => value.clone(),
-                None => current,
-            }
-        }
         let c: &EventFields = &current.fields;
         let organisers = match &self.organisers {
             Some(list) => list.iter().flatten().map(OrganiserDraft::from).collect(),
@@ -533,21 +478,11 @@ pub struct ListEventsParams {
     pub count: Option<bool>,
 }
 
-/// One page of events.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventPage {
-    pub items: Vec<EventResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many events match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of events.
+    EventPage of EventResponse, total: "With `count=true` only: how many events match the filters in all."
 }
+paged!(ListEventsParams);
 
 /// A bound of the `from`/`to` window: an RFC 3339 instant, or a date taken in Europe/Paris
 /// (the zone of most events of the register): its midnight, or the next one for `to` so that
@@ -692,32 +627,7 @@ pub async fn list_events(
     Query(params): Query<ListEventsParams>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Event)?;
-    let (mut query, _) = params.clone().into_query()?;
-    query.filter.published_only = scope.public_only;
-    let total = pagination::total(params.count, &format, || state.store.count_events(&query.filter)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListEventsParams {
-            cursor,
-            limit,
-            ..params.clone()
-        };
-        event_page(state.clone(), scope.public_only, params)
-    };
-    csv::respond(
-        format,
-        CSV_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| EventPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, scope.public_only, CSV_COLUMNS.shown(false), params).await
 }
 
 /// The columns of the event list as CSV: `organisers` and `themes` are one cell each, holding
@@ -752,20 +662,27 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-/// One page of the event list; `published_only` for anonymous callers.
-async fn event_page(
-    state: web::Data<AppState>,
-    published_only: bool,
-    params: ListEventsParams,
-) -> Result<Page<EventResponse>, ApiError> {
-    let (mut query, sort) = params.into_query()?;
-    query.filter.published_only = published_only;
-    let mut events = state.store.list_events(&query).await?;
-    let next_cursor = next_page(&mut events, query.limit - 1, |last| {
-        encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id)
-    });
-    let items = events.into_iter().map(EventResponse::from).collect();
-    Ok((items, next_cursor))
+/// The event list; the scope is whether only published events are listed (for anonymous
+/// callers).
+impl Listing for ListEventsParams {
+    type Scope = bool;
+    type Page = EventPage;
+
+    async fn count(&self, store: &Store, published_only: &bool) -> Result<i64, ApiError> {
+        let (mut query, _) = self.clone().into_query()?;
+        query.filter.published_only = *published_only;
+        Ok(store.count_events(&query.filter).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, published_only: bool) -> Result<Page<EventResponse>, ApiError> {
+        let (mut query, sort) = self.into_query()?;
+        query.filter.published_only = published_only;
+        let mut events = state.store.list_events(&query).await?;
+        let next_cursor = next_page(&mut events, query.limit - 1, |last| {
+            encode_cursor(sort.as_str(), &format_instant(last.fields.starts_at), last.id)
+        });
+        Ok((events.into_iter().map(EventResponse::from).collect(), next_cursor))
+    }
 }
 
 /// Create an event.

@@ -169,6 +169,15 @@ pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// What a merge patch leaves of one field: the patch's value (`null` included) when the patch
+/// names the field (`present`), else the `current` one.
+pub fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
+    match patch {
+        Some(value) => value.clone(),
+        None => current,
+    }
+}
+
 /// An integer of a JSON body as JSON Schema counts integers (`"type": "integer"`): `12` and
 /// `12.0` alike, since JSON Schema judges the value, not its spelling. A fraction, or a number
 /// beyond what an f64 holds exactly (2^53) when written with a decimal point or an exponent, is

@@ -1,18 +1,65 @@
-//! The operations every resource shares, written once: read one record (`GET /…/{id}`) and
-//! delete one (`DELETE /…/{id}`), with the policy, the conditional requests and the answers
-//! alike for all. A resource says what is its own by implementing [`Kept`] for its stored
-//! record; its handler keeps only its route and its OpenAPI description.
+//! The operations every resource shares, written once: list (`GET /…`, as JSON pages or an
+//! export), read one record (`GET /…/{id}`) and delete one (`DELETE /…/{id}`), with the policy,
+//! the conditional requests and the answers alike for all. A resource says what is its own by
+//! implementing [`Listing`] for its list's parameters and [`Kept`] for its stored record; its
+//! handlers keep only their routes, their OpenAPI descriptions and the policy's first question.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::{Action, Caller, policy};
 use crate::core::{Actor, Resource, Target};
 use crate::http::AppState;
+use crate::http::csv::{self, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::store::StoreError;
+use crate::http::pagination::{self, JsonPage, Paged};
+use crate::store::{Store, StoreError};
+
+/// A list's query parameters (its filters, order and page), as the shared list operation needs
+/// them: how many items they match and one page of them, for a caller's `Scope`.
+#[allow(async_fn_in_trait)]
+pub trait Listing: Paged + Clone + 'static {
+    /// What the list depends on beyond its parameters: what the caller may see, the record
+    /// whose sub-list it is.
+    type Scope: Clone + 'static;
+    /// The JSON page (`EventPage`…), and so the item as answered.
+    type Page: JsonPage;
+
+    /// How many items the filters match in all (`count=true`; a bad filter is a 400).
+    async fn count(&self, store: &Store, scope: &Self::Scope) -> Result<i64, ApiError>;
+
+    /// The page these parameters ask for (a bad filter or cursor is a 400).
+    async fn page(self, state: web::Data<AppState>, scope: Self::Scope) -> Result<Page<Item<Self>>, ApiError>;
+}
+
+/// The item of a list, as answered.
+type Item<L> = <<L as Listing>::Page as JsonPage>::Item;
+
+/// `GET /…`: the list in the format asked for (`csv::respond`), its pages read by `params`
+/// for `scope`, its export with `columns`, and a `total` when asked. The caller's right to list
+/// at all is checked before, by the handler.
+pub async fn list<L: Listing>(
+    format: ListFormat,
+    state: web::Data<AppState>,
+    scope: L::Scope,
+    columns: Vec<&'static str>,
+    params: L,
+) -> Result<HttpResponse, ApiError> {
+    let total = pagination::total(params.paging().count, &format, || params.count(&state.store, &scope)).await?;
+    let paging = params.paging();
+    let pages = move |cursor, limit| params.clone().at(cursor, limit).page(state.clone(), scope.clone());
+    csv::respond(
+        format,
+        columns,
+        paging.cursor,
+        paging.limit,
+        pages,
+        |items, next_cursor| L::Page::new(items, next_cursor, total),
+    )
+    .await
+}
 
 /// A stored record as the shared operations need it.
 // Handlers run on actix workers, one thread each: their futures need not be `Send`.

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action, ListScope};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::message::{Message, msg};
 use crate::domain::organisation::{
@@ -20,20 +21,19 @@ use crate::domain::organisation::{
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::extract::{JsonBody, Query, pick, present};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::http::schemas::RegionCodeSchema;
-use crate::store::StoreError;
 use crate::store::organisations::{
     After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
 };
 use crate::store::today;
+use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organisations)
@@ -349,12 +349,6 @@ pub struct UpdateOrganisationRequest {
 impl UpdateOrganisationRequest {
     /// The organisation as it would be after this patch.
     pub(crate) fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
-        fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
-            match patch {
-                Some(value) => value.clone(),
-                None => current,
-            }
-        }
         OrganisationDraft {
             name: pick(&self.name, Some(current.name.clone())),
             category: pick(&self.category, Some(current.category)),
@@ -477,20 +471,9 @@ impl From<EsusStatusFilter> for EsusFilter {
     }
 }
 
-/// One page of organisations.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrganisationPage {
-    pub items: Vec<OrganisationResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many organisations match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of organisations.
+    OrganisationPage of OrganisationResponse, total: "With `count=true` only: how many organisations match the filters in all."
 }
 
 impl ListOrganisationsParams {
@@ -585,26 +568,7 @@ pub async fn list_organisations(
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Organisation)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
-    let (query, _) = params.clone().into_query()?;
-    let total = pagination::total(params.count, &format, || state.store.count_organisations(&query.filter)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListOrganisationsParams {
-            cursor,
-            limit,
-            ..params.clone()
-        };
-        organisation_page(state.clone(), scope.clone(), params)
-    };
-    csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
-        OrganisationPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        }
-    })
-    .await
+    kernel::list(format, state, scope, columns, params).await
 }
 
 /// The columns of the organisation list as CSV (`esus` flattened into two columns).
@@ -637,26 +601,34 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: Resource::Organisation.confidential_keys(),
 };
 
-/// One page of the organisation list, as `scope` shows it.
-async fn organisation_page(
-    state: web::Data<AppState>,
-    scope: ListScope,
-    params: ListOrganisationsParams,
-) -> Result<Page<OrganisationResponse>, ApiError> {
-    let (query, sort) = params.into_query()?;
-    let mut rows = state.store.list_organisations(&query).await?;
-    let next_cursor = next_page(&mut rows, query.limit - 1, |last| match last.position(query.sort) {
-        After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
-        After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
-    });
-    let items = rows
-        .into_iter()
-        .map(|o| {
-            let confidential = scope.sees_confidential(Some(&o.fields.region_code), Some(o.id));
-            OrganisationResponse::new(o, confidential)
-        })
-        .collect();
-    Ok((items, next_cursor))
+paged!(ListOrganisationsParams);
+
+/// The organisation list, its confidential fields shown as `ListScope` says.
+impl Listing for ListOrganisationsParams {
+    type Scope = ListScope;
+    type Page = OrganisationPage;
+
+    async fn count(&self, store: &Store, _: &ListScope) -> Result<i64, ApiError> {
+        let (query, _) = self.clone().into_query()?;
+        Ok(store.count_organisations(&query.filter).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, scope: ListScope) -> Result<Page<OrganisationResponse>, ApiError> {
+        let (query, sort) = self.into_query()?;
+        let mut rows = state.store.list_organisations(&query).await?;
+        let next_cursor = next_page(&mut rows, query.limit - 1, |last| match last.position(query.sort) {
+            After::Name(key, id) => encode_cursor(sort.as_str(), &key, id),
+            After::CreatedAt(at, id) => encode_cursor(sort.as_str(), &at.to_rfc3339(), id),
+        });
+        let items = rows
+            .into_iter()
+            .map(|o| {
+                let confidential = scope.sees_confidential(Some(&o.fields.region_code), Some(o.id));
+                OrganisationResponse::new(o, confidential)
+            })
+            .collect();
+        Ok((items, next_cursor))
+    }
 }
 
 /// Create an organisation.

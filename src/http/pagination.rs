@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::domain::message::{Message, msg};
 use crate::http::csv::{Form, ListFormat};
 use crate::http::error::ApiError;
-use crate::store::StoreError;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -33,19 +32,104 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
 /// The `total` of a JSON page whose request asks `count=true`: how many items its filters (and
 /// the caller's scope, which the store query carries) match in all. `count` runs only then: CSV
 /// and XLSX exports hold every row and carry no total.
-pub async fn total<F>(
+pub async fn total<F, E>(
     asked: Option<bool>,
     format: &ListFormat,
     count: impl FnOnce() -> F,
 ) -> Result<Option<u64>, ApiError>
 where
-    F: Future<Output = Result<i64, StoreError>>,
+    F: Future<Output = Result<i64, E>>,
+    ApiError: From<E>,
 {
     if asked != Some(true) || format.form != Form::Json {
         return Ok(None);
     }
     Ok(Some(u64::try_from(count().await?).unwrap_or_default()))
 }
+
+/// Where a list's page starts and how long it is, as asked (`cursor`, `limit`), and whether
+/// its total is asked (`count`).
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+    pub count: Option<bool>,
+}
+
+/// A list's query parameters, which all have `cursor`, `limit` and `count`; `paged!` writes
+/// this for them.
+pub trait Paged: Sized {
+    fn paging(&self) -> Paging;
+    /// The same parameters for the page at `cursor` of `limit` items.
+    fn at(self, cursor: Option<String>, limit: Option<i64>) -> Self;
+}
+
+/// Implements [`Paged`] for a list's parameters with the fields `cursor`, `limit` and `count`.
+macro_rules! paged {
+    ($params:ty) => {
+        impl $crate::http::pagination::Paged for $params {
+            fn paging(&self) -> $crate::http::pagination::Paging {
+                $crate::http::pagination::Paging {
+                    cursor: self.cursor.clone(),
+                    limit: self.limit,
+                    count: self.count,
+                }
+            }
+
+            fn at(self, cursor: Option<String>, limit: Option<i64>) -> Self {
+                Self {
+                    cursor,
+                    limit,
+                    ..self
+                }
+            }
+        }
+    };
+}
+pub(crate) use paged;
+
+/// The JSON answer of a list: one page of items, the next page's cursor and the total.
+pub trait JsonPage: Serialize {
+    type Item: Serialize + 'static;
+
+    fn new(items: Vec<Self::Item>, next_cursor: Option<String>, total: Option<u64>) -> Self;
+}
+
+/// Declares a list's JSON page (`EventPage`…): its `items`, `next_cursor`, `has_more` and,
+/// with `count=true` only, `total` (`$total`: what it counts), the same for every list.
+macro_rules! list_page {
+    ($(#[$doc:meta])* $page:ident of $item:ty, total: $total:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$item>,
+            /// The cursor of the next page, or `null` on the last page.
+            #[schema(required = true)]
+            pub next_cursor: Option<String>,
+            /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
+            /// show a "next" button.
+            pub has_more: bool,
+            #[doc = $total]
+            #[serde(skip_serializing_if = "Option::is_none")]
+            #[schema(value_type = u64, required = false)]
+            pub total: Option<u64>,
+        }
+
+        impl $crate::http::pagination::JsonPage for $page {
+            type Item = $item;
+
+            fn new(items: Vec<$item>, next_cursor: Option<String>, total: Option<u64>) -> Self {
+                Self {
+                    has_more: next_cursor.is_some(),
+                    items,
+                    next_cursor,
+                    total,
+                }
+            }
+        }
+    };
+}
+pub(crate) use list_page;
 
 /// Cuts rows fetched with one extra (`limit + 1`, to learn whether more follow) down to `shown`
 /// and, when the extra row was there, makes the next page's cursor from the last row shown.

@@ -20,15 +20,15 @@ use crate::domain::sponsorship::{
 };
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer, present, present_integer};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::store::StoreError;
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
+use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // `summary` before `{id}`: actix tries routes in order, and "summary" is no id.
@@ -325,14 +325,6 @@ pub struct UpdateSponsorshipRequest {
     pub notes: Option<Option<String>>,
 }
 
-/// The patch value of a field, or the current one when the patch leaves it out.
-fn pick<T: Clone>(patch: &Option<Option<T>>, current: Option<T>) -> Option<T> {
-    match patch {
-        Some(value) => value.clone(),
-        None => current,
-    }
-}
-
 impl UpdateSponsorshipRequest {
     /// The sponsorship as it would be after this patch.
     fn apply_to(&self, current: &NewSponsorship) -> SponsorshipDraft {
@@ -429,20 +421,9 @@ pub struct ListSponsorshipsParams {
     pub count: Option<bool>,
 }
 
-/// One page of sponsorships.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SponsorshipPage {
-    pub items: Vec<SponsorshipResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many sponsorships match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of sponsorships.
+    SponsorshipPage of SponsorshipResponse, total: "With `count=true` only: how many sponsorships match the filters in all."
 }
 
 /// A year filter: 1900 to 2200, else a 400.
@@ -659,26 +640,7 @@ pub async fn list_sponsorships(
 ) -> Result<HttpResponse, ApiError> {
     let scope = policy::list_scope(&caller, Resource::Sponsorship)?;
     let columns = CSV_COLUMNS.shown(scope.sees_some_confidential());
-    let (query, _) = params.clone().into_query(scope.public_only)?;
-    let total = pagination::total(params.count, &format, || state.store.count_sponsorships(&query.filter)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        let params = ListSponsorshipsParams {
-            cursor,
-            limit,
-            ..params.clone()
-        };
-        sponsorship_page(state.clone(), scope.clone(), params)
-    };
-    csv::respond(format, columns, cursor, limit, pages, |items, next_cursor| {
-        SponsorshipPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        }
-    })
-    .await
+    kernel::list(format, state, scope, columns, params).await
 }
 
 /// The columns of the sponsorship list as CSV (`beneficiary` flattened).
@@ -707,26 +669,35 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: Resource::Sponsorship.confidential_keys(),
 };
 
-/// One page of the sponsorship list, as `scope` shows it.
-async fn sponsorship_page(
-    state: web::Data<AppState>,
-    scope: ListScope,
-    params: ListSponsorshipsParams,
-) -> Result<Page<SponsorshipResponse>, ApiError> {
-    let (query, sort) = params.into_query(scope.public_only)?;
-    let mut rows = state.store.list_sponsorships(&query).await?;
-    let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
-        encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id)
-    });
-    let items = rows
-        .into_iter()
-        .map(|s| {
-            let confidential = scope.sees_confidential(s.beneficiary_region.as_deref(), Some(s.fields.sponsor_id));
-            let reads_beneficiary = scope.reads(s.beneficiary_public);
-            SponsorshipResponse::new(s, confidential, reads_beneficiary)
-        })
-        .collect();
-    Ok((items, next_cursor))
+paged!(ListSponsorshipsParams);
+
+/// The sponsorship list as `ListScope` shows it: the public ones only to anonymous callers,
+/// confidential fields and beneficiaries' names to those who may see them.
+impl Listing for ListSponsorshipsParams {
+    type Scope = ListScope;
+    type Page = SponsorshipPage;
+
+    async fn count(&self, store: &Store, scope: &ListScope) -> Result<i64, ApiError> {
+        let (query, _) = self.clone().into_query(scope.public_only)?;
+        Ok(store.count_sponsorships(&query.filter).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, scope: ListScope) -> Result<Page<SponsorshipResponse>, ApiError> {
+        let (query, sort) = self.into_query(scope.public_only)?;
+        let mut rows = state.store.list_sponsorships(&query).await?;
+        let next_cursor = next_page(&mut rows, query.limit - 1, |last| {
+            encode_cursor(sort.as_str(), &last.fields.starts_on.to_string(), last.id)
+        });
+        let items = rows
+            .into_iter()
+            .map(|s| {
+                let confidential = scope.sees_confidential(s.beneficiary_region.as_deref(), Some(s.fields.sponsor_id));
+                let reads_beneficiary = scope.reads(s.beneficiary_public);
+                SponsorshipResponse::new(s, confidential, reads_beneficiary)
+            })
+            .collect();
+        Ok((items, next_cursor))
+    }
 }
 
 /// Create a sponsorship.

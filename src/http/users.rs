@@ -15,21 +15,21 @@ use crate::core::Actor;
 use crate::core::Resource;
 use crate::core::Target;
 use crate::core::role::{Role, RoleName, ScopeError};
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::contact::Email;
 use crate::domain::message::{Message, msg};
 use crate::domain::{Invalid, Violations, missing};
 use crate::http::AppState;
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::kernel::{self, Kept, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::http::schemas::RegionCodeSchema;
-use crate::store::StoreError;
 use crate::store::references::MissingRecord;
 use crate::store::users::{ListUsers, User, UserChange, UserFields};
+use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_users)
@@ -165,19 +165,9 @@ pub struct ListUsersParams {
     pub count: Option<bool>,
 }
 
-/// One page of users, by e-mail.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserResponse>,
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many users match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of users, by e-mail.
+    UserPage of UserResponse, total: "With `count=true` only: how many users match the filters in all."
 }
 
 /// Checks a role and its scope, and that a partner's organisation exists; every failing field
@@ -371,37 +361,7 @@ pub async fn list_users(
     Query(params): Query<ListUsersParams>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require(&caller, Action::Read, &Target::users())?;
-    let everyone = ListUsers {
-        role: params.role,
-        active: params.active,
-        ..Default::default()
-    };
-    let total = pagination::total(params.count, &format, || state.store.count_users(&everyone)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages = move |cursor, limit| {
-        user_page(
-            state.clone(),
-            ListUsersParams {
-                cursor,
-                limit,
-                ..params.clone()
-            },
-        )
-    };
-    csv::respond(
-        format,
-        CSV_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| UserPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, (), CSV_COLUMNS.shown(false), params).await
 }
 
 /// The columns of the user list as CSV.
@@ -420,25 +380,40 @@ pub const CSV_COLUMNS: Columns = Columns {
     confidential: &[],
 };
 
-async fn user_page(state: web::Data<AppState>, params: ListUsersParams) -> Result<Page<UserResponse>, ApiError> {
-    let limit = page_limit(params.limit)?;
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|raw| decode_cursor(raw, "email"))
-        .transpose()?;
-    let query = ListUsers {
-        role: params.role,
-        active: params.active,
-        after,
-        limit: limit + 1,
-    };
-    let mut rows = state.store.list_users(&query).await?;
-    let next_cursor = next_page(&mut rows, limit, |last| {
-        encode_cursor("email", &last.fields.email, last.id)
-    });
-    let items = rows.into_iter().map(UserResponse::from).collect();
-    Ok((items, next_cursor))
+paged!(ListUsersParams);
+
+impl Listing for ListUsersParams {
+    type Scope = ();
+    type Page = UserPage;
+
+    async fn count(&self, store: &Store, _: &()) -> Result<i64, ApiError> {
+        let everyone = ListUsers {
+            role: self.role,
+            active: self.active,
+            ..Default::default()
+        };
+        Ok(store.count_users(&everyone).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, _: ()) -> Result<Page<UserResponse>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let after = self
+            .cursor
+            .as_deref()
+            .map(|raw| decode_cursor(raw, "email"))
+            .transpose()?;
+        let query = ListUsers {
+            role: self.role,
+            active: self.active,
+            after,
+            limit: limit + 1,
+        };
+        let mut rows = state.store.list_users(&query).await?;
+        let next_cursor = next_page(&mut rows, limit, |last| {
+            encode_cursor("email", &last.fields.email, last.id)
+        });
+        Ok((rows.into_iter().map(UserResponse::from).collect(), next_cursor))
+    }
 }
 
 /// Create a user.

@@ -13,22 +13,23 @@ use crate::auth::Caller;
 use crate::auth::policy;
 use crate::core::role::RoleName;
 use crate::core::{Denial, Resource};
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::message::msg;
 use crate::domain::text::clean_text;
 use crate::domain::{Invalid, Violations, missing};
 use crate::http::AppState;
 use crate::http::changes::{decode_position, encode_position};
-use crate::http::csv::{self, Columns, ListFormat, Page};
+use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::delivery::{self, new_secret};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::pagination::{self, decode_cursor, encode_cursor, next_page, page_limit};
+use crate::http::kernel::{self, Listing};
+use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::http::schemas::RegionCodeSchema;
 use crate::store::changes::ChangeAction;
 use crate::store::webhooks::{DELIVERIES_KEPT, Delivery, ListWebhooks, Owner, Webhook, WebhookFields};
-use crate::store::{StoreError, now};
+use crate::store::{Store, StoreError, now};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_webhooks)
@@ -298,20 +299,9 @@ pub struct ListDeliveriesParams {
     pub limit: Option<i64>,
 }
 
-/// One page of subscriptions, oldest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WebhookPage {
-    pub items: Vec<WebhookResponse>,
-    /// The cursor of the next page, or `null` on the last page.
-    #[schema(required = true)]
-    pub next_cursor: Option<String>,
-    /// Whether more items follow this page (then `next_cursor` is set): what a UI needs to
-    /// show a "next" button.
-    pub has_more: bool,
-    /// With `count=true` only: how many subscriptions match the filters in all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = u64, required = false)]
-    pub total: Option<u64>,
+list_page! {
+    /// One page of subscriptions, oldest first.
+    WebhookPage of WebhookResponse, total: "With `count=true` only: how many subscriptions match the filters in all."
 }
 
 /// The only order of the list, named in its cursors.
@@ -453,56 +443,51 @@ pub async fn list_webhooks(
 ) -> Result<HttpResponse, ApiError> {
     policy::require_subscriber(&caller)?;
     let owner = (!policy::sees_every_subscription(&caller)).then(|| caller.subject().unwrap_or_default().to_owned());
-    let owned = ListWebhooks {
-        owner: owner.clone(),
-        ..Default::default()
-    };
-    let total = pagination::total(params.count, &format, || state.store.count_webhooks(&owned)).await?;
-    let (cursor, limit) = (params.cursor.clone(), params.limit);
-    let pages =
-        move |cursor: Option<String>, limit: Option<i64>| webhook_page(state.clone(), owner.clone(), cursor, limit);
-    csv::respond(
-        format,
-        CSV_COLUMNS.shown(false),
-        cursor,
-        limit,
-        pages,
-        |items, next_cursor| WebhookPage {
-            has_more: next_cursor.is_some(),
-            items,
-            next_cursor,
-            total,
-        },
-    )
-    .await
+    kernel::list(format, state, owner, CSV_COLUMNS.shown(false), params).await
 }
 
-async fn webhook_page(
-    state: web::Data<AppState>,
-    owner: Option<String>,
-    cursor: Option<String>,
-    limit: Option<i64>,
-) -> Result<Page<WebhookResponse>, ApiError> {
-    let limit = page_limit(limit)?;
-    let after = match cursor.as_deref().map(|raw| decode_cursor(raw, ORDER)).transpose()? {
-        Some((at, id)) => Some((
-            DateTime::parse_from_rfc3339(&at)
-                .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("webhooks-cursor-invalid")))?
-                .with_timezone(&Utc),
-            id,
-        )),
-        None => None,
-    };
-    let query = ListWebhooks {
-        owner,
-        after,
-        limit: limit + 1,
-    };
-    let mut rows = state.store.list_webhooks(&query).await?;
-    let next_cursor = next_page(&mut rows, limit, |last| {
-        encode_cursor(ORDER, &last.created_at.to_rfc3339(), last.id)
-    });
-    Ok((rows.into_iter().map(WebhookResponse::from).collect(), next_cursor))
+paged!(ListWebhooksParams);
+
+/// The subscriptions; the scope is the owner whose own the caller sees (`None`: every one).
+impl Listing for ListWebhooksParams {
+    type Scope = Option<String>;
+    type Page = WebhookPage;
+
+    async fn count(&self, store: &Store, owner: &Option<String>) -> Result<i64, ApiError> {
+        let owned = ListWebhooks {
+            owner: owner.clone(),
+            ..Default::default()
+        };
+        Ok(store.count_webhooks(&owned).await?)
+    }
+
+    async fn page(self, state: web::Data<AppState>, owner: Option<String>) -> Result<Page<WebhookResponse>, ApiError> {
+        let limit = page_limit(self.limit)?;
+        let after = match self
+            .cursor
+            .as_deref()
+            .map(|raw| decode_cursor(raw, ORDER))
+            .transpose()?
+        {
+            Some((at, id)) => Some((
+                DateTime::parse_from_rfc3339(&at)
+                    .map_err(|_| ApiError::bad_request("invalid_cursor", msg!("webhooks-cursor-invalid")))?
+                    .with_timezone(&Utc),
+                id,
+            )),
+            None => None,
+        };
+        let query = ListWebhooks {
+            owner,
+            after,
+            limit: limit + 1,
+        };
+        let mut rows = state.store.list_webhooks(&query).await?;
+        let next_cursor = next_page(&mut rows, limit, |last| {
+            encode_cursor(ORDER, &last.created_at.to_rfc3339(), last.id)
+        });
+        Ok((rows.into_iter().map(WebhookResponse::from).collect(), next_cursor))
+    }
 }
 
 /// Subscribe to the register's changes.

@@ -14,6 +14,7 @@ use super::changes::{self, NewChange, Record, data_of};
 use super::references::{Missing, MissingRecord};
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
+use crate::domain::codes::RegionCodeSchema;
 use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
 use crate::domain::text::search_key;
 
@@ -41,26 +42,44 @@ impl Event {
     }
 }
 
-/// The writable columns of an event, in their stored form.
+/// The writable columns of an event, in their stored form: the fields of its answers
+/// (`EventResponse`) and of its change-log record, with their documentation.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventFields {
     pub title: String,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub kind: EventKind,
     pub status: EventStatus,
+    /// When it starts, in UTC.
     pub starts_at: DateTime<Utc>,
+    /// When it ends, in UTC; after `starts_at`.
     pub ends_at: DateTime<Utc>,
+    /// IANA time zone to show the times in.
+    #[schema(example = "Europe/Paris")]
     pub time_zone: String,
+    /// Whether it happens online (then `online_url` is set) rather than in person.
     pub online: bool,
+    #[schema(required = true, format = "uri")]
     pub online_url: Option<String>,
+    #[schema(required = true)]
     pub venue: Option<String>,
+    #[schema(required = true)]
     pub street: Option<String>,
+    #[schema(required = true)]
     pub postal_code: Option<String>,
+    #[schema(required = true)]
     pub city: Option<String>,
+    #[schema(required = true)]
     pub commune_code: Option<String>,
+    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
     pub region_code: Option<String>,
+    #[schema(required = true)]
     pub club_id: Option<Uuid>,
+    #[schema(required = true, minimum = 1)]
     pub capacity: Option<i64>,
+    /// How many people came, reported after the event.
+    #[schema(required = true, minimum = 0)]
     pub attendance: Option<i64>,
 }
 
