@@ -30,6 +30,8 @@
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh sqlite postgres
 #
 # ROWS (default 100000) sets the size; PROFILE (default release) the cargo profile built;
+# STEPS (default "exports reads mixed search") which steps run after the import and the list
+# walk (which the others need), e.g. STEPS=mixed for the memory under load alone;
 # BENCH_BIN a binary to measure instead of building one (to compare two builds).
 # For PostgreSQL, BENCH_DATABASE_URL names a server where a database cress_bench_<pid> is
 # created for the run and dropped after it.
@@ -37,6 +39,7 @@ set -euo pipefail
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 ROWS=${ROWS:-100000}
+STEPS=" ${STEPS:-exports reads mixed search} "
 CONNECTIONS=${CONNECTIONS:-16}
 DURATION=${DURATION:-10}
 PROFILE=${PROFILE:-release}
@@ -412,7 +415,7 @@ PY
     # A new process for the reads, so that its memory is not what the import left behind.
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
     start_server
-    python3 - "$backend" "$ROWS" "$PORT" "$TOKEN" "$SERVER" "$WORK" <<'PY'
+    python3 - "$backend" "$ROWS" "$PORT" "$TOKEN" "$SERVER" "$WORK" "$STEPS" <<'PY'
 import csv, http.client, io, json, statistics, sys, threading, time, zipfile
 backend, rows, port, token, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 headers = {"Authorization": f"Bearer {token}"}
@@ -497,6 +500,8 @@ def xlsx_rows(body):
     with zipfile.ZipFile(io.BytesIO(body)) as book:
         return book.read("xl/worksheets/sheet1.xml").count(b"<row ") - 1
 
+if " exports " not in sys.argv[7]:
+    sys.exit(0)
 export("text/csv", "CSV", csv_rows)
 workbook = export("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX", xlsx_rows)
 
@@ -513,15 +518,15 @@ if status != 200 or report["skipped"] != rows:
 print(f"{backend}: XLSX import of the export ({len(workbook) // 1024} KiB, {rows} rows read, all known) in "
       f"{seconds:.2f} s; server memory {before // 1024} MiB before, {peak // 1024} MiB at most during it")
 PY
-    reads
-    mixed
+    if [[ "$STEPS" == *" reads "* ]]; then reads; fi
+    if [[ "$STEPS" == *" mixed "* ]]; then mixed; fi
     kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
-    search_at_scale
+    if [[ "$STEPS" == *" search "* ]]; then search_at_scale; fi
     if [[ -n "$PG_DB" ]]; then psql "$BENCH_DATABASE_URL" -qc "drop database $PG_DB" >/dev/null; PG_DB=""; fi
 done
 
 # The same names on the `q=` pages of both backends (search target 4: identical results).
-if [[ ${#BACKENDS[@]} -gt 1 ]]; then
+if [[ ${#BACKENDS[@]} -gt 1 && "$STEPS" == *" search "* ]]; then
     for page in "$WORK"/search-"${BACKENDS[0]}"-*.json; do
         other="${page/search-${BACKENDS[0]}-/search-${BACKENDS[1]}-}"
         if cmp -s "$page" "$other"; then

@@ -74,15 +74,25 @@ pub struct Problem {
 pub const ROW_ERRORS_SHOWN: usize = 100;
 
 /// The field errors of a bulk import's rows, in bounded memory: the first
-/// [`ROW_ERRORS_SHOWN`] by row, and how many there are in all and of each code.
+/// [`ROW_ERRORS_SHOWN`] by row, how many there are in all and of each code, and how many rows
+/// failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RowErrors {
     first: Vec<FieldError>,
     pub total: u64,
     pub by_code: std::collections::BTreeMap<String, u64>,
+    pub rows: u64,
 }
 
 impl RowErrors {
+    /// Counts the row `row` (at `line` of its spreadsheet) as failed, with its `errors`.
+    pub fn fail_row(&mut self, (row, line): (u64, Option<u64>), errors: Vec<FieldError>) {
+        self.rows += 1;
+        for error in errors {
+            self.push(error.on_row(row).on_line(line));
+        }
+    }
+
     /// Counts `error` (which names its row), and keeps it while it is among the first.
     pub fn push(&mut self, error: FieldError) {
         self.total += 1;
@@ -96,6 +106,7 @@ impl RowErrors {
     /// Takes in the errors of `other` (of other rows).
     pub fn merge(&mut self, other: RowErrors) {
         self.total += other.total;
+        self.rows += other.rows;
         for (code, count) in other.by_code {
             *self.by_code.entry(code).or_default() += count;
         }

@@ -22,7 +22,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::{Resource, Target};
-use crate::domain::message::{Message, msg};
+use crate::domain::message::{Lang, Message, msg};
 use crate::domain::organisation::NewOrganisation;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, XLSX, read_text_records, unneutralised};
@@ -171,7 +171,34 @@ pub struct ImportReport {
     pub error_count: u64,
     /// How many failing fields there are of each `code`.
     pub error_counts: std::collections::BTreeMap<String, u64>,
-    pub skipped_rows: Vec<SkippedRow>,
+    #[schema(value_type = Vec<SkippedRow>)]
+    pub skipped_rows: SkippedRows,
+}
+
+/// The rows left alone, each kept in 32 bytes (a SIREN is 9 digits: a `u32`) and written out as
+/// a [`SkippedRow`]: an import that skips 100,000 known rows holds 3 MB of them, not 10.
+#[derive(Debug, Default)]
+pub struct SkippedRows(Vec<(u64, u32, Uuid)>);
+
+impl SkippedRows {
+    /// The row `row`, skipped for its SIREN (nine digits, checked) held by `existing_id`.
+    fn push(&mut self, row: u64, siren: &str, existing_id: Uuid) {
+        self.0.push((row, siren.parse().unwrap_or_default(), existing_id));
+    }
+
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+}
+
+impl Serialize for SkippedRows {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|&(row, siren, existing_id)| SkippedRow {
+            row,
+            siren: format!("{siren:09}"),
+            existing_id,
+        }))
+    }
 }
 
 /// Import organisations.
@@ -315,9 +342,9 @@ pub async fn import_organisations(
             "the import's reader ended without a word"
         )));
     };
-    let failed = read.failed + plan.failed;
     let mut errors = read.errors;
     errors.merge(std::mem::take(&mut plan.errors));
+    let failed = errors.rows;
     if mode == ImportMode::AllOrNothing && failed > 0 {
         let detail = msg!("import-rows-invalid", count = failed, rows = read.rows);
         return Err(ApiError::RowsInvalid { detail, errors });
@@ -330,20 +357,82 @@ pub async fn import_organisations(
         "organisations imported"
     );
     // The report's row errors are sentences in the request's language.
-    Ok(HttpResponse::Ok().insert_header(content_language()).json(ImportReport {
+    Ok(streamed_json(ImportReport {
         mode,
         on_conflict,
         rows: read.rows,
         created: plan.created,
         updated: plan.updated,
         unchanged: plan.unchanged,
-        skipped: plan.skipped_rows.len() as u64,
+        skipped: plan.skipped_rows.len(),
         failed,
         errors: errors.shown(),
         error_count: errors.total,
         error_counts: errors.by_code,
         skipped_rows: plan.skipped_rows,
     }))
+}
+
+/// Bytes of the report written at a time.
+const REPORT_CHUNK: usize = 64 * 1024;
+
+/// `200 OK` with `report` as JSON, written on the blocking pool a chunk at a time as the client
+/// reads it: a report that lists 100,000 skipped rows is 9 MB of JSON, which would otherwise be
+/// held whole, twice (serialized, then copied into the connection's buffer), at the end of an
+/// import. Its sentences are written in the request's language.
+fn streamed_json(report: ImportReport) -> HttpResponse {
+    let lang = Lang::current();
+    let (out, chunks) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChunkWriter {
+            chunk: Vec::with_capacity(REPORT_CHUNK),
+            out,
+        };
+        let written = lang.sync_scope(|| serde_json::to_writer(&mut writer, &report));
+        // A failure breaks the answer off (never a short report that looks whole); a client
+        // that went away stops the writing, with nothing left to tell it.
+        match written {
+            Ok(()) => drop(writer.send()),
+            Err(error) => drop(writer.out.blocking_send(Err(error.into()))),
+        }
+    });
+    let body = futures_util::stream::unfold(chunks, |mut chunks| async move {
+        let chunk = chunks.recv().await?;
+        Some((chunk, chunks))
+    });
+    HttpResponse::Ok()
+        .insert_header(content_language())
+        .content_type("application/json")
+        .streaming(body)
+}
+
+/// A writer that sends what it is given on, `REPORT_CHUNK` bytes at a time.
+struct ChunkWriter {
+    chunk: Vec<u8>,
+    out: tokio::sync::mpsc::Sender<std::io::Result<actix_web::web::Bytes>>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(REPORT_CHUNK));
+        self.out
+            .blocking_send(Ok(chunk.into()))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.chunk.extend_from_slice(bytes);
+        if self.chunk.len() >= REPORT_CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// An import's body, written to an unnamed temporary file as it arrives (never held in
@@ -929,17 +1018,8 @@ enum Read {
 #[derive(Default)]
 struct Checked {
     rows: u64,
-    failed: u64,
+    /// The rows that failed (`errors.rows` of them) and their errors.
     errors: RowErrors,
-}
-
-impl Checked {
-    fn fail(&mut self, (row, line): (u64, Option<u64>), errors: Vec<FieldError>) {
-        self.failed += 1;
-        for error in errors {
-            self.errors.push(error.on_row(row).on_line(line));
-        }
-    }
 }
 
 /// Valid rows sent to the writer at a time.
@@ -1012,7 +1092,7 @@ impl<'a> Checking<'a> {
         });
         match checked {
             Ok(row) => self.batch.push(row),
-            Err(errors) => self.checked.fail((row.number, row.line), errors),
+            Err(errors) => self.checked.errors.fail_row((row.number, row.line), errors),
         }
         if self.batch.len() < ROWS_PER_BATCH {
             return ControlFlow::Continue(());
@@ -1024,7 +1104,7 @@ impl<'a> Checking<'a> {
         let valid = std::mem::replace(&mut self.batch, Vec::with_capacity(ROWS_PER_BATCH));
         let rows = Read::Rows {
             valid,
-            failed_before: self.checked.failed,
+            failed_before: self.checked.errors.rows,
         };
         match self.out.blocking_send(rows) {
             Ok(()) => ControlFlow::Continue(()),
@@ -1095,9 +1175,9 @@ struct Plan<'a> {
     created: u64,
     updated: u64,
     unchanged: u64,
-    skipped_rows: Vec<SkippedRow>,
-    /// Rows that failed against the register (taken identifiers, updates refused).
-    failed: u64,
+    skipped_rows: SkippedRows,
+    /// Rows that failed against the register (taken identifiers, updates refused), and their
+    /// errors.
     errors: RowErrors,
 }
 
@@ -1111,16 +1191,8 @@ impl<'a> Plan<'a> {
             created: 0,
             updated: 0,
             unchanged: 0,
-            skipped_rows: Vec::new(),
-            failed: 0,
+            skipped_rows: SkippedRows::default(),
             errors: RowErrors::default(),
-        }
-    }
-
-    fn fail(&mut self, (row, line): (u64, Option<u64>), errors: Vec<FieldError>) {
-        self.failed += 1;
-        for error in errors {
-            self.errors.push(error.on_row(row).on_line(line));
         }
     }
 }
@@ -1161,21 +1233,20 @@ impl ImportBatches for Plan<'_> {
             match (known, self.on_conflict) {
                 (None, _) => match taken(holders, &row.stored, None) {
                     Ok(()) => writes.creates.push(row.new),
-                    Err(errors) => self.fail((row.number, row.line), errors),
+                    Err(errors) => self.errors.fail_row((row.number, row.line), errors),
                 },
-                (Some(existing), OnConflict::Skip) => self.skipped_rows.push(SkippedRow {
-                    row: row.number,
-                    siren: siren.unwrap_or_default(),
-                    existing_id: existing.id,
-                }),
+                (Some(existing), OnConflict::Skip) => {
+                    self.skipped_rows
+                        .push(row.number, siren.as_deref().unwrap_or_default(), existing.id)
+                }
                 (Some(existing), OnConflict::Update) => match updated(self.caller, existing, &row, holders) {
                     Ok(Some(update)) => writes.updates.push(update),
                     Ok(None) => self.unchanged += 1,
-                    Err(errors) => self.fail((row.number, row.line), errors),
+                    Err(errors) => self.errors.fail_row((row.number, row.line), errors),
                 },
             }
         }
-        if self.mode == ImportMode::AllOrNothing && failed_before + self.failed > 0 {
+        if self.mode == ImportMode::AllOrNothing && failed_before + self.errors.rows > 0 {
             return ImportWrites::default();
         }
         self.created += writes.creates.len() as u64;
@@ -1187,7 +1258,7 @@ impl ImportBatches for Plan<'_> {
     fn commit(&self) -> bool {
         self.read
             .as_ref()
-            .is_some_and(|read| self.mode == ImportMode::ValidOnly || read.failed + self.failed == 0)
+            .is_some_and(|read| self.mode == ImportMode::ValidOnly || read.errors.rows + self.errors.rows == 0)
     }
 }
 
@@ -1253,6 +1324,21 @@ fn row_errors(error: impl Into<ApiError>) -> Vec<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn skipped_rows_are_written_as_the_rows_and_sirens_they_were_given() {
+        let id = Uuid::from_u128(7);
+        let mut skipped = SkippedRows::default();
+        skipped.push(2, "012345675", id);
+        skipped.push(100_000, "356000000", id);
+        assert_eq!(
+            serde_json::to_value(&skipped).unwrap(),
+            serde_json::json!([
+                {"row": 2, "siren": "012345675", "existing_id": id},
+                {"row": 100_000, "siren": "356000000", "existing_id": id},
+            ])
+        );
+    }
 
     /// Feeds `bytes` to a check in pieces of `size`.
     fn checked_in_pieces(bytes: &[u8], size: usize) -> Utf8Check {
