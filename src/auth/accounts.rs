@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::core::Actor;
 use crate::core::role::Role;
 use crate::domain::contact::Email;
-use crate::store::users::{ListUsers, User, UserFields};
+use crate::store::users::{ListAccounts, User, UserFields};
 use crate::store::{Store, StoreError};
 
 /// Creates an active user after the checks of the API (e-mail, password length, partner's
@@ -63,7 +63,7 @@ pub async fn bootstrap_admin(store: &Store, passwords: &Passwords, settings: &Se
         _ => bail!("set both ADMIN_EMAIL and ADMIN_PASSWORD, or neither"),
     };
     if store
-        .count_users(&ListUsers::default())
+        .count_users(&ListAccounts::default())
         .await
         .context("cannot count the users")?
         > 0

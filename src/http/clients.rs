@@ -27,12 +27,12 @@ use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
 use crate::http::kernel::{self, Kept, Listing};
-use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
+use crate::http::pagination::{encode_cursor, list_page, next_page, paged};
 use crate::http::responses::{BadRequest, Forbidden};
-use crate::http::users::{RolePatch, check_role, patched_active, role_columns};
+use crate::http::users::{RolePatch, accounts, accounts_page, check_role, patched_active, role_columns};
 use crate::store::Store;
 use crate::store::StoreError;
-use crate::store::clients::{ApiClient, ApiClientFields, ListApiClients};
+use crate::store::clients::{ApiClient, ApiClientFields};
 
 /// Longest client name.
 pub const NAME_MAX: usize = 200;
@@ -269,27 +269,11 @@ impl Listing for ListApiClientsParams {
     type Page = ApiClientPage;
 
     async fn count(&self, store: &Store, _: &()) -> Result<i64, ApiError> {
-        let every_client = ListApiClients {
-            role: self.role,
-            active: self.active,
-            ..Default::default()
-        };
-        Ok(store.count_api_clients(&every_client).await?)
+        Ok(store.count_api_clients(&accounts(self.role, self.active)).await?)
     }
 
     async fn page(self, state: web::Data<AppState>, _: ()) -> Result<Page<ApiClientResponse>, ApiError> {
-        let limit = page_limit(self.limit)?;
-        let after = self
-            .cursor
-            .as_deref()
-            .map(|raw| decode_cursor(raw, "name"))
-            .transpose()?;
-        let query = ListApiClients {
-            role: self.role,
-            active: self.active,
-            after,
-            limit: limit + 1,
-        };
+        let (query, limit) = accounts_page(accounts(self.role, self.active), self.cursor, self.limit, "name")?;
         let mut rows = state.store.list_api_clients(&query).await?;
         let next_cursor = next_page(&mut rows, limit, |last| {
             encode_cursor("name", &last.fields.name, last.id)

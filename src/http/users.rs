@@ -28,7 +28,7 @@ use crate::http::kernel::{self, Kept, Listing};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::references::MissingRecord;
-use crate::store::users::{ListUsers, User, UserChange, UserFields};
+use crate::store::users::{ListAccounts, User, UserChange, UserFields};
 use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -387,33 +387,44 @@ impl Listing for ListUsersParams {
     type Page = UserPage;
 
     async fn count(&self, store: &Store, _: &()) -> Result<i64, ApiError> {
-        let everyone = ListUsers {
-            role: self.role,
-            active: self.active,
-            ..Default::default()
-        };
-        Ok(store.count_users(&everyone).await?)
+        Ok(store.count_users(&accounts(self.role, self.active)).await?)
     }
 
     async fn page(self, state: web::Data<AppState>, _: ()) -> Result<Page<UserResponse>, ApiError> {
-        let limit = page_limit(self.limit)?;
-        let after = self
-            .cursor
-            .as_deref()
-            .map(|raw| decode_cursor(raw, "email"))
-            .transpose()?;
-        let query = ListUsers {
-            role: self.role,
-            active: self.active,
-            after,
-            limit: limit + 1,
-        };
+        let (query, limit) = accounts_page(accounts(self.role, self.active), self.cursor, self.limit, "email")?;
         let mut rows = state.store.list_users(&query).await?;
         let next_cursor = next_page(&mut rows, limit, |last| {
             encode_cursor("email", &last.fields.email, last.id)
         });
         Ok((rows.into_iter().map(UserResponse::from).collect(), next_cursor))
     }
+}
+
+/// The accounts (users or API clients) of `role` and `active`, from the start of their list.
+pub(crate) fn accounts(role: Option<RoleName>, active: Option<bool>) -> ListAccounts {
+    ListAccounts {
+        role,
+        active,
+        ..Default::default()
+    }
+}
+
+/// The page of `accounts` that `cursor` and `limit` ask for, in the order `sort` (a cursor is
+/// made for one order), with the number of rows it shows.
+pub(crate) fn accounts_page(
+    accounts: ListAccounts,
+    cursor: Option<String>,
+    limit: Option<i64>,
+    sort: &str,
+) -> Result<(ListAccounts, i64), ApiError> {
+    let limit = page_limit(limit)?;
+    let after = cursor.as_deref().map(|raw| decode_cursor(raw, sort)).transpose()?;
+    let query = ListAccounts {
+        after,
+        limit: limit + 1,
+        ..accounts
+    };
+    Ok((query, limit))
 }
 
 /// Create a user.

@@ -2,14 +2,15 @@
 
 use std::sync::LazyLock;
 
-use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record, data_of};
+use super::changes::{NewChange, Record, data_of};
+use super::logged_write;
+use super::users::{ListAccounts, account_filter};
 use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
@@ -48,16 +49,6 @@ pub struct ApiClientCredentials {
     #[sqlx(flatten)]
     pub client: ApiClient,
     pub secret_hash: String,
-}
-
-/// Which clients a list shows, and from where.
-#[derive(Debug, Clone, Default)]
-pub struct ListApiClients {
-    pub role: Option<RoleName>,
-    pub active: Option<bool>,
-    /// The name and id of the last client of the previous page.
-    pub after: Option<(String, Uuid)>,
-    pub limit: i64,
 }
 
 macro_rules! columns {
@@ -111,21 +102,6 @@ writable! {
 static INSERT: LazyLock<String> = LazyLock::new(|| API_CLIENTS.insert(&["id", "client_id", "secret_hash"], columns!()));
 static UPDATE: LazyLock<String> = LazyLock::new(|| API_CLIENTS.update(&["id"], true, columns!()));
 
-/// Pushes the conditions of a `&ListApiClients` (not its page position) onto `sql`, a `QueryBuilder`
-/// of either backend: the same for a page and for its count.
-macro_rules! api_client_filter {
-    ($sql:ident, $query:expr) => {{
-        let query: &ListApiClients = $query;
-        let sql = &mut $sql;
-        if let Some(role) = query.role {
-            sql.push(" and role = ").push_bind(role.as_str());
-        }
-        if let Some(active) = query.active {
-            sql.push(" and active = ").push_bind(active);
-        }
-    }};
-}
-
 impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn create_api_client(
@@ -137,23 +113,17 @@ impl Store {
     ) -> Result<ApiClient, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
-        with_conn!(self, conn => {
-            async {
-            let mut tx = conn.begin_write().await?;
+        logged_write!(self, actor, at, tx => {
             let created = fields
                 .bind(sqlx::query_as::<_, ApiClient>(INSERT.as_str()))
                 .bind(id)
                 .bind(client_id.to_owned())
                 .bind(secret_hash.to_owned())
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
             let logged = NewChange::created(Record::api_client(&created)).with_hidden_change("secret");
-            changes::record(&mut tx, actor, at, &[logged]).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(created)
-            }
-            .await
+            (created, [logged])
         })
         .map_err(|e| classify(e, "API client"))
     }
@@ -189,16 +159,16 @@ impl Store {
 
     /// How many API clients `query` matches, whatever its page: a page's `total` (`count=true`).
     #[tracing::instrument(skip_all)]
-    pub async fn count_api_clients(&self, query: &ListApiClients) -> Result<i64, StoreError> {
-        count_where!(self, "api_clients", api_client_filter!(query), "API client")
+    pub async fn count_api_clients(&self, query: &ListAccounts) -> Result<i64, StoreError> {
+        count_where!(self, "api_clients", account_filter!(query), "API client")
     }
 
     /// One page of clients by name.
     #[tracing::instrument(skip_all)]
-    pub async fn list_api_clients(&self, query: &ListApiClients) -> Result<Vec<ApiClient>, StoreError> {
+    pub async fn list_api_clients(&self, query: &ListAccounts) -> Result<Vec<ApiClient>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from api_clients where true"));
-            api_client_filter!(sql, query);
+            account_filter!(sql, query);
             if let Some((name, id)) = &query.after {
                 sql.push(" and (name, id) > (").push_bind(name.clone()).push(", ").push_bind(*id).push(")");
             }
@@ -223,24 +193,18 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                let mut tx = conn.begin_write().await?;
+            let updated = logged_write!(self, actor, at, tx => maybe {
                 let updated = fields
                     .bind(sqlx::query_as::<_, ApiClient>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
-                .bind(current.version)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(updated) = updated else { return Ok(None) };
-                let logged =
-                    NewChange::updated(&Record::api_client(&current), Record::api_client(&updated));
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(Some(updated))
-                }
-                .await
+                    .bind(current.version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                updated.map(|updated| {
+                    let logged = NewChange::updated(&Record::api_client(&current), Record::api_client(&updated));
+                    (updated, [logged])
+                })
             })
             .map_err(|e| classify(e, "API client"))?;
             Ok(updated)
@@ -257,28 +221,23 @@ impl Store {
         actor: &Actor,
     ) -> Result<ApiClient, StoreError> {
         let at = now();
-        let row = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                let updated = sqlx::query_as::<_, ApiClient>(concat!(
-                    "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 \
-                     returning ",
-                    columns!()
-                ))
-                .bind(secret_hash.to_owned())
-                .bind(at)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(updated) = updated else { return Ok(None) };
+        let row = logged_write!(self, actor, at, tx => maybe {
+            let updated = sqlx::query_as::<_, ApiClient>(concat!(
+                "update api_clients set secret_hash = $1, updated_at = $2, version = version + 1 where id = $3 \
+                 returning ",
+                columns!()
+            ))
+            .bind(secret_hash.to_owned())
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            updated.map(|updated| {
                 // Only the secret changed: the change lists it, without any of its values.
                 let record = Record::api_client(&updated);
                 let logged = NewChange::updated(&record, record.clone()).with_hidden_change("secret");
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(Some(updated))
-            }
-            .await
+                (updated, [logged])
+            })
         })
         .map_err(|e| classify(e, "API client"))?;
         row.ok_or(StoreError::NotFound("API client"))

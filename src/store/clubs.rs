@@ -2,14 +2,14 @@
 
 use std::sync::LazyLock;
 
-use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record, data_of};
+use super::changes::{NewChange, Record, data_of};
+use super::logged_write;
 use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
@@ -286,20 +286,14 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let fields = ClubFields::from(new);
-        let inserted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                fields
-                    .bind(sqlx::query(INSERT.as_str()))
+        let inserted = logged_write!(self, actor, at, tx => {
+            fields
+                .bind(sqlx::query(INSERT.as_str()))
                 .bind(id)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-                let logged = NewChange::created(Record::club(id, &fields, 1, at, at));
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await
-            }
-            .await
+            ((), [NewChange::created(Record::club(id, &fields, 1, at, at))])
         });
         match inserted {
             Ok(_) => Ok(self.get_club(id).await?),
@@ -369,10 +363,8 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let written = fields
+            let updated = logged_write!(self, actor, at, tx => maybe {
+                let written = fields
                     .bind(sqlx::query(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
@@ -380,25 +372,23 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    if written == 0 {
-                        return Ok(0);
-                    }
-                    let logged = NewChange::updated(&Record::club(id, &current.fields, current.version, current.created_at, current.updated_at),
+                (written > 0).then(|| {
+                    let logged = NewChange::updated(
+                        &Record::club(id, &current.fields, current.version, current.created_at, current.updated_at),
                         Record::club(id, &fields, current.version + 1, current.created_at, at),
                     );
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(written)
-                }
-                .await
+                    ((), [logged])
+                })
             });
             match updated {
-                Ok(0) => Ok(None),
-                Ok(_) => return Ok(Some(self.get_club(id).await?)),
-                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-                    Err(Missing::one("host_organisation_id", Resource::Organisation, fields.host_organisation_id)
-                    .into())
-                }
+                Ok(None) => Ok(None),
+                Ok(Some(())) => return Ok(Some(self.get_club(id).await?)),
+                Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(Missing::one(
+                    "host_organisation_id",
+                    Resource::Organisation,
+                    fields.host_organisation_id,
+                )
+                .into()),
                 Err(error) => Err(classify(error, "club").into()),
             }
         })
@@ -455,22 +445,17 @@ impl Store {
         E: From<StoreError> + From<Missing>,
     {
         let at = now();
-        let inserted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                terms
-                    .bind(sqlx::query(MEMBER_INSERT.as_str()))
-                    .bind(club_id)
-                    .bind(organisation_id)
+        let inserted = logged_write!(self, actor, at, tx => {
+            terms
+                .bind(sqlx::query(MEMBER_INSERT.as_str()))
+                .bind(club_id)
+                .bind(organisation_id)
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-                let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
-                let record = Record::club_member(club_id, organisation_id, region, terms, 1, at, at);
-                changes::record(&mut tx, actor, at, &[NewChange::created(record)]).await?;
-                tx.commit().await
-            }
-            .await
+            let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+            let record = Record::club_member(club_id, organisation_id, region, terms, 1, at, at);
+            ((), [NewChange::created(record)])
         });
         match inserted {
             Ok(_) => Ok(self.get_club_member(club_id, organisation_id).await?),
@@ -560,49 +545,34 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let written = terms
-                        .bind(sqlx::query(MEMBER_UPDATE.as_str()))
-                        .bind(club_id)
-                        .bind(organisation_id)
+            let updated = logged_write!(self, actor, at, tx => maybe {
+                let written = terms
+                    .bind(sqlx::query(MEMBER_UPDATE.as_str()))
+                    .bind(club_id)
+                    .bind(organisation_id)
                     .bind(at)
                     .bind(current.version)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                    if written == 0 {
-                        return Ok(0);
-                    }
-                    let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
-                    let before = Record::club_member(
-                        club_id,
-                        organisation_id,
-                        region.clone(),
-                        &current.terms(),
-                        current.version,
-                        current.created_at,
-                        current.updated_at,
-                    );
-                    let after = Record::club_member(
-                        club_id,
-                        organisation_id,
-                        region,
-                        &terms,
-                        current.version + 1,
-                        current.created_at,
-                        at,
-                    );
-                    let logged = NewChange::updated(&before, after);
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(written)
+                if written == 0 {
+                    return Ok(None);
                 }
-                .await
+                let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+                let before = Record::club_member(
+                    club_id,
+                    organisation_id,
+                    region.clone(),
+                    &current.terms(),
+                    current.version,
+                    current.created_at,
+                    current.updated_at,
+                );
+                let after = Record::club_member(club_id, organisation_id, region, &terms, current.version + 1, current.created_at, at);
+                Some(((), [NewChange::updated(&before, after)]))
             })
             .map_err(|e| classify(e, "club member"))?;
-            if updated == 0 {
+            if updated.is_none() {
                 return Ok(None);
             }
             Ok(Some(self.get_club_member(club_id, organisation_id).await?))
@@ -622,32 +592,26 @@ impl Store {
         actor: &Actor,
     ) -> Result<(), StoreError> {
         let at = now();
-        let deleted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                let deleted = sqlx::query_scalar::<_, i64>(
-                    "delete from club_members where club_id = $1 and organisation_id = $2 \
-                     and version = coalesce($3, version) returning version",
-                )
-                .bind(club_id)
-                .bind(organisation_id)
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(deleted) = deleted else { return Ok(false) };
-                let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
-                let record = Record::gone(organisation_id, Some(club_id), deleted, Target::club_member(region));
-                changes::record(&mut tx, actor, at, &[NewChange::deleted(record)]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(true)
-            }
-            .await
+        let deleted = logged_write!(self, actor, at, tx => maybe {
+            let deleted = sqlx::query_scalar::<_, i64>(
+                "delete from club_members where club_id = $1 and organisation_id = $2 \
+                 and version = coalesce($3, version) returning version",
+            )
+            .bind(club_id)
+            .bind(organisation_id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(deleted) = deleted else { return Ok(None) };
+            let region = sqlx::query_scalar::<_, String>(CLUB_REGION).bind(club_id).fetch_optional(&mut *tx).await?;
+            let record = Record::gone(organisation_id, Some(club_id), deleted, Target::club_member(region));
+            Some(((), [NewChange::deleted(record)]))
         })
         .map_err(|e| classify(e, "club member"))?;
         match deleted {
-            false if version.is_some() => Err(StoreError::Contended("club member")),
-            false => Err(self.missing_club_member(club_id).await),
-            true => Ok(()),
+            None if version.is_some() => Err(StoreError::Contended("club member")),
+            None => Err(self.missing_club_member(club_id).await),
+            Some(()) => Ok(()),
         }
     }
 

@@ -3,14 +3,14 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record, data_of};
+use super::changes::{NewChange, Record, data_of};
+use super::logged_write;
 use super::references::{Missing, MissingRecord};
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
@@ -420,28 +420,18 @@ impl Store {
             self.check_references::<E>(new).await?;
             let id = Uuid::now_v7();
             let at = now();
-            let created = with_conn!(self, conn => {
-                async {
-                    // The first statement writes, so that SQLite takes its write lock before
-                    // reading anything (a read first could not be upgraded once another
-                    // connection has written).
-                    let mut tx = conn.begin_write().await?;
-                    let row = fields
-                        .bind(sqlx::query_as::<_, EventRow>(INSERT.as_str()))
+            let created = logged_write!(self, actor, at, tx => {
+                let row = fields
+                    .bind(sqlx::query_as::<_, EventRow>(INSERT.as_str()))
                     .bind(id)
                     .bind(at)
                     .fetch_one(&mut *tx)
                     .await?;
-                    insert_parts!(&mut *tx, id, &new.organisers, &themes);
-                    let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
-                    let events = assemble(vec![row], organisers, themes);
-                    let logged: Vec<NewChange> =
-                        events.iter().map(|e| NewChange::created(Record::event(e))).collect();
-                    changes::record(&mut tx, actor, at, &logged).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(events)
-                }
-                .await
+                insert_parts!(&mut *tx, id, &new.organisers, &themes);
+                let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                let events = assemble(vec![row], organisers, themes);
+                let logged: Vec<NewChange> = events.iter().map(|e| NewChange::created(Record::event(e))).collect();
+                (events, logged)
             });
             match created {
                 Ok(mut events) => match events.pop() {
@@ -542,36 +532,29 @@ impl Store {
             }
             self.check_references::<E>(&new).await?;
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let row = fields
-                        .bind(sqlx::query_as::<_, EventRow>(UPDATE.as_str()))
+            let updated = logged_write!(self, actor, at, tx => maybe {
+                let row = fields
+                    .bind(sqlx::query_as::<_, EventRow>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some(row) = row else { return Ok(None) };
-                    if organisers_changed {
-                        sqlx::query("delete from event_organisers where event_id = $1").bind(id).execute(&mut *tx).await?;
-                    }
-                    if themes_changed {
-                        sqlx::query("delete from event_themes where event_id = $1").bind(id).execute(&mut *tx).await?;
-                    }
-                    let organisers: &[Organiser] = if organisers_changed { &new.organisers } else { &[] };
-                    let new_themes: &[String] = if themes_changed { &themes } else { &[] };
-                    insert_parts!(&mut *tx, id, organisers, new_themes);
-                    let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
-                    let Some(event) = assemble(vec![row], organisers, themes).pop() else {
-                        return Ok(None);
-                    };
-                    let logged = NewChange::updated(&Record::event(&current), Record::event(&event));
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(Some(event))
+                let Some(row) = row else { return Ok(None) };
+                if organisers_changed {
+                    sqlx::query("delete from event_organisers where event_id = $1").bind(id).execute(&mut *tx).await?;
                 }
-                .await
+                if themes_changed {
+                    sqlx::query("delete from event_themes where event_id = $1").bind(id).execute(&mut *tx).await?;
+                }
+                let organisers: &[Organiser] = if organisers_changed { &new.organisers } else { &[] };
+                let new_themes: &[String] = if themes_changed { &themes } else { &[] };
+                insert_parts!(&mut *tx, id, organisers, new_themes);
+                let (organisers, themes) = fetch_parts!(&mut *tx, &[id]);
+                assemble(vec![row], organisers, themes).pop().map(|event| {
+                    let logged = NewChange::updated(&Record::event(&current), Record::event(&event));
+                    (event, [logged])
+                })
             });
             match updated {
                 // `None`: the compare-and-set found another version; read again.

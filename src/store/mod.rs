@@ -79,6 +79,40 @@ macro_rules! with_conn {
 }
 pub(crate) use with_conn;
 
+/// A write and its change log in one transaction, on a connection of `$store` (as
+/// [`with_conn!`]): `$body` runs in the write transaction `$tx` and gives the value and the
+/// changes it made; they are logged as `$actor` at `$at` (`changes::record`, the transaction's
+/// last statement) and it commits. With `maybe`, the body gives an `Option`: `None` (a
+/// compare-and-set that found another version, a record gone) ends it without writing. The
+/// result: `Result<value, sqlx::Error>`, or `Result<Option<value>, sqlx::Error>` with `maybe`.
+macro_rules! logged_write {
+    ($store:expr, $actor:expr, $at:expr, $tx:ident => maybe $body:expr) => {
+        $crate::store::with_conn!($store, conn => {
+            async {
+                let mut $tx = $crate::store::BeginWrite::begin_write(conn).await?;
+                let Some((value, logged)) = ($body) else { return Ok(None) };
+                $crate::store::changes::record(&mut $tx, $actor, $at, &logged).await?;
+                $tx.commit().await?;
+                Ok::<_, ::sqlx::Error>(Some(value))
+            }
+            .await
+        })
+    };
+    ($store:expr, $actor:expr, $at:expr, $tx:ident => $body:expr) => {
+        $crate::store::with_conn!($store, conn => {
+            async {
+                let mut $tx = $crate::store::BeginWrite::begin_write(conn).await?;
+                let (value, logged) = $body;
+                $crate::store::changes::record(&mut $tx, $actor, $at, &logged).await?;
+                $tx.commit().await?;
+                Ok::<_, ::sqlx::Error>(value)
+            }
+            .await
+        })
+    };
+}
+pub(crate) use logged_write;
+
 /// Starts a transaction that writes, on either backend. SQLite: `BEGIN IMMEDIATE`, which takes
 /// the database's one write lock at once, waiting for it up to the busy timeout. A plain
 /// (deferred) `BEGIN` takes it at the first write, and a transaction that has read something by

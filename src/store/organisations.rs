@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::columns::writable;
 
 use super::changes::{self, NewChange, Record, data_of};
+use super::logged_write;
 use super::{
     Db, Store, StoreError, classify, compare_and_set, count_where, glob_pattern, is_sqlite, like_pattern, now,
     references, today, with_conn,
@@ -295,21 +296,15 @@ impl Store {
         let id = Uuid::now_v7();
         let at = now();
         let fields = OrganisationFields::from(new);
-        let inserted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                let created = fields
-                    .bind(sqlx::query_as::<_, Organisation>(INSERT.as_str()))
+        let inserted = logged_write!(self, actor, at, tx => {
+            let created = fields
+                .bind(sqlx::query_as::<_, Organisation>(INSERT.as_str()))
                 .bind(id)
                 .bind(at)
                 .fetch_one(&mut *tx)
                 .await?;
-                let logged = NewChange::created(Record::organisation(&created));
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(created)
-            }
-            .await
+            let logged = NewChange::created(Record::organisation(&created));
+            (created, [logged])
         });
         match inserted {
             Ok(organisation) => Ok(organisation),
@@ -413,25 +408,18 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let updated = fields
-                        .bind(sqlx::query_as::<_, Organisation>(UPDATE.as_str()))
+            let updated = logged_write!(self, actor, at, tx => maybe {
+                let updated = fields
+                    .bind(sqlx::query_as::<_, Organisation>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some(updated) = updated else { return Ok(None) };
-                    let logged = NewChange::updated(&Record::organisation(&current),
-                        Record::organisation(&updated),
-                    );
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(Some(updated))
-                }
-                .await
+                updated.map(|updated| {
+                    let logged = NewChange::updated(&Record::organisation(&current), Record::organisation(&updated));
+                    (updated, [logged])
+                })
             });
             match updated {
                 Ok(Some(updated)) => Ok(Some(updated)),

@@ -2,10 +2,10 @@
 //! its holders instead of cascading silently. The database enforces it (foreign keys without
 //! cascade); these queries only describe it.
 
-use super::BeginWrite as _;
 use uuid::Uuid;
 
-use super::changes::{self, NewChange};
+use super::changes::NewChange;
+use super::logged_write;
 use super::{Store, StoreError, classify, now, with_conn};
 use crate::core::{Actor, Resource};
 use crate::domain::Invalid;
@@ -201,21 +201,14 @@ impl Store {
             + Unpin,
     {
         let at = now();
-        let deleted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                let row = sqlx::query_as::<_, T>(delete_sql).bind(id).bind(version).fetch_optional(&mut *tx).await?;
-                let Some(row) = row else { return Ok(false) };
-                changes::record(&mut tx, actor, at, &[logged(row)]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(true)
-            }
-            .await
+        let deleted = logged_write!(self, actor, at, tx => maybe {
+            let row = sqlx::query_as::<_, T>(delete_sql).bind(id).bind(version).fetch_optional(&mut *tx).await?;
+            row.map(|row| ((), [logged(row)]))
         });
         match deleted {
-            Ok(false) if version.is_some() => Err(StoreError::Contended(what)),
-            Ok(false) => Err(StoreError::NotFound(what)),
-            Ok(true) => Ok(()),
+            Ok(None) if version.is_some() => Err(StoreError::Contended(what)),
+            Ok(None) => Err(StoreError::NotFound(what)),
+            Ok(Some(())) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => Err(StoreError::InUse {
                 what,
                 holders: self.count_holders(id, holders).await?,

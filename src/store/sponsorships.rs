@@ -3,14 +3,14 @@
 
 use std::sync::LazyLock;
 
-use super::BeginWrite as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record, data_of};
+use super::changes::{NewChange, Record, data_of};
+use super::logged_write;
 use super::{Db, Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::Confidential;
 use crate::core::{Actor, Target};
@@ -387,25 +387,19 @@ impl Store {
             let names = self.reference_names(draft.sponsor_id, draft.beneficiary()).await?;
             let new = check(draft.clone(), names.referenced())?;
             let at = now();
-            let inserted = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let row = new
-                        .bind(sqlx::query_as::<_, Row>(INSERT.as_str()))
+            let inserted = logged_write!(self, actor, at, tx => {
+                let row = new
+                    .bind(sqlx::query_as::<_, Row>(INSERT.as_str()))
                     .bind(Uuid::now_v7())
                     .bind(at)
                     .fetch_one(&mut *tx)
                     .await?;
-                    let created = match names.clone().into_sponsorship(row) {
-                        Ok(created) => created,
-                        Err(error) => return Ok(Err(error)),
-                    };
-                    let logged = NewChange::created(Record::sponsorship(&created));
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(Ok(created))
-                }
-                .await
+                let created = match names.clone().into_sponsorship(row) {
+                    Ok(created) => created,
+                    Err(error) => return Ok(Err(error)),
+                };
+                let logged = NewChange::created(Record::sponsorship(&created));
+                (Ok(created), [logged])
             });
             match inserted {
                 Ok(created) => Ok(Some(created?)),
@@ -488,29 +482,21 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                    let mut tx = conn.begin_write().await?;
-                    let row = new
-                        .bind(sqlx::query_as::<_, Row>(UPDATE.as_str()))
+            let updated = logged_write!(self, actor, at, tx => maybe {
+                let row = new
+                    .bind(sqlx::query_as::<_, Row>(UPDATE.as_str()))
                     .bind(id)
                     .bind(at)
                     .bind(current.version)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some(row) = row else { return Ok(None) };
-                    let updated = match names.clone().into_sponsorship(row) {
-                        Ok(updated) => updated,
-                        Err(error) => return Ok(Some(Err(error))),
-                    };
-                    let logged = NewChange::updated(&Record::sponsorship(&current),
-                        Record::sponsorship(&updated),
-                    );
-                    changes::record(&mut tx, actor, at, &[logged]).await?;
-                    tx.commit().await?;
-                    Ok::<_, sqlx::Error>(Some(Ok(updated)))
-                }
-                .await
+                let Some(row) = row else { return Ok(None) };
+                let updated = match names.clone().into_sponsorship(row) {
+                    Ok(updated) => updated,
+                    Err(error) => return Ok(Some(Err(error))),
+                };
+                let logged = NewChange::updated(&Record::sponsorship(&current), Record::sponsorship(&updated));
+                Some((Ok(updated), [logged]))
             });
             match updated {
                 Ok(Some(updated)) => Ok(Some(updated?)),
@@ -527,42 +513,35 @@ impl Store {
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
     pub async fn delete_sponsorship(&self, id: Uuid, version: Option<i64>, actor: &Actor) -> Result<(), StoreError> {
         let at = now();
-        let deleted = with_conn!(self, conn => {
-            async {
-                let mut tx = conn.begin_write().await?;
-                let row = sqlx::query_as::<_, DeletedRow>(
-                    "delete from sponsorships where id = $1 and version = coalesce($2, version) returning version, \
-                     sponsor_id, public, beneficiary_club_id, beneficiary_event_id, beneficiary_organisation_id",
-                )
-                .bind(id)
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(row) = row else { return Ok(false) };
-                // The beneficiary, which nothing deleted, gives the region (after the write, so
-                // that SQLite took its write lock first).
-                let region = sqlx::query_scalar::<_, Option<String>>(
-                    "select coalesce((select region_code from clubs where id = $1), \
-                     (select region_code from events where id = $2), \
-                     (select region_code from organisations where id = $3))",
-                )
-                .bind(row.beneficiary_club_id)
-                .bind(row.beneficiary_event_id)
-                .bind(row.beneficiary_organisation_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let target = Target::sponsorship(row.sponsor_id, region.as_deref(), row.public);
-                let logged = NewChange::deleted(Record::gone(id, None, row.version, target));
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(true)
-            }
-            .await
+        let deleted = logged_write!(self, actor, at, tx => maybe {
+            let row = sqlx::query_as::<_, DeletedRow>(
+                "delete from sponsorships where id = $1 and version = coalesce($2, version) returning version, \
+                 sponsor_id, public, beneficiary_club_id, beneficiary_event_id, beneficiary_organisation_id",
+            )
+            .bind(id)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { return Ok(None) };
+            // The beneficiary, which nothing deleted, gives the region (after the write, so
+            // that SQLite took its write lock first).
+            let region = sqlx::query_scalar::<_, Option<String>>(
+                "select coalesce((select region_code from clubs where id = $1), \
+                 (select region_code from events where id = $2), \
+                 (select region_code from organisations where id = $3))",
+            )
+            .bind(row.beneficiary_club_id)
+            .bind(row.beneficiary_event_id)
+            .bind(row.beneficiary_organisation_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let target = Target::sponsorship(row.sponsor_id, region.as_deref(), row.public);
+            Some(((), [NewChange::deleted(Record::gone(id, None, row.version, target))]))
         });
         match deleted {
-            Ok(true) => Ok(()),
-            Ok(false) if version.is_some() => Err(StoreError::Contended("sponsorship")),
-            Ok(false) => Err(StoreError::NotFound("sponsorship")),
+            Ok(Some(())) => Ok(()),
+            Ok(None) if version.is_some() => Err(StoreError::Contended("sponsorship")),
+            Ok(None) => Err(StoreError::NotFound("sponsorship")),
             Err(error) => Err(classify(error, "sponsorship")),
         }
     }

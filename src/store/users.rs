@@ -2,14 +2,14 @@
 
 use std::sync::LazyLock;
 
-use super::BeginWrite as _;
 use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
 use super::columns::writable;
 
-use super::changes::{self, NewChange, Record, data_of};
+use super::changes::{NewChange, Record, data_of};
+use super::logged_write;
 use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::{Role, RoleName, ScopeError};
 use crate::core::{Actor, Target};
@@ -58,12 +58,13 @@ pub struct UserChange {
     pub password_hash: Option<String>,
 }
 
-/// Which users a list shows, and from where.
+/// Which accounts a list shows (users, or API clients), and from where.
 #[derive(Debug, Clone, Default)]
-pub struct ListUsers {
+pub struct ListAccounts {
     pub role: Option<RoleName>,
     pub active: Option<bool>,
-    /// The e-mail and id of the last user of the previous page.
+    /// The sort key (a user's e-mail, a client's name) and id of the last account of the
+    /// previous page.
     pub after: Option<(String, Uuid)>,
     /// Rows to fetch (one more than shown, to know whether more follow).
     pub limit: i64,
@@ -118,11 +119,11 @@ writable! {
 static INSERT: LazyLock<String> = LazyLock::new(|| USERS.insert(&["id", "password_hash"], columns!()));
 static UPDATE: LazyLock<String> = LazyLock::new(|| USERS.update(&["id"], true, columns!()));
 
-/// Pushes the conditions of a `&ListUsers` (not its page position) onto `sql`, a `QueryBuilder`
-/// of either backend: the same for a page and for its count.
-macro_rules! user_filter {
+/// Pushes the conditions of a `&ListAccounts` (not its page position) onto `sql`, a
+/// `QueryBuilder` of either backend: for the pages of users and API clients and their count.
+macro_rules! account_filter {
     ($sql:ident, $query:expr) => {{
-        let query: &ListUsers = $query;
+        let query: &$crate::store::users::ListAccounts = $query;
         let sql = &mut $sql;
         if let Some(role) = query.role {
             sql.push(" and role = ").push_bind(role.as_str());
@@ -132,6 +133,7 @@ macro_rules! user_filter {
         }
     }};
 }
+pub(crate) use account_filter;
 
 impl Store {
     #[tracing::instrument(skip_all)]
@@ -143,22 +145,16 @@ impl Store {
     ) -> Result<User, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
-        let inserted = with_conn!(self, conn => {
-            async {
-            let mut tx = conn.begin_write().await?;
+        let inserted = logged_write!(self, actor, at, tx => {
             let created = fields
                 .bind(sqlx::query_as::<_, User>(INSERT.as_str()))
                 .bind(id)
                 .bind(password_hash.to_owned())
-            .bind(at)
-            .fetch_one(&mut *tx)
-            .await?;
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
             let logged = NewChange::created(Record::user(&created)).with_hidden_change("password");
-            changes::record(&mut tx, actor, at, &[logged]).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(created)
-            }
-            .await
+            (created, [logged])
         });
         match inserted {
             Ok(user) => Ok(user),
@@ -204,18 +200,18 @@ impl Store {
     }
 
     /// How many users `query` matches, whatever its page: a page's `total` (`count=true`), and
-    /// with `ListUsers::default()` how many exist (the first administrator is made when none).
+    /// with `ListAccounts::default()` how many exist (the first administrator is made when none).
     #[tracing::instrument(skip_all)]
-    pub async fn count_users(&self, query: &ListUsers) -> Result<i64, StoreError> {
-        count_where!(self, "users", user_filter!(query), "user")
+    pub async fn count_users(&self, query: &ListAccounts) -> Result<i64, StoreError> {
+        count_where!(self, "users", account_filter!(query), "user")
     }
 
     /// One page of users by e-mail.
     #[tracing::instrument(skip_all)]
-    pub async fn list_users(&self, query: &ListUsers) -> Result<Vec<User>, StoreError> {
+    pub async fn list_users(&self, query: &ListAccounts) -> Result<Vec<User>, StoreError> {
         with_conn!(self, conn => {
             let mut sql = QueryBuilder::new(concat!("select ", columns!(), " from users where true"));
-            user_filter!(sql, query);
+            account_filter!(sql, query);
             if let Some((email, id)) = &query.after {
                 sql.push(" and (email, id) > (").push_bind(email.clone()).push(", ").push_bind(*id).push(")");
             }
@@ -242,9 +238,7 @@ impl Store {
                 return Ok(Some(current));
             }
             let at = now();
-            let updated = with_conn!(self, conn => {
-                async {
-                let mut tx = conn.begin_write().await?;
+            let updated = logged_write!(self, actor, at, tx => maybe {
                 let updated = fields
                     .bind(sqlx::query_as::<_, User>(UPDATE.as_str()))
                     .bind(id)
@@ -264,11 +258,7 @@ impl Store {
                 if password_hash.is_some() {
                     logged = logged.with_hidden_change("password");
                 }
-                changes::record(&mut tx, actor, at, &[logged]).await?;
-                tx.commit().await?;
-                Ok::<_, sqlx::Error>(Some(updated))
-                }
-                .await
+                Some((updated, [logged]))
             });
             match updated {
                 Ok(Some(updated)) => Ok(Some(updated)),
