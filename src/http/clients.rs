@@ -26,7 +26,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{encode_cursor, list_page, next_page, paged};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::http::users::{RolePatch, accounts, accounts_page, check_role, patched_active, role_columns};
@@ -332,26 +332,16 @@ pub async fn create_client(
         }))
 }
 
-/// Get an API client (without its secret).
-///
-/// Administrators only.
-#[utoipa::path(
-    tag = "clients",
-    params(("id" = Uuid, Path, description = "The client's id (not its client_id).")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get an API client (without its secret).
+    ///
+    /// Administrators only.
+    read get_client("/clients/{id}") -> ApiClient,
+    tag = "clients", id = "The client's id (not its client_id).", signed_in,
     responses(
         (status = 200, description = "The client.", body = ApiClientResponse),
         (status = 403, response = Forbidden),
     )
-)]
-#[get("/clients/{id}")]
-pub async fn get_client(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<ApiClient>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an API client.
@@ -451,26 +441,16 @@ pub async fn renew_client_secret(
         }))
 }
 
-/// Delete an API client.
-///
-/// Administrators only. It gets no new token (tokens already issued expire on their own).
-#[utoipa::path(
-    tag = "clients",
-    params(("id" = Uuid, Path, description = "The client's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete an API client.
+    ///
+    /// Administrators only. It gets no new token (tokens already issued expire on their own).
+    delete delete_client("/clients/{id}") -> ApiClient,
+    tag = "clients", id = "The client's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
     )
-)]
-#[delete("/clients/{id}")]
-pub async fn delete_client(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<ApiClient>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for ApiClient {

@@ -25,7 +25,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, pick, present};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::clubs::{Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter};
@@ -403,23 +403,13 @@ pub async fn create_club(
     Ok(etag::created(location, Tagged::of(&ClubResponse::from(created))?))
 }
 
-/// Get a club.
-#[utoipa::path(
-    tag = "clubs",
-    params(("id" = Uuid, Path, description = "The club's id.")),
-    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get a club.
+    read get_club("/clubs/{id}") -> Club,
+    tag = "clubs", id = "The club's id.", anyone,
     responses(
         (status = 200, description = "The club.", body = ClubResponse),
     )
-)]
-#[get("/clubs/{id}")]
-pub async fn get_club(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<Club>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a club.
@@ -467,28 +457,18 @@ pub async fn update_club(
     Ok(etag::ok(Tagged::of(&ClubResponse::from(updated))?))
 }
 
-/// Delete a club.
-///
-/// Refused with a 409 (`in_use`) while the club still has members (active or not), events or
-/// sponsorships: remove those first.
-#[utoipa::path(
-    tag = "clubs",
-    params(("id" = Uuid, Path, description = "The club's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete a club.
+    ///
+    /// Refused with a 409 (`in_use`) while the club still has members (active or not), events or
+    /// sponsorships: remove those first.
+    delete delete_club("/clubs/{id}") -> Club,
+    tag = "clubs", id = "The club's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     )
-)]
-#[delete("/clubs/{id}")]
-pub async fn delete_club(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<Club>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for Club {

@@ -23,7 +23,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, pick, present};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::store::esus::{Accreditation, AccreditationFields, ListAccreditations};
@@ -495,23 +495,13 @@ pub async fn create_esus_accreditation(
     ))
 }
 
-/// Get an ESUS accreditation.
-#[utoipa::path(
-    tag = "esus",
-    params(("id" = Uuid, Path, description = "The accreditation's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get an ESUS accreditation.
+    read get_esus_accreditation("/esus-accreditations/{id}") -> Placed,
+    tag = "esus", id = "The accreditation's id.", signed_in,
     responses(
         (status = 200, description = "The accreditation.", body = EsusAccreditationResponse),
     )
-)]
-#[get("/esus-accreditations/{id}")]
-pub async fn get_esus_accreditation(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<Placed>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// An accreditation and the policy's view of it (its organisation's region).
@@ -602,27 +592,17 @@ pub async fn update_esus_accreditation(
     Ok(etag::ok(Tagged::of(&EsusAccreditationResponse::new(updated, true))?))
 }
 
-/// Delete an ESUS accreditation.
-///
-/// For records made in error: the history of decisions is kept by changing the status instead.
-/// Updates the organisation's `esus` summary.
-#[utoipa::path(
-    tag = "esus",
-    params(("id" = Uuid, Path, description = "The accreditation's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete an ESUS accreditation.
+    ///
+    /// For records made in error: the history of decisions is kept by changing the status instead.
+    /// Updates the organisation's `esus` summary.
+    delete delete_esus_accreditation("/esus-accreditations/{id}") -> Placed,
+    tag = "esus", id = "The accreditation's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
     )
-)]
-#[delete("/esus-accreditations/{id}")]
-pub async fn delete_esus_accreditation(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<Placed>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// An accreditation with its organisation's place, as the policy sees it.

@@ -25,7 +25,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::DateOrDateTimeSchema;
@@ -776,25 +776,15 @@ pub async fn create_event(
     Ok(etag::created(location, Tagged::of(&EventResponse::from(created))?))
 }
 
-/// Get an event, with its organisers and themes.
-///
-/// Without a token, only a published event can be read (401 for the others).
-#[utoipa::path(
-    tag = "events",
-    params(("id" = Uuid, Path, description = "The event's id.")),
-    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get an event, with its organisers and themes.
+    ///
+    /// Without a token, only a published event can be read (401 for the others).
+    read get_event("/events/{id}") -> Event,
+    tag = "events", id = "The event's id.", anyone,
     responses(
         (status = 200, description = "The event.", body = EventResponse),
     )
-)]
-#[get("/events/{id}")]
-pub async fn get_event(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<Event>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an event.
@@ -868,29 +858,19 @@ async fn require_club_of_caller(caller: &Caller, state: &AppState, club_id: Opti
         .map_err(|_| ApiError::Forbidden(msg!("events-club-out-of-reach", club_id = club_id, region = region)))
 }
 
-/// Delete an event, with its themes.
-///
-/// Refused with a 409 `in_use` naming what holds it while the event still has organisers (clear
-/// them first with a PATCH `{"organisers": []}`) or a sponsorship targets it: nothing is lost
-/// silently.
-#[utoipa::path(
-    tag = "events",
-    params(("id" = Uuid, Path, description = "The event's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete an event, with its themes.
+    ///
+    /// Refused with a 409 `in_use` naming what holds it while the event still has organisers (clear
+    /// them first with a PATCH `{"organisers": []}`) or a sponsorship targets it: nothing is lost
+    /// silently.
+    delete delete_event("/events/{id}") -> Event,
+    tag = "events", id = "The event's id.",
     responses(
         (status = 204, description = "Deleted, with its organisers and themes."),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     )
-)]
-#[delete("/events/{id}")]
-pub async fn delete_event(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<Event>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for Event {

@@ -2,7 +2,8 @@
 //! export), read one record (`GET /…/{id}`) and delete one (`DELETE /…/{id}`), with the policy,
 //! the conditional requests and the answers alike for all. A resource says what is its own by
 //! implementing [`Listing`] for its list's parameters and [`Kept`] for its stored record; its
-//! handlers keep only their routes, their OpenAPI descriptions and the policy's first question.
+//! read and delete handlers are declared by [`kept_endpoint!`] (the doc comment and answers of
+//! each), its list handler keeps its route, its description and the policy's first question.
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -140,3 +141,48 @@ pub async fn delete<R: Kept>(
     tracing::info!(resource = R::KIND.as_str(), id = %id, by = caller.subject().unwrap_or_default(), "deleted");
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// The operations `GET /…/{id}` (`read`) and `DELETE /…/{id}` (`delete`) of a resource whose
+/// stored record is [`Kept`]: the handler, written once, and its OpenAPI description — the doc
+/// comment given, the tag, what the path's `id` is, who may call it (`anyone`, anonymous
+/// callers included, or `signed_in`; a deletion always needs a token) and its own answers (the
+/// shared error answers are added to every operation by `responses::SharedErrors`). The names
+/// it uses (`Caller`, `Conditions`, `web`, `AppState`, `Uuid`, `HttpResponse`, `ApiError`, the
+/// `get` and `delete` route macros) are the calling module's.
+macro_rules! kept_endpoint {
+    ($(#[$doc:meta])* read $name:ident($path:literal) -> $kept:ty,
+     tag = $tag:literal, id = $id:literal, anyone, responses($($responses:tt)*)) => {
+        $crate::http::kernel::kept_endpoint!(@ get read [(), ("login" = []), ("machine_client" = []), ("token" = [])]
+            $(#[$doc])* $name $path, $kept, $tag $id [$($responses)*]);
+    };
+    ($(#[$doc:meta])* read $name:ident($path:literal) -> $kept:ty,
+     tag = $tag:literal, id = $id:literal, signed_in, responses($($responses:tt)*)) => {
+        $crate::http::kernel::kept_endpoint!(@ get read [("login" = []), ("machine_client" = []), ("token" = [])]
+            $(#[$doc])* $name $path, $kept, $tag $id [$($responses)*]);
+    };
+    ($(#[$doc:meta])* delete $name:ident($path:literal) -> $kept:ty,
+     tag = $tag:literal, id = $id:literal, responses($($responses:tt)*)) => {
+        $crate::http::kernel::kept_endpoint!(@ delete delete [("login" = []), ("machine_client" = []), ("token" = [])]
+            $(#[$doc])* $name $path, $kept, $tag $id [$($responses)*]);
+    };
+    (@ $method:ident $operation:ident [$($security:tt)*]
+     $(#[$doc:meta])* $name:ident $path:literal, $kept:ty, $tag:literal $id:literal [$($responses:tt)*]) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = Uuid, Path, description = $id)),
+            security($($security)*),
+            responses($($responses)*)
+        )]
+        #[$method($path)]
+        pub async fn $name(
+            caller: Caller,
+            conditions: Conditions,
+            state: web::Data<AppState>,
+            id: web::Path<Uuid>,
+        ) -> Result<HttpResponse, ApiError> {
+            $crate::http::kernel::$operation::<$kept>(&caller, &conditions, &state, id.into_inner()).await
+        }
+    };
+}
+pub(crate) use kept_endpoint;

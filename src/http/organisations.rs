@@ -26,7 +26,7 @@ use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, pick, present};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::organisations::{
@@ -665,23 +665,13 @@ pub async fn create_organisation(
     Ok(etag::created(location, Tagged::of(&shown_to(&caller, created))?))
 }
 
-/// Get an organisation.
-#[utoipa::path(
-    tag = "organisations",
-    params(("id" = Uuid, Path, description = "The organisation's id.")),
-    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get an organisation.
+    read get_organisation("/organisations/{id}") -> Organisation,
+    tag = "organisations", id = "The organisation's id.", anyone,
     responses(
         (status = 200, description = "The organisation.", body = OrganisationResponse),
     )
-)]
-#[get("/organisations/{id}")]
-pub async fn get_organisation(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<Organisation>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change an organisation.
@@ -768,14 +758,13 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
         .collect()
 }
 
-/// Delete an organisation.
-///
-/// Refused with a 409 (`in_use`) while records still reference it (ESUS accreditations, club
-/// memberships, events, sponsorships…); `detail` names them.
-#[utoipa::path(
-    tag = "organisations",
-    params(("id" = Uuid, Path, description = "The organisation's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete an organisation.
+    ///
+    /// Refused with a 409 (`in_use`) while records still reference it (ESUS accreditations, club
+    /// memberships, events, sponsorships…); `detail` names them.
+    delete delete_organisation("/organisations/{id}") -> Organisation,
+    tag = "organisations", id = "The organisation's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
@@ -788,15 +777,6 @@ fn changed_register_fields(current: &OrganisationFields, new: &OrganisationField
                 "code": "in_use"
             })),
     )
-)]
-#[delete("/organisations/{id}")]
-pub async fn delete_organisation(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<Organisation>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for Organisation {

@@ -24,7 +24,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
@@ -742,27 +742,17 @@ pub async fn create_sponsorship(
     Ok(etag::created(location, Tagged::of(&shown_to(&caller, created))?))
 }
 
-/// Get a sponsorship.
-///
-/// Anonymous callers may read the public sponsorships only (401 for the others). Amounts and
-/// notes are shown only to administrators, to the Cress managers of the beneficiary's region
-/// and to the sponsor's partner accounts (absent otherwise).
-#[utoipa::path(
-    tag = "sponsorships",
-    params(("id" = Uuid, Path, description = "The sponsorship's id.")),
-    security((), ("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get a sponsorship.
+    ///
+    /// Anonymous callers may read the public sponsorships only (401 for the others). Amounts and
+    /// notes are shown only to administrators, to the Cress managers of the beneficiary's region
+    /// and to the sponsor's partner accounts (absent otherwise).
+    read get_sponsorship("/sponsorships/{id}") -> Sponsorship,
+    tag = "sponsorships", id = "The sponsorship's id.", anyone,
     responses(
         (status = 200, description = "The sponsorship.", body = SponsorshipResponse),
     )
-)]
-#[get("/sponsorships/{id}")]
-pub async fn get_sponsorship(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<Sponsorship>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a sponsorship.
@@ -820,27 +810,17 @@ pub async fn update_sponsorship(
     Ok(etag::ok(Tagged::of(&shown_to(&caller, updated))?))
 }
 
-/// Delete a sponsorship.
-///
-/// For administrators, the Cress managers of the beneficiary's region and the sponsor's partner
-/// accounts (403 otherwise).
-#[utoipa::path(
-    tag = "sponsorships",
-    params(("id" = Uuid, Path, description = "The sponsorship's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete a sponsorship.
+    ///
+    /// For administrators, the Cress managers of the beneficiary's region and the sponsor's partner
+    /// accounts (403 otherwise).
+    delete delete_sponsorship("/sponsorships/{id}") -> Sponsorship,
+    tag = "sponsorships", id = "The sponsorship's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
     )
-)]
-#[delete("/sponsorships/{id}")]
-pub async fn delete_sponsorship(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<Sponsorship>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for Sponsorship {

@@ -24,7 +24,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept, Listing};
+use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::references::MissingRecord;
@@ -472,26 +472,16 @@ pub async fn create_user(
     Ok(etag::created(location, Tagged::of(&UserResponse::from(created))?))
 }
 
-/// Get a user.
-///
-/// Administrators only.
-#[utoipa::path(
-    tag = "users",
-    params(("id" = Uuid, Path, description = "The user's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Get a user.
+    ///
+    /// Administrators only.
+    read get_user("/users/{id}") -> User,
+    tag = "users", id = "The user's id.", signed_in,
     responses(
         (status = 200, description = "The user.", body = UserResponse),
         (status = 403, response = Forbidden),
     )
-)]
-#[get("/users/{id}")]
-pub async fn get_user(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::read::<User>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 /// Change a user.
@@ -584,28 +574,18 @@ pub async fn update_user(
     Ok(etag::ok(Tagged::of(&UserResponse::from(updated))?))
 }
 
-/// Delete a user.
-///
-/// Administrators only. Its refresh tokens go with it. The last active administrator cannot be
-/// deleted (409 `last_admin`).
-#[utoipa::path(
-    tag = "users",
-    params(("id" = Uuid, Path, description = "The user's id.")),
-    security(("login" = []), ("machine_client" = []), ("token" = [])),
+kept_endpoint! {
+    /// Delete a user.
+    ///
+    /// Administrators only. Its refresh tokens go with it. The last active administrator cannot be
+    /// deleted (409 `last_admin`).
+    delete delete_user("/users/{id}") -> User,
+    tag = "users", id = "The user's id.",
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     )
-)]
-#[delete("/users/{id}")]
-pub async fn delete_user(
-    caller: Caller,
-    conditions: Conditions,
-    state: web::Data<AppState>,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    kernel::delete::<User>(&caller, &conditions, &state, id.into_inner()).await
 }
 
 impl Kept for User {

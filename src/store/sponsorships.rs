@@ -32,7 +32,7 @@ pub struct Sponsorship {
     /// The beneficiary's region: the region of the organisation or club, or the event's region
     /// (`None` for an event without one). The policy places the sponsorship there.
     pub beneficiary_region: Option<String>,
-    /// Whether the beneficiary itself is public (what the policy's `Target::public` says):
+    /// Whether the beneficiary itself is public (what the policy's `Target.public` says):
     /// clubs and organisations always, an event once published. Its name is shown to callers
     /// who may read it only.
     pub beneficiary_public: bool,
