@@ -382,7 +382,8 @@ impl Worker {
     }
 
     /// Looks for due subscriptions every `WEBHOOK_POLL_MILLISECONDS` and serves each in turn,
-    /// for as long as the server runs.
+    /// until the store closes (each subscription served within one `Store::background_step`:
+    /// its lease is given back before the pools close).
     pub async fn run(self) {
         let period = Duration::from_millis(self.settings.webhook_poll_milliseconds);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -390,6 +391,9 @@ impl Worker {
         loop {
             tick.tick().await;
             loop {
+                let Some(_step) = self.store.background_step().await else {
+                    return;
+                };
                 let at = now();
                 match self.store.lease_due_webhook(&self.holder, at, at + LEASE).await {
                     Ok(Some(leased)) => self.serve(leased).await,
@@ -469,6 +473,10 @@ impl Worker {
                 {
                     Ok(true) => {}
                     _ => return, // the lease is lost (redelivery asked, another worker): stop here
+                }
+                if self.store.closing() {
+                    // The server stops: the next server goes on from this position.
+                    return self.release(id).await;
                 }
             }
             if complete {

@@ -176,7 +176,15 @@ pub struct Store {
     /// Every pool opened for this database, with its spares: this one and the workers'
     /// (`/metrics` sums them, `close` closes them all).
     pools: Arc<Mutex<Vec<PoolAndSpares>>>,
+    /// Background work (the webhook deliveries) holds it, shared, for each step of its work;
+    /// `close` takes it alone and marks it `true`, so that the step in progress ends (a delivery
+    /// gives its lease back) while the pools are still open, and no other starts.
+    background: Arc<tokio::sync::RwLock<bool>>,
 }
+
+/// How long `close` waits for the background step in progress (a delivery attempt lasts at
+/// most 10 seconds); after that the pools close anyway (its lease then expires on its own).
+const BACKGROUND_STEP_AT_MOST: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A pool of a store and the connections kept beside it.
 type PoolAndSpares = (Db, Arc<Spares>);
@@ -223,6 +231,7 @@ impl Store {
             spares,
             db,
             waiting: Arc::default(),
+            background: Arc::default(),
         })
     }
 
@@ -249,6 +258,7 @@ impl Store {
             spares,
             waiting: self.waiting.clone(),
             pools: self.pools.clone(),
+            background: self.background.clone(),
         }
     }
 
@@ -298,11 +308,28 @@ impl Store {
 
     /// Closes every connection of every pool of this database; pending acquisitions fail.
     pub async fn close(&self) {
+        match tokio::time::timeout(BACKGROUND_STEP_AT_MOST, self.background.write()).await {
+            Ok(mut closing) => *closing = true,
+            Err(_) => tracing::warn!("closing while a background step still runs"),
+        }
         let pools = self.pools_now().clone();
         for (db, spares) in pools {
-            spares.clear();
+            spares.close();
             with_pool!(&db, pool => pool.close().await);
         }
+    }
+
+    /// Leave for one step of background work, held until the guard drops; `None` once the
+    /// store is closing.
+    pub async fn background_step(&self) -> Option<tokio::sync::OwnedRwLockReadGuard<bool>> {
+        let step = self.background.clone().read_owned().await;
+        (!*step).then_some(step)
+    }
+
+    /// Whether `close` has begun (it waits for the step in progress): background work stops at
+    /// its next step.
+    pub fn closing(&self) -> bool {
+        self.background.try_read().map_or(true, |closed| *closed)
     }
 
     pub(crate) fn db(&self) -> &Db {

@@ -11,7 +11,7 @@
 //! or closes it. A connection kept here longer than [`KEPT_AT_MOST`] goes back to the pool,
 //! which checks it and closes it once idle for long.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,9 @@ pub(crate) struct Spares {
     /// to the pool, which serves its waiters in turn (and keeps opening connections up to its
     /// maximum while they wait).
     waiting: AtomicUsize,
+    /// Set when the pool closes: from then on every connection goes back to it (the pool's
+    /// `close` waits for each one lent, and one kept here would never come back).
+    closed: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -77,10 +80,17 @@ impl Spares {
         if connection.should_flush() || connection.is_in_transaction() || self.waiting.load(Ordering::SeqCst) > 0 {
             return;
         }
-        kept::<DB>(self).push(Spare {
+        let mut kept = kept::<DB>(self);
+        // Looked at under the lock that `close` takes after setting it: a connection is either
+        // kept before `close` empties the list, or given back to the closing pool.
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        kept.push(Spare {
             connection,
             since: Instant::now(),
         });
+        drop(kept);
         // A task that began to wait after the look above, and looked here before the push,
         // waits for the pool: give it one through the pool.
         if self.waiting.load(Ordering::SeqCst) > 0 {
@@ -98,8 +108,10 @@ impl Spares {
         kept::<Postgres>(self).len() + kept::<Sqlite>(self).len()
     }
 
-    /// Gives every kept connection back to its pool (before the pool closes: it waits for them).
-    pub(crate) fn clear(&self) {
+    /// Gives every kept connection back to its pool, and every one lent from now on (before the
+    /// pool closes: it waits for them).
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
         kept::<Postgres>(self).clear();
         kept::<Sqlite>(self).clear();
     }
@@ -170,6 +182,19 @@ mod tests {
         assert_eq!(spares.count(), 1);
         assert!(spares.take::<Sqlite>().is_some(), "taken back");
         assert_eq!(spares.count(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_connection_lent_before_the_pool_closes_goes_back_to_it_so_that_closing_ends() {
+        let (pool, spares) = (pool().await, Spares::default());
+        let mut lease = Lease::new(pool.acquire().await.unwrap(), &spares);
+        sqlx::query("select 1").execute(&mut *lease).await.unwrap();
+        spares.close();
+        lease.end(&Ok::<(), ()>(()));
+        assert_eq!(spares.count(), 0, "not kept once closed");
+        tokio::time::timeout(Duration::from_secs(5), pool.close())
+            .await
+            .expect("the pool closes: its connection came back");
     }
 
     #[tokio::test]

@@ -19,8 +19,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `cress-api serve` in `dir` on a free port with an empty environment (so that the
     /// tests' own variables do not leak in) plus JSON logs, cheap password hashes and `env`,
-    /// and waits (at most a minute) until it says where it listens.
+    /// and waits (at most a minute) until it says where it listens. The test talks to it with
+    /// reqwest, whose TLS needs a crypto provider: installed here, as the server in the test's
+    /// own process would (a test run alone has no other).
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut command = Command::new(env!("CARGO_BIN_EXE_cress-api"));
         command
             .current_dir(dir)
