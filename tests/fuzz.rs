@@ -83,41 +83,50 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// Parses `bytes` as every request body; a refusal must be a 400 or 422.
+/// Parses `bytes` as every request body (a PATCH body as the merge patch it is); a refusal must
+/// be a 400 or 422.
 fn parse_every_body(bytes: &[u8]) {
+    let refusal = |body: &str, error: ApiError| {
+        assert_client_error(&error);
+        let code = error.code();
+        assert!(
+            ["malformed_json", "validation_failed"].contains(&code),
+            "{body} answered {code} for {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    };
     macro_rules! each {
-        ($($module:ident :: $body:ident),* $(,)?) => {
+        ($($module:ident :: $body:ident),* ; patches: $($patch_module:ident :: $patch:ident),* $(,)?) => {
             $(
                 if let Err(error) = parse_json::<cress_api::http::$module::$body>(bytes) {
-                    assert_client_error(&error);
-                    let code = error.code();
-                    assert!(
-                        ["malformed_json", "validation_failed"].contains(&code),
-                        "{} answered {code} for {:?}",
-                        stringify!($body),
-                        String::from_utf8_lossy(bytes)
-                    );
+                    refusal(stringify!($body), error);
+                }
+            )*
+            $(
+                if let Err(error) = cress_api::http::$patch_module::$patch::from_json(bytes) {
+                    refusal(stringify!($patch), error);
                 }
             )*
         };
     }
     each!(
         organisations::CreateOrganisationRequest,
-        organisations::UpdateOrganisationRequest,
         esus::CreateEsusAccreditationRequest,
         esus::UpdateEsusAccreditationRequest,
         clubs::CreateClubRequest,
-        clubs::UpdateClubRequest,
         clubs::AddClubMemberRequest,
         clubs::UpdateClubMemberRequest,
         events::CreateEventRequest,
-        events::UpdateEventRequest,
         sponsorships::CreateSponsorshipRequest,
-        sponsorships::UpdateSponsorshipRequest,
         users::CreateUserRequest,
         users::UpdateUserRequest,
         clients::CreateApiClientRequest,
-        clients::UpdateApiClientRequest,
+        clients::UpdateApiClientRequest;
+        patches:
+        organisations::UpdateOrganisationRequest,
+        clubs::UpdateClubRequest,
+        events::UpdateEventRequest,
+        sponsorships::UpdateSponsorshipRequest,
     );
 }
 

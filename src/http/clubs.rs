@@ -27,8 +27,9 @@ use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, pick, present};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
+use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::store::clubs::{Club, ClubFields, ClubFilter, ListClubs, ListMembers, Member, MemberFilter};
+use crate::store::clubs::{Club, ClubFilter, ListClubs, ListMembers, Member, MemberFilter};
 use crate::store::references::MissingRecord;
 use crate::store::today;
 use crate::store::{Store, StoreError};
@@ -187,48 +188,15 @@ impl From<CreateClubRequest> for ClubDraft {
     }
 }
 
-/// Changes to a club (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
-/// clears an optional field (`name`, `region_code` and `host_organisation_id` cannot be
-/// cleared). The same rules as on creation apply to the result.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "description": "Élus et techniciens se forment à l'ESS : visios et deux journées par an, dont une à Lodève.",
-    "audience": "Élus, agents et techniciens des collectivités locales"
-}))]
-pub struct UpdateClubRequest {
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = NAME_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<Option<String>>,
-    #[schema(value_type = RegionCodeSchema)]
-    #[serde(default, deserialize_with = "present")]
-    pub region_code: Option<Option<String>>,
-    /// The id of an existing organisation (else 422 `not_found`).
-    #[schema(value_type = Uuid)]
-    #[serde(default, deserialize_with = "present")]
-    pub host_organisation_id: Option<Option<Uuid>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub description: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
-    #[validate(length(max = AUDIENCE_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub audience: Option<Option<String>>,
-}
-
-impl UpdateClubRequest {
-    /// The club as it would be after this patch.
-    fn apply_to(&self, current: &ClubFields) -> ClubDraft {
-        ClubDraft {
-            name: pick(&self.name, Some(current.name.clone())),
-            region_code: pick(&self.region_code, Some(current.region_code.clone())),
-            host_organisation_id: pick(&self.host_organisation_id, Some(current.host_organisation_id)),
-            description: pick(&self.description, current.description.clone()),
-            audience: pick(&self.audience, current.audience.clone()),
-        }
-    }
+merge_patch! {
+    /// Changes to a club (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
+    /// clears an optional field (`name`, `region_code` and `host_organisation_id` cannot be
+    /// cleared). The same rules as on creation apply to the result.
+    #[example = json!({
+        "description": "Élus et techniciens se forment à l'ESS : visios et deux journées par an, dont une à Lodève.",
+        "audience": "Élus, agents et techniciens des collectivités locales"
+    })]
+    pub type UpdateClubRequest = MergePatch<CreateClubRequest>, kept: [];
 }
 
 /// Whether `host`, when given, names an existing organisation; the 422 entry when it does not.
@@ -437,18 +405,18 @@ pub async fn update_club(
     conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    JsonBody(patch): JsonBody<UpdateClubRequest>,
+    patch: UpdateClubRequest,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Update, Resource::Club)?;
-    let shape = patch.validate();
-    let unknown = check_host(&state, patch.host_organisation_id.flatten()).await?;
+    let unknown = check_host(&state, patch.field("host_organisation_id").flatten()).await?;
     let updated = state
         .store
         .update_club(id.into_inner(), &caller.actor()?, |current| {
             let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
-            let parsed = checked(shape.clone(), NewClub::parse(patch.apply_to(&current.fields)));
+            let request = patch.apply_to(&current.fields)?;
+            let parsed = checked(request.validate(), NewClub::parse(request.into()));
             let new = with_unknown(parsed, unknown.clone())?;
             policy::require_change(&caller, &before, &Target::club(new.region_code.as_str()))?;
             Ok::<_, ApiError>(new)

@@ -24,9 +24,10 @@ use crate::http::AppState;
 use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
+use crate::http::extract::{JsonBody, Query, integer};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
+use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::DateOrDateTimeSchema;
 use crate::store::events::{Event, EventFields, EventFilter, ListEvents};
@@ -123,7 +124,7 @@ impl From<Event> for EventResponse {
 }
 
 /// An organisation taking part in an event: an existing organisation and its role.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "role": "organiser"}))]
 pub struct OrganiserRequest {
@@ -179,7 +180,7 @@ pub struct CreateEventRequest {
     #[schema(required = true, value_type = EventKind)]
     #[serde(default)]
     pub kind: Option<EventKind>,
-    /// `draft` when left out.
+    /// `draft` when a creation leaves it out.
     #[schema(value_type = Option<EventStatus>, default = "draft")]
     #[serde(default)]
     pub status: Option<EventStatus>,
@@ -191,11 +192,12 @@ pub struct CreateEventRequest {
     #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T17:00:00+02:00")]
     #[serde(default)]
     pub ends_at: Option<String>,
-    /// IANA time zone the event is shown in; `Europe/Paris` when left out.
+    /// IANA time zone the event is shown in; `Europe/Paris` when a creation leaves it out or a
+    /// change clears it.
     #[schema(example = "Europe/Paris", default = "Europe/Paris")]
     #[serde(default)]
     pub time_zone: Option<String>,
-    /// `true` for an online event (needs `online_url`); `false` (the default) for one held in
+    /// `true` for an online event (needs `online_url`); `false` (a creation's default) for one held in
     /// person (needs `city` and `region_code`).
     #[schema(value_type = Option<bool>, default = false)]
     #[serde(default)]
@@ -292,125 +294,36 @@ impl From<CreateEventRequest> for EventDraft {
     }
 }
 
-/// Changes to an event (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
-/// clears an optional field (`time_zone` goes back to `Europe/Paris`; `title`, `kind`,
-/// `status`, `starts_at`, `ends_at` and `online` cannot be cleared). `organisers` and `themes`,
-/// when given, replace the whole list (`null` or `[]` empties it). The same rules as on
-/// creation apply to the result; `status` may only move `draft` → `published` → `cancelled`
-/// or `draft` → `cancelled`.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "published", "themes": ["mois-de-l-ess", "jeunesse"]}))]
-pub struct UpdateEventRequest {
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = TITLE_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub title: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub description: Option<Option<String>>,
-    #[schema(value_type = EventKind)]
-    #[serde(default, deserialize_with = "present")]
-    pub kind: Option<Option<EventKind>>,
-    #[schema(value_type = EventStatus)]
-    #[serde(default, deserialize_with = "present")]
-    pub status: Option<Option<EventStatus>>,
-    #[schema(value_type = String, format = DateTime)]
-    #[serde(default, deserialize_with = "present")]
-    pub starts_at: Option<Option<String>>,
-    #[schema(value_type = String, format = DateTime)]
-    #[serde(default, deserialize_with = "present")]
-    pub ends_at: Option<Option<String>>,
-    #[schema(value_type = Option<String>)]
-    #[serde(default, deserialize_with = "present")]
-    pub time_zone: Option<Option<String>>,
-    #[schema(value_type = bool)]
-    #[serde(default, deserialize_with = "present")]
-    pub online: Option<Option<bool>>,
-    #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
-    #[serde(default, deserialize_with = "present")]
-    pub online_url: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
-    #[validate(length(max = VENUE_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub venue: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    #[validate(length(max = STREET_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub street: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{5}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub postal_code: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
-    #[validate(length(max = CITY_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub city: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$")]
-    #[serde(default, deserialize_with = "present")]
-    pub commune_code: Option<Option<String>>,
-    #[schema(value_type = Option<RegionCodeSchema>)]
-    #[serde(default, deserialize_with = "present")]
-    pub region_code: Option<Option<String>>,
-    #[schema(value_type = Option<Uuid>)]
-    #[serde(default, deserialize_with = "present")]
-    pub club_id: Option<Option<Uuid>>,
-    #[schema(value_type = Option<i64>, minimum = 1)]
-    #[serde(default, deserialize_with = "present_integer")]
-    pub capacity: Option<Option<i64>>,
-    #[schema(value_type = Option<i64>, minimum = 0)]
-    #[serde(default, deserialize_with = "present_integer")]
-    pub attendance: Option<Option<i64>>,
-    /// Replaces every organiser.
-    #[schema(value_type = Option<Vec<OrganiserRequest>>, max_items = 50)]
-    #[serde(default, deserialize_with = "present")]
-    pub organisers: Option<Option<Vec<OrganiserRequest>>>,
-    /// Replaces every theme.
-    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
-    #[serde(default, deserialize_with = "present")]
-    pub themes: Option<Option<Vec<String>>>,
+merge_patch! {
+    /// Changes to an event (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
+    /// clears an optional field (`time_zone` goes back to `Europe/Paris`; `title`, `kind`,
+    /// `status`, `starts_at`, `ends_at` and `online` cannot be cleared). `organisers` and `themes`,
+    /// when given, replace the whole list (`null` or `[]` empties it). The same rules as on
+    /// creation apply to the result; `status` may only move `draft` → `published` → `cancelled`
+    /// or `draft` → `cancelled`.
+    #[example = json!({"status": "published", "themes": ["mois-de-l-ess", "jeunesse"]})]
+    pub type UpdateEventRequest = MergePatch<CreateEventRequest>, kept: ["status", "online"];
 }
 
-impl UpdateEventRequest {
-    /// The event as it would be after this patch.
-    fn apply_to(&self, current: &Event) -> EventDraft {
-        let c: &EventFields = &current.fields;
-        let organisers = match &self.organisers {
-            Some(list) => list.iter().flatten().map(OrganiserDraft::from).collect(),
-            None => current
-                .organisers
-                .iter()
-                .map(|o| OrganiserDraft {
-                    organisation_id: Some(o.organisation_id),
-                    role: Some(o.role),
-                })
-                .collect(),
-        };
-        let themes = match &self.themes {
-            Some(list) => list.clone().unwrap_or_default(),
-            None => current.themes.clone(),
-        };
-        EventDraft {
-            title: pick(&self.title, Some(c.title.clone())),
-            description: pick(&self.description, c.description.clone()),
-            kind: pick(&self.kind, Some(c.kind)),
-            status: pick(&self.status, Some(c.status)),
-            starts_at: pick(&self.starts_at, Some(format_instant(c.starts_at))),
-            ends_at: pick(&self.ends_at, Some(format_instant(c.ends_at))),
-            time_zone: pick(&self.time_zone, Some(c.time_zone.clone())),
-            online: pick(&self.online, Some(c.online)),
-            online_url: pick(&self.online_url, c.online_url.clone()),
-            venue: pick(&self.venue, c.venue.clone()),
-            street: pick(&self.street, c.street.clone()),
-            postal_code: pick(&self.postal_code, c.postal_code.clone()),
-            city: pick(&self.city, c.city.clone()),
-            commune_code: pick(&self.commune_code, c.commune_code.clone()),
-            region_code: pick(&self.region_code, c.region_code.clone()),
-            club_id: pick(&self.club_id, c.club_id),
-            capacity: pick(&self.capacity, c.capacity),
-            attendance: pick(&self.attendance, c.attendance),
-            organisers,
-            themes,
+/// An event as its creation request would give it: what a merge patch applies to.
+#[derive(Serialize)]
+struct AsCreated<'a> {
+    #[serde(flatten)]
+    fields: &'a EventFields,
+    organisers: Vec<OrganiserRequest>,
+    themes: &'a [String],
+}
+
+impl<'a> From<&'a Event> for AsCreated<'a> {
+    fn from(event: &'a Event) -> Self {
+        let organisers = event.organisers.iter().map(|o| OrganiserRequest {
+            organisation_id: Some(o.organisation_id),
+            role: Some(o.role),
+        });
+        Self {
+            fields: &event.fields,
+            organisers: organisers.collect(),
+            themes: &event.themes,
         }
     }
 }
@@ -815,11 +728,10 @@ pub async fn update_event(
     conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    JsonBody(patch): JsonBody<UpdateEventRequest>,
+    patch: UpdateEventRequest,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Update, Resource::Event)?;
-    let shape = patch.validate();
-    if let Some(club_id) = patch.club_id {
+    if let Some(club_id) = patch.field("club_id") {
         require_club_of_caller(&caller, &state, club_id).await?;
     }
     let updated = state
@@ -828,7 +740,8 @@ pub async fn update_event(
             let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
-            let new = check_draft(shape.clone(), patch.apply_to(current))?;
+            let request = patch.apply_to(&AsCreated::from(current))?;
+            let new = check_draft(request.validate(), request.into())?;
             policy::require_change(&caller, &before, &target_of_new(&new))?;
             match current.fields.status.refusal(new.status) {
                 Some(detail) => Err(ApiError::Conflict {

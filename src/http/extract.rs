@@ -28,19 +28,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let media_type = check_json_media_type(req);
-        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
-        let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            media_type?;
-            let bytes = body.await.map_err(|error| {
-                if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge { limit }
-                } else {
-                    ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable"))
-                }
-            })?;
-            parse_json(&bytes).map(JsonBody)
+        let bytes = json_bytes(req, payload);
+        Box::pin(async move { parse_json(&bytes.await?).map(JsonBody) })
+    }
+}
+
+/// The bytes of a JSON request body: a 415 for another media type, a 413 over the body limit, a
+/// 400 when it cannot be read.
+pub fn json_bytes(req: &HttpRequest, payload: &mut Payload) -> impl Future<Output = Result<Bytes, ApiError>> + use<> {
+    let media_type = check_json_media_type(req);
+    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    let body = web::Bytes::from_request(req, payload);
+    async move {
+        media_type?;
+        body.await.map_err(|error| {
+            if error.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge { limit }
+            } else {
+                ApiError::bad_request("unreadable_body", msg!("extract-body-unreadable"))
+            }
         })
     }
 }

@@ -1273,8 +1273,9 @@ fn updated(
     let before = existing.target();
     policy::require(caller, Action::Update, &before).map_err(row_errors)?;
     let fields = row.fields.clone().unwrap_or_default();
-    let patch: UpdateOrganisationRequest = parse_value(Value::Object(fields)).map_err(row_errors)?;
-    let new = check_draft(patch.validate(), patch.apply_to(&existing.fields)).map_err(row_errors)?;
+    let patch = UpdateOrganisationRequest::from_fields(fields).map_err(row_errors)?;
+    let request = patch.apply_to(&existing.fields).map_err(row_errors)?;
+    let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
     let after = Target::organisation(existing.id, new.region_code.as_str());
     policy::require_change(caller, &before, &after).map_err(row_errors)?;
     let fields = OrganisationFields::from(&new);

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod observe;
 pub mod organisations;
 pub mod pagination;
+pub mod patch;
 pub mod problems;
 pub mod responses;
 pub mod schemas;

@@ -25,9 +25,10 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, pick, present};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
+use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::organisations::{
     After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
@@ -279,95 +280,12 @@ impl From<CreateOrganisationRequest> for OrganisationDraft {
     }
 }
 
-/// Changes to an organisation (JSON merge patch, RFC 7396): a field left out stays as it is;
-/// `null` clears an optional field (`name`, `category` and `region_code` cannot be cleared).
-/// The same rules as on creation apply to the result.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"city": "Lodève", "postal_code": "34700", "commune_code": "34142", "phone": null}))]
-pub struct UpdateOrganisationRequest {
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = NAME_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub name: Option<Option<String>>,
-    #[schema(value_type = Category)]
-    #[serde(default, deserialize_with = "present")]
-    pub category: Option<Option<Category>>,
-    /// As on creation: 9 digits, spaces allowed between them.
-    #[schema(value_type = Option<String>, pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub siren: Option<Option<String>>,
-    /// As on creation: 14 digits, spaces allowed between them.
-    #[schema(value_type = Option<String>, pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub siret: Option<Option<String>>,
-    /// As on creation: lowercase letters and spaces allowed.
-    #[schema(
-        value_type = Option<String>,
-        pattern = "^[ \\u00a0\\u202f]*(?:[Ww][ \\u00a0\\u202f]*[0-9][ \\u00a0\\u202f]*[A-Za-z0-9](?:[ \\u00a0\\u202f]*[0-9]){7}|0(?:[ \\u00a0\\u202f]*[0-9]){3}[ \\u00a0\\u202f]*0[ \\u00a0\\u202f]*0(?:[ \\u00a0\\u202f]*[0-9]){4})[ \\u00a0\\u202f]*$"
-    )]
-    #[serde(default, deserialize_with = "present")]
-    pub rna: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^[1-9][0-9]{3}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub legal_category_code: Option<Option<String>>,
-    #[schema(value_type = RegionCodeSchema)]
-    #[serde(default, deserialize_with = "present")]
-    pub region_code: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
-    #[validate(length(max = STREET_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub street: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{5}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub postal_code: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
-    #[validate(length(max = CITY_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub city: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$")]
-    #[serde(default, deserialize_with = "present")]
-    pub commune_code: Option<Option<String>>,
-    #[schema(value_type = Option<String>, format = "uri", max_length = 2048)]
-    #[serde(default, deserialize_with = "present")]
-    pub website: Option<Option<String>>,
-    #[schema(value_type = Option<String>, format = Email, max_length = 254)]
-    #[serde(default, deserialize_with = "present")]
-    pub email: Option<Option<String>>,
-    #[schema(value_type = Option<String>, pattern = "^\\+?[0-9 .()-]{6,29}$")]
-    #[serde(default, deserialize_with = "present")]
-    pub phone: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub description: Option<Option<String>>,
-    #[schema(value_type = Option<NaiveDate>)]
-    #[serde(default, deserialize_with = "present")]
-    pub founded_on: Option<Option<NaiveDate>>,
-}
-
-impl UpdateOrganisationRequest {
-    /// The organisation as it would be after this patch.
-    pub(crate) fn apply_to(&self, current: &OrganisationFields) -> OrganisationDraft {
-        OrganisationDraft {
-            name: pick(&self.name, Some(current.name.clone())),
-            category: pick(&self.category, Some(current.category)),
-            siren: pick(&self.siren, current.siren.clone()),
-            siret: pick(&self.siret, current.siret.clone()),
-            rna: pick(&self.rna, current.rna.clone()),
-            legal_category_code: pick(&self.legal_category_code, current.legal_category_code.clone()),
-            region_code: pick(&self.region_code, Some(current.region_code.clone())),
-            street: pick(&self.street, current.street.clone()),
-            postal_code: pick(&self.postal_code, current.postal_code.clone()),
-            city: pick(&self.city, current.city.clone()),
-            commune_code: pick(&self.commune_code, current.commune_code.clone()),
-            website: pick(&self.website, current.website.clone()),
-            email: pick(&self.email, current.email.clone()),
-            phone: pick(&self.phone, current.phone.clone()),
-            description: pick(&self.description, current.description.clone()),
-            founded_on: pick(&self.founded_on, current.founded_on),
-        }
-    }
+merge_patch! {
+    /// Changes to an organisation (JSON merge patch, RFC 7396): a field left out stays as it is;
+    /// `null` clears an optional field (`name`, `category` and `region_code` cannot be cleared).
+    /// The same rules as on creation apply to the result.
+    #[example = json!({"city": "Lodève", "postal_code": "34700", "commune_code": "34142", "phone": null})]
+    pub type UpdateOrganisationRequest = MergePatch<CreateOrganisationRequest>, kept: [];
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
@@ -699,17 +617,17 @@ pub async fn update_organisation(
     conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    JsonBody(patch): JsonBody<UpdateOrganisationRequest>,
+    patch: UpdateOrganisationRequest,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Update, Resource::Organisation)?;
-    let shape = patch.validate();
     let updated = state
         .store
         .update_organisation(id.into_inner(), &caller.actor()?, |current| {
             let before = current.target();
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
-            let new = check_draft(shape.clone(), patch.apply_to(&current.fields))?;
+            let request = patch.apply_to(&current.fields)?;
+            let new = check_draft(request.validate(), request.into())?;
             policy::require_change(
                 &caller,
                 &before,

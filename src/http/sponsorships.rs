@@ -23,9 +23,10 @@ use crate::http::confidential::Confidential;
 use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer, pick, present, present_integer};
+use crate::http::extract::{JsonBody, Query, integer};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
+use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::store::sponsorships::{ListSponsorships, Referenced, Sponsorship, SponsorshipFilter, SummaryFilter};
 use crate::store::{Store, StoreError};
@@ -204,7 +205,7 @@ pub struct CreateSponsorshipRequest {
     #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
     #[serde(default, deserialize_with = "integer")]
     pub amount_cents: Option<i64>,
-    /// Only `EUR` (absent or null: `EUR`).
+    /// Only `EUR` (a creation without it, or with `null`: `EUR`).
     #[schema(value_type = Option<Currency>, default = "EUR")]
     #[serde(default)]
     pub currency: Option<String>,
@@ -222,12 +223,13 @@ pub struct CreateSponsorshipRequest {
     #[schema(example = "2026-12-31")]
     #[serde(default)]
     pub ends_on: Option<NaiveDate>,
-    /// Usually `proposed` (the default); any status may be recorded for a sponsorship that
-    /// already runs or ran (absent or null: `proposed`).
+    /// Usually `proposed` (a creation's default, also for `null`); a creation may record any
+    /// status for a sponsorship that already runs or ran; a change follows the lifecycle.
     #[schema(value_type = Option<SponsorshipStatus>, default = "proposed")]
     #[serde(default)]
     pub status: Option<SponsorshipStatus>,
-    /// Whether it may be shown to anonymous callers (its amounts never are); absent or null: false.
+    /// Whether it may be shown to anonymous callers (its amounts never are); a creation
+    /// without it, or with `null`: false.
     #[schema(value_type = Option<bool>, default = false)]
     #[serde(default)]
     pub public: Option<bool>,
@@ -262,98 +264,16 @@ impl From<CreateSponsorshipRequest> for SponsorshipDraft {
     }
 }
 
-/// Changes to the beneficiary, merged into the current one: `{"id": …}` alone keeps the type.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"type": "organisation", "id": "0193a1f5-3d4e-7a6f-8b7c-8d9e0f1a2b34"}))]
-pub struct BeneficiaryPatch {
-    #[serde(rename = "type", default, deserialize_with = "present")]
-    #[schema(value_type = BeneficiaryType)]
-    pub kind: Option<Option<BeneficiaryType>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Uuid)]
-    pub id: Option<Option<Uuid>>,
-}
-
-/// Changes to a sponsorship (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
-/// clears `ends_on`, `agreement_reference` or `notes` (the other fields cannot be cleared).
-/// `beneficiary` is merged too. The same rules as on creation apply to the result, and `status`
-/// follows the lifecycle.
-#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "ended", "notes": null}))]
-pub struct UpdateSponsorshipRequest {
-    #[schema(value_type = Uuid)]
-    #[serde(default, deserialize_with = "present")]
-    pub sponsor_id: Option<Option<Uuid>>,
-    #[schema(value_type = BeneficiaryPatch)]
-    #[serde(default, deserialize_with = "present")]
-    pub beneficiary: Option<Option<BeneficiaryPatch>>,
-    #[schema(value_type = SponsorshipKind)]
-    #[serde(default, deserialize_with = "present")]
-    pub kind: Option<Option<SponsorshipKind>>,
-    #[schema(value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64)]
-    #[serde(default, deserialize_with = "present_integer")]
-    pub amount_cents: Option<Option<i64>>,
-    #[schema(value_type = Currency)]
-    #[serde(default, deserialize_with = "present")]
-    pub currency: Option<Option<String>>,
-    #[schema(value_type = i64, minimum = 0)]
-    #[serde(default, deserialize_with = "present_integer")]
-    pub counterparts_cents: Option<Option<i64>>,
-    #[schema(value_type = NaiveDate)]
-    #[serde(default, deserialize_with = "present")]
-    pub starts_on: Option<Option<NaiveDate>>,
-    #[schema(value_type = Option<NaiveDate>)]
-    #[serde(default, deserialize_with = "present")]
-    pub ends_on: Option<Option<NaiveDate>>,
-    /// `proposed` → `active` → `ended`; `proposed` or `active` → `cancelled`; `ended` and
-    /// `cancelled` are final (409 `illegal_transition` otherwise).
-    #[schema(value_type = SponsorshipStatus)]
-    #[serde(default, deserialize_with = "present")]
-    pub status: Option<Option<SponsorshipStatus>>,
-    #[schema(value_type = bool)]
-    #[serde(default, deserialize_with = "present")]
-    pub public: Option<Option<bool>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
-    #[validate(length(max = AGREEMENT_REFERENCE_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub agreement_reference: Option<Option<String>>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
-    #[validate(length(max = NOTES_MAX))]
-    #[serde(default, deserialize_with = "present")]
-    pub notes: Option<Option<String>>,
-}
-
-impl UpdateSponsorshipRequest {
-    /// The sponsorship as it would be after this patch.
-    fn apply_to(&self, current: &NewSponsorship) -> SponsorshipDraft {
-        let beneficiary = match &self.beneficiary {
-            None => Some(BeneficiaryDraft {
-                kind: Some(current.beneficiary.kind),
-                id: Some(current.beneficiary.id),
-            }),
-            Some(None) => None,
-            Some(Some(patch)) => Some(BeneficiaryDraft {
-                kind: pick(&patch.kind, Some(current.beneficiary.kind)),
-                id: pick(&patch.id, Some(current.beneficiary.id)),
-            }),
-        };
-        SponsorshipDraft {
-            sponsor_id: pick(&self.sponsor_id, Some(current.sponsor_id)),
-            beneficiary,
-            kind: pick(&self.kind, Some(current.kind)),
-            amount_cents: pick(&self.amount_cents, Some(current.amount_cents)),
-            currency: pick(&self.currency, Some(current.currency.as_str().to_owned())),
-            counterparts_cents: pick(&self.counterparts_cents, Some(current.counterparts_cents)),
-            starts_on: pick(&self.starts_on, Some(current.starts_on)),
-            ends_on: pick(&self.ends_on, current.ends_on),
-            status: pick(&self.status, Some(current.status)),
-            public: pick(&self.public, Some(current.public)),
-            agreement_reference: pick(&self.agreement_reference, current.agreement_reference.clone()),
-            notes: pick(&self.notes, current.notes.clone()),
-        }
-    }
+merge_patch! {
+    /// Changes to a sponsorship (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
+    /// clears `ends_on`, `agreement_reference` or `notes` (the other fields cannot be cleared).
+    /// `beneficiary` is merged too: `{"id": …}` alone keeps its type. The same rules as on
+    /// creation apply to the result, and `status` follows the lifecycle: `proposed` → `active` →
+    /// `ended`; `proposed` or `active` → `cancelled`; `ended` and `cancelled` are final (409
+    /// `illegal_transition` otherwise).
+    #[example = json!({"status": "ended", "notes": null})]
+    pub type UpdateSponsorshipRequest = MergePatch<CreateSponsorshipRequest>,
+        kept: ["currency", "counterparts_cents", "status", "public"];
 }
 
 /// Checks a draft: `validator`'s shape errors and the domain rules (422), then, for a change,
@@ -787,21 +707,24 @@ pub async fn update_sponsorship(
     conditions: Conditions,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    JsonBody(patch): JsonBody<UpdateSponsorshipRequest>,
+    patch: UpdateSponsorshipRequest,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Update, Resource::Sponsorship)?;
-    let shape = patch.validate();
     let updated = state
         .store
         .update_sponsorship(
             id.into_inner(),
             &caller.actor()?,
-            |current| patch.apply_to(&current.fields),
-            |current, draft, found| {
+            |current| {
+                let request = patch.apply_to(&current.fields)?;
+                let shape = request.validate();
+                Ok((request.into(), shape))
+            },
+            |current, draft, shape, found| {
                 let before = current.target();
                 policy::require(&caller, Action::Update, &before)?;
                 conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
-                let new = check_draft(shape.clone(), Some(&current.fields), draft, found.existing)?;
+                let new = check_draft(shape, Some(&current.fields), draft, found.existing)?;
                 policy::require_change(&caller, &before, &target_of(&new, found))?;
                 Ok::<_, ApiError>(new)
             },
