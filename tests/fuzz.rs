@@ -96,9 +96,9 @@ fn parse_every_body(bytes: &[u8]) {
         );
     };
     macro_rules! each {
-        ($($module:ident :: $body:ident),* ; patches: $($patch_module:ident :: $patch:ident),* $(,)?) => {
+        ($($layer:ident :: $module:ident :: $body:ident),* ; patches: $($patch_module:ident :: $patch:ident),* $(,)?) => {
             $(
-                if let Err(error) = parse_json::<cress_api::http::$module::$body>(bytes) {
+                if let Err(error) = parse_json::<cress_api::$layer::$module::$body>(bytes) {
                     refusal(stringify!($body), error);
                 }
             )*
@@ -110,18 +110,18 @@ fn parse_every_body(bytes: &[u8]) {
         };
     }
     each!(
-        organisations::CreateOrganisationRequest,
-        esus::CreateEsusAccreditationRequest,
-        esus::UpdateEsusAccreditationRequest,
-        clubs::CreateClubRequest,
-        clubs::AddClubMemberRequest,
-        clubs::UpdateClubMemberRequest,
-        events::CreateEventRequest,
-        sponsorships::CreateSponsorshipRequest,
-        users::CreateUserRequest,
-        users::UpdateUserRequest,
-        clients::CreateApiClientRequest,
-        clients::UpdateApiClientRequest;
+        domain::organisation::OrganisationDraft,
+        http::esus::CreateEsusAccreditationRequest,
+        http::esus::UpdateEsusAccreditationRequest,
+        domain::club::ClubDraft,
+        http::clubs::AddClubMemberRequest,
+        http::clubs::UpdateClubMemberRequest,
+        domain::event::EventDraft,
+        domain::sponsorship::SponsorshipDraft,
+        http::users::CreateUserRequest,
+        http::users::UpdateUserRequest,
+        http::clients::CreateApiClientRequest,
+        http::clients::UpdateApiClientRequest;
         patches:
         organisations::UpdateOrganisationRequest,
         clubs::UpdateClubRequest,

@@ -4,6 +4,11 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::codes::RegionCodeSchema;
 use super::{Invalid, RegionCode, Violation, Violations, clean_text, missing, optional, required, string_enum};
 use crate::domain::message::msg;
 
@@ -12,14 +17,47 @@ pub const NAME_MAX: u64 = 200;
 pub const DESCRIPTION_MAX: u64 = 5000;
 pub const AUDIENCE_MAX: u64 = 500;
 
-/// What a club should be, before any check: the body of a create, or the current club with a
-/// PATCH laid over it. `None` means absent or cleared.
-#[derive(Debug, Clone, Default)]
+// What a request says a club should be, before any check: the body of a creation, which is
+// also what a PATCH makes of the current club (`http::patch`). `None` means absent or null.
+/// A new club. `name`, `region_code` and `host_organisation_id` are required; send `null` or
+/// leave out a field to leave it empty. Spaces around values are trimmed.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateClubRequest, example = json!({
+    "name": "Club des collectivités locales pour l'ESS",
+    "region_code": "76",
+    "host_organisation_id": "0193a1f1-5a3b-7c2d-8e4f-1a2b3c4d5e6f",
+    "description": "Élus et techniciens des communes, EPCI et départements d'Occitanie se forment à l'ESS : plusieurs visios par an et deux journées en présentiel.",
+    "audience": "Élus et agents des collectivités locales"
+}))]
 pub struct ClubDraft {
+    /// The name, 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = NAME_MAX))]
+    #[serde(default)]
     pub name: Option<String>,
+    #[schema(required = true, value_type = RegionCodeSchema)]
+    #[serde(default)]
     pub region_code: Option<String>,
+    /// The id of an existing organisation that runs the club, usually the region's Cress
+    /// (create it first with `POST /api/v1/organisations` and paste its id here). An unknown
+    /// id is a 422 with code `not_found` on this field.
+    #[schema(required = true, value_type = Uuid)]
+    #[serde(default)]
     pub host_organisation_id: Option<Uuid>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default)]
     pub description: Option<String>,
+    /// Whom the club is for, up to 500 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 500,
+        example = "Élus et agents des collectivités locales"
+    )]
+    #[validate(length(max = AUDIENCE_MAX))]
+    #[serde(default)]
     pub audience: Option<String>,
 }
 

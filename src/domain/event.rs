@@ -4,8 +4,13 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, SecondsFormat, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
+use super::codes::RegionCodeSchema;
+use super::json;
 use super::organisation::{CITY_MAX, STREET_MAX};
 use super::{
     CommuneCode, Invalid, PostalCode, RegionCode, Violation, Violations, WebsiteUrl, clean_text, missing, optional,
@@ -191,10 +196,17 @@ pub fn format_instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// An organisation taking part in an event, as a request gives it.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// An organisation taking part in an event: an existing organisation and its role.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = OrganiserRequest, example = json!({"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "role": "organiser"}))]
 pub struct OrganiserDraft {
+    /// The id of an existing organisation, listed once per event.
+    #[schema(required = true, value_type = Uuid)]
+    #[serde(default)]
     pub organisation_id: Option<Uuid>,
+    #[schema(required = true, value_type = OrganiserRole)]
+    #[serde(default)]
     pub role: Option<OrganiserRole>,
 }
 
@@ -205,30 +217,121 @@ pub struct Organiser {
     pub role: OrganiserRole,
 }
 
-/// What a request says an event should be, before any check: the body of a create (with its
-/// defaults applied), or the current event with a PATCH laid over it. `None` means absent or
-/// cleared; `time_zone` `None` means the default zone.
-#[derive(Debug, Clone, Default)]
+// What a request says a event should be, before any check: the body of a creation, which is
+// also what a PATCH makes of the current event (`http::patch`). `None` means absent or null.
+/// A new event. `title`, `kind`, `starts_at` and `ends_at` are required; an event held in
+/// person (`online` false, the default) needs `city` and `region_code`, an online one
+/// `online_url`. Send `null` or leave out a field to leave it empty. Spaces around values are
+/// trimmed.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateEventRequest, example = json!({
+    "title": "Le Mois de l'ESS : l'ESS et le mutualisme expliqués aux jeunes",
+    "kind": "conference",
+    "status": "published",
+    "starts_at": "2026-11-18T14:00:00+01:00",
+    "ends_at": "2026-11-18T17:30:00+01:00",
+    "online": false,
+    "city": "Montpellier",
+    "postal_code": "34000",
+    "commune_code": "34172",
+    "region_code": "76",
+    "capacity": 150,
+    "themes": ["mois-de-l-ess", "jeunesse"]
+}))]
 pub struct EventDraft {
+    /// 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = TITLE_MAX))]
+    #[serde(default)]
     pub title: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default)]
     pub description: Option<String>,
+    #[schema(required = true, value_type = EventKind)]
+    #[serde(default)]
     pub kind: Option<EventKind>,
+    /// `draft` when a creation leaves it out.
+    #[schema(value_type = Option<EventStatus>, default = "draft")]
+    #[serde(default)]
     pub status: Option<EventStatus>,
+    /// Date and time with its offset (RFC 3339); stored in UTC to the microsecond.
+    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T09:30:00+02:00")]
+    #[serde(default)]
     pub starts_at: Option<String>,
+    /// Date and time with its offset (RFC 3339), after `starts_at`.
+    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T17:00:00+02:00")]
+    #[serde(default)]
     pub ends_at: Option<String>,
+    /// IANA time zone the event is shown in; `Europe/Paris` when a creation leaves it out or a
+    /// change clears it.
+    #[schema(example = "Europe/Paris", default = "Europe/Paris")]
+    #[serde(default)]
     pub time_zone: Option<String>,
+    /// `true` for an online event (needs `online_url`); `false` (a creation's default) for one held in
+    /// person (needs `city` and `region_code`).
+    #[schema(value_type = Option<bool>, default = false)]
+    #[serde(default)]
     pub online: Option<bool>,
+    /// The http or https link to join it; may also be given for an event held in person (a live stream).
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        example = "https://visio.cress-occitanie.example/club"
+    )]
+    #[serde(default)]
     pub online_url: Option<String>,
+    /// The hall or building, up to 200 characters.
+    #[schema(min_length = 1, max_length = 200, example = "Salle du Peuple")]
+    #[validate(length(max = VENUE_MAX))]
+    #[serde(default)]
     pub venue: Option<String>,
+    /// Up to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default)]
     pub street: Option<String>,
+    /// French postal code, 5 digits (Corsica: 20xxx).
+    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
+    #[serde(default)]
     pub postal_code: Option<String>,
+    /// Up to 100 characters; required in person.
+    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default)]
     pub city: Option<String>,
+    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
+    #[schema(
+        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
+        example = "34142"
+    )]
+    #[serde(default)]
     pub commune_code: Option<String>,
+    /// Required in person; optional online (the region whose Cress runs it).
+    #[schema(value_type = Option<RegionCodeSchema>)]
+    #[serde(default)]
     pub region_code: Option<String>,
+    /// The club holding the event, an existing club.
+    #[serde(default)]
     pub club_id: Option<Uuid>,
+    /// At least 1.
+    #[schema(minimum = 1, example = 80)]
+    #[serde(default, deserialize_with = "json::integer")]
     pub capacity: Option<i64>,
+    /// How many came: at least 0, at most `capacity`, and only once the event has ended.
+    #[schema(minimum = 0, example = 60)]
+    #[serde(default, deserialize_with = "json::integer")]
     pub attendance: Option<i64>,
+    /// Organisations taking part, each once, at most 50.
+    #[schema(value_type = Option<Vec<OrganiserDraft>>, max_items = 50)]
+    #[serde(default, deserialize_with = "json::list_or_null")]
     pub organisers: Vec<OrganiserDraft>,
+    /// Lowercase slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 50 characters), at most 20
+    /// different ones; repeats are dropped.
+    #[schema(value_type = Option<Vec<String>>, max_items = 20, example = json!(["mois-de-l-ess", "egalite-femmes-hommes"]))]
+    #[serde(default, deserialize_with = "json::list_or_null")]
     pub themes: Vec<String>,
 }
 
@@ -282,7 +385,7 @@ impl NewEvent {
             )
             .flatten();
         let kind = v.check("kind", draft.kind.ok_or_else(missing));
-        let status = v.check("status", draft.status.ok_or_else(missing));
+        let status = Some(draft.status.unwrap_or(EventStatus::Draft));
         let starts_at = v.check(
             "starts_at",
             draft
@@ -301,7 +404,7 @@ impl NewEvent {
             "time_zone",
             optional(draft.time_zone, TimeZone::parse).map(|zone| zone.unwrap_or_else(TimeZone::default_zone)),
         );
-        let online = v.check("online", draft.online.ok_or_else(missing));
+        let online = Some(draft.online.unwrap_or(false));
         let online_url = v
             .check("online_url", optional(draft.online_url, WebsiteUrl::parse))
             .flatten();
@@ -512,6 +615,20 @@ mod tests {
             attendance: Some(60),
             ..EventDraft::default()
         }
+    }
+
+    #[test]
+    fn parse_gives_a_creation_s_defaults_to_the_fields_left_out() {
+        let bare = EventDraft {
+            status: None,
+            online: None,
+            time_zone: None,
+            attendance: None,
+            ..draft()
+        };
+        let new = NewEvent::parse(bare, now()).expect("valid");
+        assert_eq!((new.status, new.online), (EventStatus::Draft, false));
+        assert_eq!(new.time_zone.as_str(), DEFAULT_TIME_ZONE);
     }
 
     fn refused(draft: EventDraft) -> Vec<(String, &'static str)> {

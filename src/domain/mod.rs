@@ -9,6 +9,7 @@ pub mod contact;
 pub mod esus;
 pub mod event;
 pub mod identifiers;
+pub mod json;
 pub mod message;
 pub mod organisation;
 pub mod sponsorship;

@@ -2,6 +2,11 @@
 
 use chrono::Datelike;
 
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::codes::RegionCodeSchema;
 use super::{
     CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, Violation,
     Violations, WebsiteUrl, clean_text, missing, optional, required, string_enum,
@@ -102,25 +107,110 @@ pub fn check_legal_category(category: Category, code: &LegalCategoryCode) -> Res
     }
 }
 
-/// What a request says an organisation should be, before any check: the body of a create, or the
-/// current organisation with a PATCH laid over it. `None` means absent or cleared.
-#[derive(Debug, Clone, Default)]
+// What a request says a organisation should be, before any check: the body of a creation, which is
+// also what a PATCH makes of the current organisation (`http::patch`). `None` means absent or null.
+/// A new organisation. `name`, `category` and `region_code` are required; send `null` or leave
+/// out a field to leave it empty. Spaces around values are trimmed.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateOrganisationRequest, example = json!({
+    "name": "Mutuelle solidaire d'Occitanie",
+    "category": "mutual",
+    "legal_category_code": "8210",
+    "region_code": "76",
+    "street": "12 rue de la Loge",
+    "postal_code": "34000",
+    "city": "Montpellier",
+    "commune_code": "34172",
+    "website": "https://www.mutuelle-solidaire.example/",
+    "email": "contact@mutuelle-solidaire.example",
+    "phone": "04 67 00 00 00",
+    "description": "Mutuelle santé de l'ESS, partenaire du club des collectivités.",
+    "founded_on": "1947-03-01"
+}))]
 pub struct OrganisationDraft {
+    /// The name, 1 to 200 characters.
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
+    #[validate(length(max = NAME_MAX))]
+    #[serde(default)]
     pub name: Option<String>,
+    #[schema(required = true, value_type = Category)]
+    #[serde(default)]
     pub category: Option<Category>,
+    /// SIREN: 9 digits whose last is a Luhn check digit (La Poste's 356000000 included). Unique.
+    /// Spaces and no-break spaces between the digits are allowed ("775 672 272") and dropped.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$",
+        example = "775672272"
+    )]
+    #[serde(default)]
     pub siren: Option<String>,
+    /// SIRET: 14 digits, Luhn-checked (La Poste's: digit sum a multiple of 5); starts with the SIREN when both are given. Unique.
+    /// Spaces and no-break spaces between the digits are allowed ("356 000 000 00048") and dropped.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$",
+        example = "35600000000048"
+    )]
+    #[serde(default)]
     pub siret: Option<String>,
+    /// RNA number of an association: `W` + digit + letter or digit + 7 digits, or the legacy `0ddd00dddd`. Unique.
+    /// Lowercase letters are read as capitals, and spaces and no-break spaces are allowed and dropped, as for SIREN.
+    #[schema(
+        pattern = "^[ \\u00a0\\u202f]*(?:[Ww][ \\u00a0\\u202f]*[0-9][ \\u00a0\\u202f]*[A-Za-z0-9](?:[ \\u00a0\\u202f]*[0-9]){7}|0(?:[ \\u00a0\\u202f]*[0-9]){3}[ \\u00a0\\u202f]*0[ \\u00a0\\u202f]*0(?:[ \\u00a0\\u202f]*[0-9]){4})[ \\u00a0\\u202f]*$",
+        example = "W751245606"
+    )]
+    #[serde(default)]
     pub rna: Option<String>,
+    /// INSEE legal category (catégorie juridique), 4 digits. Where it settles the legal family
+    /// (92xx and 5195 association, 9300 foundation, 8210/8250/8290/6411 mutual, 5458/5558/5658
+    /// cooperative) the category must agree, except `network`.
+    #[schema(pattern = "^[1-9][0-9]{3}$", example = "9220")]
+    #[serde(default)]
     pub legal_category_code: Option<String>,
+    #[schema(required = true, value_type = RegionCodeSchema)]
+    #[serde(default)]
     pub region_code: Option<String>,
+    /// Street address, up to 300 characters.
+    #[schema(min_length = 1, max_length = 300)]
+    #[validate(length(max = STREET_MAX))]
+    #[serde(default)]
     pub street: Option<String>,
+    /// French postal code, 5 digits (Corsica: 20xxx).
+    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
+    #[serde(default)]
     pub postal_code: Option<String>,
+    /// Up to 100 characters.
+    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
+    #[validate(length(max = CITY_MAX))]
+    #[serde(default)]
     pub city: Option<String>,
+    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
+    #[schema(
+        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
+        example = "34142"
+    )]
+    #[serde(default)]
     pub commune_code: Option<String>,
+    /// An http or https URL.
+    #[schema(format = "uri", max_length = 2048, example = "https://www.cress-occitanie.example/")]
+    #[serde(default)]
     pub website: Option<String>,
+    /// Contact e-mail (confidential).
+    #[schema(format = Email, max_length = 254, example = "contact@cress-occitanie.example")]
+    #[serde(default)]
     pub email: Option<String>,
+    /// Contact phone (confidential): digits, spaces, `.`, `-`, parentheses, a leading `+`.
+    #[schema(pattern = "^\\+?[0-9 .()-]{6,29}$", example = "+33 4 67 00 00 00")]
+    #[serde(default)]
     pub phone: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = DESCRIPTION_MAX))]
+    #[serde(default)]
     pub description: Option<String>,
+    /// Date of foundation, not in the future.
+    #[schema(example = "2015-06-01")]
+    #[serde(default)]
     pub founded_on: Option<chrono::NaiveDate>,
 }
 

@@ -5,7 +5,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
+use super::json;
 use super::{Invalid, Violation, Violations, clean_text, missing, optional, string_enum};
 use crate::domain::message::{Arg, Message, msg};
 
@@ -133,29 +135,94 @@ pub struct Beneficiary {
     pub id: Uuid,
 }
 
-/// A beneficiary as a request gives it, before any check.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// The supported record: an existing club, event or organisation (not the sponsor itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = BeneficiaryRequest, example = json!({"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"}))]
 pub struct BeneficiaryDraft {
+    #[serde(rename = "type", default)]
+    #[schema(required = true, value_type = BeneficiaryType)]
     pub kind: Option<BeneficiaryType>,
+    #[serde(default)]
+    #[schema(required = true, value_type = Uuid)]
     pub id: Option<Uuid>,
 }
 
-/// What a request says a sponsorship should be, before any check: the body of a create (with
-/// its defaults filled in), or the current sponsorship with a PATCH laid over it. `None` means
-/// absent or null.
-#[derive(Debug, Clone, Default)]
+// What a request says a sponsorship should be, before any check: the body of a creation, which is
+// also what a PATCH makes of the current sponsorship (`http::patch`). `None` means absent or null.
+/// A new sponsorship. `sponsor_id`, `beneficiary`, `kind`, `amount_cents` and `starts_on` are
+/// required; `currency` defaults to `EUR`, `counterparts_cents` to 0, `status` to `proposed`,
+/// `public` to false. The ids must be those of existing records (the example's are those of the
+/// other examples: replace them with ids of your database).
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = CreateSponsorshipRequest, example = json!({
+    "sponsor_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
+    "beneficiary": {"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"},
+    "kind": "financial_patronage",
+    "amount_cents": 1_500_000,
+    "currency": "EUR",
+    "counterparts_cents": 200_000,
+    "starts_on": "2026-01-01",
+    "ends_on": "2026-12-31",
+    "status": "active",
+    "public": true,
+    "agreement_reference": "CONV-2026-014",
+    "notes": "Logo on the club's documents and invitations to its two days in person."
+}))]
 pub struct SponsorshipDraft {
+    /// The sponsoring organisation.
+    #[schema(required = true, value_type = Uuid)]
+    #[serde(default)]
     pub sponsor_id: Option<Uuid>,
+    #[schema(required = true, value_type = BeneficiaryDraft)]
+    #[serde(default)]
     pub beneficiary: Option<BeneficiaryDraft>,
+    #[schema(required = true, value_type = SponsorshipKind)]
+    #[serde(default)]
     pub kind: Option<SponsorshipKind>,
+    /// The amount given, or the valuation of what is given in kind or in skills, in euro cents:
+    /// 1 to 10^13.
+    #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
+    #[serde(default, deserialize_with = "json::integer")]
     pub amount_cents: Option<i64>,
+    /// Only `EUR` (a creation without it, or with `null`: `EUR`).
+    #[schema(value_type = Option<Currency>, default = "EUR")]
+    #[serde(default)]
     pub currency: Option<String>,
+    /// The value of what the sponsor receives back (logo, invitations…), in cents, 0 or more.
+    /// For the three patronage kinds at most 25 % of `amount_cents` (mécénat rule, 422
+    /// `counterparts_over_25_percent` otherwise); no cap for `commercial_sponsorship`.
+    #[schema(value_type = Option<i64>, minimum = 0, default = 0, example = 200_000)]
+    #[serde(default, deserialize_with = "json::integer")]
     pub counterparts_cents: Option<i64>,
+    /// First day, in the years 1900 to 2200.
+    #[schema(required = true, value_type = NaiveDate, example = "2026-01-01")]
+    #[serde(default)]
     pub starts_on: Option<NaiveDate>,
+    /// Last day, on or after `starts_on`; `null` for an open end.
+    #[schema(example = "2026-12-31")]
+    #[serde(default)]
     pub ends_on: Option<NaiveDate>,
+    /// Usually `proposed` (a creation's default, also for `null`); a creation may record any
+    /// status for a sponsorship that already runs or ran; a change follows the lifecycle.
+    #[schema(value_type = Option<SponsorshipStatus>, default = "proposed")]
+    #[serde(default)]
     pub status: Option<SponsorshipStatus>,
+    /// Whether it may be shown to anonymous callers (its amounts never are); a creation
+    /// without it, or with `null`: false.
+    #[schema(value_type = Option<bool>, default = false)]
+    #[serde(default)]
     pub public: Option<bool>,
+    /// The reference of the agreement (convention de mécénat), up to 100 characters.
+    #[schema(min_length = 1, max_length = 100, example = "CONV-2026-014")]
+    #[validate(length(max = AGREEMENT_REFERENCE_MAX))]
+    #[serde(default)]
     pub agreement_reference: Option<String>,
+    /// Up to 5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    #[validate(length(max = NOTES_MAX))]
+    #[serde(default)]
     pub notes: Option<String>,
 }
 
@@ -226,11 +293,11 @@ impl NewSponsorship {
         let amount_cents = v.check("amount_cents", draft.amount_cents.ok_or_else(missing).and_then(amount));
         let currency = v.check(
             "currency",
-            draft.currency.ok_or_else(missing).and_then(|c| Currency::parse(&c)),
+            draft.currency.map_or(Ok(Currency::Eur), |c| Currency::parse(&c)),
         );
         let counterparts_cents = v.check(
             "counterparts_cents",
-            draft.counterparts_cents.ok_or_else(missing).and_then(counterparts),
+            counterparts(draft.counterparts_cents.unwrap_or(0)),
         );
         if let (Some(kind), Some(amount), Some(counterparts)) = (kind, amount_cents, counterparts_cents)
             && let Err(invalid) = check_counterparts_cap(kind, amount, counterparts)
@@ -262,8 +329,8 @@ impl NewSponsorship {
                 ),
             );
         }
-        let status = v.check("status", draft.status.ok_or_else(missing));
-        let public = v.check("public", draft.public.ok_or_else(missing));
+        let status = Some(draft.status.unwrap_or(SponsorshipStatus::Proposed));
+        let public = Some(draft.public.unwrap_or(false));
         let agreement_reference = v
             .check(
                 "agreement_reference",
@@ -500,8 +567,6 @@ mod tests {
             currency: Some("USD".into()),
             counterparts_cents: Some(-1),
             starts_on: None,
-            status: None,
-            public: None,
             agreement_reference: Some("x".repeat(101)),
             notes: Some(" ".into()),
             ..draft()
@@ -517,8 +582,6 @@ mod tests {
                 "currency",
                 "counterparts_cents",
                 "starts_on",
-                "status",
-                "public",
                 "agreement_reference",
                 "notes"
             ]
@@ -533,11 +596,25 @@ mod tests {
                 "unsupported_currency",
                 "out_of_range",
                 "required",
-                "required",
-                "required",
                 "too_long",
                 "blank"
             ]
+        );
+    }
+
+    #[test]
+    fn parse_gives_a_creation_s_defaults_to_the_fields_left_out() {
+        let bare = SponsorshipDraft {
+            currency: None,
+            counterparts_cents: None,
+            status: None,
+            public: None,
+            ..draft()
+        };
+        let new = NewSponsorship::parse(bare, ALL_EXIST).expect("valid");
+        assert_eq!(
+            (new.currency, new.counterparts_cents, new.status, new.public),
+            (Currency::Eur, 0, SponsorshipStatus::Proposed, false)
         );
     }
 

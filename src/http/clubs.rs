@@ -12,9 +12,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
-use crate::domain::club::{
-    AUDIENCE_MAX, ClubDraft, DESCRIPTION_MAX, MemberRole, Membership, MembershipDraft, NAME_MAX, NewClub, NewMember,
-};
+use crate::domain::club::{ClubDraft, MemberRole, Membership, MembershipDraft, NewClub, NewMember};
 use crate::domain::codes::RegionCode;
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::message::{Message, msg};
@@ -134,60 +132,6 @@ impl From<Club> for ClubResponse {
     }
 }
 
-/// A new club. `name`, `region_code` and `host_organisation_id` are required; send `null` or
-/// leave out a field to leave it empty. Spaces around values are trimmed.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": "Club des collectivités locales pour l'ESS",
-    "region_code": "76",
-    "host_organisation_id": "0193a1f1-5a3b-7c2d-8e4f-1a2b3c4d5e6f",
-    "description": "Élus et techniciens des communes, EPCI et départements d'Occitanie se forment à l'ESS : plusieurs visios par an et deux journées en présentiel.",
-    "audience": "Élus et agents des collectivités locales"
-}))]
-pub struct CreateClubRequest {
-    /// The name, 1 to 200 characters.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = NAME_MAX))]
-    #[serde(default)]
-    pub name: Option<String>,
-    #[schema(required = true, value_type = RegionCodeSchema)]
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// The id of an existing organisation that runs the club, usually the region's Cress
-    /// (create it first with `POST /api/v1/organisations` and paste its id here). An unknown
-    /// id is a 422 with code `not_found` on this field.
-    #[schema(required = true, value_type = Uuid)]
-    #[serde(default)]
-    pub host_organisation_id: Option<Uuid>,
-    /// Up to 5000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Whom the club is for, up to 500 characters.
-    #[schema(
-        min_length = 1,
-        max_length = 500,
-        example = "Élus et agents des collectivités locales"
-    )]
-    #[validate(length(max = AUDIENCE_MAX))]
-    #[serde(default)]
-    pub audience: Option<String>,
-}
-
-impl From<CreateClubRequest> for ClubDraft {
-    fn from(r: CreateClubRequest) -> Self {
-        Self {
-            name: r.name,
-            region_code: r.region_code,
-            host_organisation_id: r.host_organisation_id,
-            description: r.description,
-            audience: r.audience,
-        }
-    }
-}
-
 merge_patch! {
     /// Changes to a club (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
     /// clears an optional field (`name`, `region_code` and `host_organisation_id` cannot be
@@ -196,7 +140,7 @@ merge_patch! {
         "description": "Élus et techniciens se forment à l'ESS : visios et deux journées par an, dont une à Lodève.",
         "audience": "Élus, agents et techniciens des collectivités locales"
     })]
-    pub type UpdateClubRequest = MergePatch<CreateClubRequest>, kept: [];
+    pub type UpdateClubRequest = MergePatch<ClubDraft>, kept: [];
 }
 
 /// Whether `host`, when given, names an existing organisation; the 422 entry when it does not.
@@ -346,7 +290,7 @@ impl Listing for ListClubsParams {
 /// `not_found`.
 #[utoipa::path(
     tag = "clubs",
-    request_body(content = CreateClubRequest, content_type = "application/json"),
+    request_body(content = ClubDraft, content_type = "application/json"),
     security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = ClubResponse,
@@ -358,11 +302,10 @@ impl Listing for ListClubsParams {
 pub async fn create_club(
     caller: Caller,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateClubRequest>,
+    JsonBody(draft): JsonBody<ClubDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Club)?;
-    let shape = body.validate();
-    let draft = ClubDraft::from(body);
+    let shape = draft.validate();
     let unknown = check_host(&state, draft.host_organisation_id).await?;
     let new = with_unknown(checked(shape, NewClub::parse(draft)), unknown)?;
     policy::require(&caller, Action::Create, &Target::club(new.region_code.as_str()))?;
@@ -416,7 +359,7 @@ pub async fn update_club(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
             let request = patch.apply_to(&current.fields)?;
-            let parsed = checked(request.validate(), NewClub::parse(request.into()));
+            let parsed = checked(request.validate(), NewClub::parse(request));
             let new = with_unknown(parsed, unknown.clone())?;
             policy::require_change(&caller, &before, &Target::club(new.region_code.as_str()))?;
             Ok::<_, ApiError>(new)

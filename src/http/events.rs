@@ -14,17 +14,15 @@ use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::event::{
-    DESCRIPTION_MAX, EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, TITLE_MAX, Theme,
-    VENUE_MAX, format_instant,
+    EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, Theme, format_instant,
 };
 use crate::domain::message::{Message, msg};
-use crate::domain::organisation::{CITY_MAX, STREET_MAX};
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
@@ -123,177 +121,6 @@ impl From<Event> for EventResponse {
     }
 }
 
-/// An organisation taking part in an event: an existing organisation and its role.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"organisation_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11", "role": "organiser"}))]
-pub struct OrganiserRequest {
-    /// The id of an existing organisation, listed once per event.
-    #[schema(required = true, value_type = Uuid)]
-    #[serde(default)]
-    pub organisation_id: Option<Uuid>,
-    #[schema(required = true, value_type = OrganiserRole)]
-    #[serde(default)]
-    pub role: Option<OrganiserRole>,
-}
-
-impl From<&OrganiserRequest> for OrganiserDraft {
-    fn from(r: &OrganiserRequest) -> Self {
-        Self {
-            organisation_id: r.organisation_id,
-            role: r.role,
-        }
-    }
-}
-
-/// A new event. `title`, `kind`, `starts_at` and `ends_at` are required; an event held in
-/// person (`online` false, the default) needs `city` and `region_code`, an online one
-/// `online_url`. Send `null` or leave out a field to leave it empty. Spaces around values are
-/// trimmed.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "title": "Le Mois de l'ESS : l'ESS et le mutualisme expliqués aux jeunes",
-    "kind": "conference",
-    "status": "published",
-    "starts_at": "2026-11-18T14:00:00+01:00",
-    "ends_at": "2026-11-18T17:30:00+01:00",
-    "online": false,
-    "city": "Montpellier",
-    "postal_code": "34000",
-    "commune_code": "34172",
-    "region_code": "76",
-    "capacity": 150,
-    "themes": ["mois-de-l-ess", "jeunesse"]
-}))]
-pub struct CreateEventRequest {
-    /// 1 to 200 characters.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = TITLE_MAX))]
-    #[serde(default)]
-    pub title: Option<String>,
-    /// Up to 5000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default)]
-    pub description: Option<String>,
-    #[schema(required = true, value_type = EventKind)]
-    #[serde(default)]
-    pub kind: Option<EventKind>,
-    /// `draft` when a creation leaves it out.
-    #[schema(value_type = Option<EventStatus>, default = "draft")]
-    #[serde(default)]
-    pub status: Option<EventStatus>,
-    /// Date and time with its offset (RFC 3339); stored in UTC to the microsecond.
-    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T09:30:00+02:00")]
-    #[serde(default)]
-    pub starts_at: Option<String>,
-    /// Date and time with its offset (RFC 3339), after `starts_at`.
-    #[schema(required = true, value_type = String, format = DateTime, example = "2026-09-19T17:00:00+02:00")]
-    #[serde(default)]
-    pub ends_at: Option<String>,
-    /// IANA time zone the event is shown in; `Europe/Paris` when a creation leaves it out or a
-    /// change clears it.
-    #[schema(example = "Europe/Paris", default = "Europe/Paris")]
-    #[serde(default)]
-    pub time_zone: Option<String>,
-    /// `true` for an online event (needs `online_url`); `false` (a creation's default) for one held in
-    /// person (needs `city` and `region_code`).
-    #[schema(value_type = Option<bool>, default = false)]
-    #[serde(default)]
-    pub online: Option<bool>,
-    /// The http or https link to join it; may also be given for an event held in person (a live stream).
-    #[schema(
-        format = "uri",
-        max_length = 2048,
-        example = "https://visio.cress-occitanie.example/club"
-    )]
-    #[serde(default)]
-    pub online_url: Option<String>,
-    /// The hall or building, up to 200 characters.
-    #[schema(min_length = 1, max_length = 200, example = "Salle du Peuple")]
-    #[validate(length(max = VENUE_MAX))]
-    #[serde(default)]
-    pub venue: Option<String>,
-    /// Up to 300 characters.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(max = STREET_MAX))]
-    #[serde(default)]
-    pub street: Option<String>,
-    /// French postal code, 5 digits (Corsica: 20xxx).
-    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
-    #[serde(default)]
-    pub postal_code: Option<String>,
-    /// Up to 100 characters; required in person.
-    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
-    #[validate(length(max = CITY_MAX))]
-    #[serde(default)]
-    pub city: Option<String>,
-    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
-    #[schema(
-        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
-        example = "34142"
-    )]
-    #[serde(default)]
-    pub commune_code: Option<String>,
-    /// Required in person; optional online (the region whose Cress runs it).
-    #[schema(value_type = Option<RegionCodeSchema>)]
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// The club holding the event, an existing club.
-    #[serde(default)]
-    pub club_id: Option<Uuid>,
-    /// At least 1.
-    #[schema(minimum = 1, example = 80)]
-    #[serde(default, deserialize_with = "integer")]
-    pub capacity: Option<i64>,
-    /// How many came: at least 0, at most `capacity`, and only once the event has ended.
-    #[schema(minimum = 0, example = 60)]
-    #[serde(default, deserialize_with = "integer")]
-    pub attendance: Option<i64>,
-    /// Organisations taking part, each once, at most 50.
-    #[schema(max_items = 50)]
-    #[serde(default)]
-    pub organisers: Option<Vec<OrganiserRequest>>,
-    /// Lowercase slugs (`^[a-z0-9]+(-[a-z0-9]+)*$`, at most 50 characters), at most 20
-    /// different ones; repeats are dropped.
-    #[schema(max_items = 20, example = json!(["mois-de-l-ess", "egalite-femmes-hommes"]))]
-    #[serde(default)]
-    pub themes: Option<Vec<String>>,
-}
-
-impl From<CreateEventRequest> for EventDraft {
-    fn from(r: CreateEventRequest) -> Self {
-        Self {
-            title: r.title,
-            description: r.description,
-            kind: r.kind,
-            status: Some(r.status.unwrap_or(EventStatus::Draft)),
-            starts_at: r.starts_at,
-            ends_at: r.ends_at,
-            time_zone: r.time_zone,
-            online: Some(r.online.unwrap_or(false)),
-            online_url: r.online_url,
-            venue: r.venue,
-            street: r.street,
-            postal_code: r.postal_code,
-            city: r.city,
-            commune_code: r.commune_code,
-            region_code: r.region_code,
-            club_id: r.club_id,
-            capacity: r.capacity,
-            attendance: r.attendance,
-            organisers: r
-                .organisers
-                .unwrap_or_default()
-                .iter()
-                .map(OrganiserDraft::from)
-                .collect(),
-            themes: r.themes.unwrap_or_default(),
-        }
-    }
-}
-
 merge_patch! {
     /// Changes to an event (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
     /// clears an optional field (`time_zone` goes back to `Europe/Paris`; `title`, `kind`,
@@ -302,7 +129,7 @@ merge_patch! {
     /// creation apply to the result; `status` may only move `draft` → `published` → `cancelled`
     /// or `draft` → `cancelled`.
     #[example = json!({"status": "published", "themes": ["mois-de-l-ess", "jeunesse"]})]
-    pub type UpdateEventRequest = MergePatch<CreateEventRequest>, kept: ["status", "online"];
+    pub type UpdateEventRequest = MergePatch<EventDraft>, kept: ["status", "online"];
 }
 
 /// An event as its creation request would give it: what a merge patch applies to.
@@ -310,13 +137,13 @@ merge_patch! {
 struct AsCreated<'a> {
     #[serde(flatten)]
     fields: &'a EventFields,
-    organisers: Vec<OrganiserRequest>,
+    organisers: Vec<OrganiserDraft>,
     themes: &'a [String],
 }
 
 impl<'a> From<&'a Event> for AsCreated<'a> {
     fn from(event: &'a Event) -> Self {
-        let organisers = event.organisers.iter().map(|o| OrganiserRequest {
+        let organisers = event.organisers.iter().map(|o| OrganiserDraft {
             organisation_id: Some(o.organisation_id),
             role: Some(o.role),
         });
@@ -610,7 +437,7 @@ impl Listing for ListEventsParams {
 #[utoipa::path(
     tag = "events",
     request_body(content(
-        (CreateEventRequest = "application/json", examples(
+        (EventDraft = "application/json", examples(
             ("club_meeting_lodeve" = (
                 summary = "The club meeting in Lodève, held (with attendance)",
                 description = "The club of local authorities met in Lodève (Hérault) on 19 September 2026, about sixty participants. Add `club_id` and `organisers` with ids from your register.",
@@ -678,10 +505,10 @@ impl Listing for ListEventsParams {
 pub async fn create_event(
     caller: Caller,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateEventRequest>,
+    JsonBody(body): JsonBody<EventDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Event)?;
-    let new = check_draft(body.validate(), body.into())?;
+    let new = check_draft(body.validate(), body)?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
     require_club_of_caller(&caller, &state, new.club_id).await?;
     let created: Event = state.store.create_event::<ApiError>(&new, &caller.actor()?).await?;
@@ -741,7 +568,7 @@ pub async fn update_event(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
             let request = patch.apply_to(&AsCreated::from(current))?;
-            let new = check_draft(request.validate(), request.into())?;
+            let new = check_draft(request.validate(), request)?;
             policy::require_change(&caller, &before, &target_of_new(&new))?;
             match current.fields.status.refusal(new.status) {
                 Some(detail) => Err(ApiError::Conflict {

@@ -24,13 +24,14 @@ use crate::auth::policy::{self, Action};
 use crate::core::{Resource, Target};
 use crate::domain::message::{Lang, Message, msg};
 use crate::domain::organisation::NewOrganisation;
+use crate::domain::organisation::OrganisationDraft;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, XLSX, read_text_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
 use crate::http::extract::{declared_length, parse_value, unreadable_body};
 use crate::http::hardening::RequestTimeout;
 use crate::http::language::content_language;
-use crate::http::organisations::{CreateOrganisationRequest, UpdateOrganisationRequest, check_draft};
+use crate::http::organisations::{UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
 use crate::http::xlsx::column_titled;
 use crate::store::organisations::{
@@ -250,7 +251,7 @@ impl Serialize for SkippedRows {
         content(
             (String = "text/csv", example = "name;category;siren;region_code;city\nCress Occitanie;network;;76;Montpellier\n\"Mutuelle solidaire; Occitanie\";mutual;775672272;76;Montpellier\n"),
             (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (Vec<CreateOrganisationRequest> = "application/json"),
+            (Vec<OrganisationDraft> = "application/json"),
         )
     ),
     security(("login" = []), ("machine_client" = []), ("token" = [])),
@@ -1057,8 +1058,8 @@ impl<'a> Checking<'a> {
         let keep_fields = self.on_conflict == OnConflict::Update;
         let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
             let kept = keep_fields.then(|| fields.clone());
-            let request: CreateOrganisationRequest = parse_value(Value::Object(fields)).map_err(row_errors)?;
-            let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
+            let request: OrganisationDraft = parse_value(Value::Object(fields)).map_err(row_errors)?;
+            let new = check_draft(request.validate(), request).map_err(row_errors)?;
             let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
             policy::require(caller, Action::Create, &target).map_err(row_errors)?;
             Ok(Valid {
@@ -1275,7 +1276,7 @@ fn updated(
     let fields = row.fields.clone().unwrap_or_default();
     let patch = UpdateOrganisationRequest::from_fields(fields).map_err(row_errors)?;
     let request = patch.apply_to(&existing.fields).map_err(row_errors)?;
-    let new = check_draft(request.validate(), request.into()).map_err(row_errors)?;
+    let new = check_draft(request.validate(), request).map_err(row_errors)?;
     let after = Target::organisation(existing.id, new.region_code.as_str());
     policy::require_change(caller, &before, &after).map_err(row_errors)?;
     let fields = OrganisationFields::from(&new);

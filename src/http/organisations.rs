@@ -15,9 +15,7 @@ use crate::core::{Resource, Target};
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::message::{Message, msg};
-use crate::domain::organisation::{
-    CITY_MAX, Category, DESCRIPTION_MAX, NAME_MAX, NewOrganisation, OrganisationDraft, STREET_MAX,
-};
+use crate::domain::organisation::{Category, NewOrganisation, OrganisationDraft};
 use crate::domain::text::search_key;
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
@@ -152,140 +150,12 @@ impl OrganisationResponse {
     }
 }
 
-/// A new organisation. `name`, `category` and `region_code` are required; send `null` or leave
-/// out a field to leave it empty. Spaces around values are trimmed.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "name": "Mutuelle solidaire d'Occitanie",
-    "category": "mutual",
-    "legal_category_code": "8210",
-    "region_code": "76",
-    "street": "12 rue de la Loge",
-    "postal_code": "34000",
-    "city": "Montpellier",
-    "commune_code": "34172",
-    "website": "https://www.mutuelle-solidaire.example/",
-    "email": "contact@mutuelle-solidaire.example",
-    "phone": "04 67 00 00 00",
-    "description": "Mutuelle santé de l'ESS, partenaire du club des collectivités.",
-    "founded_on": "1947-03-01"
-}))]
-pub struct CreateOrganisationRequest {
-    /// The name, 1 to 200 characters.
-    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
-    #[validate(length(max = NAME_MAX))]
-    #[serde(default)]
-    pub name: Option<String>,
-    #[schema(required = true, value_type = Category)]
-    #[serde(default)]
-    pub category: Option<Category>,
-    /// SIREN: 9 digits whose last is a Luhn check digit (La Poste's 356000000 included). Unique.
-    /// Spaces and no-break spaces between the digits are allowed ("775 672 272") and dropped.
-    #[schema(
-        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){9}$",
-        example = "775672272"
-    )]
-    #[serde(default)]
-    pub siren: Option<String>,
-    /// SIRET: 14 digits, Luhn-checked (La Poste's: digit sum a multiple of 5); starts with the SIREN when both are given. Unique.
-    /// Spaces and no-break spaces between the digits are allowed ("356 000 000 00048") and dropped.
-    #[schema(
-        pattern = "^[ \\u00a0\\u202f]*(?:[0-9][ \\u00a0\\u202f]*){14}$",
-        example = "35600000000048"
-    )]
-    #[serde(default)]
-    pub siret: Option<String>,
-    /// RNA number of an association: `W` + digit + letter or digit + 7 digits, or the legacy `0ddd00dddd`. Unique.
-    /// Lowercase letters are read as capitals, and spaces and no-break spaces are allowed and dropped, as for SIREN.
-    #[schema(
-        pattern = "^[ \\u00a0\\u202f]*(?:[Ww][ \\u00a0\\u202f]*[0-9][ \\u00a0\\u202f]*[A-Za-z0-9](?:[ \\u00a0\\u202f]*[0-9]){7}|0(?:[ \\u00a0\\u202f]*[0-9]){3}[ \\u00a0\\u202f]*0[ \\u00a0\\u202f]*0(?:[ \\u00a0\\u202f]*[0-9]){4})[ \\u00a0\\u202f]*$",
-        example = "W751245606"
-    )]
-    #[serde(default)]
-    pub rna: Option<String>,
-    /// INSEE legal category (catégorie juridique), 4 digits. Where it settles the legal family
-    /// (92xx and 5195 association, 9300 foundation, 8210/8250/8290/6411 mutual, 5458/5558/5658
-    /// cooperative) the category must agree, except `network`.
-    #[schema(pattern = "^[1-9][0-9]{3}$", example = "9220")]
-    #[serde(default)]
-    pub legal_category_code: Option<String>,
-    #[schema(required = true, value_type = RegionCodeSchema)]
-    #[serde(default)]
-    pub region_code: Option<String>,
-    /// Street address, up to 300 characters.
-    #[schema(min_length = 1, max_length = 300)]
-    #[validate(length(max = STREET_MAX))]
-    #[serde(default)]
-    pub street: Option<String>,
-    /// French postal code, 5 digits (Corsica: 20xxx).
-    #[schema(pattern = "^[0-9]{5}$", example = "34700")]
-    #[serde(default)]
-    pub postal_code: Option<String>,
-    /// Up to 100 characters.
-    #[schema(min_length = 1, max_length = 100, example = "Lodève")]
-    #[validate(length(max = CITY_MAX))]
-    #[serde(default)]
-    pub city: Option<String>,
-    /// INSEE commune code (COG), 5 characters; Corsica 2A/2B.
-    #[schema(
-        pattern = "^((0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-46][0-9]{2})$",
-        example = "34142"
-    )]
-    #[serde(default)]
-    pub commune_code: Option<String>,
-    /// An http or https URL.
-    #[schema(format = "uri", max_length = 2048, example = "https://www.cress-occitanie.example/")]
-    #[serde(default)]
-    pub website: Option<String>,
-    /// Contact e-mail (confidential).
-    #[schema(format = Email, max_length = 254, example = "contact@cress-occitanie.example")]
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Contact phone (confidential): digits, spaces, `.`, `-`, parentheses, a leading `+`.
-    #[schema(pattern = "^\\+?[0-9 .()-]{6,29}$", example = "+33 4 67 00 00 00")]
-    #[serde(default)]
-    pub phone: Option<String>,
-    /// Up to 5000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    #[validate(length(max = DESCRIPTION_MAX))]
-    #[serde(default)]
-    pub description: Option<String>,
-    /// Date of foundation, not in the future.
-    #[schema(example = "2015-06-01")]
-    #[serde(default)]
-    pub founded_on: Option<NaiveDate>,
-}
-
-impl From<CreateOrganisationRequest> for OrganisationDraft {
-    fn from(r: CreateOrganisationRequest) -> Self {
-        Self {
-            name: r.name,
-            category: r.category,
-            siren: r.siren,
-            siret: r.siret,
-            rna: r.rna,
-            legal_category_code: r.legal_category_code,
-            region_code: r.region_code,
-            street: r.street,
-            postal_code: r.postal_code,
-            city: r.city,
-            commune_code: r.commune_code,
-            website: r.website,
-            email: r.email,
-            phone: r.phone,
-            description: r.description,
-            founded_on: r.founded_on,
-        }
-    }
-}
-
 merge_patch! {
     /// Changes to an organisation (JSON merge patch, RFC 7396): a field left out stays as it is;
     /// `null` clears an optional field (`name`, `category` and `region_code` cannot be cleared).
     /// The same rules as on creation apply to the result.
     #[example = json!({"city": "Lodève", "postal_code": "34700", "commune_code": "34142", "phone": null})]
-    pub type UpdateOrganisationRequest = MergePatch<CreateOrganisationRequest>, kept: [];
+    pub type UpdateOrganisationRequest = MergePatch<OrganisationDraft>, kept: [];
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
@@ -556,7 +426,7 @@ impl Listing for ListOrganisationsParams {
 /// 422 answer. A SIREN, SIRET or RNA that another organisation holds is a 409.
 #[utoipa::path(
     tag = "organisations",
-    request_body(content = CreateOrganisationRequest, content_type = "application/json"),
+    request_body(content = OrganisationDraft, content_type = "application/json"),
     security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = OrganisationResponse,
@@ -569,10 +439,10 @@ impl Listing for ListOrganisationsParams {
 pub async fn create_organisation(
     caller: Caller,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateOrganisationRequest>,
+    JsonBody(body): JsonBody<OrganisationDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Organisation)?;
-    let new = check_draft(body.validate(), body.into())?;
+    let new = check_draft(body.validate(), body)?;
     policy::require(
         &caller,
         Action::Create,
@@ -627,7 +497,7 @@ pub async fn update_organisation(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             let request = patch.apply_to(&current.fields)?;
-            let new = check_draft(request.validate(), request.into())?;
+            let new = check_draft(request.validate(), request)?;
             policy::require_change(
                 &caller,
                 &before,

@@ -15,15 +15,15 @@ use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::message::msg;
 use crate::domain::sponsorship::{
-    AGREEMENT_REFERENCE_MAX, BeneficiaryDraft, BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NOTES_MAX,
-    NewSponsorship, SponsorshipDraft, SponsorshipKind, SponsorshipStatus,
+    BeneficiaryType, Currency, Existing, FIRST_YEAR, LAST_YEAR, NewSponsorship, SponsorshipDraft, SponsorshipKind,
+    SponsorshipStatus,
 };
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
-use crate::http::extract::{JsonBody, Query, integer};
+use crate::http::extract::{JsonBody, Query};
 use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
@@ -156,114 +156,6 @@ impl SponsorshipResponse {
     }
 }
 
-/// The supported record: an existing club, event or organisation (not the sponsor itself).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"}))]
-pub struct BeneficiaryRequest {
-    #[serde(rename = "type", default)]
-    #[schema(required = true, value_type = BeneficiaryType)]
-    pub kind: Option<BeneficiaryType>,
-    #[serde(default)]
-    #[schema(required = true, value_type = Uuid)]
-    pub id: Option<Uuid>,
-}
-
-/// A new sponsorship. `sponsor_id`, `beneficiary`, `kind`, `amount_cents` and `starts_on` are
-/// required; `currency` defaults to `EUR`, `counterparts_cents` to 0, `status` to `proposed`,
-/// `public` to false. The ids must be those of existing records (the example's are those of the
-/// other examples: replace them with ids of your database).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "sponsor_id": "0193a1f2-7c4e-7d2a-9b1e-2f5c8a9d0e11",
-    "beneficiary": {"type": "club", "id": "0193a1f3-1b2c-7e4d-8f5a-6b7c8d9e0f12"},
-    "kind": "financial_patronage",
-    "amount_cents": 1_500_000,
-    "currency": "EUR",
-    "counterparts_cents": 200_000,
-    "starts_on": "2026-01-01",
-    "ends_on": "2026-12-31",
-    "status": "active",
-    "public": true,
-    "agreement_reference": "CONV-2026-014",
-    "notes": "Logo on the club's documents and invitations to its two days in person."
-}))]
-pub struct CreateSponsorshipRequest {
-    /// The sponsoring organisation.
-    #[schema(required = true, value_type = Uuid)]
-    #[serde(default)]
-    pub sponsor_id: Option<Uuid>,
-    #[schema(required = true, value_type = BeneficiaryRequest)]
-    #[serde(default)]
-    pub beneficiary: Option<BeneficiaryRequest>,
-    #[schema(required = true, value_type = SponsorshipKind)]
-    #[serde(default)]
-    pub kind: Option<SponsorshipKind>,
-    /// The amount given, or the valuation of what is given in kind or in skills, in euro cents:
-    /// 1 to 10^13.
-    #[schema(required = true, value_type = i64, minimum = 1, maximum = 10_000_000_000_000_i64, example = 1_500_000)]
-    #[serde(default, deserialize_with = "integer")]
-    pub amount_cents: Option<i64>,
-    /// Only `EUR` (a creation without it, or with `null`: `EUR`).
-    #[schema(value_type = Option<Currency>, default = "EUR")]
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// The value of what the sponsor receives back (logo, invitations…), in cents, 0 or more.
-    /// For the three patronage kinds at most 25 % of `amount_cents` (mécénat rule, 422
-    /// `counterparts_over_25_percent` otherwise); no cap for `commercial_sponsorship`.
-    #[schema(value_type = Option<i64>, minimum = 0, default = 0, example = 200_000)]
-    #[serde(default, deserialize_with = "integer")]
-    pub counterparts_cents: Option<i64>,
-    /// First day, in the years 1900 to 2200.
-    #[schema(required = true, value_type = NaiveDate, example = "2026-01-01")]
-    #[serde(default)]
-    pub starts_on: Option<NaiveDate>,
-    /// Last day, on or after `starts_on`; `null` for an open end.
-    #[schema(example = "2026-12-31")]
-    #[serde(default)]
-    pub ends_on: Option<NaiveDate>,
-    /// Usually `proposed` (a creation's default, also for `null`); a creation may record any
-    /// status for a sponsorship that already runs or ran; a change follows the lifecycle.
-    #[schema(value_type = Option<SponsorshipStatus>, default = "proposed")]
-    #[serde(default)]
-    pub status: Option<SponsorshipStatus>,
-    /// Whether it may be shown to anonymous callers (its amounts never are); a creation
-    /// without it, or with `null`: false.
-    #[schema(value_type = Option<bool>, default = false)]
-    #[serde(default)]
-    pub public: Option<bool>,
-    /// The reference of the agreement (convention de mécénat), up to 100 characters.
-    #[schema(min_length = 1, max_length = 100, example = "CONV-2026-014")]
-    #[validate(length(max = AGREEMENT_REFERENCE_MAX))]
-    #[serde(default)]
-    pub agreement_reference: Option<String>,
-    /// Up to 5000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    #[validate(length(max = NOTES_MAX))]
-    #[serde(default)]
-    pub notes: Option<String>,
-}
-
-impl From<CreateSponsorshipRequest> for SponsorshipDraft {
-    fn from(r: CreateSponsorshipRequest) -> Self {
-        Self {
-            sponsor_id: r.sponsor_id,
-            beneficiary: r.beneficiary.map(|b| BeneficiaryDraft { kind: b.kind, id: b.id }),
-            kind: r.kind,
-            amount_cents: r.amount_cents,
-            currency: Some(r.currency.unwrap_or_else(|| Currency::Eur.as_str().to_owned())),
-            counterparts_cents: Some(r.counterparts_cents.unwrap_or(0)),
-            starts_on: r.starts_on,
-            ends_on: r.ends_on,
-            status: Some(r.status.unwrap_or(SponsorshipStatus::Proposed)),
-            public: Some(r.public.unwrap_or(false)),
-            agreement_reference: r.agreement_reference,
-            notes: r.notes,
-        }
-    }
-}
-
 merge_patch! {
     /// Changes to a sponsorship (JSON merge patch, RFC 7396): a field left out stays as it is; `null`
     /// clears `ends_on`, `agreement_reference` or `notes` (the other fields cannot be cleared).
@@ -272,7 +164,7 @@ merge_patch! {
     /// `ended`; `proposed` or `active` → `cancelled`; `ended` and `cancelled` are final (409
     /// `illegal_transition` otherwise).
     #[example = json!({"status": "ended", "notes": null})]
-    pub type UpdateSponsorshipRequest = MergePatch<CreateSponsorshipRequest>,
+    pub type UpdateSponsorshipRequest = MergePatch<SponsorshipDraft>,
         kept: ["currency", "counterparts_cents", "status", "public"];
 }
 
@@ -633,7 +525,7 @@ impl Listing for ListSponsorshipsParams {
 /// when `sponsor_id` is its organisation (403 otherwise).
 #[utoipa::path(
     tag = "sponsorships",
-    request_body(content = CreateSponsorshipRequest, content_type = "application/json"),
+    request_body(content = SponsorshipDraft, content_type = "application/json"),
     security(("login" = []), ("machine_client" = []), ("token" = [])),
     responses(
         (status = 201, description = "Created; `Location` is its address.", body = SponsorshipResponse,
@@ -646,13 +538,13 @@ impl Listing for ListSponsorshipsParams {
 pub async fn create_sponsorship(
     caller: Caller,
     state: web::Data<AppState>,
-    JsonBody(body): JsonBody<CreateSponsorshipRequest>,
+    JsonBody(body): JsonBody<SponsorshipDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Sponsorship)?;
     let shape = body.validate();
     let created = state
         .store
-        .create_sponsorship(body.into(), &caller.actor()?, |draft, found| {
+        .create_sponsorship(body, &caller.actor()?, |draft, found| {
             let new = check_draft(shape.clone(), None, draft, found.existing)?;
             policy::require(&caller, Action::Create, &target_of(&new, found))?;
             Ok::<_, ApiError>(new)
@@ -718,7 +610,7 @@ pub async fn update_sponsorship(
             |current| {
                 let request = patch.apply_to(&current.fields)?;
                 let shape = request.validate();
-                Ok((request.into(), shape))
+                Ok((request, shape))
             },
             |current, draft, shape, found| {
                 let before = current.target();
