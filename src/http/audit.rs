@@ -256,7 +256,7 @@ pub async fn list_audit(
 /// fields; `data` and `changes` (`{field: {old, new}}`) one cell each, holding their JSON text.
 /// Nothing is confidential within what the audit shows its readers.
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
+    parts: &[&[
         "position",
         "at",
         "resource",
@@ -271,7 +271,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "organisation_id",
         "data",
         "changes",
-    ],
+    ]],
     confidential: &[],
 };
 

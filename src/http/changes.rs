@@ -271,7 +271,7 @@ pub async fn list_changes(
 /// The columns of the feed as CSV: `position` resumes with `after=`, `data` is one cell holding
 /// its JSON text (its keys differ by resource; confidential ones are left out of it as in JSON).
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &["position", "type", "id", "parent_id", "action", "version", "at", "data"],
+    parts: &[&["position", "type", "id", "parent_id", "action", "version", "at", "data"]],
     confidential: &[],
 };
 

@@ -247,17 +247,10 @@ pub async fn list_clients(
 
 /// The columns of the client list as CSV.
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
-        "id",
-        "client_id",
-        "name",
-        "role",
-        "region_code",
-        "organisation_id",
-        "active",
-        "created_at",
-        "updated_at",
-        "version",
+    parts: &[
+        &["id", "client_id"],
+        ApiClientFields::NAMES,
+        &["created_at", "updated_at", "version"],
     ],
     confidential: &[],
 };

@@ -246,7 +246,7 @@ pub async fn list_clubs(
 
 /// The columns of the club list as CSV (`host_organisation` flattened).
 pub const CLUB_COLUMNS: Columns = Columns {
-    all: &[
+    parts: &[&[
         "id",
         "name",
         "region_code",
@@ -258,7 +258,7 @@ pub const CLUB_COLUMNS: Columns = Columns {
         "created_at",
         "updated_at",
         "version",
-    ],
+    ]],
     confidential: &[],
 };
 
@@ -590,7 +590,7 @@ pub async fn list_club_members(
 
 /// The columns of a club's member list as CSV.
 pub const MEMBER_COLUMNS: Columns = Columns {
-    all: &[
+    parts: &[&[
         "club_id",
         "organisation_id",
         "organisation_name",
@@ -602,7 +602,7 @@ pub const MEMBER_COLUMNS: Columns = Columns {
         "created_at",
         "updated_at",
         "version",
-    ],
+    ]],
     confidential: &[],
 };
 

@@ -161,19 +161,23 @@ fn negotiate(accept: &str) -> Result<Form, ApiError> {
     }
 }
 
-/// The columns of a list's CSV: every column in order, and those that are confidential.
+/// The columns of a list's CSV: every column in order, in runs (a record's stored fields are
+/// one: `EventFields::NAMES`), and those that are confidential.
 #[derive(Debug, Clone, Copy)]
 pub struct Columns {
-    pub all: &'static [&'static str],
+    pub parts: &'static [&'static [&'static str]],
     pub confidential: &'static [&'static str],
 }
 
 impl Columns {
+    /// Every column, in order.
+    pub fn all(&self) -> impl Iterator<Item = &'static str> {
+        self.parts.iter().flat_map(|part| part.iter().copied())
+    }
+
     /// The columns for a caller who sees confidential fields on some rows (`true`) or never.
     pub fn shown(&self, confidential: bool) -> Vec<&'static str> {
-        self.all
-            .iter()
-            .copied()
+        self.all()
             .filter(|c| confidential || !self.confidential.contains(c))
             .collect()
     }
@@ -638,7 +642,7 @@ impl Modify for CsvLists {
                 _ => "cursor",
             };
             let mut header = Vec::new();
-            write_record(&mut header, columns.all.iter().copied());
+            write_record(&mut header, columns.all());
             let mut export = format!(
                 "**Exports.** `Accept: text/csv` answers every row from `{start}` (or the start) to the \
                  end as CSV, under the header line `{}`: an array, or an object named by a column, is \

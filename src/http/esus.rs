@@ -373,23 +373,10 @@ pub async fn list_esus_accreditations(
 
 /// The columns of an organisation's accreditation list as CSV.
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
-        "id",
-        "organisation_id",
-        "status",
-        "basis",
-        "applied_on",
-        "decided_on",
-        "valid_from",
-        "valid_until",
-        "withdrawn_on",
-        "authority",
-        "department_code",
-        "decision_reference",
-        "notes",
-        "created_at",
-        "updated_at",
-        "version",
+    parts: &[
+        &["id", "organisation_id"],
+        AccreditationFields::NAMES,
+        &["created_at", "updated_at", "version"],
     ],
     confidential: Resource::EsusAccreditation.confidential_keys(),
 };

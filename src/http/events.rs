@@ -373,31 +373,10 @@ pub async fn list_events(
 /// The columns of the event list as CSV: `organisers` and `themes` are one cell each, holding
 /// their JSON text.
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
-        "id",
-        "title",
-        "description",
-        "kind",
-        "status",
-        "starts_at",
-        "ends_at",
-        "time_zone",
-        "online",
-        "online_url",
-        "venue",
-        "street",
-        "postal_code",
-        "city",
-        "commune_code",
-        "region_code",
-        "club_id",
-        "capacity",
-        "attendance",
-        "organisers",
-        "themes",
-        "created_at",
-        "updated_at",
-        "version",
+    parts: &[
+        &["id"],
+        EventFields::NAMES,
+        &["organisers", "themes", "created_at", "updated_at", "version"],
     ],
     confidential: &[],
 };

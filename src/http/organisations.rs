@@ -361,7 +361,7 @@ pub async fn list_organisations(
 
 /// The columns of the organisation list as CSV (`esus` flattened into two columns).
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
+    parts: &[&[
         "id",
         "name",
         "category",
@@ -385,7 +385,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "created_at",
         "updated_at",
         "version",
-    ],
+    ]],
     confidential: Resource::Organisation.confidential_keys(),
 };
 

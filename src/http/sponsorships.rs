@@ -457,7 +457,7 @@ pub async fn list_sponsorships(
 
 /// The columns of the sponsorship list as CSV (`beneficiary` flattened).
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
+    parts: &[&[
         "id",
         "sponsor_id",
         "sponsor_name",
@@ -477,7 +477,7 @@ pub const CSV_COLUMNS: Columns = Columns {
         "created_at",
         "updated_at",
         "version",
-    ],
+    ]],
     confidential: Resource::Sponsorship.confidential_keys(),
 };
 

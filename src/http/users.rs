@@ -366,17 +366,7 @@ pub async fn list_users(
 
 /// The columns of the user list as CSV.
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
-        "id",
-        "email",
-        "role",
-        "region_code",
-        "organisation_id",
-        "active",
-        "created_at",
-        "updated_at",
-        "version",
-    ],
+    parts: &[&["id"], UserFields::NAMES, &["created_at", "updated_at", "version"]],
     confidential: &[],
 };
 

@@ -310,21 +310,19 @@ const ORDER: &str = "created_at";
 /// The columns of the subscription list as CSV (`owner` spread into `owner_…` columns; `types`
 /// and `actions` as JSON text).
 pub const CSV_COLUMNS: Columns = Columns {
-    all: &[
-        "id",
-        "url",
-        "description",
-        "types",
-        "actions",
-        "active",
-        "disabled_reason",
-        "owner_subject",
-        "owner_role",
-        "owner_region_code",
-        "owner_organisation_id",
-        "created_at",
-        "updated_at",
-        "version",
+    parts: &[
+        &["id"],
+        WebhookFields::NAMES,
+        &[
+            "disabled_reason",
+            "owner_subject",
+            "owner_role",
+            "owner_region_code",
+            "owner_organisation_id",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
     ],
     confidential: &[],
 };

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -27,14 +27,16 @@ pub struct ApiClient {
     pub version: i64,
 }
 
-/// The writable columns of an API client.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-pub struct ApiClientFields {
-    pub name: String,
-    pub role: RoleName,
-    pub region_code: Option<String>,
-    pub organisation_id: Option<Uuid>,
-    pub active: bool,
+stored! {
+    /// The writable columns of an API client.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+    pub struct ApiClientFields: API_CLIENTS in "api_clients", list api_client_fields {
+        pub name: String,
+        pub role: RoleName,
+        pub region_code: Option<String>,
+        pub organisation_id: Option<Uuid>,
+        pub active: bool,
+    }
 }
 
 impl ApiClientFields {
@@ -53,7 +55,11 @@ pub struct ApiClientCredentials {
 
 macro_rules! columns {
     () => {
-        "id, client_id, name, role, region_code, organisation_id, active, created_at, updated_at, version"
+        concat!(
+            "id, client_id, ",
+            api_client_fields!(),
+            "created_at, updated_at, version"
+        )
     };
 }
 
@@ -85,17 +91,6 @@ impl Record {
                 updated_at: c.updated_at,
             }),
         }
-    }
-}
-
-writable! {
-    /// The writable columns of `api_clients` (its `client_id` and secret are set apart).
-    API_CLIENTS: ApiClientFields as f in "api_clients" {
-        name: f.name.clone(),
-        role: f.role,
-        region_code: f.region_code.clone(),
-        organisation_id: f.organisation_id,
-        active: f.active,
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::{stored, writable};
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -32,14 +32,18 @@ pub struct Club {
     pub version: i64,
 }
 
-/// The writable columns of a club, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct ClubFields {
-    pub name: String,
-    pub region_code: String,
-    pub host_organisation_id: Uuid,
-    pub description: Option<String>,
-    pub audience: Option<String>,
+stored! {
+    /// The writable columns of a club, in their stored form.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+    pub struct ClubFields: CLUBS in "clubs", list club_fields, computed(f) {
+            name_search: search_key(&f.name),
+        } {
+        pub name: String,
+        pub region_code: String,
+        pub host_organisation_id: Uuid,
+        pub description: Option<String>,
+        pub audience: Option<String>,
+    }
 }
 
 impl From<&NewClub> for ClubFields {
@@ -678,18 +682,6 @@ fn already_member_detail(existing: &Member, today: NaiveDate) -> Message {
             joined_on = existing.joined_on,
             address = address
         ),
-    }
-}
-
-writable! {
-    /// The writable columns of `clubs`, with the folded name the search reads first.
-    CLUBS: ClubFields as f in "clubs" {
-        name_search: search_key(&f.name),
-        name: f.name.clone(),
-        region_code: f.region_code.clone(),
-        host_organisation_id: f.host_organisation_id,
-        description: f.description.clone(),
-        audience: f.audience.clone(),
     }
 }
 

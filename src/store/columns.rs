@@ -153,6 +153,65 @@ macro_rules! writable {
 }
 pub(crate) use writable;
 
+/// Declares a record's stored fields once: the struct (its attributes and each field's: the
+/// documentation of the answers and of the change log), its table's writable columns — the
+/// `computed` ones first (bound from the fields `$f`), then one per field, bound from it — as
+/// [`writable!`] gives them, the names of the fields in their order (`NAMES`: the CSV columns),
+/// and `$list!()`, those names as one string literal, each followed by `, ` (for the read lists
+/// of the SQL texts: `concat!("id, ", event_fields!(), "created_at")`).
+///
+/// ```text
+/// stored! {
+///     /// The writable columns of a club.
+///     #[derive(Debug, Clone, sqlx::FromRow)]
+///     pub struct ClubFields: CLUBS in "clubs", list club_fields, computed(f) {
+///         name_search: search_key(&f.name),
+///     } {
+///         pub name: String,
+///     }
+/// }
+/// ```
+macro_rules! stored {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $fields:ident: $table_name:ident in $table:literal, list $list:ident
+            $(, computed($f:ident) { $($column:ident: $value:expr),+ $(,)? })? {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $type:ty),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $fields {
+            $($(#[$field_meta])* $field_vis $field: $type,)+
+        }
+
+        /// The writable columns of the table.
+        $vis const $table_name: $crate::store::columns::Table = $crate::store::columns::Table {
+            name: $table,
+            columns: &[$($(stringify!($column),)+)? $(stringify!($field)),+],
+        };
+
+        impl $fields {
+            /// The names of the fields, in their declared order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            /// Binds the values of the writable columns, in their declared order.
+            #[allow(clippy::clone_on_copy)]
+            pub(crate) fn bind<'q, B: $crate::store::columns::Bind<'q>>(&self, query: B) -> B {
+                $(let $f = self;)?
+                query$($(.value($value))+)?$(.value(self.$field.clone()))+
+            }
+        }
+
+        #[allow(unused_macros)]
+        macro_rules! $list {
+            () => {
+                concat!($(stringify!($field), ", "),+)
+            };
+        }
+    };
+}
+pub(crate) use stored;
+
 #[cfg(test)]
 mod tests {
     use super::*;

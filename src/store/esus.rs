@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
@@ -34,20 +34,22 @@ pub struct Accreditation {
     pub version: i64,
 }
 
-/// The writable columns of an accreditation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct AccreditationFields {
-    pub status: EsusStatus,
-    pub basis: EsusBasis,
-    pub applied_on: NaiveDate,
-    pub decided_on: Option<NaiveDate>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_until: Option<NaiveDate>,
-    pub withdrawn_on: Option<NaiveDate>,
-    pub authority: Option<String>,
-    pub department_code: Option<String>,
-    pub decision_reference: Option<String>,
-    pub notes: Option<String>,
+stored! {
+    /// The writable columns of an accreditation, in their stored form.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+    pub struct AccreditationFields: ACCREDITATIONS in "esus_accreditations", list accreditation_fields {
+        pub status: EsusStatus,
+        pub basis: EsusBasis,
+        pub applied_on: NaiveDate,
+        pub decided_on: Option<NaiveDate>,
+        pub valid_from: Option<NaiveDate>,
+        pub valid_until: Option<NaiveDate>,
+        pub withdrawn_on: Option<NaiveDate>,
+        pub authority: Option<String>,
+        pub department_code: Option<String>,
+        pub decision_reference: Option<String>,
+        pub notes: Option<String>,
+    }
 }
 
 impl From<&NewAccreditation> for AccreditationFields {
@@ -91,8 +93,11 @@ impl AccreditationFields {
 /// The columns of `Accreditation`, in one place for every query.
 macro_rules! columns {
     () => {
-        "id, organisation_id, status, basis, applied_on, decided_on, valid_from, valid_until, \
-         withdrawn_on, authority, department_code, decision_reference, notes, created_at, updated_at, version"
+        concat!(
+            "id, organisation_id, ",
+            accreditation_fields!(),
+            "created_at, updated_at, version"
+        )
     };
 }
 
@@ -490,23 +495,6 @@ fn open_conflict<E: From<StoreError>>(conflict: OpenAccreditationConflict) -> E 
         detail: conflict.message(),
     }
     .into()
-}
-
-writable! {
-    /// The writable columns of `esus_accreditations` (its organisation is set once, at creation).
-    ACCREDITATIONS: AccreditationFields as f in "esus_accreditations" {
-        status: f.status,
-        basis: f.basis,
-        applied_on: f.applied_on,
-        decided_on: f.decided_on,
-        valid_from: f.valid_from,
-        valid_until: f.valid_until,
-        withdrawn_on: f.withdrawn_on,
-        authority: f.authority.clone(),
-        department_code: f.department_code.clone(),
-        decision_reference: f.decision_reference.clone(),
-        notes: f.notes.clone(),
-    }
 }
 
 static INSERT: LazyLock<String> = LazyLock::new(|| ACCREDITATIONS.insert(&["id", "organisation_id"], columns!()));

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -42,45 +42,49 @@ impl Event {
     }
 }
 
-/// The writable columns of an event, in their stored form: the fields of its answers
-/// (`EventResponse`) and of its change-log record, with their documentation.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct EventFields {
-    pub title: String,
-    #[schema(required = true)]
-    pub description: Option<String>,
-    pub kind: EventKind,
-    pub status: EventStatus,
-    /// When it starts, in UTC.
-    pub starts_at: DateTime<Utc>,
-    /// When it ends, in UTC; after `starts_at`.
-    pub ends_at: DateTime<Utc>,
-    /// IANA time zone to show the times in.
-    #[schema(example = "Europe/Paris")]
-    pub time_zone: String,
-    /// Whether it happens online (then `online_url` is set) rather than in person.
-    pub online: bool,
-    #[schema(required = true, format = "uri")]
-    pub online_url: Option<String>,
-    #[schema(required = true)]
-    pub venue: Option<String>,
-    #[schema(required = true)]
-    pub street: Option<String>,
-    #[schema(required = true)]
-    pub postal_code: Option<String>,
-    #[schema(required = true)]
-    pub city: Option<String>,
-    #[schema(required = true)]
-    pub commune_code: Option<String>,
-    #[schema(required = true, value_type = Option<RegionCodeSchema>)]
-    pub region_code: Option<String>,
-    #[schema(required = true)]
-    pub club_id: Option<Uuid>,
-    #[schema(required = true, minimum = 1)]
-    pub capacity: Option<i64>,
-    /// How many people came, reported after the event.
-    #[schema(required = true, minimum = 0)]
-    pub attendance: Option<i64>,
+stored! {
+    /// The writable columns of an event, in their stored form: the fields of its answers
+    /// (`EventResponse`) and of its change-log record, with their documentation.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+    pub struct EventFields: EVENTS in "events", list event_fields, computed(f) {
+            title_search: search_key(&f.title),
+        } {
+        pub title: String,
+        #[schema(required = true)]
+        pub description: Option<String>,
+        pub kind: EventKind,
+        pub status: EventStatus,
+        /// When it starts, in UTC.
+        pub starts_at: DateTime<Utc>,
+        /// When it ends, in UTC; after `starts_at`.
+        pub ends_at: DateTime<Utc>,
+        /// IANA time zone to show the times in.
+        #[schema(example = "Europe/Paris")]
+        pub time_zone: String,
+        /// Whether it happens online (then `online_url` is set) rather than in person.
+        pub online: bool,
+        #[schema(required = true, format = "uri")]
+        pub online_url: Option<String>,
+        #[schema(required = true)]
+        pub venue: Option<String>,
+        #[schema(required = true)]
+        pub street: Option<String>,
+        #[schema(required = true)]
+        pub postal_code: Option<String>,
+        #[schema(required = true)]
+        pub city: Option<String>,
+        #[schema(required = true)]
+        pub commune_code: Option<String>,
+        #[schema(required = true, value_type = Option<RegionCodeSchema>)]
+        pub region_code: Option<String>,
+        #[schema(required = true)]
+        pub club_id: Option<Uuid>,
+        #[schema(required = true, minimum = 1)]
+        pub capacity: Option<i64>,
+        /// How many people came, reported after the event.
+        #[schema(required = true, minimum = 0)]
+        pub attendance: Option<i64>,
+    }
 }
 
 impl From<&NewEvent> for EventFields {
@@ -147,35 +151,8 @@ struct ThemeRow {
 /// The columns of `EventRow`, in one place for every query.
 macro_rules! columns {
     () => {
-        "id, title, description, kind, status, starts_at, ends_at, time_zone, online, online_url, \
-         venue, street, postal_code, city, commune_code, region_code, club_id, capacity, attendance, \
-         created_at, updated_at, version"
+        concat!("id, ", event_fields!(), "created_at, updated_at, version")
     };
-}
-
-writable! {
-    /// The writable columns of `events`, with the folded title the search reads first.
-    EVENTS: EventFields as f in "events" {
-        title_search: search_key(&f.title),
-        title: f.title.clone(),
-        description: f.description.clone(),
-        kind: f.kind,
-        status: f.status,
-        starts_at: f.starts_at,
-        ends_at: f.ends_at,
-        time_zone: f.time_zone.clone(),
-        online: f.online,
-        online_url: f.online_url.clone(),
-        venue: f.venue.clone(),
-        street: f.street.clone(),
-        postal_code: f.postal_code.clone(),
-        city: f.city.clone(),
-        commune_code: f.commune_code.clone(),
-        region_code: f.region_code.clone(),
-        club_id: f.club_id,
-        capacity: f.capacity,
-        attendance: f.attendance,
-    }
 }
 
 static INSERT: LazyLock<String> = LazyLock::new(|| EVENTS.insert(&["id"], columns!()));

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::logged_write;
@@ -37,25 +37,29 @@ pub struct Organisation {
     pub version: i64,
 }
 
-/// The writable columns of an organisation, in their stored form.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct OrganisationFields {
-    pub name: String,
-    pub category: Category,
-    pub siren: Option<String>,
-    pub siret: Option<String>,
-    pub rna: Option<String>,
-    pub legal_category_code: Option<String>,
-    pub region_code: String,
-    pub street: Option<String>,
-    pub postal_code: Option<String>,
-    pub city: Option<String>,
-    pub commune_code: Option<String>,
-    pub website: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub description: Option<String>,
-    pub founded_on: Option<NaiveDate>,
+stored! {
+    /// The writable columns of an organisation, in their stored form.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+    pub struct OrganisationFields: ORGANISATIONS in "organisations", list organisation_fields, computed(f) {
+            name_search: search_key(&f.name),
+        } {
+        pub name: String,
+        pub category: Category,
+        pub siren: Option<String>,
+        pub siret: Option<String>,
+        pub rna: Option<String>,
+        pub legal_category_code: Option<String>,
+        pub region_code: String,
+        pub street: Option<String>,
+        pub postal_code: Option<String>,
+        pub city: Option<String>,
+        pub commune_code: Option<String>,
+        pub website: Option<String>,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub description: Option<String>,
+        pub founded_on: Option<NaiveDate>,
+    }
 }
 
 impl From<&NewOrganisation> for OrganisationFields {
@@ -87,9 +91,11 @@ impl From<&NewOrganisation> for OrganisationFields {
 /// The columns of `Organisation`, in one place for every query.
 macro_rules! columns {
     () => {
-        "id, name, category, siren, siret, rna, legal_category_code, region_code, street, \
-         postal_code, city, commune_code, website, email, phone, description, founded_on, \
-         esus_status, esus_valid_until, created_at, updated_at, version"
+        concat!(
+            "id, ",
+            organisation_fields!(),
+            "esus_status, esus_valid_until, created_at, updated_at, version"
+        )
     };
 }
 
@@ -489,29 +495,6 @@ impl Store {
             value: String::new(),
             existing_id: None,
         }
-    }
-}
-
-writable! {
-    /// The writable columns of `organisations`, with the folded name the search reads first.
-    ORGANISATIONS: OrganisationFields as f in "organisations" {
-        name_search: search_key(&f.name),
-        name: f.name.clone(),
-        category: f.category,
-        siren: f.siren.clone(),
-        siret: f.siret.clone(),
-        rna: f.rna.clone(),
-        legal_category_code: f.legal_category_code.clone(),
-        region_code: f.region_code.clone(),
-        street: f.street.clone(),
-        postal_code: f.postal_code.clone(),
-        city: f.city.clone(),
-        commune_code: f.commune_code.clone(),
-        website: f.website.clone(),
-        email: f.email.clone(),
-        phone: f.phone.clone(),
-        description: f.description.clone(),
-        founded_on: f.founded_on,
     }
 }
 

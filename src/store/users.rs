@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -25,15 +25,17 @@ pub struct User {
     pub version: i64,
 }
 
-/// The writable columns of a user other than the password.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-pub struct UserFields {
-    /// Lower-cased.
-    pub email: String,
-    pub role: RoleName,
-    pub region_code: Option<String>,
-    pub organisation_id: Option<Uuid>,
-    pub active: bool,
+stored! {
+    /// The writable columns of a user other than the password.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+    pub struct UserFields: USERS in "users", list user_fields {
+        /// Lower-cased.
+        pub email: String,
+        pub role: RoleName,
+        pub region_code: Option<String>,
+        pub organisation_id: Option<Uuid>,
+        pub active: bool,
+    }
 }
 
 impl UserFields {
@@ -72,7 +74,7 @@ pub struct ListAccounts {
 
 macro_rules! columns {
     () => {
-        "id, email, role, region_code, organisation_id, active, created_at, updated_at, version"
+        concat!("id, ", user_fields!(), "created_at, updated_at, version")
     };
 }
 
@@ -102,17 +104,6 @@ impl Record {
                 updated_at: u.updated_at,
             }),
         }
-    }
-}
-
-writable! {
-    /// The writable columns of `users` (the password hash is set apart: never read back).
-    USERS: UserFields as f in "users" {
-        email: f.email.clone(),
-        role: f.role,
-        region_code: f.region_code.clone(),
-        organisation_id: f.organisation_id,
-        active: f.active,
     }
 }
 

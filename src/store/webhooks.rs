@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::writable;
+use super::columns::stored;
 use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::RoleName;
 
@@ -34,16 +34,18 @@ pub struct Webhook {
     pub version: i64,
 }
 
-/// What the owner of a subscription sets.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct WebhookFields {
-    pub url: String,
-    pub description: Option<String>,
-    /// Comma-separated resources; `None`: every resource of the feed.
-    pub types: Option<String>,
-    /// Comma-separated actions; `None`: every action.
-    pub actions: Option<String>,
-    pub active: bool,
+stored! {
+    /// What the owner of a subscription sets.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct WebhookFields: WEBHOOKS in "webhooks", list webhook_fields {
+        pub url: String,
+        pub description: Option<String>,
+        /// Comma-separated resources; `None`: every resource of the feed.
+        pub types: Option<String>,
+        /// Comma-separated actions; `None`: every action.
+        pub actions: Option<String>,
+        pub active: bool,
+    }
 }
 
 /// Whose rights a subscription's deliveries follow: its creator's principal.
@@ -109,21 +111,8 @@ pub const DELIVERIES_KEPT: i64 = 100;
 
 macro_rules! columns {
     () => {
-        "id, url, description, types, actions, active, disabled_reason, owner_subject, owner_role, \
-         owner_region_code, owner_organisation_id, position, attempts, failing_since, next_attempt_at, \
-         created_at, updated_at, version"
+        concat!("id, ", webhook_fields!(), "disabled_reason, owner_subject, owner_role, owner_region_code, owner_organisation_id, position, attempts, failing_since, next_attempt_at, created_at, updated_at, version")
     };
-}
-
-writable! {
-    /// The columns of `webhooks` that its owner sets.
-    WEBHOOKS: WebhookFields as f in "webhooks" {
-        url: f.url.clone(),
-        description: f.description.clone(),
-        types: f.types.clone(),
-        actions: f.actions.clone(),
-        active: f.active,
-    }
 }
 
 static INSERT: LazyLock<String> = LazyLock::new(|| {
