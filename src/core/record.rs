@@ -56,7 +56,7 @@ impl Resource {
     }
 
     /// The kind in a sentence, singular: "ESUS accreditation".
-    pub fn singular(self) -> &'static str {
+    pub const fn singular(self) -> &'static str {
         match self {
             Self::Organisation => "organisation",
             Self::EsusAccreditation => "ESUS accreditation",

@@ -26,7 +26,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::ApiError;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, present};
-use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
+use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{encode_cursor, list_page, next_page, paged};
 use crate::http::responses::{BadRequest, Forbidden};
 use crate::http::users::{RolePatch, accounts, accounts_page, check_role, patched_active, role_columns};
@@ -446,30 +446,10 @@ kept_endpoint! {
     )
 }
 
-impl Kept for ApiClient {
-    const WHAT: &'static str = WHAT;
-    const KIND: Resource = Resource::ApiClient;
-    type Shown = ApiClientResponse;
-
-    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
-        Ok(state.store.get_api_client(id).await?)
-    }
-
-    fn target(&self) -> Target {
-        Target::api_clients()
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn shown_to(self, _caller: &Caller) -> ApiClientResponse {
-        ApiClientResponse::from(self)
-    }
-
-    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
-        state.store.delete_api_client(id, Some(version), actor).await
-    }
+kept! {
+    ApiClient, kind Resource::ApiClient, load get_api_client, remove delete_api_client,
+    target |_client| Target::api_clients(),
+    shown |client, _caller| -> ApiClientResponse { ApiClientResponse::from(client) },
 }
 
 /// How the answers name an API client.

@@ -23,7 +23,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, FieldError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query, pick, present};
-use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
+use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
@@ -382,30 +382,10 @@ kept_endpoint! {
     )
 }
 
-impl Kept for Club {
-    const WHAT: &'static str = CLUB;
-    const KIND: Resource = Resource::Club;
-    type Shown = ClubResponse;
-
-    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
-        Ok(state.store.get_club(id).await?)
-    }
-
-    fn target(&self) -> Target {
-        Club::target(self)
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn shown_to(self, _caller: &Caller) -> ClubResponse {
-        ClubResponse::from(self)
-    }
-
-    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
-        state.store.delete_club(id, Some(version), actor).await
-    }
+kept! {
+    Club, kind Resource::Club, load get_club, remove delete_club,
+    target |club| club.target(),
+    shown |club, _caller| -> ClubResponse { ClubResponse::from(club) },
 }
 
 /// How the answers name a club and a membership.

@@ -600,7 +600,6 @@ pub struct Placed {
 }
 
 impl Kept for Placed {
-    const WHAT: &'static str = WHAT;
     const KIND: Resource = Resource::EsusAccreditation;
     type Shown = EsusAccreditationResponse;
 

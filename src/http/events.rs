@@ -23,7 +23,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query};
-use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
+use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
@@ -592,30 +592,10 @@ kept_endpoint! {
     )
 }
 
-impl Kept for Event {
-    const WHAT: &'static str = EVENT;
-    const KIND: Resource = Resource::Event;
-    type Shown = EventResponse;
-
-    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
-        Ok(state.store.get_event(id).await?)
-    }
-
-    fn target(&self) -> Target {
-        Event::target(self)
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn shown_to(self, _caller: &Caller) -> EventResponse {
-        EventResponse::from(self)
-    }
-
-    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
-        state.store.delete_event(id, Some(version), actor).await
-    }
+kept! {
+    Event, kind Resource::Event, load get_event, remove delete_event,
+    target |event| event.target(),
+    shown |event, _caller| -> EventResponse { EventResponse::from(event) },
 }
 
 /// How the answers name an event.

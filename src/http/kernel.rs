@@ -66,10 +66,10 @@ pub async fn list<L: Listing>(
 // Handlers run on actix workers, one thread each: their futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Kept: Clone + Sized {
-    /// How answers name one ("club", "ESUS accreditation").
-    const WHAT: &'static str;
     /// Its kind, for the policy's first question.
     const KIND: Resource;
+    /// How answers name one ("club", "ESUS accreditation").
+    const WHAT: &'static str = Self::KIND.singular();
     /// Its representation in answers.
     type Shown: Serialize;
 
@@ -186,3 +186,43 @@ macro_rules! kept_endpoint {
     };
 }
 pub(crate) use kept_endpoint;
+
+/// The [`Kept`] of a stored record whose store reads it with `$load(id)` and deletes it with
+/// `$remove(id, Some(version), actor)`: its kind, how the policy sees it (`target`) and how it is
+/// shown to a caller (`shown`). The names it uses (`Kept`, `AppState`, `Uuid`, `ApiError`,
+/// `Target`, `Caller`, `Actor`, `StoreError`, `Resource`) are the calling module's.
+macro_rules! kept {
+    (
+        $record:ty, kind $kind:expr, load $load:ident, remove $remove:ident,
+        target |$this:ident| $target:expr,
+        shown |$shown_this:ident, $caller:pat_param| -> $shown:ty { $show:expr } $(,)?
+    ) => {
+        impl Kept for $record {
+            const KIND: Resource = $kind;
+            type Shown = $shown;
+
+            async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
+                Ok(state.store.$load(id).await?)
+            }
+
+            fn target(&self) -> Target {
+                let $this = self;
+                $target
+            }
+
+            fn version(&self) -> i64 {
+                self.version
+            }
+
+            fn shown_to(self, $caller: &Caller) -> $shown {
+                let $shown_this = self;
+                $show
+            }
+
+            async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
+                state.store.$remove(id, Some(version), actor).await
+            }
+        }
+    };
+}
+pub(crate) use kept;

@@ -24,7 +24,7 @@ use crate::http::error::{ApiError, Problem, checked};
 use crate::http::esus::EsusSummaryResponse;
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query};
-use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
+use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
@@ -567,30 +567,10 @@ kept_endpoint! {
     )
 }
 
-impl Kept for Organisation {
-    const WHAT: &'static str = WHAT;
-    const KIND: Resource = Resource::Organisation;
-    type Shown = OrganisationResponse;
-
-    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
-        Ok(state.store.get_organisation(id).await?)
-    }
-
-    fn target(&self) -> Target {
-        Organisation::target(self)
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn shown_to(self, caller: &Caller) -> OrganisationResponse {
-        shown_to(caller, self)
-    }
-
-    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
-        state.store.delete_organisation(id, Some(version), actor).await
-    }
+kept! {
+    Organisation, kind Resource::Organisation, load get_organisation, remove delete_organisation,
+    target |organisation| organisation.target(),
+    shown |organisation, caller| -> OrganisationResponse { shown_to(caller, organisation) },
 }
 
 /// How the answers name an organisation.

@@ -24,7 +24,7 @@ use crate::http::csv::{Columns, ListFormat, Page};
 use crate::http::error::{ApiError, checked};
 use crate::http::etag::{self, Conditions, Tagged};
 use crate::http::extract::{JsonBody, Query};
-use crate::http::kernel::{self, Kept, Listing, kept_endpoint};
+use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
@@ -638,30 +638,10 @@ kept_endpoint! {
     )
 }
 
-impl Kept for Sponsorship {
-    const WHAT: &'static str = SPONSORSHIP;
-    const KIND: Resource = Resource::Sponsorship;
-    type Shown = SponsorshipResponse;
-
-    async fn load(state: &AppState, id: Uuid) -> Result<Self, ApiError> {
-        Ok(state.store.get_sponsorship(id).await?)
-    }
-
-    fn target(&self) -> Target {
-        Sponsorship::target(self)
-    }
-
-    fn version(&self) -> i64 {
-        self.version
-    }
-
-    fn shown_to(self, caller: &Caller) -> SponsorshipResponse {
-        shown_to(caller, self)
-    }
-
-    async fn remove(state: &AppState, id: Uuid, version: i64, actor: &Actor) -> Result<(), StoreError> {
-        state.store.delete_sponsorship(id, Some(version), actor).await
-    }
+kept! {
+    Sponsorship, kind Resource::Sponsorship, load get_sponsorship, remove delete_sponsorship,
+    target |sponsorship| sponsorship.target(),
+    shown |sponsorship, caller| -> SponsorshipResponse { shown_to(caller, sponsorship) },
 }
 
 /// How the answers name a sponsorship.

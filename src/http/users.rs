@@ -579,7 +579,6 @@ kept_endpoint! {
 }
 
 impl Kept for User {
-    const WHAT: &'static str = WHAT;
     const KIND: Resource = Resource::User;
     type Shown = UserResponse;
 
