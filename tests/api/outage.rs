@@ -70,19 +70,45 @@ impl Cluster {
         }
     }
 
+    /// Starts the cluster, trying again a few times: while it was stopped, its port may have been
+    /// lent for a moment to another socket of this machine (the log says so on failure).
     fn start(&self) {
         let options = format!(
             "-p {} -c listen_addresses=127.0.0.1 -k {}",
             self.port,
             self.dir.path().display()
         );
-        run(self
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(self.data())
-            .args(["-o", &options, "-l"])
-            .arg(self.dir.path().join("server.log"))
-            .args(["-w", "-t", "120", "start"]));
+        let log = self.dir.path().join("server.log");
+        let mut failures = Vec::new();
+        for _ in 0..5 {
+            let mut command = self.command("pg_ctl");
+            command
+                .arg("-D")
+                .arg(self.data())
+                .args(["-o", &options, "-l"])
+                .arg(&log)
+                .args(["-w", "-t", "120", "start"]);
+            match try_run(&mut command) {
+                Ok(()) => return,
+                Err(failure) => failures.push(failure),
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        panic!(
+            "the cluster does not start on port {}: {}\nits log ends with:\n{}",
+            self.port,
+            failures.join("\n"),
+            tail.join("\n")
+        );
     }
 
     /// A fast shutdown: sessions are ended, transactions in flight rolled back.
@@ -128,23 +154,39 @@ fn is_root() -> bool {
         .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
 }
 
+/// A free port below Linux's ephemeral range (32768 and up), so that the connections of the
+/// other tests running meanwhile are not given it while the cluster is stopped.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let start = (nanos ^ std::process::id()) % 12_000;
+    // 7,919 is prime to 12,000: the walk visits every port of the range once.
+    (0..12_000u32)
+        .map(|i| 20_000 + ((start + i * 7_919) % 12_000) as u16)
+        .find(|port| TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 32000")
 }
 
 fn run(command: &mut Command) {
+    if let Err(failure) = try_run(command) {
+        panic!("{failure}");
+    }
+}
+
+fn try_run(command: &mut Command) -> Result<(), String> {
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("{command:?} cannot run: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 /// What the writing client saw: the ids acknowledged (201), and every status.
