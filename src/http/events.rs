@@ -156,8 +156,8 @@ impl<'a> From<&'a Event> for AsCreated<'a> {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules, every failing field once.
-fn check_draft(shape: Result<(), validator::ValidationErrors>, draft: EventDraft) -> Result<NewEvent, ApiError> {
-    checked(shape, NewEvent::parse(draft, crate::store::now()))
+fn check_draft(draft: EventDraft) -> Result<NewEvent, ApiError> {
+    checked(draft.validate(), NewEvent::parse(draft, crate::store::now()))
 }
 
 string_enum! {
@@ -487,7 +487,7 @@ pub async fn create_event(
     JsonBody(body): JsonBody<EventDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Event)?;
-    let new = check_draft(body.validate(), body)?;
+    let new = check_draft(body)?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
     require_club_of_caller(&caller, &state, new.club_id).await?;
     let created: Event = state.store.create_event::<ApiError>(&new, &caller.actor()?).await?;
@@ -547,7 +547,7 @@ pub async fn update_event(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
             let request = patch.apply_to(&AsCreated::from(current))?;
-            let new = check_draft(request.validate(), request)?;
+            let new = check_draft(request)?;
             policy::require_change(&caller, &before, &target_of_new(&new))?;
             match current.fields.status.refusal(new.status) {
                 Some(detail) => Err(ApiError::Conflict {

@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use validator::Validate;
 
 use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
@@ -1059,7 +1058,7 @@ impl<'a> Checking<'a> {
         let checked = row.fields.map_err(|e| vec![e]).and_then(|fields| {
             let kept = keep_fields.then(|| fields.clone());
             let request: OrganisationDraft = parse_value(Value::Object(fields)).map_err(row_errors)?;
-            let new = check_draft(request.validate(), request).map_err(row_errors)?;
+            let new = check_draft(request).map_err(row_errors)?;
             let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
             policy::require(caller, Action::Create, &target).map_err(row_errors)?;
             Ok(Valid {
@@ -1276,7 +1275,7 @@ fn updated(
     let fields = row.fields.clone().unwrap_or_default();
     let patch = UpdateOrganisationRequest::from_fields(fields).map_err(row_errors)?;
     let request = patch.apply_to(&existing.fields).map_err(row_errors)?;
-    let new = check_draft(request.validate(), request).map_err(row_errors)?;
+    let new = check_draft(request).map_err(row_errors)?;
     let after = Target::organisation(existing.id, new.region_code.as_str());
     policy::require_change(caller, &before, &after).map_err(row_errors)?;
     let fields = OrganisationFields::from(&new);

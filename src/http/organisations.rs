@@ -159,11 +159,8 @@ merge_patch! {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
-pub(crate) fn check_draft(
-    shape: Result<(), validator::ValidationErrors>,
-    draft: OrganisationDraft,
-) -> Result<NewOrganisation, ApiError> {
-    checked(shape, NewOrganisation::parse(draft, Utc::now().date_naive()))
+pub(crate) fn check_draft(draft: OrganisationDraft) -> Result<NewOrganisation, ApiError> {
+    checked(draft.validate(), NewOrganisation::parse(draft, Utc::now().date_naive()))
 }
 
 string_enum! {
@@ -442,7 +439,7 @@ pub async fn create_organisation(
     JsonBody(body): JsonBody<OrganisationDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Organisation)?;
-    let new = check_draft(body.validate(), body)?;
+    let new = check_draft(body)?;
     policy::require(
         &caller,
         Action::Create,
@@ -497,7 +494,7 @@ pub async fn update_organisation(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             let request = patch.apply_to(&current.fields)?;
-            let new = check_draft(request.validate(), request)?;
+            let new = check_draft(request)?;
             policy::require_change(
                 &caller,
                 &before,

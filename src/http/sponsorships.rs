@@ -171,12 +171,11 @@ merge_patch! {
 /// Checks a draft: `validator`'s shape errors and the domain rules (422), then, for a change,
 /// the status lifecycle (409).
 fn check_draft(
-    shape: Result<(), validator::ValidationErrors>,
     current: Option<&NewSponsorship>,
     draft: SponsorshipDraft,
     existing: Existing,
 ) -> Result<NewSponsorship, ApiError> {
-    let new = checked(shape, NewSponsorship::parse(draft, existing))?;
+    let new = checked(draft.validate(), NewSponsorship::parse(draft, existing))?;
     if let Some(current) = current {
         current
             .status
@@ -541,11 +540,10 @@ pub async fn create_sponsorship(
     JsonBody(body): JsonBody<SponsorshipDraft>,
 ) -> Result<HttpResponse, ApiError> {
     policy::require_kind(&caller, Action::Create, Resource::Sponsorship)?;
-    let shape = body.validate();
     let created = state
         .store
         .create_sponsorship(body, &caller.actor()?, |draft, found| {
-            let new = check_draft(shape.clone(), None, draft, found.existing)?;
+            let new = check_draft(None, draft, found.existing)?;
             policy::require(&caller, Action::Create, &target_of(&new, found))?;
             Ok::<_, ApiError>(new)
         })
@@ -607,16 +605,12 @@ pub async fn update_sponsorship(
         .update_sponsorship(
             id.into_inner(),
             &caller.actor()?,
-            |current| {
-                let request = patch.apply_to(&current.fields)?;
-                let shape = request.validate();
-                Ok((request, shape))
-            },
-            |current, draft, shape, found| {
+            |current| patch.apply_to(&current.fields),
+            |current, draft, found| {
                 let before = current.target();
                 policy::require(&caller, Action::Update, &before)?;
                 conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
-                let new = check_draft(shape, Some(&current.fields), draft, found.existing)?;
+                let new = check_draft(Some(&current.fields), draft, found.existing)?;
                 policy::require_change(&caller, &before, &target_of(&new, found))?;
                 Ok::<_, ApiError>(new)
             },

@@ -144,6 +144,7 @@ macro_rules! writable {
 
         impl $fields {
             /// Binds the values of the writable columns, in their declared order.
+            #[allow(clippy::clone_on_copy)]
             pub(crate) fn bind<'q, B: $crate::store::columns::Bind<'q>>(&self, query: B) -> B {
                 let $f = self;
                 query$(.value($value))+
@@ -154,9 +155,9 @@ macro_rules! writable {
 pub(crate) use writable;
 
 /// Declares a record's stored fields once: the struct (its attributes and each field's: the
-/// documentation of the answers and of the change log), its table's writable columns — the
-/// `computed` ones first (bound from the fields `$f`), then one per field, bound from it — as
-/// [`writable!`] gives them, the names of the fields in their order (`NAMES`: the CSV columns),
+/// documentation of the answers and of the change log), its table's writable columns given to
+/// [`writable!`] — the `computed` ones first (bound from the fields `$f`), then one per field,
+/// bound from it — the names of the fields in their order (`NAMES`: the CSV columns),
 /// and `$list!()`, those names as one string literal, each followed by `, ` (for the read lists
 /// of the SQL texts: `concat!("id, ", event_fields!(), "created_at")`).
 ///
@@ -184,22 +185,17 @@ macro_rules! stored {
             $($(#[$field_meta])* $field_vis $field: $type,)+
         }
 
-        /// The writable columns of the table.
-        $vis const $table_name: $crate::store::columns::Table = $crate::store::columns::Table {
-            name: $table,
-            columns: &[$($(stringify!($column),)+)? $(stringify!($field)),+],
-        };
+        $crate::store::columns::writable! {
+            /// The writable columns of the table.
+            $vis $table_name: $fields as record in $table {
+                $($($column: { let $f = record; $value },)+)?
+                $($field: record.$field.clone()),+
+            }
+        }
 
         impl $fields {
             /// The names of the fields, in their declared order.
             pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
-
-            /// Binds the values of the writable columns, in their declared order.
-            #[allow(clippy::clone_on_copy)]
-            pub(crate) fn bind<'q, B: $crate::store::columns::Bind<'q>>(&self, query: B) -> B {
-                $(let $f = self;)?
-                query$($(.value($value))+)?$(.value(self.$field.clone()))+
-            }
         }
 
         #[allow(unused_macros)]

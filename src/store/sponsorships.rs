@@ -452,19 +452,18 @@ impl Store {
     /// beneficiary's region is known), lets `check` turn it into a sponsorship (or refuse it,
     /// e.g. an illegal status change or a caller out of scope), and writes it if
     /// nobody changed it meanwhile (compare-and-set on `version`, retried a few times). A patch
-    /// that changes nothing keeps the version. `patch` may give, beside the draft, what `check`
-    /// needs of the request it was made from (its shape errors, say).
+    /// that changes nothing keeps the version.
     #[tracing::instrument(skip_all, fields(sponsorship.id = %id))]
-    pub async fn update_sponsorship<E: From<StoreError>, S>(
+    pub async fn update_sponsorship<E: From<StoreError>>(
         &self,
         id: Uuid,
         actor: &Actor,
-        patch: impl Fn(&Sponsorship) -> Result<(SponsorshipDraft, S), E>,
-        check: impl Fn(&Sponsorship, SponsorshipDraft, S, Referenced<'_>) -> Result<NewSponsorship, E>,
+        patch: impl Fn(&Sponsorship) -> Result<SponsorshipDraft, E>,
+        check: impl Fn(&Sponsorship, SponsorshipDraft, Referenced<'_>) -> Result<NewSponsorship, E>,
     ) -> Result<Sponsorship, E> {
         compare_and_set("sponsorship", async || {
             let current = self.get_sponsorship(id).await?;
-            let (draft, with) = patch(&current)?;
+            let draft = patch(&current)?;
             let sponsor_kept = draft.sponsor_id == Some(current.fields.sponsor_id);
             let beneficiary_kept = draft.beneficiary() == Some(current.fields.beneficiary);
             let names = if sponsor_kept && beneficiary_kept {
@@ -478,7 +477,7 @@ impl Store {
             } else {
                 self.reference_names(draft.sponsor_id, draft.beneficiary()).await?
             };
-            let new = check(&current, draft, with, names.referenced())?;
+            let new = check(&current, draft, names.referenced())?;
             if new == current.fields {
                 return Ok(Some(current));
             }
