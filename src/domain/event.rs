@@ -217,7 +217,7 @@ pub struct Organiser {
     pub role: OrganiserRole,
 }
 
-// What a request says a event should be, before any check: the body of a creation, which is
+// What a request says an event should be, before any check: the body of a creation, which is
 // also what a PATCH makes of the current event (`http::patch`). `None` means absent or null.
 /// A new event. `title`, `kind`, `starts_at` and `ends_at` are required; an event held in
 /// person (`online` false, the default) needs `city` and `region_code`, an online one

@@ -107,7 +107,7 @@ pub fn check_legal_category(category: Category, code: &LegalCategoryCode) -> Res
     }
 }
 
-// What a request says a organisation should be, before any check: the body of a creation, which is
+// What a request says an organisation should be, before any check: the body of a creation, which is
 // also what a PATCH makes of the current organisation (`http::patch`). `None` means absent or null.
 /// A new organisation. `name`, `category` and `region_code` are required; send `null` or leave
 /// out a field to leave it empty. Spaces around values are trimmed.

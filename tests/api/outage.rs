@@ -95,14 +95,8 @@ impl Cluster {
             std::thread::sleep(Duration::from_secs(1));
         }
         let log = std::fs::read_to_string(&log).unwrap_or_default();
-        let tail: Vec<&str> = log
-            .lines()
-            .rev()
-            .take(20)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(20)..];
         panic!(
             "the cluster does not start on port {}: {}\nits log ends with:\n{}",
             self.port,
