@@ -4,11 +4,12 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::codes::RegionCodeSchema;
+use super::text::search_key;
 use super::{Invalid, RegionCode, Violation, Violations, clean_text, missing, optional, required, string_enum};
 use crate::domain::message::msg;
 
@@ -61,18 +62,23 @@ pub struct ClubDraft {
     pub audience: Option<String>,
 }
 
-/// A club whose every field has been checked: the only form the store accepts. Whether the host
-/// organisation exists is the store's to say (it needs the database).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewClub {
-    pub name: String,
-    pub region_code: RegionCode,
-    pub host_organisation_id: Uuid,
-    pub description: Option<String>,
-    pub audience: Option<String>,
+stored! {
+    /// A club's fields, every one checked ([`ClubFields::parse`]), in their stored form: the only
+    /// form the store accepts, what it reads back, and the record of the change log. Whether the
+    /// host organisation exists is the store's to say (it needs the database).
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    pub struct ClubFields, list club_fields, computed(f) {
+            name_search: search_key(&f.name),
+        } {
+        pub name: String,
+        pub region_code: String,
+        pub host_organisation_id: Uuid,
+        pub description: Option<String>,
+        pub audience: Option<String>,
+    }
 }
 
-impl NewClub {
+impl ClubFields {
     /// Checks every field of the draft and reports every violation at once.
     pub fn parse(draft: ClubDraft) -> Result<Self, Vec<Violation>> {
         let mut v = Violations::default();
@@ -102,7 +108,7 @@ impl NewClub {
         match (name, region_code, host_organisation_id) {
             (Some(name), Some(region_code), Some(host_organisation_id)) if v.is_empty() => Ok(Self {
                 name,
-                region_code,
+                region_code: region_code.as_str().to_owned(),
                 host_organisation_id,
                 description,
                 audience,
@@ -245,7 +251,7 @@ mod tests {
 
     #[test]
     fn new_club_parse_trims_and_keeps_the_fields_when_valid() {
-        let club = NewClub::parse(club_draft()).expect("a valid club");
+        let club = ClubFields::parse(club_draft()).expect("a valid club");
         assert_eq!(
             club.name, "Club des collectivités locales pour l'ESS",
             "name is trimmed"
@@ -255,7 +261,7 @@ mod tests {
             club.audience.as_deref(),
             Some("Élus et agents des collectivités locales")
         );
-        let bare = NewClub::parse(ClubDraft {
+        let bare = ClubFields::parse(ClubDraft {
             description: None,
             audience: None,
             ..club_draft()
@@ -266,7 +272,7 @@ mod tests {
 
     #[test]
     fn new_club_parse_reports_every_failing_field_when_several_are_invalid() {
-        let err = NewClub::parse(ClubDraft {
+        let err = ClubFields::parse(ClubDraft {
             name: Some("   ".into()),
             region_code: Some("05".into()),
             host_organisation_id: None,
@@ -284,7 +290,7 @@ mod tests {
                 ("audience", Invalid::TOO_LONG),
             ]
         );
-        let err = NewClub::parse(ClubDraft::default()).expect_err("empty draft");
+        let err = ClubFields::parse(ClubDraft::default()).expect_err("empty draft");
         assert_eq!(
             fields(&err),
             [
@@ -297,7 +303,7 @@ mod tests {
 
     #[test]
     fn new_club_parse_accepts_the_longest_values_when_at_the_limits() {
-        let club = NewClub::parse(ClubDraft {
+        let club = ClubFields::parse(ClubDraft {
             name: Some("é".repeat(200)),
             description: Some("é".repeat(5000)),
             audience: Some("é".repeat(500)),

@@ -12,6 +12,8 @@ use validator::Validate;
 use super::codes::RegionCodeSchema;
 use super::json;
 use super::organisation::{CITY_MAX, STREET_MAX};
+use super::stored::stored_text;
+use super::text::search_key;
 use super::{
     CommuneCode, Invalid, PostalCode, RegionCode, Violation, Violations, WebsiteUrl, clean_text, missing, optional,
     string_enum,
@@ -335,28 +337,58 @@ pub struct EventDraft {
     pub themes: Vec<String>,
 }
 
-/// An event whose every field and rule between fields has been checked: the only form the
-/// store accepts. Whether its club and organisations exist is the store's to check.
+stored! {
+    /// An event's fields, checked ([`NewEvent::parse`]) and in their stored form: what the store
+    /// writes and reads, and the fields of the event's answers (`EventResponse`) and of its
+    /// change-log record, with their documentation.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    pub struct EventFields, list event_fields, computed(f) {
+            title_search: search_key(&f.title),
+        } {
+        pub title: String,
+        #[schema(required = true)]
+        pub description: Option<String>,
+        pub kind: EventKind,
+        pub status: EventStatus,
+        /// When it starts, in UTC.
+        pub starts_at: DateTime<Utc>,
+        /// When it ends, in UTC; after `starts_at`.
+        pub ends_at: DateTime<Utc>,
+        /// IANA time zone to show the times in.
+        #[schema(example = "Europe/Paris")]
+        pub time_zone: String,
+        /// Whether it happens online (then `online_url` is set) rather than in person.
+        pub online: bool,
+        #[schema(required = true, format = "uri")]
+        pub online_url: Option<String>,
+        #[schema(required = true)]
+        pub venue: Option<String>,
+        #[schema(required = true)]
+        pub street: Option<String>,
+        #[schema(required = true)]
+        pub postal_code: Option<String>,
+        #[schema(required = true)]
+        pub city: Option<String>,
+        #[schema(required = true)]
+        pub commune_code: Option<String>,
+        #[schema(required = true, value_type = Option<RegionCodeSchema>)]
+        pub region_code: Option<String>,
+        #[schema(required = true)]
+        pub club_id: Option<Uuid>,
+        #[schema(required = true, minimum = 1)]
+        pub capacity: Option<i64>,
+        /// How many people came, reported after the event.
+        #[schema(required = true, minimum = 0)]
+        pub attendance: Option<i64>,
+    }
+}
+
+/// An event whose every field and rule between fields has been checked, with its organisers and
+/// themes: the only form the store accepts. Whether its club and organisations exist is the
+/// store's to check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    pub title: String,
-    pub description: Option<String>,
-    pub kind: EventKind,
-    pub status: EventStatus,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub time_zone: TimeZone,
-    pub online: bool,
-    pub online_url: Option<WebsiteUrl>,
-    pub venue: Option<String>,
-    pub street: Option<String>,
-    pub postal_code: Option<PostalCode>,
-    pub city: Option<String>,
-    pub commune_code: Option<CommuneCode>,
-    pub region_code: Option<RegionCode>,
-    pub club_id: Option<Uuid>,
-    pub capacity: Option<i64>,
-    pub attendance: Option<i64>,
+    pub fields: EventFields,
     /// In the order given, no organisation twice.
     pub organisers: Vec<Organiser>,
     /// Sorted, without duplicates.
@@ -494,25 +526,28 @@ impl NewEvent {
             (Some(title), Some(kind), Some(status), Some(starts_at), Some(ends_at), Some(time_zone), Some(online))
                 if v.0.is_empty() =>
             {
-                Ok(Self {
+                let fields = EventFields {
                     title,
                     description,
                     kind,
                     status,
                     starts_at,
                     ends_at,
-                    time_zone,
+                    time_zone: time_zone.as_str().to_owned(),
                     online,
-                    online_url,
+                    online_url: stored_text(online_url),
                     venue,
                     street,
-                    postal_code,
+                    postal_code: stored_text(postal_code),
                     city,
-                    commune_code,
-                    region_code,
+                    commune_code: stored_text(commune_code),
+                    region_code: stored_text(region_code),
                     club_id: draft.club_id,
                     capacity,
                     attendance,
+                };
+                Ok(Self {
+                    fields,
                     organisers,
                     themes,
                 })
@@ -627,8 +662,8 @@ mod tests {
             ..draft()
         };
         let new = NewEvent::parse(bare, now()).expect("valid");
-        assert_eq!((new.status, new.online), (EventStatus::Draft, false));
-        assert_eq!(new.time_zone.as_str(), DEFAULT_TIME_ZONE);
+        assert_eq!((new.fields.status, new.fields.online), (EventStatus::Draft, false));
+        assert_eq!(new.fields.time_zone.as_str(), DEFAULT_TIME_ZONE);
     }
 
     fn refused(draft: EventDraft) -> Vec<(String, &'static str)> {
@@ -646,11 +681,14 @@ mod tests {
     #[test]
     fn parse_normalises_times_to_utc_and_defaults_the_time_zone_when_valid() {
         let new = NewEvent::parse(draft(), now()).expect("valid");
-        assert_eq!(new.title, "Club des collectivités : rencontre de Lodève");
-        assert_eq!(format_instant(new.starts_at), "2026-09-19T07:30:00Z");
-        assert_eq!(format_instant(new.ends_at), "2026-09-19T15:00:00Z");
-        assert_eq!(new.time_zone.as_str(), DEFAULT_TIME_ZONE);
-        assert_eq!(new.region_code.map(|r| r.as_str().to_owned()).as_deref(), Some("76"));
+        assert_eq!(new.fields.title, "Club des collectivités : rencontre de Lodève");
+        assert_eq!(format_instant(new.fields.starts_at), "2026-09-19T07:30:00Z");
+        assert_eq!(format_instant(new.fields.ends_at), "2026-09-19T15:00:00Z");
+        assert_eq!(new.fields.time_zone.as_str(), DEFAULT_TIME_ZONE);
+        assert_eq!(
+            new.fields.region_code.map(|r| r.as_str().to_owned()).as_deref(),
+            Some("76")
+        );
     }
 
     #[test]
@@ -696,7 +734,7 @@ mod tests {
                 ..draft()
             };
             let new = NewEvent::parse(ok, now()).unwrap_or_else(|e| panic!("{zone}: {e:?}"));
-            assert_eq!(new.time_zone.as_str(), zone);
+            assert_eq!(new.fields.time_zone.as_str(), zone);
         }
         for zone in ["Europe/Lodeve", "europe/paris", "CET+1", ""] {
             let bad = EventDraft {

@@ -3,6 +3,10 @@
 //! Every value type follows "parse, don't validate": a private field, a
 //! `parse(&str) -> Result<Self, Invalid>` constructor that normalises its input, and `as_str()`.
 
+// First, so that its `stored!` is in scope in the modules below.
+#[macro_use]
+pub mod stored;
+
 pub mod club;
 pub mod codes;
 pub mod contact;

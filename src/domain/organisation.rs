@@ -2,11 +2,14 @@
 
 use chrono::Datelike;
 
-use serde::Deserialize;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use super::codes::RegionCodeSchema;
+use super::stored::stored_text;
+use super::text::search_key;
 use super::{
     CommuneCode, Email, Invalid, LegalCategoryCode, Phone, PostalCode, RegionCode, Rna, Siren, Siret, Violation,
     Violations, WebsiteUrl, clean_text, missing, optional, required, string_enum,
@@ -214,26 +217,31 @@ pub struct OrganisationDraft {
     pub founded_on: Option<chrono::NaiveDate>,
 }
 
-/// An organisation whose every field and cross-field rule has been checked: the only form the
-/// store accepts. Built by [`NewOrganisation::parse`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewOrganisation {
-    pub name: String,
-    pub category: Category,
-    pub siren: Option<Siren>,
-    pub siret: Option<Siret>,
-    pub rna: Option<Rna>,
-    pub legal_category_code: Option<LegalCategoryCode>,
-    pub region_code: RegionCode,
-    pub street: Option<String>,
-    pub postal_code: Option<PostalCode>,
-    pub city: Option<String>,
-    pub commune_code: Option<CommuneCode>,
-    pub website: Option<WebsiteUrl>,
-    pub email: Option<Email>,
-    pub phone: Option<Phone>,
-    pub description: Option<String>,
-    pub founded_on: Option<chrono::NaiveDate>,
+stored! {
+    /// An organisation's fields, every one and every rule between them checked
+    /// ([`OrganisationFields::parse`]), in their stored form: the only form the store accepts,
+    /// what it reads back, and the record of the change log.
+    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    pub struct OrganisationFields, list organisation_fields, computed(f) {
+            name_search: search_key(&f.name),
+        } {
+        pub name: String,
+        pub category: Category,
+        pub siren: Option<String>,
+        pub siret: Option<String>,
+        pub rna: Option<String>,
+        pub legal_category_code: Option<String>,
+        pub region_code: String,
+        pub street: Option<String>,
+        pub postal_code: Option<String>,
+        pub city: Option<String>,
+        pub commune_code: Option<String>,
+        pub website: Option<String>,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub description: Option<String>,
+        pub founded_on: Option<NaiveDate>,
+    }
 }
 
 /// Longest accepted lengths, in characters (u64, as `validator` takes them).
@@ -242,7 +250,7 @@ pub const STREET_MAX: u64 = 300;
 pub const CITY_MAX: u64 = 100;
 pub const DESCRIPTION_MAX: u64 = 5000;
 
-impl NewOrganisation {
+impl OrganisationFields {
     /// Checks every field of the draft, then the rules between fields, and reports every
     /// violation at once. `today` bounds `founded_on`.
     pub fn parse(draft: OrganisationDraft, today: chrono::NaiveDate) -> Result<Self, Vec<Violation>> {
@@ -313,18 +321,18 @@ impl NewOrganisation {
             (Some(name), Some(category), Some(region_code)) if v.is_empty() => Ok(Self {
                 name,
                 category,
-                siren,
-                siret,
-                rna,
-                legal_category_code,
-                region_code,
+                siren: stored_text(siren),
+                siret: stored_text(siret),
+                rna: stored_text(rna),
+                legal_category_code: stored_text(legal_category_code),
+                region_code: region_code.as_str().to_owned(),
                 street,
-                postal_code,
+                postal_code: stored_text(postal_code),
                 city,
-                commune_code,
-                website,
-                email,
-                phone,
+                commune_code: stored_text(commune_code),
+                website: stored_text(website),
+                email: stored_text(email),
+                phone: stored_text(phone),
                 description,
                 founded_on,
             }),
@@ -515,9 +523,9 @@ mod tests {
 
     #[test]
     fn parse_trims_the_name_when_the_draft_is_valid() {
-        let new = NewOrganisation::parse(draft(), today()).expect("valid");
+        let new = OrganisationFields::parse(draft(), today()).expect("valid");
         assert_eq!(new.name, "Cress Occitanie");
-        assert_eq!(new.region_code.as_str(), "76");
+        assert_eq!(new.region_code, "76");
     }
 
     #[test]
@@ -530,7 +538,7 @@ mod tests {
             email: Some("nope".into()),
             ..OrganisationDraft::default()
         };
-        let violations = NewOrganisation::parse(bad, today()).expect_err("invalid");
+        let violations = OrganisationFields::parse(bad, today()).expect_err("invalid");
         let mut names = fields(&violations);
         names.sort_unstable();
         assert_eq!(names, ["category", "email", "name", "region_code", "siren"]);
@@ -545,7 +553,7 @@ mod tests {
             siret: Some("77567227200017".into()),
             ..draft()
         };
-        let violations = NewOrganisation::parse(bad, today()).expect_err("mismatch");
+        let violations = OrganisationFields::parse(bad, today()).expect_err("mismatch");
         assert_eq!(fields(&violations), ["siret"]);
         assert_eq!(violations[0].invalid.code, "mismatch");
         let good = OrganisationDraft {
@@ -553,7 +561,7 @@ mod tests {
             siret: Some("77567227200017".into()),
             ..draft()
         };
-        assert!(NewOrganisation::parse(good, today()).is_ok());
+        assert!(OrganisationFields::parse(good, today()).is_ok());
     }
 
     #[test]
@@ -563,7 +571,7 @@ mod tests {
             legal_category_code: Some("9220".into()),
             ..draft()
         };
-        let violations = NewOrganisation::parse(bad, today()).expect_err("contradiction");
+        let violations = OrganisationFields::parse(bad, today()).expect_err("contradiction");
         assert_eq!(fields(&violations), ["category"]);
         assert_eq!(violations[0].invalid.code, "mismatch");
     }
@@ -576,13 +584,13 @@ mod tests {
                 founded_on: founded,
                 ..draft()
             };
-            let violations = NewOrganisation::parse(bad, today()).expect_err("bad date");
+            let violations = OrganisationFields::parse(bad, today()).expect_err("bad date");
             assert_eq!(violations[0].invalid.code, code, "{founded:?}");
         }
         let founded_today = OrganisationDraft {
             founded_on: Some(today()),
             ..draft()
         };
-        assert!(NewOrganisation::parse(founded_today, today()).is_ok());
+        assert!(OrganisationFields::parse(founded_today, today()).is_ok());
     }
 }

@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::Actor;
 use crate::core::{Resource, Target};
-use crate::domain::club::{ClubDraft, MemberRole, Membership, MembershipDraft, NewClub, NewMember};
+use crate::domain::club::{ClubDraft, ClubFields, MemberRole, Membership, MembershipDraft, NewMember};
 use crate::domain::codes::RegionCode;
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::message::{Message, msg};
@@ -307,8 +307,8 @@ pub async fn create_club(
     policy::require_kind(&caller, Action::Create, Resource::Club)?;
     let shape = draft.validate();
     let unknown = check_host(&state, draft.host_organisation_id).await?;
-    let new = with_unknown(checked(shape, NewClub::parse(draft)), unknown)?;
-    policy::require(&caller, Action::Create, &Target::club(new.region_code.as_str()))?;
+    let new = with_unknown(checked(shape, ClubFields::parse(draft)), unknown)?;
+    policy::require(&caller, Action::Create, &Target::club(&new.region_code))?;
     let created = state.store.create_club::<ApiError>(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/clubs/{}", created.id);
     Ok(etag::created(location, Tagged::of(&ClubResponse::from(created))?))
@@ -359,9 +359,9 @@ pub async fn update_club(
             policy::require(&caller, Action::Update, &before)?;
             conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
             let request = patch.apply_to(&current.fields)?;
-            let parsed = checked(request.validate(), NewClub::parse(request));
+            let parsed = checked(request.validate(), ClubFields::parse(request));
             let new = with_unknown(parsed, unknown.clone())?;
-            policy::require_change(&caller, &before, &Target::club(new.region_code.as_str()))?;
+            policy::require_change(&caller, &before, &Target::club(&new.region_code))?;
             Ok::<_, ApiError>(new)
         })
         .await?;

@@ -14,7 +14,7 @@ use crate::core::Actor;
 use crate::core::{Resource, Target};
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::event::{
-    EventDraft, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, Theme, format_instant,
+    EventDraft, EventFields, EventKind, EventStatus, NewEvent, OrganiserDraft, OrganiserRole, Theme, format_instant,
 };
 use crate::domain::message::{Message, msg};
 use crate::domain::text::search_key;
@@ -28,7 +28,7 @@ use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
 use crate::http::schemas::DateOrDateTimeSchema;
-use crate::store::events::{Event, EventFields, EventFilter, ListEvents};
+use crate::store::events::{Event, EventFilter, ListEvents};
 use crate::store::{Store, StoreError};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -489,7 +489,7 @@ pub async fn create_event(
     policy::require_kind(&caller, Action::Create, Resource::Event)?;
     let new = check_draft(body)?;
     policy::require(&caller, Action::Create, &target_of_new(&new))?;
-    require_club_of_caller(&caller, &state, new.club_id).await?;
+    require_club_of_caller(&caller, &state, new.fields.club_id).await?;
     let created: Event = state.store.create_event::<ApiError>(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/events/{}", created.id);
     Ok(etag::created(location, Tagged::of(&EventResponse::from(created))?))
@@ -549,7 +549,7 @@ pub async fn update_event(
             let request = patch.apply_to(&AsCreated::from(current))?;
             let new = check_draft(request)?;
             policy::require_change(&caller, &before, &target_of_new(&new))?;
-            match current.fields.status.refusal(new.status) {
+            match current.fields.status.refusal(new.fields.status) {
                 Some(detail) => Err(ApiError::Conflict {
                     code: "illegal_transition",
                     detail,
@@ -604,7 +604,7 @@ const EVENT: &str = "event";
 /// The event a create or a change would make, as the policy sees it.
 fn target_of_new(new: &NewEvent) -> Target {
     Target::event(
-        new.region_code.as_ref().map(|r| r.as_str()),
-        new.status == EventStatus::Published,
+        new.fields.region_code.as_deref(),
+        new.fields.status == EventStatus::Published,
     )
 }

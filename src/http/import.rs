@@ -22,8 +22,8 @@ use crate::auth::Caller;
 use crate::auth::policy::{self, Action};
 use crate::core::{Resource, Target};
 use crate::domain::message::{Lang, Message, msg};
-use crate::domain::organisation::NewOrganisation;
 use crate::domain::organisation::OrganisationDraft;
+use crate::domain::organisation::OrganisationFields;
 use crate::http::AppState;
 use crate::http::csv::{TEXT_CSV, XLSX, read_text_records, unneutralised};
 use crate::http::error::{ApiError, FieldError, Problem, RowErrors};
@@ -33,9 +33,7 @@ use crate::http::language::content_language;
 use crate::http::organisations::{UpdateOrganisationRequest, check_draft};
 use crate::http::responses::Forbidden;
 use crate::http::xlsx::column_titled;
-use crate::store::organisations::{
-    Holders, Identifier, ImportBatches, ImportUpdate, ImportWrites, Organisation, OrganisationFields,
-};
+use crate::store::organisations::{Holders, Identifier, ImportBatches, ImportUpdate, ImportWrites, Organisation};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(import_organisations);
@@ -1002,8 +1000,7 @@ struct Valid {
     line: Option<u64>,
     /// The row's fields as given, for an update (`on_conflict=update`) only.
     fields: Option<Map<String, Value>>,
-    new: NewOrganisation,
-    stored: OrganisationFields,
+    new: OrganisationFields,
 }
 
 /// What the reader of an import sends as it goes.
@@ -1059,20 +1056,19 @@ impl<'a> Checking<'a> {
             let kept = keep_fields.then(|| fields.clone());
             let request: OrganisationDraft = parse_value(Value::Object(fields)).map_err(row_errors)?;
             let new = check_draft(request).map_err(row_errors)?;
-            let target = Target::organisation(Uuid::nil(), new.region_code.as_str());
+            let target = Target::organisation(Uuid::nil(), &new.region_code);
             policy::require(caller, Action::Create, &target).map_err(row_errors)?;
             Ok(Valid {
                 number: row.number,
                 line: row.line,
                 fields: kept,
-                stored: OrganisationFields::from(&new),
                 new,
             })
         });
         let checked = checked.and_then(|row| {
             let mut errors = Vec::new();
             for (identifier, seen) in Identifier::ALL.into_iter().zip(&mut self.seen) {
-                let Some(value) = identifier.of(&row.stored) else {
+                let Some(value) = identifier.of(&row.new) else {
                     continue;
                 };
                 if let Some(first) = seen.first_or_note(value, row.number) {
@@ -1209,7 +1205,7 @@ impl ImportBatches for Plan<'_> {
             .flat_map(|row| {
                 Identifier::ALL
                     .into_iter()
-                    .filter_map(|identifier| identifier.of(&row.stored).map(|value| (identifier, value.to_owned())))
+                    .filter_map(|identifier| identifier.of(&row.new).map(|value| (identifier, value.to_owned())))
             })
             .collect()
     }
@@ -1226,12 +1222,12 @@ impl ImportBatches for Plan<'_> {
         };
         let mut writes = ImportWrites::default();
         for row in valid {
-            let siren = row.stored.siren.clone();
+            let siren = row.new.siren.clone();
             let known = siren
                 .as_ref()
                 .and_then(|siren| holders.get(&(Identifier::Siren, siren.clone())));
             match (known, self.on_conflict) {
-                (None, _) => match taken(holders, &row.stored, None) {
+                (None, _) => match taken(holders, &row.new, None) {
                     Ok(()) => writes.creates.push(row.new),
                     Err(errors) => self.errors.fail_row((row.number, row.line), errors),
                 },
@@ -1276,11 +1272,10 @@ fn updated(
     let patch = UpdateOrganisationRequest::from_fields(fields).map_err(row_errors)?;
     let request = patch.apply_to(&existing.fields).map_err(row_errors)?;
     let new = check_draft(request).map_err(row_errors)?;
-    let after = Target::organisation(existing.id, new.region_code.as_str());
+    let after = Target::organisation(existing.id, &new.region_code);
     policy::require_change(caller, &before, &after).map_err(row_errors)?;
-    let fields = OrganisationFields::from(&new);
-    taken(holders, &fields, Some(existing.id))?;
-    if fields == existing.fields {
+    taken(holders, &new, Some(existing.id))?;
+    if new == existing.fields {
         return Ok(None);
     }
     Ok(Some(ImportUpdate {

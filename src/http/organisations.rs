@@ -15,8 +15,9 @@ use crate::core::{Resource, Target};
 use crate::domain::codes::RegionCodeSchema;
 use crate::domain::esus::EsusReadStatus;
 use crate::domain::message::{Message, msg};
-use crate::domain::organisation::{Category, NewOrganisation, OrganisationDraft};
+use crate::domain::organisation::{Category, OrganisationDraft, OrganisationFields};
 use crate::domain::text::search_key;
+use crate::domain::{CommuneCode, PostalCode};
 use crate::http::AppState;
 use crate::http::confidential::Confidential;
 use crate::http::csv::{Columns, ListFormat, Page};
@@ -28,9 +29,7 @@ use crate::http::kernel::{self, Kept, Listing, kept, kept_endpoint};
 use crate::http::pagination::{decode_cursor, encode_cursor, list_page, next_page, page_limit, paged};
 use crate::http::patch::merge_patch;
 use crate::http::responses::{BadRequest, Conflict, Forbidden};
-use crate::store::organisations::{
-    After, EsusFilter, ListOrganisations, Organisation, OrganisationFields, OrganisationFilter, SortKey,
-};
+use crate::store::organisations::{After, EsusFilter, ListOrganisations, Organisation, OrganisationFilter, SortKey};
 use crate::store::today;
 use crate::store::{Store, StoreError};
 
@@ -159,8 +158,11 @@ merge_patch! {
 }
 
 /// Checks a draft: `validator`'s shape errors, then the domain rules.
-pub(crate) fn check_draft(draft: OrganisationDraft) -> Result<NewOrganisation, ApiError> {
-    checked(draft.validate(), NewOrganisation::parse(draft, Utc::now().date_naive()))
+pub(crate) fn check_draft(draft: OrganisationDraft) -> Result<OrganisationFields, ApiError> {
+    checked(
+        draft.validate(),
+        OrganisationFields::parse(draft, Utc::now().date_naive()),
+    )
 }
 
 string_enum! {
@@ -443,7 +445,7 @@ pub async fn create_organisation(
     policy::require(
         &caller,
         Action::Create,
-        &Target::organisation(Uuid::nil(), new.region_code.as_str()),
+        &Target::organisation(Uuid::nil(), &new.region_code),
     )?;
     let created = state.store.create_organisation(&new, &caller.actor()?).await?;
     let location = format!("/api/v1/organisations/{}", created.id);
@@ -495,31 +497,25 @@ pub async fn update_organisation(
             conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
             let request = patch.apply_to(&current.fields)?;
             let new = check_draft(request)?;
-            policy::require_change(
-                &caller,
-                &before,
-                &Target::organisation(current.id, new.region_code.as_str()),
-            )?;
+            policy::require_change(&caller, &before, &Target::organisation(current.id, &new.region_code))?;
             policy::require_fields(
                 &caller,
                 Resource::Organisation,
-                &changed_register_fields(&current.fields, &OrganisationFields::from(&new)),
+                &changed_register_fields(&current.fields, &new),
             )?;
-            let postal = new
-                .postal_code
-                .as_ref()
-                .filter(|p| current.fields.postal_code.as_deref() != Some(p.as_str()));
-            let commune = new
-                .commune_code
-                .as_ref()
-                .filter(|c| current.fields.commune_code.as_deref() != Some(c.as_str()));
-            let (postal_region, commune_region) = (postal.map(|p| p.region()), commune.map(|c| c.region()));
+            // The places the change names anew, with their regions (checked codes: they parse).
+            let changed =
+                |new: &Option<String>, current: &Option<String>| if new == current { None } else { new.clone() };
+            let postal_region = changed(&new.postal_code, &current.fields.postal_code)
+                .map(|code| PostalCode::parse(&code).ok().and_then(|p| p.region()));
+            let commune_region = changed(&new.commune_code, &current.fields.commune_code)
+                .map(|code| CommuneCode::parse(&code).ok().and_then(|c| c.region()));
             let places: Vec<(&str, Option<&str>)> =
                 [("postal_code", &postal_region), ("commune_code", &commune_region)]
                     .into_iter()
                     .filter_map(|(field, region)| region.as_ref().map(|r| (field, r.as_ref().map(|r| r.as_str()))))
                     .collect();
-            policy::require_places_in_region(&caller, Resource::Organisation, new.region_code.as_str(), &places)?;
+            policy::require_places_in_region(&caller, Resource::Organisation, &new.region_code, &places)?;
             Ok::<_, ApiError>(new)
         })
         .await?;

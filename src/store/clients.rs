@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
+use crate::domain::stored::stored;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -30,7 +31,7 @@ pub struct ApiClient {
 stored! {
     /// The writable columns of an API client.
     #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-    pub struct ApiClientFields: API_CLIENTS in "api_clients", list api_client_fields {
+    pub struct ApiClientFields, list api_client_fields {
         pub name: String,
         pub role: RoleName,
         pub region_code: Option<String>,
@@ -38,6 +39,9 @@ stored! {
         pub active: bool,
     }
 }
+
+/// The writable columns of `api_clients`.
+pub const API_CLIENTS: Table = Table::new("api_clients", ApiClientFields::COLUMNS);
 
 impl ApiClientFields {
     pub fn role(&self) -> Result<Role, ScopeError> {
@@ -53,15 +57,8 @@ pub struct ApiClientCredentials {
     pub secret_hash: String,
 }
 
-macro_rules! columns {
-    () => {
-        concat!(
-            "id, client_id, ",
-            api_client_fields!(),
-            "created_at, updated_at, version"
-        )
-    };
-}
+// The columns of `ApiClient`, in one place for every query.
+api_client_fields!(columns, "id, client_id, ", "created_at, updated_at, version");
 
 /// An API client as the change log keeps it (the audit's `data`), without its secret hash.
 #[derive(Debug, serde::Serialize)]

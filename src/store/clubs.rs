@@ -6,14 +6,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::{stored, writable};
+use super::columns::{Table, writable};
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
 use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
-use crate::domain::club::{MemberRole, Membership, NewClub};
+use crate::domain::club::{ClubFields, MemberRole, Membership};
 use crate::domain::message::{Message, msg};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -32,31 +32,8 @@ pub struct Club {
     pub version: i64,
 }
 
-stored! {
-    /// The writable columns of a club, in their stored form.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-    pub struct ClubFields: CLUBS in "clubs", list club_fields, computed(f) {
-            name_search: search_key(&f.name),
-        } {
-        pub name: String,
-        pub region_code: String,
-        pub host_organisation_id: Uuid,
-        pub description: Option<String>,
-        pub audience: Option<String>,
-    }
-}
-
-impl From<&NewClub> for ClubFields {
-    fn from(new: &NewClub) -> Self {
-        Self {
-            name: new.name.clone(),
-            region_code: new.region_code.as_str().to_owned(),
-            host_organisation_id: new.host_organisation_id,
-            description: new.description.clone(),
-            audience: new.audience.clone(),
-        }
-    }
-}
+/// The writable columns of `clubs`.
+pub const CLUBS: Table = Table::new("clubs", ClubFields::COLUMNS);
 
 impl Club {
     /// The club as the policy sees it.
@@ -283,13 +260,12 @@ impl Store {
     }
 
     #[tracing::instrument(skip_all)]
-    pub async fn create_club<E>(&self, new: &NewClub, actor: &Actor) -> Result<Club, E>
+    pub async fn create_club<E>(&self, fields: &ClubFields, actor: &Actor) -> Result<Club, E>
     where
         E: From<StoreError> + From<Missing>,
     {
         let id = Uuid::now_v7();
         let at = now();
-        let fields = ClubFields::from(new);
         let inserted = logged_write!(self, actor, at, tx => {
             fields
                 .bind(sqlx::query(INSERT.as_str()))
@@ -297,7 +273,7 @@ impl Store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            ((), [NewChange::created(Record::club(id, &fields, 1, at, at))])
+            ((), [NewChange::created(Record::club(id, fields, 1, at, at))])
         });
         match inserted {
             Ok(_) => Ok(self.get_club(id).await?),
@@ -354,15 +330,14 @@ impl Store {
         &self,
         id: Uuid,
         actor: &Actor,
-        change: impl Fn(&Club) -> Result<NewClub, E>,
+        change: impl Fn(&Club) -> Result<ClubFields, E>,
     ) -> Result<Club, E>
     where
         E: From<StoreError> + From<Missing>,
     {
         compare_and_set("club", async || {
             let current = self.get_club(id).await?;
-            let new = change(&current)?;
-            let fields = ClubFields::from(&new);
+            let fields = change(&current)?;
             if fields == current.fields {
                 return Ok(Some(current));
             }

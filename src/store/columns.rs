@@ -1,57 +1,7 @@
-//! One declaration of a table's writable columns and of how each is bound from a record's
-//! fields ([`writable!`]): the INSERT and the UPDATE statements are generated from that list, so
-//! that no placeholder is numbered by hand and the bind order cannot drift from the SQL text.
-
-use sqlx::query::{Query, QueryAs};
-use sqlx::query_builder::Separated;
-use sqlx::{Database, Encode, Postgres, Sqlite, Type};
-
-/// A value that binds on both backends.
-pub trait Value<'q>: 'q + Encode<'q, Postgres> + Type<Postgres> + Encode<'q, Sqlite> + Type<Sqlite> {}
-
-impl<'q, T> Value<'q> for T where T: 'q + Encode<'q, Postgres> + Type<Postgres> + Encode<'q, Sqlite> + Type<Sqlite> {}
-
-/// A statement (or a row of a multi-row statement) that takes values in order, on either
-/// backend: what a declaration's `bind` fills.
-pub trait Bind<'q>: Sized {
-    fn value<T: Value<'q>>(self, value: T) -> Self;
-}
-
-impl<'q, O> Bind<'q> for QueryAs<'q, Postgres, O, <Postgres as Database>::Arguments> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.bind(value)
-    }
-}
-
-impl<'q, O> Bind<'q> for QueryAs<'q, Sqlite, O, <Sqlite as Database>::Arguments> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.bind(value)
-    }
-}
-
-impl<'q> Bind<'q> for Query<'q, Postgres, <Postgres as Database>::Arguments> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.bind(value)
-    }
-}
-
-impl<'q> Bind<'q> for Query<'q, Sqlite, <Sqlite as Database>::Arguments> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.bind(value)
-    }
-}
-
-impl<'q> Bind<'q> for &mut Separated<'_, Postgres, &'static str> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.push_bind(value)
-    }
-}
-
-impl<'q> Bind<'q> for &mut Separated<'_, Sqlite, &'static str> {
-    fn value<T: Value<'q>>(self, value: T) -> Self {
-        self.push_bind(value)
-    }
-}
+//! A table's writable columns ([`Table`]: those of a record's stored fields, `domain::stored`,
+//! or a [`writable!`] declaration): the INSERT and the UPDATE statements are generated from that
+//! list, so that no placeholder is numbered by hand and the bind order cannot drift from the SQL
+//! text.
 
 /// A table's writable columns, in the order [`writable!`]'s `bind` binds them.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +11,10 @@ pub struct Table {
 }
 
 impl Table {
+    pub const fn new(name: &'static str, columns: &'static [&'static str]) -> Self {
+        Self { name, columns }
+    }
+
     /// `insert into T (columns…, keys…, created_at, updated_at, version) values (…, 1)`, then
     /// `returning` when given: bind the columns, then the keys, then the time.
     pub fn insert(&self, keys: &[&str], returning: &str) -> String {
@@ -123,9 +77,9 @@ fn returning_clause(returning: &str) -> String {
 ///
 /// ```text
 /// writable! {
-///     CLUBS: ClubFields as f in "clubs" {
-///         name_search: search_key(&f.name),
-///         name: f.name.clone(),
+///     MEMBERS: Membership as terms in "club_members" {
+///         role: terms.role,
+///         joined_on: terms.joined_on,
 ///     }
 /// }
 /// ```
@@ -145,7 +99,7 @@ macro_rules! writable {
         impl $fields {
             /// Binds the values of the writable columns, in their declared order.
             #[allow(clippy::clone_on_copy)]
-            pub(crate) fn bind<'q, B: $crate::store::columns::Bind<'q>>(&self, query: B) -> B {
+            pub(crate) fn bind<'q, B: $crate::domain::stored::Bind<'q>>(&self, query: B) -> B {
                 let $f = self;
                 query$(.value($value))+
             }
@@ -153,60 +107,6 @@ macro_rules! writable {
     };
 }
 pub(crate) use writable;
-
-/// Declares a record's stored fields once: the struct (its attributes and each field's: the
-/// documentation of the answers and of the change log), its table's writable columns given to
-/// [`writable!`] — the `computed` ones first (bound from the fields `$f`), then one per field,
-/// bound from it — the names of the fields in their order (`NAMES`: the CSV columns),
-/// and `$list!()`, those names as one string literal, each followed by `, ` (for the read lists
-/// of the SQL texts: `concat!("id, ", event_fields!(), "created_at")`).
-///
-/// ```text
-/// stored! {
-///     /// The writable columns of a club.
-///     #[derive(Debug, Clone, sqlx::FromRow)]
-///     pub struct ClubFields: CLUBS in "clubs", list club_fields, computed(f) {
-///         name_search: search_key(&f.name),
-///     } {
-///         pub name: String,
-///     }
-/// }
-/// ```
-macro_rules! stored {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $fields:ident: $table_name:ident in $table:literal, list $list:ident
-            $(, computed($f:ident) { $($column:ident: $value:expr),+ $(,)? })? {
-            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $type:ty),+ $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        $vis struct $fields {
-            $($(#[$field_meta])* $field_vis $field: $type,)+
-        }
-
-        $crate::store::columns::writable! {
-            /// The writable columns of the table.
-            $vis $table_name: $fields as record in $table {
-                $($($column: { let $f = record; $value },)+)?
-                $($field: record.$field.clone()),+
-            }
-        }
-
-        impl $fields {
-            /// The names of the fields, in their declared order.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
-        }
-
-        #[allow(unused_macros)]
-        macro_rules! $list {
-            () => {
-                concat!($(stringify!($field), ", "),+)
-            };
-        }
-    };
-}
-pub(crate) use stored;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
+use crate::domain::stored::stored;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::organisations::{Organisation, SELECT_ORGANISATION};
@@ -37,7 +38,7 @@ pub struct Accreditation {
 stored! {
     /// The writable columns of an accreditation, in their stored form.
     #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-    pub struct AccreditationFields: ACCREDITATIONS in "esus_accreditations", list accreditation_fields {
+    pub struct AccreditationFields, list accreditation_fields {
         pub status: EsusStatus,
         pub basis: EsusBasis,
         pub applied_on: NaiveDate,
@@ -51,6 +52,9 @@ stored! {
         pub notes: Option<String>,
     }
 }
+
+/// The writable columns of `esus_accreditations`.
+pub const ACCREDITATIONS: Table = Table::new("esus_accreditations", AccreditationFields::COLUMNS);
 
 impl From<&NewAccreditation> for AccreditationFields {
     fn from(new: &NewAccreditation) -> Self {
@@ -90,16 +94,8 @@ impl AccreditationFields {
     }
 }
 
-/// The columns of `Accreditation`, in one place for every query.
-macro_rules! columns {
-    () => {
-        concat!(
-            "id, organisation_id, ",
-            accreditation_fields!(),
-            "created_at, updated_at, version"
-        )
-    };
-}
+// The columns of `Accreditation`, in one place for every query.
+accreditation_fields!(columns, "id, organisation_id, ", "created_at, updated_at, version");
 
 /// The first statement of every write: a write lock on the organisation, so that the one-open
 /// check, the write and the summary refresh of concurrent requests run one after the other.

@@ -7,15 +7,14 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
 use super::references::{Missing, MissingRecord};
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
-use crate::domain::codes::RegionCodeSchema;
-use crate::domain::event::{EventKind, EventStatus, NewEvent, Organiser, OrganiserRole};
+use crate::domain::event::{EventFields, EventKind, EventStatus, NewEvent, Organiser, OrganiserRole, event_fields};
 use crate::domain::text::search_key;
 
 /// An event as stored, with its organisers (and their names), themes and bookkeeping fields.
@@ -42,78 +41,8 @@ impl Event {
     }
 }
 
-stored! {
-    /// The writable columns of an event, in their stored form: the fields of its answers
-    /// (`EventResponse`) and of its change-log record, with their documentation.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-    pub struct EventFields: EVENTS in "events", list event_fields, computed(f) {
-            title_search: search_key(&f.title),
-        } {
-        pub title: String,
-        #[schema(required = true)]
-        pub description: Option<String>,
-        pub kind: EventKind,
-        pub status: EventStatus,
-        /// When it starts, in UTC.
-        pub starts_at: DateTime<Utc>,
-        /// When it ends, in UTC; after `starts_at`.
-        pub ends_at: DateTime<Utc>,
-        /// IANA time zone to show the times in.
-        #[schema(example = "Europe/Paris")]
-        pub time_zone: String,
-        /// Whether it happens online (then `online_url` is set) rather than in person.
-        pub online: bool,
-        #[schema(required = true, format = "uri")]
-        pub online_url: Option<String>,
-        #[schema(required = true)]
-        pub venue: Option<String>,
-        #[schema(required = true)]
-        pub street: Option<String>,
-        #[schema(required = true)]
-        pub postal_code: Option<String>,
-        #[schema(required = true)]
-        pub city: Option<String>,
-        #[schema(required = true)]
-        pub commune_code: Option<String>,
-        #[schema(required = true, value_type = Option<RegionCodeSchema>)]
-        pub region_code: Option<String>,
-        #[schema(required = true)]
-        pub club_id: Option<Uuid>,
-        #[schema(required = true, minimum = 1)]
-        pub capacity: Option<i64>,
-        /// How many people came, reported after the event.
-        #[schema(required = true, minimum = 0)]
-        pub attendance: Option<i64>,
-    }
-}
-
-impl From<&NewEvent> for EventFields {
-    fn from(new: &NewEvent) -> Self {
-        fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
-            value.as_ref().map(|v| v.as_ref().to_owned())
-        }
-        Self {
-            title: new.title.clone(),
-            description: new.description.clone(),
-            kind: new.kind,
-            status: new.status,
-            starts_at: new.starts_at,
-            ends_at: new.ends_at,
-            time_zone: new.time_zone.as_str().to_owned(),
-            online: new.online,
-            online_url: text(&new.online_url),
-            venue: new.venue.clone(),
-            street: new.street.clone(),
-            postal_code: text(&new.postal_code),
-            city: new.city.clone(),
-            commune_code: text(&new.commune_code),
-            region_code: text(&new.region_code),
-            club_id: new.club_id,
-            capacity: new.capacity,
-            attendance: new.attendance,
-        }
-    }
-}
+/// The writable columns of `events`.
+pub const EVENTS: Table = Table::new("events", EventFields::COLUMNS);
 
 /// An organisation taking part in an event, with its name for display.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,12 +77,8 @@ struct ThemeRow {
     theme: String,
 }
 
-/// The columns of `EventRow`, in one place for every query.
-macro_rules! columns {
-    () => {
-        concat!("id, ", event_fields!(), "created_at, updated_at, version")
-    };
-}
+// The columns of `EventRow`, in one place for every query.
+event_fields!(columns, "id, ", "created_at, updated_at, version");
 
 static INSERT: LazyLock<String> = LazyLock::new(|| EVENTS.insert(&["id"], columns!()));
 static UPDATE: LazyLock<String> = LazyLock::new(|| EVENTS.update(&["id"], true, columns!()));
@@ -391,7 +316,7 @@ impl Store {
     where
         E: From<StoreError> + From<Missing>,
     {
-        let fields = EventFields::from(new);
+        let fields = &new.fields;
         let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
         compare_and_set("event", async || {
             self.check_references::<E>(new).await?;
@@ -492,7 +417,7 @@ impl Store {
         compare_and_set("event", async || {
             let current = self.get_event(id).await?;
             let new = change(&current)?;
-            let fields = EventFields::from(&new);
+            let fields = &new.fields;
             let organisers_changed = {
                 let mut before: Vec<(Uuid, OrganiserRole)> =
                     current.organisers.iter().map(|o| (o.organisation_id, o.role)).collect();
@@ -504,7 +429,7 @@ impl Store {
             };
             let themes: Vec<String> = new.themes.iter().map(|t| t.as_str().to_owned()).collect();
             let themes_changed = themes != current.themes;
-            if fields == current.fields && !organisers_changed && !themes_changed {
+            if *fields == current.fields && !organisers_changed && !themes_changed {
                 return Ok(Some(current));
             }
             self.check_references::<E>(&new).await?;
@@ -571,7 +496,7 @@ impl Store {
         let organisation_ids: Vec<Uuid> = new.organisers.iter().map(|o| o.organisation_id).collect();
         let (club_found, organisations_found) = with_conn!(self, conn => {
             async {
-                let club_found = match new.club_id {
+                let club_found = match new.fields.club_id {
                     Some(club) => sqlx::query_scalar::<_, Uuid>("select id from clubs where id = $1")
                         .bind(club)
                         .fetch_optional(&mut *conn)
@@ -595,7 +520,7 @@ impl Store {
         })
         .map_err(|e| classify(e, "event"))?;
         let mut missing = Vec::new();
-        if let (Some(club), false) = (new.club_id, club_found) {
+        if let (Some(club), false) = (new.fields.club_id, club_found) {
             missing.push(MissingRecord::new("club_id", Resource::Club, club));
         }
         for (index, organisation_id) in organisation_ids.into_iter().enumerate() {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
 
 use super::changes::{self, NewChange, Record, data_of};
 use super::logged_write;
@@ -19,7 +19,7 @@ use super::{
 use crate::core::{Actor, Target};
 use crate::domain::esus::{EsusReadStatus, EsusStatus, EsusSummary};
 use crate::domain::message::msg;
-use crate::domain::organisation::{Category, NewOrganisation};
+use crate::domain::organisation::{Category, OrganisationFields, organisation_fields};
 use crate::domain::text::search_key;
 
 /// An organisation as stored, with its bookkeeping fields.
@@ -37,67 +37,15 @@ pub struct Organisation {
     pub version: i64,
 }
 
-stored! {
-    /// The writable columns of an organisation, in their stored form.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-    pub struct OrganisationFields: ORGANISATIONS in "organisations", list organisation_fields, computed(f) {
-            name_search: search_key(&f.name),
-        } {
-        pub name: String,
-        pub category: Category,
-        pub siren: Option<String>,
-        pub siret: Option<String>,
-        pub rna: Option<String>,
-        pub legal_category_code: Option<String>,
-        pub region_code: String,
-        pub street: Option<String>,
-        pub postal_code: Option<String>,
-        pub city: Option<String>,
-        pub commune_code: Option<String>,
-        pub website: Option<String>,
-        pub email: Option<String>,
-        pub phone: Option<String>,
-        pub description: Option<String>,
-        pub founded_on: Option<NaiveDate>,
-    }
-}
+/// The writable columns of `organisations`.
+pub const ORGANISATIONS: Table = Table::new("organisations", OrganisationFields::COLUMNS);
 
-impl From<&NewOrganisation> for OrganisationFields {
-    fn from(new: &NewOrganisation) -> Self {
-        fn text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
-            value.as_ref().map(|v| v.as_ref().to_owned())
-        }
-        Self {
-            name: new.name.clone(),
-            category: new.category,
-            siren: text(&new.siren),
-            siret: text(&new.siret),
-            rna: text(&new.rna),
-            legal_category_code: text(&new.legal_category_code),
-            region_code: new.region_code.as_str().to_owned(),
-            street: new.street.clone(),
-            postal_code: text(&new.postal_code),
-            city: new.city.clone(),
-            commune_code: text(&new.commune_code),
-            website: text(&new.website),
-            email: text(&new.email),
-            phone: text(&new.phone),
-            description: new.description.clone(),
-            founded_on: new.founded_on,
-        }
-    }
-}
-
-/// The columns of `Organisation`, in one place for every query.
-macro_rules! columns {
-    () => {
-        concat!(
-            "id, ",
-            organisation_fields!(),
-            "esus_status, esus_valid_until, created_at, updated_at, version"
-        )
-    };
-}
+// The columns of `Organisation`, in one place for every query.
+organisation_fields!(
+    columns,
+    "id, ",
+    "esus_status, esus_valid_until, created_at, updated_at, version"
+);
 
 /// One organisation by id `$1`, for the writes of other modules that log its change.
 pub(crate) const SELECT_ORGANISATION: &str = concat!("select ", columns!(), " from organisations where id = $1");
@@ -298,10 +246,13 @@ macro_rules! organisation_filter {
 
 impl Store {
     #[tracing::instrument(skip_all)]
-    pub async fn create_organisation(&self, new: &NewOrganisation, actor: &Actor) -> Result<Organisation, StoreError> {
+    pub async fn create_organisation(
+        &self,
+        fields: &OrganisationFields,
+        actor: &Actor,
+    ) -> Result<Organisation, StoreError> {
         let id = Uuid::now_v7();
         let at = now();
-        let fields = OrganisationFields::from(new);
         let inserted = logged_write!(self, actor, at, tx => {
             let created = fields
                 .bind(sqlx::query_as::<_, Organisation>(INSERT.as_str()))
@@ -314,7 +265,7 @@ impl Store {
         });
         match inserted {
             Ok(organisation) => Ok(organisation),
-            Err(error) => Err(self.explain_duplicate(error, &fields, None).await),
+            Err(error) => Err(self.explain_duplicate(error, fields, None).await),
         }
     }
 
@@ -404,12 +355,11 @@ impl Store {
         &self,
         id: Uuid,
         actor: &Actor,
-        change: impl Fn(&Organisation) -> Result<NewOrganisation, E>,
+        change: impl Fn(&Organisation) -> Result<OrganisationFields, E>,
     ) -> Result<Organisation, E> {
         compare_and_set("organisation", async || {
             let current = self.get_organisation(id).await?;
-            let new = change(&current)?;
-            let fields = OrganisationFields::from(&new);
+            let fields = change(&current)?;
             if fields == current.fields {
                 return Ok(Some(current));
             }
@@ -565,7 +515,7 @@ impl Identifier {
 pub struct ImportUpdate {
     /// The organisation as read when the import was checked (written only if still that version).
     pub before: Organisation,
-    pub new: NewOrganisation,
+    pub new: OrganisationFields,
 }
 
 /// The organisations of the register that hold identifiers an import's rows name, by
@@ -575,7 +525,7 @@ pub type Holders = HashMap<(Identifier, String), Organisation>;
 /// What an import writes for one batch of its rows.
 #[derive(Debug, Default)]
 pub struct ImportWrites {
-    pub creates: Vec<NewOrganisation>,
+    pub creates: Vec<OrganisationFields>,
     pub updates: Vec<ImportUpdate>,
 }
 
@@ -654,7 +604,7 @@ impl Store {
                     .iter()
                     .map(|new| Organisation {
                         id: Uuid::now_v7(),
-                        fields: OrganisationFields::from(new),
+                        fields: new.clone(),
                         esus_status: None,
                         esus_valid_until: None,
                         created_at: at,
@@ -680,7 +630,7 @@ impl Store {
                         sql.push(ORGANISATIONS.columns.join(", ")).push(", updated_at) as (");
                         sql.push_values(chunk, |mut row, update| {
                             row.push_bind(update.before.id).push_bind(update.before.version);
-                            OrganisationFields::from(&update.new).bind(&mut row);
+                            update.new.bind(&mut row);
                             row.push_bind(at);
                         });
                         sql.push(&*IMPORT_UPDATE);
@@ -696,7 +646,7 @@ impl Store {
                         created.iter().map(|o| NewChange::created(Record::organisation(o))).collect();
                     logged.extend(writes.updates.iter().map(|update| {
                         let after = Organisation {
-                            fields: OrganisationFields::from(&update.new),
+                            fields: update.new.clone(),
                             updated_at: at,
                             version: update.before.version + 1,
                             ..update.before.clone()

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
+use crate::domain::stored::stored;
 
 use super::changes::{NewChange, Record, data_of};
 use super::logged_write;
@@ -28,7 +29,7 @@ pub struct User {
 stored! {
     /// The writable columns of a user other than the password.
     #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
-    pub struct UserFields: USERS in "users", list user_fields {
+    pub struct UserFields, list user_fields {
         /// Lower-cased.
         pub email: String,
         pub role: RoleName,
@@ -37,6 +38,9 @@ stored! {
         pub active: bool,
     }
 }
+
+/// The writable columns of `users`.
+pub const USERS: Table = Table::new("users", UserFields::COLUMNS);
 
 impl UserFields {
     /// The role with its scope, as tokens carry it.
@@ -72,11 +76,8 @@ pub struct ListAccounts {
     pub limit: i64,
 }
 
-macro_rules! columns {
-    () => {
-        concat!("id, ", user_fields!(), "created_at, updated_at, version")
-    };
-}
+// The columns of `User`, in one place for every query.
+user_fields!(columns, "id, ", "created_at, updated_at, version");
 
 /// A user account as the change log keeps it (the audit's `data`), without its password hash.
 #[derive(Debug, serde::Serialize)]

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::columns::stored;
+use super::columns::Table;
 use super::{Store, StoreError, classify, compare_and_set, count_where, now, with_conn};
 use crate::core::role::RoleName;
+use crate::domain::stored::stored;
 
 /// A subscription as stored, without its secrets.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -37,7 +38,7 @@ pub struct Webhook {
 stored! {
     /// What the owner of a subscription sets.
     #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-    pub struct WebhookFields: WEBHOOKS in "webhooks", list webhook_fields {
+    pub struct WebhookFields, list webhook_fields {
         pub url: String,
         pub description: Option<String>,
         /// Comma-separated resources; `None`: every resource of the feed.
@@ -47,6 +48,9 @@ stored! {
         pub active: bool,
     }
 }
+
+/// The writable columns of `webhooks`.
+pub const WEBHOOKS: Table = Table::new("webhooks", WebhookFields::COLUMNS);
 
 /// Whose rights a subscription's deliveries follow: its creator's principal.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -109,11 +113,12 @@ pub struct Delivery {
 /// How many attempts of each subscription are kept.
 pub const DELIVERIES_KEPT: i64 = 100;
 
-macro_rules! columns {
-    () => {
-        concat!("id, ", webhook_fields!(), "disabled_reason, owner_subject, owner_role, owner_region_code, owner_organisation_id, position, attempts, failing_since, next_attempt_at, created_at, updated_at, version")
-    };
-}
+// The columns of `Webhook`, in one place for every query.
+webhook_fields!(
+    columns,
+    "id, ",
+    "disabled_reason, owner_subject, owner_role, owner_region_code, owner_organisation_id, position, attempts, failing_since, next_attempt_at, created_at, updated_at, version"
+);
 
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     WEBHOOKS.insert(

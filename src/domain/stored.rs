@@ -1,0 +1,130 @@
+//! A record's checked fields as they are stored, declared once ([`stored!`]): the struct (with
+//! the documentation of the answers and of the change log), the columns it writes, how each is
+//! bound to a statement of either backend, and the names the CSV lists and the SQL read lists
+//! use. The domain's parse functions give these structs, the store writes and reads them, the
+//! answers show them: adding a field is one line here and its rule.
+
+use sqlx::query::{Query, QueryAs};
+use sqlx::query_builder::Separated;
+use sqlx::{Database, Encode, Postgres, Sqlite, Type};
+
+/// A value that binds on both backends.
+pub trait Value<'q>: 'q + Encode<'q, Postgres> + Type<Postgres> + Encode<'q, Sqlite> + Type<Sqlite> {}
+
+impl<'q, T> Value<'q> for T where T: 'q + Encode<'q, Postgres> + Type<Postgres> + Encode<'q, Sqlite> + Type<Sqlite> {}
+
+/// A statement (or a row of a multi-row statement) that takes values in order, on either
+/// backend: what a declaration's `bind` fills.
+pub trait Bind<'q>: Sized {
+    fn value<T: Value<'q>>(self, value: T) -> Self;
+}
+
+impl<'q, O> Bind<'q> for QueryAs<'q, Postgres, O, <Postgres as Database>::Arguments> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Bind<'q> for QueryAs<'q, Sqlite, O, <Sqlite as Database>::Arguments> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q> Bind<'q> for Query<'q, Postgres, <Postgres as Database>::Arguments> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q> Bind<'q> for Query<'q, Sqlite, <Sqlite as Database>::Arguments> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q> Bind<'q> for &mut Separated<'_, Postgres, &'static str> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.push_bind(value)
+    }
+}
+
+impl<'q> Bind<'q> for &mut Separated<'_, Sqlite, &'static str> {
+    fn value<T: Value<'q>>(self, value: T) -> Self {
+        self.push_bind(value)
+    }
+}
+
+/// A checked value as stored: its text.
+pub fn stored_text<T: AsRef<str>>(value: Option<T>) -> Option<String> {
+    value.as_ref().map(|v| v.as_ref().to_owned())
+}
+
+/// Declares a record's stored fields once: the struct (its attributes and each field's), its
+/// writable columns (`COLUMNS`: the `computed` ones first, bound from the fields `$f`, then one
+/// per field), `bind`, which binds their values in that order to a query (or a row of a
+/// multi-row statement) of either backend, the names of the fields in their order (`NAMES`: the
+/// CSV columns), and `$list!`, which defines the read list of the SQL texts
+/// (`event_fields!(columns, "id, ", "created_at")`: `columns!()` is
+/// `"id, title, …, created_at"`).
+///
+/// ```text
+/// stored! {
+///     /// A club's fields, checked.
+///     #[derive(Debug, Clone, sqlx::FromRow)]
+///     pub struct ClubFields, list club_fields, computed(f) {
+///         name_search: search_key(&f.name),
+///     } {
+///         pub name: String,
+///     }
+/// }
+/// ```
+macro_rules! stored {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $fields:ident, list $list:ident
+            $(, computed($f:ident) { $($column:ident: $value:expr),+ $(,)? })? {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident: $type:ty),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $fields {
+            $($(#[$field_meta])* $field_vis $field: $type,)+
+        }
+
+        impl $fields {
+            /// The names of the fields, in their declared order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            /// The writable columns, in the order `bind` binds them.
+            pub const COLUMNS: &'static [&'static str] = &[$($(stringify!($column),)+)? $(stringify!($field)),+];
+
+            /// Binds the values of the writable columns, in their declared order.
+            #[allow(clippy::clone_on_copy)]
+            pub fn bind<'q, B: $crate::domain::stored::Bind<'q>>(&self, query: B) -> B {
+                let record = self;
+                query
+                    $($(.value({ let $f = record; $value }))+)?
+                    $(.value(record.$field.clone()))+
+            }
+        }
+
+        /// `$list!(columns, "id, ", "created_at")` defines `columns!()`: the fields as one
+        /// string literal, each followed by `, `, between the two given (the read list of the
+        /// SQL texts). A definition, not the list itself, so that the store's `concat!` finds
+        /// it in its own module.
+        #[allow(unused_macros)]
+        macro_rules! $list {
+            ($columns:ident, $before:literal, $after:literal) => {
+                macro_rules! $columns {
+                    () => {
+                        concat!($before, $(stringify!($field), ", ",)+ $after)
+                    };
+                }
+            };
+        }
+        #[allow(unused_imports)]
+        pub(crate) use $list;
+    };
+}
+pub(crate) use stored;
