@@ -111,14 +111,18 @@ macro_rules! stored {
 
         /// `$list!(columns, "id, ", "created_at")` defines `columns!()`: the fields as one
         /// string literal, each followed by `, `, between the two given (the read list of the
-        /// SQL texts). A definition, not the list itself, so that the store's `concat!` finds
-        /// it in its own module.
+        /// SQL texts); `$list!(columns, "c.id, ", "c.", "c.created_at")` puts `c.` before each
+        /// field. A definition, not the list itself, so that the store's `concat!` finds it in
+        /// its own module.
         #[allow(unused_macros)]
         macro_rules! $list {
             ($columns:ident, $before:literal, $after:literal) => {
+                $list!($columns, $before, "", $after);
+            };
+            ($columns:ident, $before:literal, $prefix:literal, $after:literal) => {
                 macro_rules! $columns {
                     () => {
-                        concat!($before, $(stringify!($field), ", ",)+ $after)
+                        concat!($before, $($prefix, stringify!($field), ", ",)+ $after)
                     };
                 }
             };

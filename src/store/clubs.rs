@@ -13,7 +13,7 @@ use super::logged_write;
 use super::references::Missing;
 use super::{Store, StoreError, classify, compare_and_set, count_where, like_pattern, now, references, with_conn};
 use crate::core::{Actor, Resource, Target};
-use crate::domain::club::{ClubFields, MemberRole, Membership};
+use crate::domain::club::{ClubFields, MemberRole, Membership, club_fields};
 use crate::domain::message::{Message, msg};
 use crate::domain::organisation::Category;
 use crate::domain::text::search_key;
@@ -47,12 +47,17 @@ impl Club {
     }
 }
 
+club_fields!(
+    club_select_head,
+    "select c.id, ",
+    "c.",
+    "c.created_at, c.updated_at, c.version, h.name as host_organisation_name, \
+     (select count(*) from club_members m where m.club_id = c.id and (m.left_on is null or m.left_on > "
+);
 /// The select list of `Club` up to the date that counts as today, then the rest: the active
 /// member count is a subquery on the primary key of `club_members`, so a page costs one query
 /// whatever its size. Split in two because the date is a bound value.
-const CLUB_SELECT_HEAD: &str = "select c.id, c.name, c.region_code, c.host_organisation_id, c.description, \
-     c.audience, c.created_at, c.updated_at, c.version, h.name as host_organisation_name, \
-     (select count(*) from club_members m where m.club_id = c.id and (m.left_on is null or m.left_on > ";
+const CLUB_SELECT_HEAD: &str = club_select_head!();
 const CLUB_SELECT_TAIL: &str = ")) as active_member_count \
      from clubs c join organisations h on h.id = c.host_organisation_id";
 
