@@ -355,14 +355,13 @@ pub async fn update_club(
     let updated = state
         .store
         .update_club(id.into_inner(), &caller.actor()?, |current| {
-            let before = current.target();
-            policy::require(&caller, Action::Update, &before)?;
-            conditions.require_current(CLUB, || Tagged::of(&ClubResponse::from(current.clone())))?;
-            let request = patch.apply_to(&current.fields)?;
-            let parsed = checked(request.validate(), ClubFields::parse(request));
-            let new = with_unknown(parsed, unknown.clone())?;
-            policy::require_change(&caller, &before, &Target::club(&new.region_code))?;
-            Ok::<_, ApiError>(new)
+            let change = || {
+                let request = patch.apply_to(&current.fields)?;
+                with_unknown(checked(request.validate(), ClubFields::parse(request)), unknown.clone())
+            };
+            kernel::change(&caller, &conditions, current, change, |new| {
+                Target::club(&new.region_code)
+            })
         })
         .await?;
     Ok(etag::ok(Tagged::of(&ClubResponse::from(updated))?))
@@ -388,8 +387,7 @@ kept! {
     shown |club, _caller| -> ClubResponse { ClubResponse::from(club) },
 }
 
-/// How the answers name a club and a membership.
-const CLUB: &str = "club";
+/// How the answers name a membership.
 const MEMBERSHIP: &str = "club membership";
 
 /// For a change of a club's members: the club must exist (404) and the caller may change it

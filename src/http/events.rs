@@ -543,12 +543,8 @@ pub async fn update_event(
     let updated = state
         .store
         .update_event(id.into_inner(), &caller.actor()?, |current| {
-            let before = current.target();
-            policy::require(&caller, Action::Update, &before)?;
-            conditions.require_current(EVENT, || Tagged::of(&EventResponse::from(current.clone())))?;
-            let request = patch.apply_to(&AsCreated::from(current))?;
-            let new = check_draft(request)?;
-            policy::require_change(&caller, &before, &target_of_new(&new))?;
+            let change = || check_draft(patch.apply_to(&AsCreated::from(current))?);
+            let new = kernel::change(&caller, &conditions, current, change, target_of_new)?;
             match current.fields.status.refusal(new.fields.status) {
                 Some(detail) => Err(ApiError::Conflict {
                     code: "illegal_transition",
@@ -597,9 +593,6 @@ kept! {
     target |event| event.target(),
     shown |event, _caller| -> EventResponse { EventResponse::from(event) },
 }
-
-/// How the answers name an event.
-const EVENT: &str = "event";
 
 /// The event a create or a change would make, as the policy sees it.
 fn target_of_new(new: &NewEvent) -> Target {

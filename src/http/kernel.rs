@@ -1,5 +1,6 @@
 //! The operations every resource shares, written once: list (`GET /…`, as JSON pages or an
-//! export), read one record (`GET /…/{id}`) and delete one (`DELETE /…/{id}`), with the policy,
+//! export), read one record (`GET /…/{id}`), check a change of one (`PATCH /…/{id}`) and delete
+//! one (`DELETE /…/{id}`), with the policy,
 //! the conditional requests and the answers alike for all. A resource says what is its own by
 //! implementing [`Listing`] for its list's parameters and [`Kept`] for its stored record; its
 //! read and delete handlers are declared by [`kept_endpoint!`] (the doc comment and answers of
@@ -91,6 +92,26 @@ pub trait Kept: Clone + Sized {
     async fn may_remove(&self, _state: &AppState) -> Result<(), ApiError> {
         Ok(())
     }
+}
+
+/// A change of `current` (`PATCH /…/{id}`), on the record as the store's compare-and-set
+/// update read it: may the caller change this record, is it the version `If-Match` names
+/// (412), then what `change` makes of it (the merge patch laid over it and checked as a
+/// creation), and may the caller make a record like that one (its `target`). The caller's
+/// right to change this kind at all is checked before, by the handler.
+pub fn change<R: Kept, N>(
+    caller: &Caller,
+    conditions: &Conditions,
+    current: &R,
+    change: impl FnOnce() -> Result<N, ApiError>,
+    target: impl FnOnce(&N) -> Target,
+) -> Result<N, ApiError> {
+    let before = current.target();
+    policy::require(caller, Action::Update, &before)?;
+    conditions.require_current(R::WHAT, || Tagged::of(&current.clone().shown_to(caller)))?;
+    let new = change()?;
+    policy::require_change(caller, &before, &target(&new))?;
+    Ok(new)
 }
 
 /// `GET /…/{id}`: may the caller read this kind at all (401/403 before anything is read), the

@@ -492,12 +492,9 @@ pub async fn update_organisation(
     let updated = state
         .store
         .update_organisation(id.into_inner(), &caller.actor()?, |current| {
-            let before = current.target();
-            policy::require(&caller, Action::Update, &before)?;
-            conditions.require_current(WHAT, || Tagged::of(&shown_to(&caller, current.clone())))?;
-            let request = patch.apply_to(&current.fields)?;
-            let new = check_draft(request)?;
-            policy::require_change(&caller, &before, &Target::organisation(current.id, &new.region_code))?;
+            let change = || check_draft(patch.apply_to(&current.fields)?);
+            let target = |new: &OrganisationFields| Target::organisation(current.id, &new.region_code);
+            let new = kernel::change(&caller, &conditions, current, change, target)?;
             policy::require_fields(
                 &caller,
                 Resource::Organisation,
@@ -565,9 +562,6 @@ kept! {
     target |organisation| organisation.target(),
     shown |organisation, caller| -> OrganisationResponse { shown_to(caller, organisation) },
 }
-
-/// How the answers name an organisation.
-const WHAT: &str = "organisation";
 
 /// The organisation with the confidential fields `caller` may see.
 fn shown_to(caller: &Caller, organisation: Organisation) -> OrganisationResponse {

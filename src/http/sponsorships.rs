@@ -607,12 +607,8 @@ pub async fn update_sponsorship(
             &caller.actor()?,
             |current| patch.apply_to(&current.fields),
             |current, draft, found| {
-                let before = current.target();
-                policy::require(&caller, Action::Update, &before)?;
-                conditions.require_current(SPONSORSHIP, || Tagged::of(&shown_to(&caller, current.clone())))?;
-                let new = check_draft(Some(&current.fields), draft, found.existing)?;
-                policy::require_change(&caller, &before, &target_of(&new, found))?;
-                Ok::<_, ApiError>(new)
+                let change = || check_draft(Some(&current.fields), draft, found.existing);
+                kernel::change(&caller, &conditions, current, change, |new| target_of(new, found))
             },
         )
         .await?;
@@ -637,9 +633,6 @@ kept! {
     target |sponsorship| sponsorship.target(),
     shown |sponsorship, caller| -> SponsorshipResponse { shown_to(caller, sponsorship) },
 }
-
-/// How the answers name a sponsorship.
-const SPONSORSHIP: &str = "sponsorship";
 
 /// A sponsorship to be written as the policy sees it, with its beneficiary's region as looked
 /// up for the check of the draft.
