@@ -66,7 +66,7 @@ stored! {
     /// A club's fields, every one checked ([`ClubFields::parse`]), in their stored form: the only
     /// form the store accepts, what it reads back, and the record of the change log. Whether the
     /// host organisation exists is the store's to say (it needs the database).
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
     pub struct ClubFields, list club_fields, computed(f) {
             name_search: search_key(&f.name),
         } {

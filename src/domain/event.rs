@@ -341,7 +341,7 @@ stored! {
     /// An event's fields, checked ([`NewEvent::parse`]) and in their stored form: what the store
     /// writes and reads, and the fields of the event's answers (`EventResponse`) and of its
     /// change-log record, with their documentation.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
     pub struct EventFields, list event_fields, computed(f) {
             title_search: search_key(&f.title),
         } {

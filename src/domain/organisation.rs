@@ -221,7 +221,7 @@ stored! {
     /// An organisation's fields, every one and every rule between them checked
     /// ([`OrganisationFields::parse`]), in their stored form: the only form the store accepts,
     /// what it reads back, and the record of the change log.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize, ToSchema)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
     pub struct OrganisationFields, list organisation_fields, computed(f) {
             name_search: search_key(&f.name),
         } {

@@ -30,7 +30,7 @@ pub struct ApiClient {
 
 stored! {
     /// The writable columns of an API client.
-    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct ApiClientFields, list api_client_fields {
         pub name: String,
         pub role: RoleName,

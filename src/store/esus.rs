@@ -37,7 +37,7 @@ pub struct Accreditation {
 
 stored! {
     /// The writable columns of an accreditation, in their stored form.
-    #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
     pub struct AccreditationFields, list accreditation_fields {
         pub status: EsusStatus,
         pub basis: EsusBasis,

@@ -28,7 +28,7 @@ pub struct User {
 
 stored! {
     /// The writable columns of a user other than the password.
-    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
     pub struct UserFields, list user_fields {
         /// Lower-cased.
         pub email: String,

@@ -37,7 +37,7 @@ pub struct Webhook {
 
 stored! {
     /// What the owner of a subscription sets.
-    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct WebhookFields, list webhook_fields {
         pub url: String,
         pub description: Option<String>,
