@@ -189,19 +189,54 @@ mod tests {
 
     stored! {
         #[derive(Debug, PartialEq)]
-        struct Probe, list probe_fields {
+        struct Probe, list probe_fields, computed(f) {
+            name_key: f.name.to_lowercase(),
+        } {
             name: String,
             size: i64,
             note: Option<String>,
         }
     }
 
-    async fn read(sql: &'static str) -> Probe {
-        let pool = SqlitePoolOptions::new()
+    async fn database() -> sqlx::SqlitePool {
+        SqlitePoolOptions::new()
             .connect("sqlite::memory:")
             .await
-            .expect("an in-memory database");
-        sqlx::query_as::<_, Probe>(sql).fetch_one(&pool).await.expect("a row")
+            .expect("an in-memory database")
+    }
+
+    async fn read(sql: &'static str) -> Probe {
+        sqlx::query_as::<_, Probe>(sql)
+            .fetch_one(&database().await)
+            .await
+            .expect("a row")
+    }
+
+    #[tokio::test]
+    async fn a_record_is_written_through_its_columns_computed_first_and_read_back_the_same() {
+        static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("insert into probes ({}) values (?, ?, ?, ?)", Probe::COLUMNS.join(", "))
+        });
+        assert_eq!(Probe::NAMES, ["name", "size", "note"]);
+        assert_eq!(Probe::COLUMNS, ["name_key", "name", "size", "note"]);
+        let pool = database().await;
+        sqlx::query("create table probes (note text, size integer, name text, name_key text)")
+            .execute(&pool)
+            .await
+            .expect("a table");
+        probe()
+            .bind(sqlx::query(INSERT.as_str()))
+            .execute(&pool)
+            .await
+            .expect("written");
+        probe_fields!(columns, "name_key, ", "1 as version");
+        let read = sqlx::query_as::<_, Probe>(concat!("select ", columns!(), " from probes"));
+        assert_eq!(read.fetch_one(&pool).await.expect("a row"), probe());
+        let key: String = sqlx::query_scalar("select name_key from probes")
+            .fetch_one(&pool)
+            .await
+            .expect("a key");
+        assert_eq!(key, "cress");
     }
 
     fn probe() -> Probe {
