@@ -2,7 +2,9 @@
 # Benchmarks on a register of ROWS organisations, on each backend named (sqlite, postgres):
 #  1. the bulk import (POST /api/v1/organisations/import): ROWS valid organisations (Luhn-checked
 #     SIRENs, every field filled) in one CSV request; prints rows per second and the server's
-#     peak memory; on PostgreSQL, beside a COPY of the same rows into a bare table;
+#     peak memory, beside the database's own floor (PostgreSQL: a COPY of the rows and their
+#     change log into tables like the real ones, and one into a bare table; SQLite: the same
+#     rows and change log inserted by SQLite itself into a freshly migrated database);
 #  2. keyset paging: walks the whole organisations list 100 per page, and the change feed 200
 #     per page, following next_cursor; prints the time of the first and of the last pages, which
 #     should be the same at any depth (no OFFSET);
